@@ -1,0 +1,43 @@
+"""Daphne, taught the ASGI WebSocket Denial Response extension.
+
+OCPP-J §3.2 wants an unknown station refused with HTTP 404 and a bad password with
+401 (security profile 1) before the upgrade; stock daphne can only answer 403. This
+server advertises `websocket.http.response` in the scope and turns the
+application's `websocket.http.response.*` messages into that HTTP answer.
+"""
+
+from autobahn.websocket.types import ConnectionDeny
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+DENIAL = "websocket.http.response"
+
+
+class DenyingWebSocketProtocol(WebSocketProtocol):
+    _denial_status = 403
+
+    def handle_reply(self, message):
+        kind = message.get("type")
+        if kind == f"{DENIAL}.start" and self.state == self.STATE_CONNECTING:
+            self._denial_status = int(message.get("status", 403))
+        elif kind == f"{DENIAL}.body" and self.state == self.STATE_CONNECTING:
+            if not message.get("more_body", False) and hasattr(self, "handshake_deferred"):
+                reason = bytes(message.get("body", b"")).decode("utf-8", "replace")
+                self.handshake_deferred.errback(
+                    ConnectionDeny(code=self._denial_status, reason=reason or None)
+                )
+                del self.handshake_deferred
+                self.server.protocol_disconnected(self)
+        else:
+            super().handle_reply(message)
+
+
+class ChargeNetServer(Server):
+    def create_application(self, protocol, scope):
+        if scope.get("type") == "websocket":
+            scope = {**scope, "extensions": {**scope.get("extensions", {}), DENIAL: {}}}
+        return super().create_application(protocol, scope)
+
+    def run(self):
+        WebSocketFactory.protocol = DenyingWebSocketProtocol
+        super().run()

@@ -1,0 +1,105 @@
+"""Thin Channels consumers: the OCPP station socket."""
+
+import logging
+
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from stations import handshake, services
+from stations.message_log import message_log
+from stations.ocpp import adapter_class
+from stations.ocpp.base import StationInfo
+
+logger = logging.getLogger(__name__)
+
+DENIAL_EXTENSION = "websocket.http.response"
+
+
+class ConsumerConnection:
+    """The `connection` the ocpp library's ChargePoint writes to."""
+
+    def __init__(self, consumer: AsyncWebsocketConsumer):
+        self._consumer = consumer
+
+    async def send(self, message: str) -> None:
+        await self._consumer.send(text_data=message)
+
+    async def recv(self) -> str:  # frames are pushed through handle_frame instead
+        raise RuntimeError("ChargeNet feeds frames to the adapter; recv is unused")
+
+
+class OcppConsumer(AsyncWebsocketConsumer):
+    adapter = None
+    group = ""
+
+    async def connect(self) -> None:
+        decision = await database_sync_to_async(handshake.admit)(
+            raw_path=self.scope.get("raw_path") or self.scope["path"].encode(),
+            headers=self.scope.get("headers", []),
+            subprotocols=self.scope.get("subprotocols", []),
+            client=str(self.scope.get("client")),
+        )
+        if isinstance(decision, handshake.Refusal):
+            await self._refuse(decision)
+            return
+        station = StationInfo(decision.station_pk, decision.station_id, decision.registration)
+        self.adapter = adapter_class(decision.subprotocol)(
+            station, ConsumerConnection(self), response_timeout=settings.OCPP_COMMAND_TIMEOUT
+        )
+        self.group = f"station.{station.pk}"
+        # A second socket for the same station replaces the first (OCPP-J: the newest
+        # connection is the station's).
+        await self.channel_layer.group_send(
+            self.group, {"type": "station.replaced", "channel": self.channel_name}
+        )
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept(subprotocol=decision.subprotocol)
+        await database_sync_to_async(services.station_connect)(
+            station_pk=station.pk,
+            channel_name=self.channel_name,
+            ocpp_version=self.adapter.version,
+        )
+
+    async def _refuse(self, refusal: handshake.Refusal) -> None:
+        if DENIAL_EXTENSION in self.scope.get("extensions", {}):
+            body = refusal.reason.encode()
+            await self.base_send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": refusal.status,
+                    "headers": [(b"content-type", b"text/plain"), *_auth_header(refusal)],
+                }
+            )
+            await self.base_send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await self.close()
+        raise StopConsumer()
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if text_data is None:
+            text_data = bytes_data.decode("utf-8", errors="replace")
+        await self.adapter.handle_frame(text_data)
+
+    async def station_replaced(self, event) -> None:
+        if event["channel"] != self.channel_name:
+            logger.info(
+                "Station %s reconnected; closing the old socket", self.adapter.station.station_id
+            )
+            await self.close(code=1000)
+
+    async def disconnect(self, code) -> None:
+        if self.adapter is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await database_sync_to_async(services.station_disconnect)(
+            station_pk=self.adapter.station.pk, channel_name=self.channel_name
+        )
+        await message_log.flush()
+
+
+def _auth_header(refusal: handshake.Refusal) -> list[tuple[bytes, bytes]]:
+    if refusal.status == 401:
+        return [(b"www-authenticate", b'Basic realm="OCPP"')]
+    return []

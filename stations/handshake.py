@@ -1,0 +1,112 @@
+"""Who may open an OCPP socket: station id, subprotocol and HTTP Basic checks.
+
+Everything here runs before the WebSocket upgrade, so a refused station gets a plain
+HTTP status (OCPP-J §3.2, security profile 1) and never a socket.
+"""
+
+import base64
+import binascii
+import logging
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from django.conf import settings
+
+from stations.models import ChargingStation
+from stations.ocpp import SUBPROTOCOLS
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Admission:
+    station_pk: int
+    station_id: str
+    registration: str
+    subprotocol: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str
+
+
+def station_id_from_path(raw_path: bytes) -> str | None:
+    """The percent-decoded last path segment, or None when it is not a valid id.
+
+    `+` stays a plus sign: only %XX escapes are decoded (RFC 3986, not form encoding).
+    """
+    try:
+        segment = raw_path.decode("ascii").rstrip("/").rsplit("/", 1)[-1]
+        station_id = unquote(segment, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not station_id or len(station_id) > settings.OCPP_MAX_STATION_ID_LENGTH:
+        return None
+    # ':' separates the Basic-auth user name from the password (OCPP 2.0.1 §A00.FR.505).
+    if ":" in station_id or "/" in station_id:
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in station_id):
+        return None
+    return station_id
+
+
+def choose_subprotocol(offered: list[str]) -> str | None:
+    """The newest OCPP version both sides speak, never a fallback."""
+    for subprotocol in SUBPROTOCOLS:
+        if subprotocol in offered:
+            return subprotocol
+    return None
+
+
+def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+    for name, value in headers:
+        if name.lower() != b"authorization":
+            continue
+        scheme, _, encoded = value.partition(b" ")
+        if scheme.lower() != b"basic":
+            return None
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, sep, password = decoded.partition(":")
+        return (user, password) if sep else None
+    return None
+
+
+def admit(
+    *, raw_path: bytes, headers: list[tuple[bytes, bytes]], subprotocols: list[str], client: str
+) -> Admission | Refusal:
+    """Decide whether a station may connect; runs in a thread (it reads the database)."""
+    station_id = station_id_from_path(raw_path)
+    if station_id is None:
+        return _refuse(400, "Malformed station id", raw_path, client)
+    subprotocol = choose_subprotocol(subprotocols)
+    if subprotocol is None:
+        return _refuse(400, "No supported OCPP subprotocol offered", station_id, client)
+    station = ChargingStation.objects.filter(station_id=station_id).first()
+    if station is None:
+        if settings.OCPP_UNKNOWN_STATIONS != "pending":
+            return _refuse(404, "Unknown station", station_id, client)
+        station, _ = ChargingStation.objects.get_or_create(
+            station_id=station_id,
+            defaults={"registration_status": ChargingStation.Registration.PENDING},
+        )
+        logger.info("Registered unknown station %r as pending", station_id)
+    credentials = basic_credentials(headers)
+    if credentials is not None and credentials[0] != station_id:
+        return _refuse(401, "User name is not the station id", station_id, client)
+    if station.password:
+        if credentials is None or not station.check_password(credentials[1]):
+            return _refuse(401, "Wrong or missing password", station_id, client)
+    elif settings.OCPP_REQUIRE_PASSWORD:
+        return _refuse(401, "Station has no password set", station_id, client)
+    return Admission(station.pk, station.station_id, station.registration_status, subprotocol)
+
+
+def _refuse(status: int, reason: str, station, client: str) -> Refusal:
+    logger.warning("Refused OCPP connection %r from %s: %s", station, client, reason)
+    return Refusal(status, reason)

@@ -1,0 +1,43 @@
+"""Run ChargeNet's daphne: HTTP, the OCPP endpoint and live sockets on one port."""
+
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve ChargeNet with daphne (WebSocket pings from OCPP_PING_INTERVAL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--proxy-headers",
+            action="store_true",
+            help="Trust X-Forwarded-For/Proto from a load balancer in front.",
+        )
+
+    def handle(self, *args, host, port, proxy_headers, **options):
+        from daphne.cli import CommandLineInterface
+
+        from chargenet.server import ChargeNetServer
+
+        class ChargeNetCLI(CommandLineInterface):
+            server_class = ChargeNetServer
+
+        ping = str(settings.OCPP_PING_INTERVAL)
+        argv = [
+            "--bind", host,
+            "--port", str(port),
+            # A station stays connected for months; a dead one is found by pings:
+            # no pong within OCPP_PING_INTERVAL after a ping closes the socket.
+            "--websocket_timeout", "-1",
+            "--ping-interval", ping,
+            "--ping-timeout", ping,
+            "--application-close-timeout", "5",
+        ]  # fmt: skip
+        if proxy_headers:
+            argv.append("--proxy-headers")
+        self.stdout.write(f"ChargeNet listening on http://{host}:{port}/")
+        ChargeNetCLI().run([*argv, "chargenet.asgi:application"])

@@ -1,0 +1,103 @@
+"""Meter readings and station timestamps, normalised; pure functions."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+POWER = "Power.Active.Import"
+
+# OCPP default unit per measurand prefix when a sampled value names none.
+_DEFAULT_UNITS = (
+    ("Energy.Reactive", "varh"),
+    ("Energy", "Wh"),
+    ("Power.Reactive", "var"),
+    ("Power.Factor", ""),
+    ("Power", "W"),
+    ("Current", "A"),
+    ("Voltage", "V"),
+    ("SoC", "Percent"),
+    ("Frequency", "Hz"),
+    ("Temperature", "Celsius"),
+    ("RPM", "RPM"),
+)
+# Units scaled by a thousand to the base unit ChargeNet stores.
+_KILO_UNITS = {"kWh": "Wh", "kW": "W", "kvarh": "varh", "kvar": "var", "kVA": "VA"}
+
+EARLIEST_PLAUSIBLE = datetime(2010, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Sample:
+    timestamp: datetime
+    measurand: str
+    value: Decimal
+    unit: str
+    phase: str = ""
+    location: str = ""
+    context: str = ""
+
+
+def default_unit(measurand: str) -> str:
+    for prefix, unit in _DEFAULT_UNITS:
+        if measurand.startswith(prefix):
+            return unit
+    return ""
+
+
+def normalise(
+    value: str | int | float, unit: str | None, measurand: str
+) -> tuple[Decimal, str] | None:
+    """Return (value, unit) in base units, or None for a value that is not a number."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite():
+        return None
+    unit = unit or default_unit(measurand)
+    if unit in _KILO_UNITS:
+        return number * 1000, _KILO_UNITS[unit]
+    return number, unit
+
+
+def parse_timestamp(text: str | None) -> datetime | None:
+    """Parse an OCPP dateTime (RFC 3339); a missing zone is read as UTC."""
+    if not text or not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def plausible_time(moment: datetime | None, now: datetime) -> bool:
+    """False for an unsynchronised clock: before 2010 or more than an hour ahead."""
+    return moment is not None and EARLIEST_PLAUSIBLE <= moment <= now + FUTURE_TOLERANCE
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def energy_reading_wh(samples: list[Sample]) -> int | None:
+    """The latest whole-meter energy register reading among samples, in Wh."""
+    readings = [
+        s
+        for s in samples
+        if s.measurand == ENERGY_REGISTER and not s.phase and s.location in ("", "Outlet")
+    ]
+    if not readings:
+        return None
+    return int(max(readings, key=lambda s: s.timestamp).value)
+
+
+def power_reading_w(samples: list[Sample]) -> int | None:
+    readings = [s for s in samples if s.measurand == POWER and not s.phase]
+    if not readings:
+        return None
+    return int(max(readings, key=lambda s: s.timestamp).value)

@@ -1,0 +1,361 @@
+"""The network: sites, stations, connectors, ID tokens, sessions, meter samples, log.
+
+Energy is integer Wh, power W, times aware UTC. Nothing here knows which OCPP
+version a station speaks beyond the version label stored on the station.
+"""
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Site(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    address = models.TextField(_("address"), blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    max_power_w = models.PositiveIntegerField(_("maximum power (W)"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChargingStation(models.Model):
+    class Kind(models.TextChoices):
+        CAR = "car", _("Car charger")
+        EBIKE = "ebike", _("E-bike pile")
+
+    class Registration(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        PENDING = "pending", _("Pending")
+        REJECTED = "rejected", _("Rejected")
+
+    class Version(models.TextChoices):
+        V16 = "1.6", "OCPP 1.6"
+        V201 = "2.0.1", "OCPP 2.0.1"
+        V21 = "2.1", "OCPP 2.1"
+
+    station_id = models.CharField(_("station id"), max_length=48, unique=True)
+    site = models.ForeignKey(
+        Site,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stations",
+        verbose_name=_("site"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.CAR)
+    vendor = models.CharField(_("vendor"), max_length=50, blank=True)
+    model = models.CharField(_("model"), max_length=50, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=50, blank=True)
+    firmware_version = models.CharField(_("firmware"), max_length=50, blank=True)
+    iccid = models.CharField("ICCID", max_length=20, blank=True)
+    imsi = models.CharField("IMSI", max_length=20, blank=True)
+    meter_type = models.CharField(_("meter type"), max_length=25, blank=True)
+    meter_serial_number = models.CharField(_("meter serial"), max_length=25, blank=True)
+    ocpp_version = models.CharField(_("OCPP version"), max_length=8, choices=Version, blank=True)
+    registration_status = models.CharField(
+        _("registration"),
+        max_length=10,
+        choices=Registration,
+        default=Registration.ACCEPTED,
+    )
+    password = models.CharField(_("password (hashed)"), max_length=200, blank=True)
+    # What connector 0 / the station as a whole last reported.
+    status = models.CharField(_("status"), max_length=20, blank=True)
+    error_code = models.CharField(_("error code"), max_length=50, blank=True)
+    status_since = models.DateTimeField(_("status since"), null=True, blank=True)
+    connected = models.BooleanField(_("connected"), default=False)
+    # The channel name of the socket that holds the station, so an old socket's
+    # late disconnect never marks a newer connection offline.
+    connection_channel = models.CharField(max_length=200, blank=True, editable=False)
+    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_boot_at = models.DateTimeField(_("last boot"), null=True, blank=True)
+    firmware_status = models.CharField(_("firmware status"), max_length=40, blank=True)
+    diagnostics_status = models.CharField(_("diagnostics status"), max_length=40, blank=True)
+    log_status = models.CharField(_("log upload status"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["station_id"]
+        verbose_name = _("charging station")
+        verbose_name_plural = _("charging stations")
+
+    def __str__(self) -> str:
+        return self.station_id
+
+    @property
+    def group_name(self) -> str:
+        """Channel-layer group of the socket holding this station (ASCII, from the pk)."""
+        return f"station.{self.pk}"
+
+    def set_password(self, raw: str | None) -> None:
+        self.password = make_password(raw, hasher="station_pbkdf2_sha256") if raw else ""
+
+    def check_password(self, raw: str) -> bool:
+        return bool(self.password) and check_password(raw, self.password)
+
+
+class Connector(models.Model):
+    """A plug: the 1.6 connector id, or a 2.0.1 EVSE id plus connector id."""
+
+    station = models.ForeignKey(
+        ChargingStation, on_delete=models.CASCADE, related_name="connectors"
+    )
+    connector_id = models.PositiveIntegerField(_("connector"))
+    evse_id = models.PositiveIntegerField(_("EVSE"), null=True, blank=True)
+    evse_connector_id = models.PositiveIntegerField(_("connector on EVSE"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, default="Unavailable")
+    error_code = models.CharField(_("error code"), max_length=50, default="NoError")
+    info = models.CharField(_("info"), max_length=50, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    status_since = models.DateTimeField(_("status since"), default=timezone.now)
+    max_power_w = models.PositiveIntegerField(_("maximum power (W)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["station", "connector_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "connector_id"], name="connector_unique_per_station"
+            )
+        ]
+        verbose_name = _("connector")
+        verbose_name_plural = _("connectors")
+
+    def __str__(self) -> str:
+        return f"{self.station.station_id}/{self.connector_id}"
+
+
+class IdToken(models.Model):
+    class Type(models.TextChoices):
+        ISO14443 = "ISO14443"
+        ISO15693 = "ISO15693"
+        EMAID = "eMAID"
+        KEY_CODE = "KeyCode"
+        LOCAL = "Local"
+        MAC_ADDRESS = "MacAddress"
+        CENTRAL = "Central"
+        NO_AUTHORIZATION = "NoAuthorization"
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        BLOCKED = "blocked", _("Blocked")
+        EXPIRED = "expired", _("Expired")
+        INVALID = "invalid", _("Invalid")
+
+    value = models.CharField(_("value"), max_length=36, unique=True)
+    type = models.CharField(_("type"), max_length=16, choices=Type, default=Type.ISO14443)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACCEPTED)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        verbose_name=_("parent (group)"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="id_tokens",
+        verbose_name=_("owner"),
+    )
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["value"]
+        verbose_name = _("ID token")
+        verbose_name_plural = _("ID tokens")
+
+    def __str__(self) -> str:
+        return self.value
+
+    def effective_status(self, now=None) -> str:
+        """The status a station should be told: a past expiry answers Expired."""
+        now = now or timezone.now()
+        if self.status == self.Status.ACCEPTED and self.expires_at and self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.status
+
+
+class ChargingSession(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="sessions")
+    connector = models.ForeignKey(
+        Connector,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    id_token = models.ForeignKey(
+        IdToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    # The token value as the station sent it, kept even when the token is unknown.
+    id_tag = models.CharField(_("ID tag"), max_length=36, blank=True)
+    stop_id_tag = models.CharField(_("stopped by"), max_length=36, blank=True)
+    # 1.6: CSMS-assigned integer (as text); 2.0.1: the station's string id. NULL (not
+    # "") for a stop of an unknown transaction, so the per-station uniqueness holds.
+    transaction_id = models.CharField(  # noqa: DJ001
+        _("transaction id"), max_length=36, null=True, blank=True
+    )
+    # A StopTransaction for a transaction ChargeNet never saw keeps the id it named.
+    reported_transaction_id = models.CharField(max_length=36, blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State, default=State.ACTIVE, db_index=True
+    )
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    meter_start_wh = models.BigIntegerField(_("meter start (Wh)"), default=0)
+    meter_stop_wh = models.BigIntegerField(_("meter stop (Wh)"), null=True, blank=True)
+    meter_last_wh = models.BigIntegerField(_("latest meter (Wh)"), null=True, blank=True)
+    energy_wh = models.BigIntegerField(_("energy (Wh)"), default=0)
+    power_w = models.IntegerField(_("power now (W)"), null=True, blank=True)
+    stop_reason = models.CharField(_("stop reason"), max_length=40, blank=True)
+    reservation_id = models.IntegerField(null=True, blank=True)
+    remote_start_id = models.IntegerField(null=True, blank=True)
+    # Sanity problems noticed in what the station sent, e.g. "meter_backwards".
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    price_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    price_currency = models.CharField(max_length=3, blank=True)
+    price_lines = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "transaction_id"],
+                name="session_transaction_unique_per_station",
+            )
+        ]
+        indexes = [models.Index(fields=["station", "state"])]
+        verbose_name = _("charging session")
+        verbose_name_plural = _("charging sessions")
+
+    def __str__(self) -> str:
+        return f"{self.station.station_id} #{self.transaction_id or self.pk}"
+
+    def add_flag(self, flag: str) -> None:
+        if flag not in self.flags:
+            self.flags = [*self.flags, flag]
+
+
+class MeterSample(models.Model):
+    """One sampled value, normalised to Wh, W, A, V, var, Hz or %."""
+
+    station = models.ForeignKey(
+        ChargingStation, on_delete=models.CASCADE, related_name="meter_samples"
+    )
+    connector_id = models.PositiveIntegerField(default=0)
+    session = models.ForeignKey(
+        ChargingSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="samples",
+    )
+    timestamp = models.DateTimeField()
+    measurand = models.CharField(max_length=50)
+    phase = models.CharField(max_length=8, blank=True)
+    location = models.CharField(max_length=8, blank=True)
+    context = models.CharField(max_length=24, blank=True)
+    value = models.DecimalField(max_digits=20, decimal_places=4)
+    unit = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["timestamp"]
+        constraints = [
+            # A replayed MeterValues inserts nothing twice.
+            models.UniqueConstraint(
+                fields=[
+                    "station",
+                    "connector_id",
+                    "timestamp",
+                    "measurand",
+                    "phase",
+                    "location",
+                    "context",
+                ],
+                name="meter_sample_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["session", "timestamp"]),
+            models.Index(fields=["timestamp"]),
+        ]
+        verbose_name = _("meter sample")
+        verbose_name_plural = _("meter samples")
+
+    def __str__(self) -> str:
+        return f"{self.measurand} {self.value} {self.unit}"
+
+
+class OcppMessage(models.Model):
+    """One OCPP-J frame in or out, kept OCPP_MESSAGE_RETENTION_DAYS for diagnosis."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("station → ChargeNet")
+        OUT = "out", _("ChargeNet → station")
+
+    station = models.ForeignKey(
+        ChargingStation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    direction = models.CharField(max_length=3, choices=Direction)
+    message_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=60, blank=True)
+    unique_id = models.CharField(max_length=100, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    payload = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["station", "-created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+        verbose_name = _("OCPP message")
+        verbose_name_plural = _("OCPP messages")
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.action or self.message_type} {self.unique_id}"
+
+
+class StationEvent(models.Model):
+    """A notification an operator should see: firmware, diagnostics, security, data."""
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40, db_index=True)
+    status = models.CharField(max_length=60, blank=True)
+    timestamp = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [models.Index(fields=["station", "-timestamp"])]
+        verbose_name = _("station event")
+        verbose_name_plural = _("station events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"

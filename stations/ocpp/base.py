@@ -1,0 +1,208 @@
+"""What every version's adapter shares: framing, checks, logging, call bookkeeping.
+
+An adapter is a version's `ocpp` ChargePoint plus `StationAdapter`. The consumer
+hands it every text frame through `handle_frame`; replies to ChargeNet's own calls
+are fed to the library's `call()` waiting in another task (never awaited inline: a
+Channels consumer handles one event at a time, see shared/DESIGN.md).
+"""
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from ocpp import messages as ocpp_messages
+from ocpp.exceptions import OCPPError
+
+from stations import services
+from stations.message_log import message_log
+from stations.metering import Sample, normalise, parse_timestamp, plausible_time
+from stations.ocpp.framing import (
+    CALL,
+    CALL_ERROR,
+    CALL_RESULT,
+    ERROR_CODES,
+    Call,
+    FrameError,
+    Reply,
+    call_error_json,
+    check_payload,
+    parse_frame,
+)
+
+logger = logging.getLogger(__name__)
+
+LAST_SEEN_EVERY = 30.0  # seconds between last_seen writes for a chatty station
+
+
+@dataclass
+class StationInfo:
+    """What the socket knows about its station, cached for the connection."""
+
+    pk: int
+    station_id: str
+    registration: str
+
+
+class StationAdapter:
+    version: str = ""
+    #: Every action of this version, and those a station may send; a station naming
+    #: one of ours (e.g. Reset) gets NotSupported, an unknown one NotImplemented.
+    known_actions: frozenset[str] = frozenset()
+    incoming_actions: frozenset[str] = frozenset()
+    #: Actions that may come before the station is accepted.
+    allowed_before_acceptance: frozenset[str] = frozenset({"BootNotification"})
+
+    def __init__(self, station: StationInfo, connection, response_timeout: float = 30):
+        super().__init__(station.station_id, connection, response_timeout)
+        self.station = station
+        self._outstanding: dict[str, str] = {}  # unique id -> action of our calls
+        self._answering: str = ""
+        self._last_touch = time.monotonic()
+
+    # --- incoming -----------------------------------------------------------------
+
+    async def handle_frame(self, text: str) -> None:
+        """Handle one frame; never raises, whatever the station sent."""
+        try:
+            message = parse_frame(text, self.version)
+        except FrameError as error:
+            self._log_in(text, None, error.unique_id, "")
+            if error.code:
+                await self._send(error.to_json())
+            return
+        await self._touch()
+        if isinstance(message, Reply):
+            await self._handle_reply(message, text)
+            return
+        self._log_in(text, CALL, message.unique_id, message.action)
+        try:
+            await self._handle_incoming_call(message)
+        except FrameError as error:
+            await self._send(error.to_json())
+        except Exception:  # noqa: BLE001 - the socket and the process live on
+            logger.exception("Failed to handle %s from %s", message.action, self.station.station_id)
+            await self._send(call_error_json(message.unique_id, "InternalError", "Internal error"))
+        finally:
+            self._answering = ""
+
+    async def _handle_incoming_call(self, call: Call) -> None:
+        codes = ERROR_CODES[self.version]
+        if call.action not in self.incoming_actions:
+            known = call.action in self.known_actions
+            code = codes.unsupported_action if known else codes.unknown_action
+            raise FrameError(call.unique_id, code, f"Action {call.action} not supported")
+        if call.action not in self.allowed_before_acceptance and not await self._accepted():
+            raise FrameError(
+                call.unique_id, "SecurityError", "Station is not accepted (BootNotification)"
+            )
+        check_payload(call, self.version)
+        self._answering = call.action
+        library_call = ocpp_messages.Call(call.unique_id, call.action, call.payload)
+        try:
+            await self._handle_call(library_call)
+        except OCPPError as error:
+            await self._send(library_call.create_call_error(error).to_json())
+
+    async def _accepted(self) -> bool:
+        if self.station.registration != "accepted":
+            # An operator may have accepted the station since it connected.
+            self.station.registration = await database_sync_to_async(services.station_registration)(
+                station_pk=self.station.pk
+            )
+        return self.station.registration == "accepted"
+
+    async def _handle_reply(self, reply: Reply, text: str) -> None:
+        action = self._outstanding.pop(reply.unique_id, None)
+        self._log_in(text, reply.message_type, reply.unique_id, action or "", reply.error_code)
+        if action is None:
+            logger.info("Ignoring reply %s with no call of ours", reply.unique_id)
+            return
+        if reply.message_type == CALL_RESULT:
+            message = ocpp_messages.CallResult(reply.unique_id, reply.payload)
+        else:
+            message = ocpp_messages.CallError(
+                reply.unique_id, reply.error_code, reply.error_description, reply.payload
+            )
+        self._response_queue.put_nowait(message)
+
+    async def _touch(self) -> None:
+        now = time.monotonic()
+        if now - self._last_touch >= LAST_SEEN_EVERY:
+            self._last_touch = now
+            await database_sync_to_async(services.station_touch)(station_pk=self.station.pk)
+
+    # --- outgoing -----------------------------------------------------------------
+
+    async def _send(self, message: str) -> None:
+        if message.startswith("[2"):
+            frame = json.loads(message)
+            self._outstanding[frame[1]] = frame[2]
+            self._log_out(message, CALL, frame[1], frame[2])
+        else:
+            frame = json.loads(message) if message.startswith("[4") else None
+            unique_id, error_code = (frame[1], frame[2]) if frame else ("", "")
+            self._log_out(
+                message,
+                CALL_ERROR if frame else CALL_RESULT,
+                unique_id,
+                self._answering,
+                error_code,
+            )
+        await self._connection.send(message)
+
+    # --- log ----------------------------------------------------------------------
+
+    def _log_in(self, text, message_type, unique_id, action, error_code="") -> None:
+        self._log("in", text, message_type, unique_id, action, error_code)
+
+    def _log_out(self, text, message_type, unique_id, action, error_code="") -> None:
+        self._log("out", text, message_type, unique_id, action, error_code)
+
+    def _log(self, direction, text, message_type, unique_id, action, error_code) -> None:
+        message_log.add(
+            station_id=self.station.pk,
+            direction=direction,
+            message_type=message_type,
+            unique_id=(unique_id or "")[:100],
+            action=(action or "")[:60],
+            error_code=(error_code or "")[:40],
+            payload=text,
+        )
+
+    # --- helpers for the version modules -------------------------------------------
+
+    async def run(self, service, **kwargs):
+        """Call a service in the database thread."""
+        return await database_sync_to_async(service)(station_pk=self.station.pk, **kwargs)
+
+
+def samples_from(meter_values: list[dict], now, value_key: str = "value") -> list[Sample]:
+    """Turn OCPP meterValue objects (snake_case keys) into normalised samples."""
+    samples = []
+    for meter_value in meter_values or []:
+        moment = parse_timestamp(meter_value.get("timestamp"))
+        if not plausible_time(moment, now):
+            moment = now
+        for sampled in meter_value.get("sampled_value") or []:
+            measurand = sampled.get("measurand") or "Energy.Active.Import.Register"
+            unit = sampled.get("unit")
+            if isinstance(sampled.get("unit_of_measure"), dict):
+                unit = sampled["unit_of_measure"].get("unit")
+            normalised = normalise(sampled.get(value_key), unit, measurand)
+            if normalised is None:
+                continue  # signed data: the meter's blob, not a number
+            value, unit = normalised
+            samples.append(
+                Sample(
+                    timestamp=moment,
+                    measurand=measurand,
+                    value=value,
+                    unit=unit,
+                    phase=sampled.get("phase") or "",
+                    location=sampled.get("location") or "",
+                    context=sampled.get("context") or "",
+                )
+            )
+    return samples

@@ -1,0 +1,181 @@
+"""OCPP-J framing and payload checks, with each version's own CallError spellings.
+
+The `ocpp` library answers 1.6 stations with 2.0.1 error codes, sends nothing for a
+frame it cannot parse and blames enum errors on the format (see
+shared/OCPP_LIBRARY.md §3). ChargeNet checks every incoming frame here first, so the
+station always gets the CallError its version's OCPP-J spec names (OCPP-J 1.6 §4.2.3,
+OCPP-J 2.0.1 §4.2.3 and §4.4).
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema.exceptions import best_match
+from ocpp.messages import get_validator
+
+CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
+MAX_MESSAGE_ID_LENGTH = 36
+
+
+@dataclass(frozen=True)
+class ErrorCodes:
+    """How one OCPP-J version spells each kind of bad input."""
+
+    bad_json: str
+    bad_frame: str
+    unknown_message_type: str | None  # None: ignore the frame, as 1.6 §4.1.3 says
+    missing_field: str
+    wrong_type: str
+    bad_enum: str
+    too_long: str
+    extra_property: str
+    bad_value: str
+    unknown_action: str
+    unsupported_action: str
+    message_id_too_long: str
+
+
+ERROR_CODES = {
+    "1.6": ErrorCodes(
+        bad_json="FormationViolation",
+        bad_frame="ProtocolError",
+        unknown_message_type=None,
+        missing_field="OccurenceConstraintViolation",
+        wrong_type="TypeConstraintViolation",
+        bad_enum="PropertyConstraintViolation",
+        too_long="TypeConstraintViolation",
+        extra_property="FormationViolation",
+        bad_value="PropertyConstraintViolation",
+        unknown_action="NotImplemented",
+        unsupported_action="NotSupported",
+        message_id_too_long="ProtocolError",
+    ),
+    "2.0.1": ErrorCodes(
+        bad_json="RpcFrameworkError",
+        bad_frame="RpcFrameworkError",
+        unknown_message_type="MessageTypeNotSupported",
+        missing_field="OccurrenceConstraintViolation",
+        wrong_type="TypeConstraintViolation",
+        bad_enum="PropertyConstraintViolation",
+        too_long="FormatViolation",
+        extra_property="FormatViolation",
+        bad_value="PropertyConstraintViolation",
+        unknown_action="NotImplemented",
+        unsupported_action="NotSupported",
+        message_id_too_long="RpcFrameworkError",
+    ),
+}
+ERROR_CODES["2.1"] = ERROR_CODES["2.0.1"]
+
+_SCHEMA_ERROR_KIND = {
+    "required": "missing_field",
+    "type": "wrong_type",
+    "enum": "bad_enum",
+    "maxLength": "too_long",
+    "maxItems": "too_long",
+    "additionalProperties": "extra_property",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    unique_id: str
+    action: str
+    payload: dict
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A CallResult or CallError answering one of ChargeNet's own calls."""
+
+    message_type: int
+    unique_id: str
+    payload: dict
+    error_code: str = ""
+    error_description: str = ""
+
+
+class FrameError(Exception):
+    """A frame that must be answered with a CallError (or ignored, if code is None)."""
+
+    def __init__(self, unique_id: str, code: str | None, description: str, details=None):
+        super().__init__(description)
+        self.unique_id = unique_id
+        self.code = code
+        self.description = description
+        self.details = details or {}
+
+    def to_json(self) -> str:
+        return call_error_json(self.unique_id, self.code, self.description, self.details)
+
+
+def call_error_json(unique_id: str, code: str, description: str, details=None) -> str:
+    return json.dumps(
+        [CALL_ERROR, unique_id, code, description[:255], details or {}],
+        separators=(",", ":"),
+    )
+
+
+def parse_frame(text: str, version: str) -> Call | Reply:
+    """Parse one text frame, or raise FrameError with the version's error code."""
+    codes = ERROR_CODES[version]
+    try:
+        frame = json.loads(text)
+    except (ValueError, TypeError):
+        raise FrameError("-1", codes.bad_json, "Message is not valid JSON") from None
+    if not isinstance(frame, list) or len(frame) < 3:
+        unique_id = _readable_id(frame)
+        raise FrameError(unique_id, codes.bad_frame, "Message is not an OCPP-J array")
+    message_type, unique_id = frame[0], frame[1]
+    if not isinstance(unique_id, str) or not unique_id:
+        raise FrameError("-1", codes.bad_frame, "MessageId is not a string")
+    if len(unique_id) > MAX_MESSAGE_ID_LENGTH:
+        raise FrameError(unique_id, codes.message_id_too_long, "MessageId is too long")
+    if message_type == CALL:
+        return _parse_call(frame, unique_id, codes)
+    if message_type == CALL_RESULT:
+        payload = frame[2]
+        if len(frame) != 3 or not isinstance(payload, dict):
+            raise FrameError(unique_id, codes.bad_frame, "Malformed CallResult")
+        return Reply(CALL_RESULT, unique_id, payload)
+    if message_type == CALL_ERROR:
+        if len(frame) < 4 or not isinstance(frame[2], str):
+            raise FrameError(unique_id, codes.bad_frame, "Malformed CallError")
+        details = frame[4] if len(frame) > 4 and isinstance(frame[4], dict) else {}
+        description = frame[3] if isinstance(frame[3], str) else ""
+        return Reply(CALL_ERROR, unique_id, details, frame[2], description)
+    raise FrameError(
+        unique_id, codes.unknown_message_type, f"MessageTypeId {message_type!r} unknown"
+    )
+
+
+def _readable_id(frame: Any) -> str:
+    readable = isinstance(frame, list) and len(frame) >= 2 and isinstance(frame[1], str)
+    if readable and 0 < len(frame[1]) <= MAX_MESSAGE_ID_LENGTH:
+        return frame[1]
+    return "-1"
+
+
+def _parse_call(frame: list, unique_id: str, codes: ErrorCodes) -> Call:
+    if len(frame) != 4 or not isinstance(frame[2], str):
+        raise FrameError(unique_id, codes.bad_frame, "A Call has four elements")
+    payload = frame[3]
+    if payload is None:
+        payload = {}  # OCPP-J §4.1.5 wants {}; a null payload is read leniently.
+    if not isinstance(payload, dict):
+        raise FrameError(unique_id, codes.bad_frame, "Call payload is not an object")
+    return Call(unique_id, frame[2], payload)
+
+
+def check_payload(call: Call, version: str) -> None:
+    """Validate a Call's payload against the version's JSON schema."""
+    codes = ERROR_CODES[version]
+    validator = get_validator(CALL, call.action, version)
+    error = best_match(validator.iter_errors(call.payload))
+    if error is None:
+        return
+    kind = _SCHEMA_ERROR_KIND.get(error.validator, "bad_value")
+    field = ".".join(str(part) for part in error.absolute_path) or None
+    details = {"field": field} if field else {}
+    raise FrameError(call.unique_id, getattr(codes, kind), error.message[:255], details)

@@ -1,0 +1,191 @@
+"""OCPP 1.6-J: translate station messages to service calls and results back."""
+
+from django.utils import timezone
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result, enums
+
+from stations import services
+from stations.data_transfer import data_transfer_handle
+from stations.metering import format_timestamp, parse_timestamp
+from stations.ocpp.base import StationAdapter, samples_from
+
+Action = enums.Action
+
+
+def _id_tag_info(authorization: services.Authorization) -> dict:
+    info = {"status": authorization.status}
+    if authorization.expires_at:
+        info["expiry_date"] = format_timestamp(authorization.expires_at)
+    if authorization.parent:
+        info["parent_id_tag"] = authorization.parent
+    return info
+
+
+class V16Adapter(StationAdapter, ChargePoint):
+    version = "1.6"
+    known_actions = frozenset(action.value for action in Action)
+    incoming_actions = frozenset(
+        {
+            "Authorize",
+            "BootNotification",
+            "DataTransfer",
+            "DiagnosticsStatusNotification",
+            "FirmwareStatusNotification",
+            "Heartbeat",
+            "LogStatusNotification",
+            "MeterValues",
+            "SecurityEventNotification",
+            "SignCertificate",
+            "SignedFirmwareStatusNotification",
+            "StartTransaction",
+            "StatusNotification",
+            "StopTransaction",
+        }
+    )
+
+    @on(Action.boot_notification, skip_schema_validation=True)
+    async def on_boot_notification(self, charge_point_vendor, charge_point_model, **kw):
+        result = await self.run(
+            services.station_boot,
+            vendor=charge_point_vendor,
+            model=charge_point_model,
+            serial_number=kw.get("charge_point_serial_number")
+            or kw.get("charge_box_serial_number", ""),
+            firmware_version=kw.get("firmware_version", ""),
+            iccid=kw.get("iccid", ""),
+            imsi=kw.get("imsi", ""),
+            meter_type=kw.get("meter_type", ""),
+            meter_serial_number=kw.get("meter_serial_number", ""),
+        )
+        self.station.registration = result.status.lower()
+        return call_result.BootNotification(
+            current_time=format_timestamp(result.current_time),
+            interval=result.interval,
+            status=result.status,
+        )
+
+    @on(Action.heartbeat, skip_schema_validation=True)
+    async def on_heartbeat(self, **kw):
+        await self.run(services.station_touch)
+        return call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
+
+    @on(Action.status_notification, skip_schema_validation=True)
+    async def on_status_notification(self, connector_id, error_code, status, **kw):
+        await self.run(
+            services.connector_status_update,
+            connector_id=connector_id,
+            status=status,
+            error_code=error_code,
+            info=kw.get("info", ""),
+            vendor_error_code=kw.get("vendor_error_code", ""),
+            timestamp=parse_timestamp(kw.get("timestamp")),
+        )
+        return call_result.StatusNotification()
+
+    @on(Action.authorize, skip_schema_validation=True)
+    async def on_authorize(self, id_tag, **kw):
+        authorization = await self.run(services.id_token_authorize, value=id_tag)
+        return call_result.Authorize(id_tag_info=_id_tag_info(authorization))
+
+    @on(Action.start_transaction, skip_schema_validation=True)
+    async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kw):
+        result = await self.run(
+            services.session_start,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            meter_start_wh=meter_start,
+            timestamp=parse_timestamp(timestamp),
+            reservation_id=kw.get("reservation_id"),
+        )
+        return call_result.StartTransaction(
+            transaction_id=int(result.session.transaction_id),
+            id_tag_info=_id_tag_info(result.authorization),
+        )
+
+    @on(Action.meter_values, skip_schema_validation=True)
+    async def on_meter_values(self, connector_id, meter_value, **kw):
+        transaction_id = kw.get("transaction_id")
+        await self.run(
+            services.meter_values_record,
+            connector_id=connector_id,
+            transaction_id=None if transaction_id is None else str(transaction_id),
+            samples=samples_from(meter_value, timezone.now()),
+        )
+        return call_result.MeterValues()
+
+    @on(Action.stop_transaction, skip_schema_validation=True)
+    async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **kw):
+        id_tag = kw.get("id_tag", "")
+        await self.run(
+            services.session_stop,
+            transaction_id=str(transaction_id),
+            meter_stop_wh=meter_stop,
+            timestamp=parse_timestamp(timestamp),
+            reason=kw.get("reason", ""),
+            id_tag=id_tag,
+            samples=samples_from(kw.get("transaction_data"), timezone.now()),
+        )
+        if not id_tag:
+            return call_result.StopTransaction()
+        authorization = await self.run(services.id_token_authorize, value=id_tag, for_start=True)
+        return call_result.StopTransaction(id_tag_info=_id_tag_info(authorization))
+
+    @on(Action.data_transfer, skip_schema_validation=True)
+    async def on_data_transfer(self, vendor_id, **kw):
+        result = await self.run(
+            data_transfer_handle,
+            vendor_id=vendor_id,
+            message_id=kw.get("message_id", ""),
+            data=kw.get("data"),
+        )
+        data = (
+            result.data if result.data is None or isinstance(result.data, str) else str(result.data)
+        )
+        return call_result.DataTransfer(status=result.status, data=data)
+
+    @on(Action.diagnostics_status_notification, skip_schema_validation=True)
+    async def on_diagnostics_status(self, status, **kw):
+        await self.run(services.station_event_record, kind="DiagnosticsStatus", status=status)
+        return call_result.DiagnosticsStatusNotification()
+
+    @on(Action.firmware_status_notification, skip_schema_validation=True)
+    async def on_firmware_status(self, status, **kw):
+        await self.run(services.station_event_record, kind="FirmwareStatus", status=status)
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.signed_firmware_status_notification, skip_schema_validation=True)
+    async def on_signed_firmware_status(self, status, **kw):
+        await self.run(
+            services.station_event_record,
+            kind="FirmwareStatus",
+            status=status,
+            data={"request_id": kw.get("request_id")},
+        )
+        return call_result.SignedFirmwareStatusNotification()
+
+    @on(Action.log_status_notification, skip_schema_validation=True)
+    async def on_log_status(self, status, **kw):
+        await self.run(
+            services.station_event_record,
+            kind="LogStatus",
+            status=status,
+            data={"request_id": kw.get("request_id")},
+        )
+        return call_result.LogStatusNotification()
+
+    @on(Action.security_event_notification, skip_schema_validation=True)
+    async def on_security_event(self, type, timestamp, **kw):
+        await self.run(
+            services.station_event_record,
+            kind="SecurityEvent",
+            status=type,
+            timestamp=parse_timestamp(timestamp),
+            data={"tech_info": kw.get("tech_info", "")},
+        )
+        return call_result.SecurityEventNotification()
+
+    @on(Action.sign_certificate, skip_schema_validation=True)
+    async def on_sign_certificate(self, csr, **kw):
+        # No certificate authority is configured: a spec-valid refusal, kept for the operator.
+        await self.run(services.station_event_record, kind="SignCertificate", status="Rejected")
+        return call_result.SignCertificate(status=enums.GenericStatus.rejected)
