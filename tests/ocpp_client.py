@@ -49,8 +49,13 @@ def communicator_for(path: str, subprotocols=("ocpp1.6",), headers=()):
 
 
 @contextlib.asynccontextmanager
-async def connected_station(station_id: str, password: str | None = None, version="ocpp1.6",
-                            station_class=Station16, path=None):
+async def connected_station(
+    station_id: str,
+    password: str | None = None,
+    version="ocpp1.6",
+    station_class=Station16,
+    path=None,
+):
     """Connect a library ChargePoint in process; yields (charge_point, communicator)."""
     headers = [basic_auth(station_id, password)] if password else []
     communicator = communicator_for(path or f"/ocpp/{station_id}", (version,), headers)
