@@ -31,7 +31,8 @@ class CommunicatorConnection:
         await self.communicator.send_to(text_data=message)
 
     async def recv(self) -> str:
-        return await self.communicator.receive_from(timeout=30)
+        # A timeout here would cancel the application: wait as long as the test runs.
+        return await self.communicator.receive_from(timeout=3600)
 
 
 class Station16(ChargePoint16):

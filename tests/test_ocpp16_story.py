@@ -24,7 +24,7 @@ async def test_station_boots_charges_and_stops(station, token):
                 connector_id=1,
                 id_tag="TAG-0001",
                 meter_start=1000,
-                timestamp="2026-11-25T10:00:00Z",
+                timestamp="2026-11-20T10:00:00Z",
             )
         )
         await cp.call(
@@ -33,7 +33,7 @@ async def test_station_boots_charges_and_stops(station, token):
                 transaction_id=start.transaction_id,
                 meter_value=[
                     {
-                        "timestamp": "2026-11-25T10:01:00Z",
+                        "timestamp": "2026-11-20T10:01:00Z",
                         "sampled_value": [
                             {
                                 "value": "1.5",
@@ -49,7 +49,7 @@ async def test_station_boots_charges_and_stops(station, token):
         stop = await cp.call(
             call.StopTransaction(
                 meter_stop=2500,
-                timestamp="2026-11-25T10:30:00Z",
+                timestamp="2026-11-20T10:30:00Z",
                 transaction_id=start.transaction_id,
                 reason="EVDisconnected",
                 id_tag="TAG-0001",
