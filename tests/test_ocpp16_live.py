@@ -4,6 +4,7 @@ import asyncio
 import base64
 
 import pytest
+from channels.db import database_sync_to_async
 from ocpp.v16 import ChargePoint, call
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -116,7 +117,7 @@ async def test_second_socket_replaces_the_first(server):
 
 
 async def test_station_that_stops_answering_pings_goes_offline(transactional_db):
-    await asyncio.to_thread(make_station, "CP-1")
+    await database_sync_to_async(make_station)("CP-1")
     with live_daphne(OCPP_PING_INTERVAL=1) as address:
         websocket = await connect(
             f"ws://{address}/ocpp/CP-1",
