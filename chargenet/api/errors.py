@@ -1,18 +1,64 @@
-"""One error shape for the whole API: {"detail": ..., "errors": {...}}."""
+"""One error shape for the whole API: {"detail": ..., "errors": {...}}.
 
+`detail` is a human-readable sentence; `errors` maps each invalid field (or
+`non_field_errors`) to its messages, and is empty for errors that concern no field
+(401, 403, 404, 405, ...). Headers DRF sets, such as WWW-Authenticate on a 401, stay.
+"""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+INVALID_INPUT = "Invalid input."
 
-def exception_handler(exc, context):
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, with every answer reshaped to {"detail", "errors"}."""
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return None  # not an API error: Django answers 500 and logs it
     data = response.data
-    if isinstance(data, dict) and set(data) == {"detail"}:
-        response.data = {"detail": data["detail"], "errors": {}}
-    elif isinstance(data, dict):
-        detail = data.pop("detail", None) or "Invalid input."
-        response.data = {"detail": detail, "errors": data}
+    if isinstance(exc, ValidationError):
+        errors = dict(data) if isinstance(data, dict) else {api_settings.NON_FIELD_ERRORS_KEY: data}
+        detail = _first_message(errors.pop("detail", None)) or INVALID_INPUT
+        response.data = {"detail": detail, "errors": errors}
     else:
-        response.data = {"detail": "Invalid input.", "errors": {"non_field_errors": data}}
+        detail = data.get("detail") if isinstance(data, dict) else None
+        response.data = {"detail": _first_message(detail) or str(exc), "errors": {}}
     return response
+
+
+def _first_message(value: object) -> str | None:
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error answer (documentation only)."""
+
+    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per invalid field (non_field_errors for the request as a "
+        "whole); empty when no field is at fault.",
+    )
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `errors` names the fields.",
+    401: "No or invalid credentials (send `Authorization: Token <key>`).",
+    403: "The user is not an operator (staff).",
+    404: "No such object.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for the given error status codes, for `@extend_schema`."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }
