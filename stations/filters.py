@@ -1,6 +1,7 @@
 """Query-parameter filters of the REST API lists (`?station=CP-1&state=active`)."""
 
 import re
+from datetime import datetime
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -14,7 +15,7 @@ _SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{
 
 
 class TolerantIsoDateTimeField(django_filters.fields.IsoDateTimeField):
-    def to_python(self, value):
+    def to_python(self, value: object) -> datetime | None:
         if isinstance(value, str):
             value = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
         return super().to_python(value)

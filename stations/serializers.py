@@ -8,7 +8,7 @@ import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
@@ -183,18 +183,24 @@ class StationSerializer(serializers.ModelSerializer):
         plugs.sort(key=lambda c: c.connector_id)
         return ConnectorSerializer(plugs, many=True, context=self.context).data
 
-    @transaction.atomic
     def create(self, validated_data: dict) -> ChargingStation:
         """Register a station: hash its password and create its first connectors."""
         password = validated_data.pop("password", None)
         connector_count = validated_data.pop("connector_count", 0)
-        station = ChargingStation(**validated_data)
-        station.set_password(password)
-        station.save()
-        Connector.objects.bulk_create(
-            Connector(station=station, connector_id=number, status="Unavailable")
-            for number in range(1, connector_count + 1)
-        )
+        try:
+            with transaction.atomic():
+                station = ChargingStation(**validated_data)
+                station.set_password(password)
+                station.save()
+                Connector.objects.bulk_create(
+                    Connector(station=station, connector_id=number, status="Unavailable")
+                    for number in range(1, connector_count + 1)
+                )
+        except IntegrityError as exc:
+            # Registered concurrently (or connected as "pending") since validation.
+            raise serializers.ValidationError(
+                {"station_id": ["A station with this id is already registered."]}
+            ) from exc
         return station
 
 

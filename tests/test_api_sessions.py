@@ -193,3 +193,12 @@ def test_sessions_are_read_only(api_client, sessions, method):
     response = getattr(api_client, method)(url, {"state": "active"}, format="json")
     assert response.status_code == 405
     assert ChargingSession.objects.get(pk=sessions[0].pk).state == "ended"
+
+
+def test_list_query_count_does_not_grow_with_sessions(
+    api_client, sessions, django_assert_max_num_queries
+):
+    # auth token, count, sessions (with station and connector joined)
+    with django_assert_max_num_queries(3):
+        response = api_client.get(URL)
+    assert len(response.json()["results"]) == 4

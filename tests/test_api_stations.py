@@ -449,3 +449,28 @@ def test_put_and_delete_are_not_offered(api_client, method):
     response = getattr(api_client, method)(detail_url("CP-1"), {}, format="json")
     assert response.status_code == 405
     assert ChargingStation.objects.filter(station_id="CP-1").exists()
+
+
+def test_register_race_answers_400_not_500(api_client, monkeypatch):
+    """A station registered between validation and save (e.g. it connected as pending)."""
+    from rest_framework.validators import UniqueValidator
+
+    monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, field: None)
+    make_station("CP-1", connectors=0)
+
+    response = api_client.post(URL, {"station_id": "CP-1", "connector_count": 2}, format="json")
+
+    assert response.status_code == 400
+    assert "station_id" in response.json()["errors"]
+    assert ChargingStation.objects.count() == 1
+    assert not Connector.objects.exists()
+
+
+def test_list_query_count_does_not_grow_with_stations(api_client, django_assert_max_num_queries):
+    site = Site.objects.create(name="Depot")
+    for number in range(10):
+        make_station(f"CP-{number}", site=site, connectors=3)
+    # auth token, count, stations, connectors
+    with django_assert_max_num_queries(4):
+        response = api_client.get(URL)
+    assert len(response.json()["results"]) == 10
