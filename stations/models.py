@@ -228,6 +228,8 @@ class ChargingSession(models.Model):
     stop_reason = models.CharField(_("stop reason"), max_length=40, blank=True)
     reservation_id = models.IntegerField(null=True, blank=True)
     remote_start_id = models.IntegerField(null=True, blank=True)
+    # What the vehicle is doing now (Charging, SuspendedEV, ...), kept while active.
+    charging_state = models.CharField(_("charging state"), max_length=20, blank=True)
     # Sanity problems noticed in what the station sent, e.g. "meter_backwards".
     flags = models.JSONField(_("flags"), default=list, blank=True)
     price_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -359,3 +361,77 @@ class StationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"
+
+
+class SessionEvent(models.Model):
+    """One transaction event of a session, by the station's sequence number.
+
+    Keeps replays from being applied twice and lets late events be applied in order.
+    """
+
+    session = models.ForeignKey(ChargingSession, on_delete=models.CASCADE, related_name="events")
+    seq_no = models.PositiveIntegerField()
+    event_type = models.CharField(max_length=10)  # Started | Updated | Ended
+    timestamp = models.DateTimeField()
+    trigger_reason = models.CharField(max_length=40, blank=True)
+    charging_state = models.CharField(max_length=20, blank=True)
+    offline = models.BooleanField(default=False)
+    id_tag = models.CharField(max_length=36, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "seq_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq_no"], name="session_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.seq_no}"
+
+
+class DeviceModelVariable(models.Model):
+    """A station's reported configuration: one attribute of one component variable.
+
+    OCPP 2.0.1 reports a device model (component, variable, attribute type); a 1.6
+    configuration key is kept as the variable of a component named after the version.
+    """
+
+    station = models.ForeignKey(
+        ChargingStation, on_delete=models.CASCADE, related_name="device_model"
+    )
+    component = models.CharField(max_length=50)
+    component_instance = models.CharField(max_length=50, blank=True)
+    # 0: the component is not specific to one EVSE / connector.
+    evse_id = models.PositiveIntegerField(default=0)
+    connector_id = models.PositiveIntegerField(default=0)
+    variable = models.CharField(max_length=50)
+    variable_instance = models.CharField(max_length=50, blank=True)
+    attribute_type = models.CharField(max_length=10, default="Actual")
+    value = models.TextField(blank=True)
+    mutability = models.CharField(max_length=10, blank=True)
+    data_type = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["component", "component_instance", "variable", "variable_instance"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "station",
+                    "component",
+                    "component_instance",
+                    "evse_id",
+                    "connector_id",
+                    "variable",
+                    "variable_instance",
+                    "attribute_type",
+                ],
+                name="device_model_variable_unique",
+            )
+        ]
+        verbose_name = _("device model variable")
+        verbose_name_plural = _("device model")
+
+    def __str__(self) -> str:
+        return f"{self.component}.{self.variable} = {self.value}"

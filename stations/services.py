@@ -23,6 +23,7 @@ from stations.models import (
     ChargingSession,
     ChargingStation,
     Connector,
+    DeviceModelVariable,
     IdToken,
     MeterSample,
     OcppMessage,
@@ -31,13 +32,18 @@ from stations.models import (
 
 logger = logging.getLogger(__name__)
 
-# Authorization answers, in OCPP words shared by 1.6 and 2.0.1.
-ACCEPTED, BLOCKED, EXPIRED, INVALID, CONCURRENT_TX = (
+# Authorization answers, in OCPP words; adapters map UNKNOWN where a version lacks it.
+ACCEPTED, BLOCKED, EXPIRED, INVALID, CONCURRENT_TX, UNKNOWN = (
     "Accepted",
     "Blocked",
     "Expired",
     "Invalid",
     "ConcurrentTx",
+    "Unknown",
+)
+# Connector statuses that mean a vehicle is plugged in or a session is under way.
+OCCUPIED_STATUSES = frozenset(
+    {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing"}
 )
 _TOKEN_STATUS = {
     IdToken.Status.ACCEPTED: ACCEPTED,
@@ -59,6 +65,7 @@ class Authorization:
     status: str
     expires_at: datetime | None = None
     parent: str | None = None
+    parent_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,8 +150,13 @@ def connector_status_update(
     timestamp: datetime | None = None,
     evse_id: int | None = None,
     evse_connector_id: int | None = None,
+    occupied: bool = False,
 ) -> None:
-    """Store a status report; connector 0 is the station as a whole."""
+    """Store a status report; connector 0 is the station as a whole.
+
+    `occupied` reports a plug in use without saying what it does: the connector keeps
+    an occupied status it already has (Charging, SuspendedEV, ...), else Preparing.
+    """
     now = timezone.now()
     since = timestamp if plausible_time(timestamp, now) else now
     if connector_id == 0:
@@ -157,6 +169,8 @@ def connector_status_update(
             connector_id=connector_id,
             defaults={"status": status, "status_since": since},
         )
+        if occupied:
+            status = connector.status if connector.status in OCCUPIED_STATUSES else "Preparing"
         if created or connector.status != status:
             connector.status_since = since
         connector.status, connector.error_code = status, error_code
@@ -207,16 +221,17 @@ def id_token_authorize(
     """Answer whether a token may charge; ConcurrentTx if it is charging elsewhere."""
     token = IdToken.objects.select_related("parent").filter(value=value).first()
     if token is None:
-        return Authorization(INVALID)
+        return Authorization(UNKNOWN)
     status = _TOKEN_STATUS[token.effective_status()]
     parent = token.parent.value if token.parent else None
+    parent_type = token.parent.type if token.parent else None
     if status == ACCEPTED and not for_start:
         busy = ChargingSession.objects.filter(
             id_token=token, state=ChargingSession.State.ACTIVE
         ).exists()
         if busy:
             status = CONCURRENT_TX
-    return Authorization(status, token.expires_at, parent)
+    return Authorization(status, token.expires_at, parent, parent_type)
 
 
 # --- sessions ---------------------------------------------------------------------
@@ -462,3 +477,248 @@ def message_log_prune(*, older_than_days: int | None = None) -> int:
         if not ids:
             return deleted
         deleted += OcppMessage.objects.filter(pk__in=ids).delete()[0]
+
+
+# --- EVSEs, transaction events and the device model (stations that report them) -----
+
+
+@transaction.atomic
+def connector_for_evse(*, station_pk: int, evse_id: int, evse_connector_id: int | None) -> int:
+    """The station-wide connector number of an EVSE's connector, created on first sight.
+
+    With one connector per EVSE (the common case) the number is the EVSE id.
+    """
+    evse_connector_id = evse_connector_id or 1
+    connectors = Connector.objects.select_for_update().filter(station_id=station_pk)
+    match = connectors.filter(evse_id=evse_id, evse_connector_id=evse_connector_id).first()
+    if match:
+        return match.connector_id
+    taken = set(connectors.values_list("connector_id", flat=True))
+    number = evse_id if evse_connector_id == 1 else max(taken | {evse_id}) + 1
+    existing = connectors.filter(connector_id=number, evse_id__isnull=True).first()
+    if existing:  # created by an operator before the station reported its EVSEs
+        existing.evse_id, existing.evse_connector_id = evse_id, evse_connector_id
+        existing.save(update_fields=["evse_id", "evse_connector_id"])
+        return number
+    if number in taken:
+        number = max(taken) + 1
+    Connector.objects.create(
+        station_id=station_pk,
+        connector_id=number,
+        evse_id=evse_id,
+        evse_connector_id=evse_connector_id,
+    )
+    return number
+
+
+@dataclass(frozen=True)
+class SessionEventIn:
+    """One event of a session as the station numbered it (seq_no)."""
+
+    event_type: str  # Started | Updated | Ended
+    seq_no: int
+    transaction_id: str
+    timestamp: datetime | None
+    trigger_reason: str = ""
+    charging_state: str = ""
+    connector_status: str = ""  # what the charging state means for the connector
+    stopped_reason: str = ""
+    offline: bool = False
+    id_tag: str = ""
+    connector_id: int | None = None
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    samples: tuple[Sample, ...] = ()
+    meter_start_wh: int | None = None  # the reading at the start, if the event has one
+    meter_stop_wh: int | None = None  # the reading at the end, if the event has one
+
+
+@dataclass(frozen=True)
+class SessionEventResult:
+    session: ChargingSession
+    authorization: Authorization | None
+    duplicate: bool
+
+
+@transaction.atomic
+def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEventResult:
+    """Apply one transaction event; replays change nothing, late events fill gaps.
+
+    Events can arrive twice (replay after reconnect) or out of order (queued offline).
+    Each seq_no is applied once; state (charging state, connector status) follows only
+    the newest event, while readings and the start/end facts of any event are kept.
+    """
+    now = timezone.now()
+    moment = event.timestamp if plausible_time(event.timestamp, now) else now
+    ChargingStation.objects.select_for_update().filter(pk=station_pk).first()
+    session = session_find(station_pk=station_pk, transaction_id=event.transaction_id)
+    if session is None:
+        session = _session_from_event(station_pk, event, moment)
+    authorization = id_token_authorize(value=event.id_tag, for_start=True) if event.id_tag else None
+    newest = session.events.order_by("-seq_no").values_list("seq_no", flat=True).first()
+    _, created = session.events.get_or_create(
+        seq_no=event.seq_no,
+        defaults={
+            "event_type": event.event_type,
+            "timestamp": moment,
+            "trigger_reason": event.trigger_reason,
+            "charging_state": event.charging_state,
+            "offline": event.offline,
+            "id_tag": event.id_tag,
+        },
+    )
+    if not created:
+        return SessionEventResult(session, authorization, duplicate=True)
+    is_newest = newest is None or event.seq_no > newest
+    _record_event_samples(session, event)
+    _apply_event(session, event, moment, is_newest)
+    session.save()
+    kind = {"Started": "session.started", "Ended": "session.ended"}.get(
+        event.event_type, "session.updated"
+    )
+    events.publish(kind, station_pk, _session_event(session))
+    return SessionEventResult(session, authorization, duplicate=False)
+
+
+def _session_from_event(station_pk: int, event: SessionEventIn, moment: datetime):
+    connector = None
+    if event.connector_id:
+        connector, _ = Connector.objects.get_or_create(
+            station_id=station_pk, connector_id=event.connector_id
+        )
+        _close_superseded_sessions(connector, moment)
+    session = ChargingSession.objects.create(
+        station_id=station_pk,
+        connector=connector,
+        transaction_id=event.transaction_id,
+        id_tag=event.id_tag,
+        id_token=IdToken.objects.filter(value=event.id_tag).first() if event.id_tag else None,
+        started_at=moment,
+        meter_start_wh=0,
+    )
+    if event.event_type != "Started":
+        session.add_flag("started_event_missing")
+    return session
+
+
+def _record_event_samples(session: ChargingSession, event: SessionEventIn) -> None:
+    if not event.samples:
+        return
+    MeterSample.objects.bulk_create(
+        [
+            MeterSample(
+                station_id=session.station_id,
+                connector_id=session.connector.connector_id if session.connector_id else 0,
+                session=session,
+                timestamp=s.timestamp,
+                measurand=s.measurand,
+                phase=s.phase,
+                location=s.location,
+                context=s.context,
+                value=s.value,
+                unit=s.unit,
+            )
+            for s in event.samples
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bool) -> None:
+    if event.id_tag and not session.id_tag:
+        session.id_tag = event.id_tag
+        session.id_token = IdToken.objects.filter(value=event.id_tag).first()
+    if event.remote_start_id is not None:
+        session.remote_start_id = event.remote_start_id
+    if event.reservation_id is not None:
+        session.reservation_id = event.reservation_id
+    if event.event_type == "Started":
+        session.started_at = min(session.started_at, moment)
+        if "started_event_missing" in session.flags:
+            session.flags = [f for f in session.flags if f != "started_event_missing"]
+    if event.event_type == "Ended":
+        session.state = ChargingSession.State.ENDED
+        session.ended_at = max(moment, session.started_at)
+        session.stop_reason = event.stopped_reason or "Local"
+        session.power_w = None
+    _apply_event_readings(session, event)
+    if is_newest and session.state == ChargingSession.State.ACTIVE:
+        if event.charging_state:
+            session.charging_state = event.charging_state
+        power = power_reading_w(list(event.samples))
+        if power is not None:
+            session.power_w = power
+    if is_newest and session.connector_id:
+        _connector_follows_event(session, event)
+
+
+def _apply_event_readings(session: ChargingSession, event: SessionEventIn) -> None:
+    """Energy from the first and latest register readings, in time order."""
+    registers = session.samples.filter(
+        measurand="Energy.Active.Import.Register", phase="", location__in=["", "Outlet"]
+    )
+    first = registers.order_by("timestamp").values_list("value", flat=True).first()
+    last = registers.order_by("-timestamp").values_list("value", flat=True).first()
+    if event.meter_start_wh is not None:
+        session.meter_start_wh = event.meter_start_wh
+        session.flags = [f for f in session.flags if f != "meter_start_estimated"]
+    elif first is not None and (
+        session.meter_last_wh is None or "meter_start_estimated" in session.flags
+    ):
+        # Never take 0 as the start when the station sent no start reading.
+        session.meter_start_wh = int(first)
+        session.add_flag("meter_start_estimated")
+    if last is not None:
+        session.meter_last_wh = int(last)
+    if event.meter_stop_wh is not None:
+        session.meter_stop_wh = event.meter_stop_wh
+    elif session.state == ChargingSession.State.ENDED and session.meter_stop_wh is None:
+        session.meter_stop_wh = session.meter_last_wh
+    end = session.meter_stop_wh if session.meter_stop_wh is not None else session.meter_last_wh
+    if end is not None:
+        if end < session.meter_start_wh:
+            session.add_flag("meter_stop_below_start")
+        session.energy_wh = max(0, end - session.meter_start_wh)
+
+
+def _connector_follows_event(session: ChargingSession, event: SessionEventIn) -> None:
+    connector = session.connector
+    status = event.connector_status
+    if event.event_type == "Ended":
+        status = "Finishing" if connector.status in OCCUPIED_STATUSES else ""
+    if status and status != connector.status:
+        connector.status, connector.status_since = status, timezone.now()
+        connector.save(update_fields=["status", "status_since"])
+        events.publish(
+            "connector.status",
+            session.station_id,
+            {
+                "connector": connector.connector_id,
+                "status": status,
+                "error_code": connector.error_code,
+            },
+        )
+
+
+def device_model_report(*, station_pk: int, variables: list[dict]) -> int:
+    """Upsert reported variable attributes; each dict holds DeviceModelVariable fields."""
+    now = timezone.now()
+    rows = [
+        DeviceModelVariable(station_id=station_pk, updated_at=now, **fields) for fields in variables
+    ]
+    DeviceModelVariable.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=[
+            "station",
+            "component",
+            "component_instance",
+            "evse_id",
+            "connector_id",
+            "variable",
+            "variable_instance",
+            "attribute_type",
+        ],
+        update_fields=["value", "mutability", "data_type", "unit", "updated_at"],
+    )
+    return len(rows)

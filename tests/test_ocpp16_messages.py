@@ -196,7 +196,7 @@ async def test_start_with_unknown_token_is_recorded_and_answered_invalid(station
         result = await start(cp, id_tag="STRANGER")
     assert result.id_tag_info["status"] == "Invalid"
     session = await ChargingSession.objects.aget()
-    assert session.id_tag == "STRANGER" and "token_invalid" in session.flags
+    assert session.id_tag == "STRANGER" and "token_unknown" in session.flags
 
 
 async def test_meter_values_every_measurand_normalised_and_bulk_stored(station, token):

@@ -58,6 +58,7 @@ class StationAdapter:
         super().__init__(station.station_id, connection, response_timeout)
         self.station = station
         self._outstanding: dict[str, str] = {}  # unique id -> action of our calls
+        self._expected: set[str] = set()  # messages ChargeNet asked for (TriggerMessage)
         self._answering: str = ""
         self._last_touch = time.monotonic()
 
@@ -93,7 +94,7 @@ class StationAdapter:
             known = call.action in self.known_actions
             code = codes.unsupported_action if known else codes.unknown_action
             raise FrameError(call.unique_id, code, f"Action {call.action} not supported")
-        if call.action not in self.allowed_before_acceptance and not await self._accepted():
+        if not self._may_send_now(call.action) and not await self._accepted():
             raise FrameError(
                 call.unique_id, "SecurityError", "Station is not accepted (BootNotification)"
             )
@@ -104,6 +105,16 @@ class StationAdapter:
             await self._handle_call(library_call)
         except OCPPError as error:
             await self._send(library_call.create_call_error(error).to_json())
+
+    def expect_from_station(self, action: str) -> None:
+        """Allow one `action` before acceptance: ChargeNet asked for it (e.g. triggered)."""
+        self._expected.add(action)
+
+    def _may_send_now(self, action: str) -> bool:
+        if action in self._expected:
+            self._expected.discard(action)
+            return True
+        return action in self.allowed_before_acceptance
 
     async def _accepted(self) -> bool:
         if self.station.registration != "accepted":
@@ -178,7 +189,7 @@ class StationAdapter:
         return await database_sync_to_async(service)(station_pk=self.station.pk, **kwargs)
 
 
-def samples_from(meter_values: list[dict], now, value_key: str = "value") -> list[Sample]:
+def samples_from(meter_values: list[dict] | None, now) -> list[Sample]:
     """Turn OCPP meterValue objects (snake_case keys) into normalised samples."""
     samples = []
     for meter_value in meter_values or []:
@@ -187,13 +198,16 @@ def samples_from(meter_values: list[dict], now, value_key: str = "value") -> lis
             moment = now
         for sampled in meter_value.get("sampled_value") or []:
             measurand = sampled.get("measurand") or "Energy.Active.Import.Register"
-            unit = sampled.get("unit")
-            if isinstance(sampled.get("unit_of_measure"), dict):
+            unit, multiplier = sampled.get("unit"), 0
+            if isinstance(sampled.get("unit_of_measure"), dict):  # 2.0.1: unit × 10^multiplier
                 unit = sampled["unit_of_measure"].get("unit")
-            normalised = normalise(sampled.get(value_key), unit, measurand)
+                multiplier = sampled["unit_of_measure"].get("multiplier", 0)
+            normalised = normalise(sampled.get("value"), unit, measurand)
             if normalised is None:
                 continue  # signed data: the meter's blob, not a number
             value, unit = normalised
+            if multiplier:
+                value = value.scaleb(multiplier)
             samples.append(
                 Sample(
                     timestamp=moment,

@@ -13,7 +13,9 @@ Action = enums.Action
 
 
 def _id_tag_info(authorization: services.Authorization) -> dict:
-    info = {"status": authorization.status}
+    # 1.6 has no "Unknown": a token ChargeNet does not know is Invalid.
+    status = "Invalid" if authorization.status == services.UNKNOWN else authorization.status
+    info = {"status": status}
     if authorization.expires_at:
         info["expiry_date"] = format_timestamp(authorization.expires_at)
     if authorization.parent:

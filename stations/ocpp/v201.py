@@ -1,0 +1,382 @@
+"""OCPP 2.0.1-J (and 2.1, which extends it): station messages to service calls.
+
+2.0.1 words end here: connector statuses and charging states become the 1.6-style
+connector statuses the rest of ChargeNet uses, TransactionEvents become session
+events, EVSE + connector ids become station-wide connector numbers.
+"""
+
+from django.utils import timezone
+from ocpp.routing import on
+from ocpp.v201 import ChargePoint
+from ocpp.v201.enums import Action
+
+from stations import services
+from stations.data_transfer import data_transfer_handle
+from stations.metering import ENERGY_REGISTER, Sample, format_timestamp, parse_timestamp
+from stations.ocpp.base import StationAdapter, samples_from
+
+# TransactionEventRequest chargingState -> the connector's status.
+CHARGING_STATE_STATUS = {
+    "Charging": "Charging",
+    "EVConnected": "Preparing",
+    "SuspendedEV": "SuspendedEV",
+    "SuspendedEVSE": "SuspendedEVSE",
+}
+INCOMING_201 = frozenset(
+    {
+        "Authorize",
+        "BootNotification",
+        "ClearedChargingLimit",
+        "DataTransfer",
+        "FirmwareStatusNotification",
+        "Get15118EVCertificate",
+        "GetCertificateStatus",
+        "Heartbeat",
+        "LogStatusNotification",
+        "MeterValues",
+        "NotifyChargingLimit",
+        "NotifyCustomerInformation",
+        "NotifyDisplayMessages",
+        "NotifyEVChargingNeeds",
+        "NotifyEVChargingSchedule",
+        "NotifyEvent",
+        "NotifyMonitoringReport",
+        "NotifyReport",
+        "PublishFirmwareStatusNotification",
+        "ReportChargingProfiles",
+        "ReservationStatusUpdate",
+        "SecurityEventNotification",
+        "SignCertificate",
+        "StatusNotification",
+        "TransactionEvent",
+    }
+)
+# Notifications kept as station events and answered with an empty result.
+RECORDED_NOTIFICATIONS = {
+    "ClearedChargingLimit": "ChargingLimitCleared",
+    "NotifyChargingLimit": "ChargingLimit",
+    "NotifyCustomerInformation": "CustomerInformation",
+    "NotifyDisplayMessages": "DisplayMessages",
+    "NotifyMonitoringReport": "MonitoringReport",
+    "ReportChargingProfiles": "ChargingProfiles",
+    "ReservationStatusUpdate": "ReservationStatus",
+    "PublishFirmwareStatusNotification": "PublishFirmwareStatus",
+}
+
+
+def _register_reading(samples: list[Sample]) -> int | None:
+    readings = [
+        s for s in samples if s.measurand == ENERGY_REGISTER and not s.phase and s.location != "EV"
+    ]
+    return int(max(readings, key=lambda s: s.timestamp).value) if readings else None
+
+
+class V201Adapter(StationAdapter, ChargePoint):
+    version = "2.0.1"
+    known_actions = frozenset(action.value for action in Action)
+    incoming_actions = INCOMING_201
+
+    def id_token_info(self, authorization: services.Authorization) -> dict:
+        info = {"status": authorization.status}
+        if authorization.expires_at:
+            info["cache_expiry_date_time"] = format_timestamp(authorization.expires_at)
+        if authorization.parent:
+            info["group_id_token"] = {
+                "id_token": authorization.parent,
+                "type": authorization.parent_type or "Central",
+            }
+        return info
+
+    async def _connector(self, evse: dict | None) -> int | None:
+        if not evse or not evse.get("id"):
+            return None
+        return await self.run(
+            services.connector_for_evse,
+            evse_id=evse["id"],
+            evse_connector_id=evse.get("connector_id"),
+        )
+
+    # --- provisioning -------------------------------------------------------------
+
+    @on(Action.boot_notification, skip_schema_validation=True)
+    async def on_boot_notification(self, charging_station, reason, **kw):
+        modem = charging_station.get("modem") or {}
+        result = await self.run(
+            services.station_boot,
+            vendor=charging_station["vendor_name"],
+            model=charging_station["model"],
+            serial_number=charging_station.get("serial_number", ""),
+            firmware_version=charging_station.get("firmware_version", ""),
+            iccid=modem.get("iccid", ""),
+            imsi=modem.get("imsi", ""),
+        )
+        self.station.registration = result.status.lower()
+        return self._call_result.BootNotification(
+            current_time=format_timestamp(result.current_time),
+            interval=result.interval,
+            status=result.status,
+        )
+
+    @on(Action.heartbeat, skip_schema_validation=True)
+    async def on_heartbeat(self, **kw):
+        await self.run(services.station_touch)
+        return self._call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
+
+    @on(Action.notify_report, skip_schema_validation=True)
+    async def on_notify_report(self, request_id, generated_at, seq_no, **kw):
+        rows = []
+        for item in kw.get("report_data") or []:
+            where = _component_keys(item["component"], item["variable"])
+            characteristics = item.get("variable_characteristics") or {}
+            for attribute in item.get("variable_attribute") or []:
+                rows.append(
+                    {
+                        **where,
+                        "attribute_type": attribute.get("type", "Actual"),
+                        "value": str(attribute.get("value", "")),
+                        "mutability": attribute.get("mutability", ""),
+                        "data_type": characteristics.get("data_type", ""),
+                        "unit": characteristics.get("unit", ""),
+                    }
+                )
+        if rows:
+            await self.run(services.device_model_report, variables=rows)
+        return self._call_result.NotifyReport()
+
+    # --- availability -------------------------------------------------------------
+
+    @on(Action.status_notification, skip_schema_validation=True)
+    async def on_status_notification(
+        self, timestamp, connector_status, evse_id, connector_id, **kw
+    ):
+        await self._connector_status(evse_id, connector_id, connector_status, timestamp)
+        return self._call_result.StatusNotification()
+
+    async def _connector_status(self, evse_id, connector_id, status, timestamp) -> None:
+        number = 0
+        if evse_id:
+            number = await self._connector({"id": evse_id, "connector_id": connector_id})
+        await self.run(
+            services.connector_status_update,
+            connector_id=number,
+            status="Preparing" if status == "Occupied" else status,
+            occupied=status == "Occupied",
+            error_code="OtherError" if status == "Faulted" else "NoError",
+            timestamp=parse_timestamp(timestamp),
+        )
+
+    @on(Action.notify_event, skip_schema_validation=True)
+    async def on_notify_event(self, generated_at, seq_no, event_data, **kw):
+        rows = []
+        for event in event_data:
+            component, variable = event["component"], event["variable"]
+            rows.append({**_component_keys(component, variable), "value": event["actual_value"]})
+            await self.run(
+                services.station_event_record,
+                kind="NotifyEvent",
+                status=event.get("trigger", ""),
+                timestamp=parse_timestamp(event.get("timestamp")),
+                data=event,
+            )
+            evse = component.get("evse") or {}
+            if component["name"] == "Connector" and variable["name"] == "AvailabilityState":
+                await self._connector_status(
+                    evse.get("id"),
+                    evse.get("connector_id"),
+                    event["actual_value"],
+                    event["timestamp"],
+                )
+        await self.run(services.device_model_report, variables=rows)
+        return self._call_result.NotifyEvent()
+
+    # --- authorization and transactions ---------------------------------------------
+
+    @on(Action.authorize, skip_schema_validation=True)
+    async def on_authorize(self, id_token, **kw):
+        authorization = await self._authorize(id_token)
+        return self._call_result.Authorize(id_token_info=self.id_token_info(authorization))
+
+    async def _authorize(self, id_token: dict) -> services.Authorization:
+        if id_token.get("type") == "NoAuthorization":
+            return services.Authorization(services.ACCEPTED)
+        return await self.run(services.id_token_authorize, value=id_token["id_token"])
+
+    @on(Action.transaction_event, skip_schema_validation=True)
+    async def on_transaction_event(
+        self, event_type, timestamp, trigger_reason, seq_no, transaction_info, **kw
+    ):
+        samples = samples_from(kw.get("meter_value"), timezone.now())
+        reading = _register_reading(samples)
+        id_token = kw.get("id_token") or {}
+        charging_state = transaction_info.get("charging_state", "")
+        event = services.SessionEventIn(
+            event_type=event_type,
+            seq_no=seq_no,
+            transaction_id=transaction_info["transaction_id"],
+            timestamp=parse_timestamp(timestamp),
+            trigger_reason=trigger_reason,
+            charging_state=charging_state,
+            connector_status=CHARGING_STATE_STATUS.get(charging_state, ""),
+            stopped_reason=transaction_info.get("stopped_reason", ""),
+            offline=kw.get("offline", False),
+            id_tag=id_token.get("id_token", ""),
+            connector_id=await self._connector(kw.get("evse")),
+            remote_start_id=transaction_info.get("remote_start_id"),
+            reservation_id=kw.get("reservation_id"),
+            samples=tuple(samples),
+            meter_start_wh=reading if event_type == "Started" else None,
+            meter_stop_wh=reading if event_type == "Ended" else None,
+        )
+        result = await self.run(services.session_event_apply, event=event)
+        if not id_token:
+            return self._call_result.TransactionEvent()
+        authorization = result.authorization
+        if id_token.get("type") == "NoAuthorization":
+            authorization = services.Authorization(services.ACCEPTED)
+        return self._call_result.TransactionEvent(id_token_info=self.id_token_info(authorization))
+
+    @on(Action.meter_values, skip_schema_validation=True)
+    async def on_meter_values(self, evse_id, meter_value, **kw):
+        connector_id = await self._connector({"id": evse_id}) if evse_id else 0
+        await self.run(
+            services.meter_values_record,
+            connector_id=connector_id,
+            transaction_id=None,
+            samples=samples_from(meter_value, timezone.now()),
+        )
+        return self._call_result.MeterValues()
+
+    # --- notifications ----------------------------------------------------------------
+
+    @on(Action.firmware_status_notification, skip_schema_validation=True)
+    async def on_firmware_status(self, status, **kw):
+        await self.run(
+            services.station_event_record,
+            kind="FirmwareStatus",
+            status=status,
+            data={"request_id": kw.get("request_id")},
+        )
+        return self._call_result.FirmwareStatusNotification()
+
+    @on(Action.log_status_notification, skip_schema_validation=True)
+    async def on_log_status(self, status, **kw):
+        await self.run(
+            services.station_event_record,
+            kind="LogStatus",
+            status=status,
+            data={"request_id": kw.get("request_id")},
+        )
+        return self._call_result.LogStatusNotification()
+
+    @on(Action.security_event_notification, skip_schema_validation=True)
+    async def on_security_event(self, type, timestamp, **kw):
+        await self.run(
+            services.station_event_record,
+            kind="SecurityEvent",
+            status=type,
+            timestamp=parse_timestamp(timestamp),
+            data={"tech_info": kw.get("tech_info", "")},
+        )
+        return self._call_result.SecurityEventNotification()
+
+    @on(Action.data_transfer, skip_schema_validation=True)
+    async def on_data_transfer(self, vendor_id, **kw):
+        result = await self.run(
+            data_transfer_handle,
+            vendor_id=vendor_id,
+            message_id=kw.get("message_id", ""),
+            data=kw.get("data"),
+        )
+        return self._call_result.DataTransfer(status=result.status, data=result.data)
+
+    async def _record(self, action: str, payload: dict):
+        status = str(payload.get("status") or payload.get("reservation_update_status") or "")
+        await self.run(
+            services.station_event_record,
+            kind=RECORDED_NOTIFICATIONS[action],
+            status=status,
+            data=payload,
+        )
+        return getattr(self._call_result, action)()
+
+    @on(Action.cleared_charging_limit, skip_schema_validation=True)
+    async def on_cleared_charging_limit(self, **kw):
+        return await self._record("ClearedChargingLimit", kw)
+
+    @on(Action.notify_charging_limit, skip_schema_validation=True)
+    async def on_notify_charging_limit(self, **kw):
+        return await self._record("NotifyChargingLimit", kw)
+
+    @on(Action.notify_customer_information, skip_schema_validation=True)
+    async def on_notify_customer_information(self, **kw):
+        return await self._record("NotifyCustomerInformation", kw)
+
+    @on(Action.notify_display_messages, skip_schema_validation=True)
+    async def on_notify_display_messages(self, **kw):
+        return await self._record("NotifyDisplayMessages", kw)
+
+    @on(Action.notify_monitoring_report, skip_schema_validation=True)
+    async def on_notify_monitoring_report(self, **kw):
+        return await self._record("NotifyMonitoringReport", kw)
+
+    @on(Action.report_charging_profiles, skip_schema_validation=True)
+    async def on_report_charging_profiles(self, **kw):
+        return await self._record("ReportChargingProfiles", kw)
+
+    @on(Action.reservation_status_update, skip_schema_validation=True)
+    async def on_reservation_status_update(self, **kw):
+        return await self._record("ReservationStatusUpdate", kw)
+
+    @on(Action.publish_firmware_status_notification, skip_schema_validation=True)
+    async def on_publish_firmware_status(self, **kw):
+        return await self._record("PublishFirmwareStatusNotification", kw)
+
+    @on(Action.notify_ev_charging_needs, skip_schema_validation=True)
+    async def on_notify_ev_charging_needs(self, evse_id, charging_needs, **kw):
+        # No smart-charging schedule service: the spec's "Rejected" (K15) tells the
+        # station none will come, so it charges by its own limits.
+        await self.run(
+            services.station_event_record,
+            kind="EVChargingNeeds",
+            status="Rejected",
+            data={"evse_id": evse_id, "charging_needs": charging_needs},
+        )
+        return self._call_result.NotifyEVChargingNeeds(status="Rejected")
+
+    @on(Action.notify_ev_charging_schedule, skip_schema_validation=True)
+    async def on_notify_ev_charging_schedule(self, time_base, charging_schedule, evse_id, **kw):
+        await self.run(
+            services.station_event_record,
+            kind="EVChargingSchedule",
+            status="Accepted",
+            data={"evse_id": evse_id, "time_base": time_base, "schedule": charging_schedule},
+        )
+        return self._call_result.NotifyEVChargingSchedule(status="Accepted")
+
+    # --- certificates: no certificate service configured, refused as the spec allows ---
+
+    @on(Action.sign_certificate, skip_schema_validation=True)
+    async def on_sign_certificate(self, csr, **kw):
+        await self.run(services.station_event_record, kind="SignCertificate", status="Rejected")
+        return self._call_result.SignCertificate(status="Rejected")
+
+    @on(Action.get_certificate_status, skip_schema_validation=True)
+    async def on_get_certificate_status(self, ocsp_request_data, **kw):
+        return self._call_result.GetCertificateStatus(status="Failed")
+
+    @on(Action.get_15118_ev_certificate, skip_schema_validation=True)
+    async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
+        await self.run(services.station_event_record, kind="15118EVCertificate", status="Failed")
+        return self._call_result.Get15118EVCertificate(status="Failed", exi_response="")
+
+
+def _component_keys(component: dict, variable: dict) -> dict:
+    evse = component.get("evse") or {}
+    return {
+        "component": component["name"],
+        "component_instance": component.get("instance", ""),
+        "evse_id": evse.get("id", 0),
+        "connector_id": evse.get("connector_id", 0),
+        "variable": variable["name"],
+        "variable_instance": variable.get("instance", ""),
+    }
