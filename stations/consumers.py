@@ -1,5 +1,6 @@
 """Thin Channels consumers: the OCPP station socket."""
 
+import asyncio
 import logging
 
 from channels.db import database_sync_to_async
@@ -10,7 +11,7 @@ from django.conf import settings
 from stations import handshake, services
 from stations.message_log import message_log
 from stations.ocpp import adapter_class
-from stations.ocpp.base import StationInfo
+from stations.ocpp.base import Outcome, StationInfo
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class ConsumerConnection:
 class OcppConsumer(AsyncWebsocketConsumer):
     adapter = None
     group = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.command_tasks: set[asyncio.Task] = set()
 
     async def connect(self) -> None:
         decision = await database_sync_to_async(handshake.admit)(
@@ -89,7 +94,41 @@ class OcppConsumer(AsyncWebsocketConsumer):
             )
             await self.close(code=1000)
 
+    async def station_command(self, event) -> None:
+        """A command from any process: acknowledge at once, run it as its own task.
+
+        Awaiting the station here would block this consumer, so the station's answer
+        could never be read (shared/DESIGN.md, "Commands").
+        """
+        await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
+        task = asyncio.create_task(self._run_command(event))
+        self.command_tasks.add(task)
+        task.add_done_callback(self.command_tasks.discard)
+
+    async def _run_command(self, event) -> None:
+        try:
+            outcome = await self.adapter.perform(event["action"], event["params"], event["timeout"])
+        except asyncio.CancelledError:
+            outcome = Outcome("offline", error={"description": "The station disconnected."})
+        except Exception:  # noqa: BLE001 - the outcome must be stored whatever happened
+            logger.exception("Command %s failed", event["command"])
+            outcome = Outcome("failed", error={"description": "Internal error."})
+        if outcome.configuration:
+            await self.adapter.run(services.device_model_report, variables=outcome.configuration)
+        await database_sync_to_async(services.command_finish)(
+            command_id=event["command"],
+            status=outcome.status,
+            response=outcome.response,
+            error=outcome.error,
+            ocpp_action=outcome.ocpp_action,
+        )
+        await self.channel_layer.send(
+            event["reply_to"], {"type": "command.result", "status": outcome.status}
+        )
+
     async def disconnect(self, code) -> None:
+        for task in list(self.command_tasks):
+            task.cancel()
         if self.adapter is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)

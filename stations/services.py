@@ -22,6 +22,7 @@ from stations.metering import Sample, energy_reading_wh, plausible_time, power_r
 from stations.models import (
     ChargingSession,
     ChargingStation,
+    Command,
     Connector,
     DeviceModelVariable,
     IdToken,
@@ -286,6 +287,7 @@ def session_start(
     if transaction_id is None:
         session.transaction_id = str(session.pk)
     session.save()
+    _link_remote_start(session)
     events.publish("session.started", station_pk, _session_event(session))
     return StartResult(session, authorization)
 
@@ -628,8 +630,9 @@ def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bo
     if event.id_tag and not session.id_tag:
         session.id_tag = event.id_tag
         session.id_token = IdToken.objects.filter(value=event.id_tag).first()
-    if event.remote_start_id is not None:
+    if event.remote_start_id is not None and session.remote_start_id is None:
         session.remote_start_id = event.remote_start_id
+        _link_remote_start(session)
     if event.reservation_id is not None:
         session.reservation_id = event.reservation_id
     if event.event_type == "Started":
@@ -722,3 +725,70 @@ def device_model_report(*, station_pk: int, variables: list[dict]) -> int:
         update_fields=["value", "mutability", "data_type", "unit", "updated_at"],
     )
     return len(rows)
+
+
+# --- commands ---------------------------------------------------------------------
+
+REMOTE_START_WINDOW = timedelta(minutes=10)
+
+
+def _link_remote_start(session: ChargingSession) -> None:
+    """Tie a session to the remote start that led to it.
+
+    With a remote start id (2.0.1) the match is exact; otherwise it is the latest
+    accepted remote start on that station for that token (1.6 gives no id back).
+    """
+    commands = Command.objects.filter(
+        station_id=session.station_id, action="remote_start", session__isnull=True
+    )
+    if session.remote_start_id is not None:
+        commands = commands.filter(pk=session.remote_start_id)
+    else:
+        commands = commands.filter(
+            status=Command.Status.ACCEPTED,
+            params__id_tag=session.id_tag,
+            created_at__gte=session.started_at - REMOTE_START_WINDOW,
+        )
+    command = commands.order_by("-created_at").first()
+    if command:
+        command.session = session
+        command.save(update_fields=["session"])
+
+
+def command_finish(
+    *,
+    command_id: int,
+    status: str,
+    response: dict | None = None,
+    error: dict | None = None,
+    ocpp_action: str = "",
+) -> bool:
+    """Store a command's outcome once; a later report of the same command is ignored."""
+    return bool(
+        Command.objects.filter(pk=command_id, status=Command.Status.PENDING).update(
+            status=status,
+            response=response,
+            error=error,
+            ocpp_action=ocpp_action,
+            finished_at=timezone.now(),
+        )
+    )
+
+
+@transaction.atomic
+def session_soft_stop(*, session_id: int, reason: str = "SoftStop") -> ChargingSession:
+    """End a session the station lost, with what was measured; sends nothing."""
+    session = ChargingSession.objects.select_for_update().get(pk=session_id)
+    if session.state == ChargingSession.State.ENDED:
+        return session
+    last = session.meter_last_wh
+    session.state = ChargingSession.State.ENDED
+    session.ended_at = max(timezone.now(), session.started_at)
+    session.stop_reason = reason
+    session.meter_stop_wh = last
+    session.energy_wh = max(0, last - session.meter_start_wh) if last is not None else 0
+    session.power_w = None
+    session.add_flag("soft_stopped")
+    session.save()
+    events.publish("session.ended", session.station_id, _session_event(session))
+    return session

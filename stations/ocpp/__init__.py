@@ -12,8 +12,14 @@ _ADAPTERS = {
     "ocpp1.6": ("stations.ocpp.v16", "V16Adapter"),
 }
 SUBPROTOCOLS = tuple(_ADAPTERS)
+VERSIONS = {"2.1": "ocpp2.1", "2.0.1": "ocpp2.0.1", "1.6": "ocpp1.6"}
 
 
 def adapter_class(subprotocol: str):
     module, name = _ADAPTERS[subprotocol]
     return getattr(import_module(module), name)
+
+
+def build_command(ocpp_version: str, action: str, params: dict):
+    """Check a command for a station of that version (its label, e.g. "1.6")."""
+    return adapter_class(VERSIONS.get(ocpp_version, "ocpp1.6")).build(action, params)

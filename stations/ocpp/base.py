@@ -6,13 +6,15 @@ are fed to the library's `call()` waiting in another task (never awaited inline:
 Channels consumer handles one event at a time, see shared/DESIGN.md).
 """
 
+import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from ocpp import messages as ocpp_messages
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
 
 from stations import services
@@ -30,10 +32,26 @@ from stations.ocpp.framing import (
     check_payload,
     parse_frame,
 )
+from stations.ocpp.requests import CommandError, Request, build_request
 
 logger = logging.getLogger(__name__)
 
 LAST_SEEN_EVERY = 30.0  # seconds between last_seen writes for a chatty station
+
+
+# Answers that mean the station will do what it was asked.
+ACCEPTED_ANSWERS = frozenset({"Accepted", "Scheduled", "RebootRequired", "Unlocked"})
+
+
+@dataclass
+class Outcome:
+    """How a command ended: accepted, rejected, failed, timeout or offline."""
+
+    status: str
+    response: dict | None = None
+    error: dict | None = None
+    ocpp_action: str = ""
+    configuration: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +69,8 @@ class StationAdapter:
     #: one of ours (e.g. Reset) gets NotSupported, an unknown one NotImplemented.
     known_actions: frozenset[str] = frozenset()
     incoming_actions: frozenset[str] = frozenset()
+    #: Version-neutral command name -> request builder (stations/ocpp/requests*.py).
+    request_builders: dict = {}
     #: Actions that may come before the station is accepted.
     allowed_before_acceptance: frozenset[str] = frozenset({"BootNotification"})
 
@@ -162,6 +182,47 @@ class StationAdapter:
                 error_code,
             )
         await self._connection.send(message)
+
+    @classmethod
+    def build(cls, action: str, params: dict) -> Request:
+        """The request for a version-neutral command; raises CommandError if invalid."""
+        return build_request(cls.request_builders, cls.version, action, params)
+
+    async def perform(self, action: str, params: dict, timeout: float) -> Outcome:
+        """Send one command and wait for the answer; run it as its own task."""
+        try:
+            request = self.build(action, params)
+        except CommandError as error:
+            return Outcome("failed", error={"code": "InvalidParameters", "details": error.errors})
+        ocpp_action = type(request.payload).__name__
+        for message in request.expects:
+            self.expect_from_station(message)
+        try:
+            result = await asyncio.wait_for(self.call(request.payload, suppress=False), timeout)
+        except TimeoutError:
+            return Outcome(
+                "timeout",
+                error={"description": f"No answer in {timeout:g} s"},
+                ocpp_action=ocpp_action,
+            )
+        except OCPPError as error:
+            failure = {
+                "code": error.code,
+                "description": error.description,
+                "details": error.details,
+            }
+            return Outcome("failed", error=failure, ocpp_action=ocpp_action)
+        response = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
+        status = "accepted" if self.answer_accepted(response) else "rejected"
+        return Outcome(status, response, None, ocpp_action, self.configuration_rows(response))
+
+    def answer_accepted(self, response: dict) -> bool:
+        status = response.get("status")
+        return status is None or status in ACCEPTED_ANSWERS
+
+    def configuration_rows(self, response: dict) -> list[dict]:
+        """Device-model rows a command's answer reports (configuration reads)."""
+        return []
 
     # --- log ----------------------------------------------------------------------
 

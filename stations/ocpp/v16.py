@@ -8,6 +8,7 @@ from stations import services
 from stations.data_transfer import data_transfer_handle
 from stations.metering import format_timestamp, parse_timestamp
 from stations.ocpp.base import StationAdapter, samples_from
+from stations.ocpp.requests16 import BUILDERS
 
 Action = enums.Action
 
@@ -25,6 +26,7 @@ def _id_tag_info(authorization: services.Authorization) -> dict:
 
 class V16Adapter(StationAdapter, ChargePoint):
     version = "1.6"
+    request_builders = BUILDERS
     known_actions = frozenset(action.value for action in Action)
     incoming_actions = frozenset(
         {
@@ -191,3 +193,15 @@ class V16Adapter(StationAdapter, ChargePoint):
         # No certificate authority is configured: a spec-valid refusal, kept for the operator.
         await self.run(services.station_event_record, kind="SignCertificate", status="Rejected")
         return call_result.SignCertificate(status=enums.GenericStatus.rejected)
+
+    def configuration_rows(self, response: dict) -> list[dict]:
+        # 1.6 keys live in the device model as variables of a component named "OCPP 1.6".
+        return [
+            {
+                "component": "OCPP 1.6",
+                "variable": item["key"][:50],
+                "value": item.get("value", ""),
+                "mutability": "ReadOnly" if item.get("readonly") else "ReadWrite",
+            }
+            for item in response.get("configurationKey", [])
+        ]

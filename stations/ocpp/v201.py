@@ -14,6 +14,7 @@ from stations import services
 from stations.data_transfer import data_transfer_handle
 from stations.metering import ENERGY_REGISTER, Sample, format_timestamp, parse_timestamp
 from stations.ocpp.base import StationAdapter, samples_from
+from stations.ocpp.commands201 import V201Commands
 
 # TransactionEventRequest chargingState -> the connector's status.
 CHARGING_STATE_STATUS = {
@@ -71,7 +72,7 @@ def _register_reading(samples: list[Sample]) -> int | None:
     return int(max(readings, key=lambda s: s.timestamp).value) if readings else None
 
 
-class V201Adapter(StationAdapter, ChargePoint):
+class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     version = "2.0.1"
     known_actions = frozenset(action.value for action in Action)
     incoming_actions = INCOMING_201

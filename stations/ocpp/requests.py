@@ -1,0 +1,119 @@
+"""Version-neutral commands turned into each version's OCPP request, checked first.
+
+`build_request(version, action, params)` returns the `ocpp` library payload to send,
+or raises `CommandError` naming the bad parameter, so nothing invalid is ever sent.
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from jsonschema.exceptions import best_match
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.messages import get_validator
+
+from stations.ocpp.framing import CALL
+
+# The actions every caller may ask for (shared/DESIGN.md "Interfaces").
+ACTIONS = (
+    "remote_start",
+    "remote_stop",
+    "reset",
+    "unlock_connector",
+    "change_availability",
+    "get_configuration",
+    "set_configuration",
+    "trigger_message",
+    "reserve_now",
+    "cancel_reservation",
+    "set_charging_profile",
+    "clear_charging_profile",
+    "get_composite_schedule",
+    "send_local_list",
+    "get_local_list_version",
+    "clear_cache",
+    "update_firmware",
+    "get_diagnostics",
+    "data_transfer",
+)
+
+
+class CommandError(ValueError):
+    """A command that cannot be sent: unknown action or bad parameters."""
+
+    def __init__(self, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+@dataclass(frozen=True)
+class Request:
+    payload: object  # an `ocpp` library call dataclass
+    expects: tuple[str, ...] = ()  # messages the station will send because of it
+
+
+def require(params: dict, *names: str) -> list:
+    missing = {
+        name: "This parameter is required." for name in names if params.get(name) in (None, "")
+    }
+    if missing:
+        raise CommandError("Missing parameters.", missing)
+    return [params[name] for name in names]
+
+
+def choice(params: dict, name: str, mapping: dict, default=None):
+    value = params.get(name, default)
+    if value not in mapping:
+        raise CommandError(
+            "Invalid parameter.", {name: f"Must be one of: {', '.join(map(str, mapping))}."}
+        )
+    return mapping[value]
+
+
+def integer(params: dict, name: str, default=None) -> int | None:
+    value = params.get(name, default)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CommandError("Invalid parameter.", {name: "Must be an integer."}) from None
+
+
+def required_int(params: dict, name: str) -> int:
+    require(params, name)
+    return integer(params, name)
+
+
+def build_request(builders: dict, version: str, action: str, params: dict) -> Request:
+    if action not in ACTIONS:
+        raise CommandError(f"Unknown action {action!r}.", {"action": "Unknown action."})
+    builder = builders.get(action)
+    if builder is None:
+        raise CommandError(
+            f"OCPP {version} has no {action!r}.", {"action": "Not available in this OCPP version."}
+        )
+    request = builder(params or {})
+    _validate(version, request.payload)
+    return request
+
+
+# 1.6 schemas with `multipleOf: 0.1` are loaded by the library with Decimal floats
+# (ocpp/messages.py); its validator cache ignores how a schema was loaded, so ChargeNet
+# loads them the same way.
+_DECIMAL_SCHEMAS = {("1.6", "SetChargingProfile"), ("1.6", "RemoteStartTransaction")}
+
+
+def _validate(version: str, payload) -> None:
+    action = type(payload).__name__
+    body = remove_nones(snake_to_camel_case(serialize_as_dict(payload)))
+    parse_float = float
+    if (version, action) in _DECIMAL_SCHEMAS:
+        parse_float = Decimal
+        body = json.loads(json.dumps(body), parse_float=Decimal)
+    validator = get_validator(CALL, action, version, parse_float=parse_float)
+    error = best_match(validator.iter_errors(body))
+    if error is not None:
+        field = ".".join(str(p) for p in error.absolute_path) or "params"
+        raise CommandError("Invalid parameters.", {field: error.message[:200]})
