@@ -8,13 +8,17 @@ OCPP-J 2.0.1 §4.2.3 and §4.4).
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jsonschema.exceptions import best_match
 from ocpp.messages import get_validator
 
 CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
+# OCPP-J 2.1 only: CALLRESULTERROR answers a CallResult its receiver could not
+# process, SEND is a Call that gets no answer. Neither is ever answered (2.1 §4.2.4,
+# §4.2.5); 2.0.1 does not have them.
+CALL_RESULT_ERROR, SEND = 5, 6
 MAX_MESSAGE_ID_LENGTH = 36
 
 
@@ -34,6 +38,8 @@ class ErrorCodes:
     unknown_action: str
     unsupported_action: str
     message_id_too_long: str
+    #: Message types of the version that are received but never answered.
+    unanswered_message_types: frozenset[int] = frozenset()
 
 
 ERROR_CODES = {
@@ -66,14 +72,19 @@ ERROR_CODES = {
         message_id_too_long="RpcFrameworkError",
     ),
 }
-ERROR_CODES["2.1"] = ERROR_CODES["2.0.1"]
+ERROR_CODES["2.1"] = replace(
+    ERROR_CODES["2.0.1"], unanswered_message_types=frozenset({CALL_RESULT_ERROR, SEND})
+)
 
 _SCHEMA_ERROR_KIND = {
     "required": "missing_field",
     "type": "wrong_type",
     "enum": "bad_enum",
     "maxLength": "too_long",
-    "maxItems": "too_long",
+    # Too few or too many elements of a list break its cardinality: an occurrence
+    # constraint, like a missing required field.
+    "minItems": "missing_field",
+    "maxItems": "missing_field",
     "additionalProperties": "extra_property",
 }
 
@@ -145,6 +156,8 @@ def parse_frame(text: str, version: str) -> Call | Reply:
         details = frame[4] if len(frame) > 4 and isinstance(frame[4], dict) else {}
         description = frame[3] if isinstance(frame[3], str) else ""
         return Reply(CALL_ERROR, unique_id, details, frame[2], description)
+    if isinstance(message_type, int) and message_type in codes.unanswered_message_types:
+        raise FrameError(unique_id, None, f"MessageTypeId {message_type} is not answered")
     raise FrameError(
         unique_id, codes.unknown_message_type, f"MessageTypeId {message_type!r} unknown"
     )
