@@ -19,12 +19,13 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: setup
 	$(PY) manage.py demo_data
-	@trap 'kill 0' INT TERM EXIT; \
-	if [ "$(SIMULATE)" != "0" ]; then \
-	  $(PY) manage.py simulate --demo --url ws://127.0.0.1:$(PORT)/ocpp/ & \
+	@if [ "$(SIMULATE)" != "0" ]; then \
+	  $(PY) manage.py simulate --demo --url ws://127.0.0.1:$(PORT)/ocpp/ & SIM=$$!; \
+	  trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; \
 	fi; \
 	$(PY) manage.py serve --port $(PORT)
 

@@ -99,6 +99,13 @@ def station_disconnect(*, station_pk: int, channel_name: str) -> None:
         events.publish("station.connected", station_pk, {"connected": False})
 
 
+def stations_mark_offline() -> int:
+    """Mark every station offline (a sole server starting holds no sockets yet)."""
+    return ChargingStation.objects.filter(connected=True).update(
+        connected=False, connection_channel=""
+    )
+
+
 def station_touch(*, station_pk: int) -> None:
     ChargingStation.objects.filter(pk=station_pk).update(last_seen=timezone.now())
 

@@ -5,6 +5,8 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from stations import services
+
 
 class Command(BaseCommand):
     help = "Serve ChargeNet with daphne (WebSocket pings from OCPP_PING_INTERVAL)."
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         class ChargeNetCLI(CommandLineInterface):
             server_class = ChargeNetServer
 
+        if not settings.REDIS_URL:
+            # Embedded mode has one process: no socket survived its last run.
+            services.stations_mark_offline()
         ping = str(settings.OCPP_PING_INTERVAL)
         argv = [
             "--bind", host,
