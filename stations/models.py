@@ -448,9 +448,7 @@ class Command(models.Model):
         TIMEOUT = "timeout", _("Timed out")
         OFFLINE = "offline", _("Station offline")
 
-    station = models.ForeignKey(
-        ChargingStation, on_delete=models.CASCADE, related_name="commands"
-    )
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="commands")
     action = models.CharField(_("action"), max_length=40)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     status = models.CharField(
