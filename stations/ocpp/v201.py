@@ -5,6 +5,8 @@ connector statuses the rest of ChargeNet uses, TransactionEvents become session
 events, EVSE + connector ids become station-wide connector numbers.
 """
 
+from datetime import UTC, datetime
+
 from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint
@@ -65,11 +67,23 @@ RECORDED_NOTIFICATIONS = {
 }
 
 
-def _register_reading(samples: list[Sample]) -> int | None:
+def _register_reading(samples: list[Sample], context: str, *, latest: bool) -> int | None:
+    """The whole-meter energy register reading an event names as its start or end.
+
+    A reading with the event's own context (Transaction.Begin / Transaction.End) wins;
+    else the earliest (start) or latest (end): an Ended event may carry the whole
+    transaction's series (SampledDataTxEndedMeasurands). Same readings as MeterValues.
+    """
     readings = [
-        s for s in samples if s.measurand == ENERGY_REGISTER and not s.phase and s.location != "EV"
+        s
+        for s in samples
+        if s.measurand == ENERGY_REGISTER and not s.phase and s.location in ("", "Outlet")
     ]
-    return int(max(readings, key=lambda s: s.timestamp).value) if readings else None
+    readings = [s for s in readings if s.context == context] or readings
+    if not readings:
+        return None
+    pick = max if latest else min
+    return int(pick(readings, key=lambda s: s.timestamp).value)
 
 
 class V201Adapter(V201Commands, StationAdapter, ChargePoint):
@@ -133,15 +147,16 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
                 rows.append(
                     {
                         **where,
+                        # B07: an omitted type is Actual, an omitted mutability ReadWrite.
                         "attribute_type": attribute.get("type", "Actual"),
                         "value": str(attribute.get("value", "")),
-                        "mutability": attribute.get("mutability", ""),
+                        "mutability": attribute.get("mutability", "ReadWrite"),
                         "data_type": characteristics.get("data_type", ""),
                         "unit": characteristics.get("unit", ""),
                     }
                 )
         if rows:
-            await self.run(services.device_model_report, variables=rows)
+            await self.run(services.device_model_report, variables=_last_per_attribute(rows))
         return self._call_result.NotifyReport()
 
     # --- availability -------------------------------------------------------------
@@ -169,9 +184,16 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     @on(Action.notify_event, skip_schema_validation=True)
     async def on_notify_event(self, generated_at, seq_no, event_data, **kw):
         rows = []
-        for event in event_data:
+        # Oldest first, so the newest value of a variable reported twice is the one kept.
+        for event in sorted(event_data, key=_event_time):
             component, variable = event["component"], event["variable"]
-            rows.append({**_component_keys(component, variable), "value": event["actual_value"]})
+            rows.append(
+                {
+                    **_component_keys(component, variable),
+                    "attribute_type": "Actual",
+                    "value": event["actual_value"],
+                }
+            )
             await self.run(
                 services.station_event_record,
                 kind="NotifyEvent",
@@ -187,7 +209,7 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
                     event["actual_value"],
                     event["timestamp"],
                 )
-        await self.run(services.device_model_report, variables=rows)
+        await self.run(services.device_model_report, variables=_last_per_attribute(rows))
         return self._call_result.NotifyEvent()
 
     # --- authorization and transactions ---------------------------------------------
@@ -207,7 +229,6 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         self, event_type, timestamp, trigger_reason, seq_no, transaction_info, **kw
     ):
         samples = samples_from(kw.get("meter_value"), timezone.now())
-        reading = _register_reading(samples)
         id_token = kw.get("id_token") or {}
         charging_state = transaction_info.get("charging_state", "")
         event = services.SessionEventIn(
@@ -225,8 +246,16 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             remote_start_id=transaction_info.get("remote_start_id"),
             reservation_id=kw.get("reservation_id"),
             samples=tuple(samples),
-            meter_start_wh=reading if event_type == "Started" else None,
-            meter_stop_wh=reading if event_type == "Ended" else None,
+            meter_start_wh=(
+                _register_reading(samples, "Transaction.Begin", latest=False)
+                if event_type == "Started"
+                else None
+            ),
+            meter_stop_wh=(
+                _register_reading(samples, "Transaction.End", latest=True)
+                if event_type == "Ended"
+                else None
+            ),
         )
         result = await self.run(services.session_event_apply, event=event)
         if not id_token:
@@ -369,6 +398,36 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
         await self.run(services.station_event_record, kind="15118EVCertificate", status="Failed")
         return self._call_result.Get15118EVCertificate(status="Failed", exi_response="")
+
+
+def _last_per_attribute(rows: list[dict]) -> list[dict]:
+    """One row per device-model attribute, the last one given winning.
+
+    A single upsert may not touch one row twice (PostgreSQL refuses it), yet one
+    NotifyEvent can carry several values of a variable.
+    """
+    keyed = {}
+    for row in rows:
+        key = tuple(row.get(field) for field in _ATTRIBUTE_KEY)
+        keyed.pop(key, None)
+        keyed[key] = row
+    return list(keyed.values())
+
+
+_ATTRIBUTE_KEY = (
+    "component",
+    "component_instance",
+    "evse_id",
+    "connector_id",
+    "variable",
+    "variable_instance",
+    "attribute_type",
+)
+
+
+def _event_time(event: dict):
+    moment = parse_timestamp(event.get("timestamp"))
+    return moment or datetime.min.replace(tzinfo=UTC)
 
 
 def _component_keys(component: dict, variable: dict) -> dict:
