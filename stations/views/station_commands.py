@@ -1,0 +1,231 @@
+"""Command buttons and forms on the station page, and the view that sends them.
+
+The sending is done by `stations.commands.send_command(station, action, params)`,
+which another module provides. Until it is installed the buttons are shown disabled:
+the page never pretends a station answered.
+"""
+
+import importlib
+import json
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from channels.db import database_sync_to_async
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from stations import selectors
+from stations.models import ChargingStation
+from stations.views.access import operator_required
+
+logger = logging.getLogger(__name__)
+
+COMMANDS_MODULE = "stations.commands"
+
+
+def command_sender():
+    """`stations.commands.send_command`, or None while that module does not exist."""
+    try:
+        module = importlib.import_module(COMMANDS_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name != COMMANDS_MODULE:
+            raise  # the module exists but something it imports is missing
+        return None
+    return getattr(module, "send_command", None)
+
+
+# --- the forms: each turns its input into the action's version-neutral params -------
+
+
+class CommandForm(forms.Form):
+    def params(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+
+
+def _connector_field(minimum: int = 1, required: bool = True, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(label=_("Connector"), min_value=minimum, required=required, **kwargs)
+
+
+class ResetForm(CommandForm):
+    type = forms.ChoiceField(label=_("Type"), choices=[("Soft", _("Soft")), ("Hard", _("Hard"))])
+
+
+class UnlockConnectorForm(CommandForm):
+    connector_id = _connector_field()
+
+
+class ChangeAvailabilityForm(CommandForm):
+    connector_id = _connector_field(0, initial=0, help_text=_("0: the whole station"))
+    type = forms.ChoiceField(
+        label=_("Availability"),
+        choices=[("Operative", _("Operative")), ("Inoperative", _("Inoperative"))],
+    )
+
+
+class RemoteStartForm(CommandForm):
+    id_tag = forms.CharField(label=_("Token"), max_length=36)
+    connector_id = _connector_field(required=False)
+
+
+class RemoteStopForm(CommandForm):
+    transaction_id = forms.CharField(label=_("Transaction"), max_length=36)
+
+
+TRIGGERABLE = (
+    "BootNotification",
+    "Heartbeat",
+    "StatusNotification",
+    "MeterValues",
+    "FirmwareStatusNotification",
+    "DiagnosticsStatusNotification",
+)
+
+
+class TriggerMessageForm(CommandForm):
+    requested_message = forms.ChoiceField(label=_("Message"), choices=[(m, m) for m in TRIGGERABLE])
+    connector_id = _connector_field(0, required=False)
+
+
+class GetConfigurationForm(CommandForm):
+    keys = forms.CharField(
+        label=_("Keys"),
+        required=False,
+        max_length=1000,
+        help_text=_("Comma-separated; empty for all keys"),
+    )
+
+    def clean_keys(self) -> list[str]:
+        return [key.strip() for key in self.cleaned_data["keys"].split(",") if key.strip()]
+
+
+class SetConfigurationForm(CommandForm):
+    key = forms.CharField(label=_("Key"), max_length=50)
+    value = forms.CharField(label=_("Value"), max_length=500)
+
+
+class UpdateFirmwareForm(CommandForm):
+    location = forms.CharField(label=_("Firmware URL"), max_length=512)
+    retrieve_date = forms.DateTimeField(
+        label=_("Install from"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class GetDiagnosticsForm(CommandForm):
+    location = forms.CharField(label=_("Upload URL"), max_length=512)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    action: str
+    label: str
+    form: type[CommandForm]
+
+
+COMMANDS = {
+    spec.action: spec
+    for spec in (
+        CommandSpec("reset", _("Reset"), ResetForm),
+        CommandSpec("unlock_connector", _("Unlock connector"), UnlockConnectorForm),
+        CommandSpec("change_availability", _("Change availability"), ChangeAvailabilityForm),
+        CommandSpec("remote_start", _("Remote start"), RemoteStartForm),
+        CommandSpec("remote_stop", _("Remote stop"), RemoteStopForm),
+        CommandSpec("trigger_message", _("Trigger message"), TriggerMessageForm),
+        CommandSpec("get_configuration", _("Get configuration"), GetConfigurationForm),
+        CommandSpec("set_configuration", _("Change configuration"), SetConfigurationForm),
+        CommandSpec("update_firmware", _("Update firmware"), UpdateFirmwareForm),
+        CommandSpec("get_diagnostics", _("Get diagnostics"), GetDiagnosticsForm),
+    )
+}
+
+# Command outcomes (DESIGN: Command.status), for the answer shown to the operator.
+OUTCOME_LABELS = {
+    "pending": _("Waiting for the station"),
+    "accepted": _("Accepted"),
+    "rejected": _("Rejected"),
+    "failed": _("Failed"),
+    "timeout": _("No answer in time"),
+    "offline": _("Station offline"),
+}
+
+
+@dataclass(frozen=True)
+class CommandPanel:
+    enabled: bool
+    forms: list[tuple[CommandSpec, CommandForm]]
+
+
+# Forms whose connector field starts at the station's first connector.
+_FIRST_CONNECTOR = {"unlock_connector", "remote_start"}
+
+
+def command_panel(station: ChargingStation, connectors: list) -> CommandPanel:
+    """The forms of the station page's command panel (the quick buttons post the same)."""
+    first = {"connector_id": connectors[0].connector_id if connectors else 1}
+    return CommandPanel(
+        enabled=command_sender() is not None,
+        forms=[
+            (spec, spec.form(initial=first if action in _FIRST_CONNECTOR else None, prefix=action))
+            for action, spec in COMMANDS.items()
+        ],
+    )
+
+
+# --- the view ------------------------------------------------------------------------
+
+
+@operator_required
+async def station_command(request, station_id: str, action: str):
+    """Send one command and answer with the station's reply (JSON, or back to the page)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    spec = COMMANDS.get(action)
+    station = await sync_to_async(selectors.station_by_id)(station_id)
+    if spec is None or station is None:
+        raise Http404(action)
+    form = spec.form(request.POST, prefix=action)
+    if not form.is_valid():
+        return _answer(request, station, {"status": "invalid", "errors": form.errors}, 400)
+    send = command_sender()
+    if send is None:
+        outcome = {"status": "unavailable", "error": gettext("Commands are not available yet.")}
+        return _answer(request, station, outcome, 503)
+    outcome = await _send(send, station, action, form.params())
+    return _answer(request, station, outcome)
+
+
+async def _send(send, station: ChargingStation, action: str, params: dict) -> dict:
+    try:
+        if iscoroutinefunction(send):
+            command = await send(station, action, params)
+        else:
+            # Not thread-sensitive: the wait for the station must not hold up other pages.
+            threaded = database_sync_to_async(send, thread_sensitive=False)
+            command = await threaded(station, action, params)
+    except Exception as error:  # noqa: BLE001 - the operator sees what went wrong
+        logger.exception("Command %s to %s failed", action, station.station_id)
+        return {"status": "failed", "error": str(error)}
+    return {
+        "status": getattr(command, "status", ""),
+        "response": getattr(command, "response", None),
+        "error": getattr(command, "error", ""),
+        "command": getattr(command, "pk", None),
+    }
+
+
+def _answer(request, station: ChargingStation, outcome: dict, status: int = 200):
+    outcome["label"] = str(OUTCOME_LABELS.get(outcome["status"], outcome["status"]))
+    if request.headers.get("accept", "").startswith("application/json"):
+        if outcome.get("response") is not None:
+            outcome["response_text"] = json.dumps(outcome["response"], indent=2, ensure_ascii=False)
+        return JsonResponse(outcome, status=status, json_dumps_params={"default": str})
+    level = messages.SUCCESS if outcome["status"] == "accepted" else messages.WARNING
+    detail = outcome.get("error") or ""
+    messages.add_message(request, level, f"{outcome['label']} {detail}".strip())
+    return redirect("dashboard:station", station_id=station.station_id)
