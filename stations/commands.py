@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from stations import services
+from stations import redact, services
 from stations.models import ChargingSession, ChargingStation, Command, Connector
 from stations.ocpp import build_command
 from stations.ocpp.requests import ACTIONS, CommandError
@@ -43,7 +43,10 @@ async def command_send(
     params = await database_sync_to_async(_complete_params)(station, action, dict(params or {}))
     build_command(station.ocpp_version, action, {**params, "remote_start_id": 1})
     command = await Command.objects.acreate(
-        station=station, action=action, params=params, requested_by=user
+        station=station,
+        action=action,
+        params=redact.command_params(action, params),
+        requested_by=user,
     )
     if action == "remote_start" and station.ocpp_version != "1.6":
         params["remote_start_id"] = command.pk

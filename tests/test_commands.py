@@ -272,3 +272,31 @@ async def test_soft_stop_ends_a_lost_session_with_what_was_measured(station):
     ended = await asyncio.to_thread(session_soft_stop, session_id=session.pk)
     assert ended.state == "ended" and ended.stop_reason == "SoftStop"
     assert ended.meter_stop_wh == 4500 and ended.energy_wh == 3500 and "soft_stopped" in ended.flags
+
+
+@pytest.mark.parametrize(
+    ("subprotocol", "client", "key"),
+    [
+        ("ocpp1.6", Station16, "AuthorizationKey"),
+        ("ocpp2.0.1", Station201, "SecurityCtrlr.BasicAuthPassword"),
+    ],
+)
+async def test_passwords_sent_to_a_station_are_never_stored(station, subprotocol, client, key):
+    from stations.message_log import message_log
+    from stations.models import OcppMessage
+
+    secret = "new-station-secret-42"
+    async with connected_station(
+        "CP-1", STATION_PASSWORD, version=subprotocol, station_class=client
+    ) as (cp, _):
+        if subprotocol != "ocpp1.6":
+            await booted(cp, "2.0.1")
+        command = await command_send(
+            station, "set_configuration", {"key": key, "value": secret}, timeout=5
+        )
+    await message_log.flush()
+    assert command.status == "accepted"
+    assert secret in str(cp.received)  # the station did get it
+    assert secret not in str(command.params)
+    logged = [m.payload async for m in OcppMessage.objects.all()]
+    assert logged and not any(secret in payload for payload in logged)

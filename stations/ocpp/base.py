@@ -17,7 +17,7 @@ from ocpp import messages as ocpp_messages
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
 
-from stations import services
+from stations import redact, services
 from stations.message_log import message_log
 from stations.metering import Sample, normalise, parse_timestamp, plausible_time
 from stations.ocpp.framing import (
@@ -170,7 +170,7 @@ class StationAdapter:
         if message.startswith("[2"):
             frame = json.loads(message)
             self._outstanding[frame[1]] = frame[2]
-            self._log_out(message, CALL, frame[1], frame[2])
+            self._log_out(redact.frame(message), CALL, frame[1], frame[2])
         else:
             frame = json.loads(message) if message.startswith("[4") else None
             unique_id, error_code = (frame[1], frame[2]) if frame else ("", "")
