@@ -1,0 +1,27 @@
+"""Billing models: tariffs, status history and stored prices, invoices, reports."""
+
+from billing.models.history import ConnectorStatusPeriod, SessionCharge
+from billing.models.invoices import (
+    ImmutableInvoiceError,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    OperatorProfile,
+)
+from billing.models.reports import Report
+from billing.models.tariffs import PowerTierPrice, Tariff, TariffAssignment, TimeOfUsePrice
+
+__all__ = [
+    "ConnectorStatusPeriod",
+    "ImmutableInvoiceError",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "OperatorProfile",
+    "PowerTierPrice",
+    "Report",
+    "SessionCharge",
+    "Tariff",
+    "TariffAssignment",
+    "TimeOfUsePrice",
+]

@@ -1,0 +1,68 @@
+"""What billing keeps about sessions: connector status history and stored prices."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ConnectorStatusPeriod(models.Model):
+    """A connector (0: the station as a whole) was in `status` from `started_at` on.
+
+    The open period (no `ended_at`) is the current status; a change closes it and
+    opens the next. Idle fees and fault counts are read from here.
+    """
+
+    station = models.ForeignKey(
+        "stations.ChargingStation", on_delete=models.CASCADE, related_name="+"
+    )
+    connector_id = models.PositiveIntegerField(_("connector"))
+    status = models.CharField(_("status"), max_length=20)
+    error_code = models.CharField(_("error code"), max_length=50, blank=True)
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["station", "connector_id", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "connector_id"],
+                condition=Q(ended_at__isnull=True),
+                name="status_period_one_open",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["station", "connector_id", "started_at"]),
+            models.Index(fields=["status", "started_at"]),
+        ]
+        verbose_name = _("connector status period")
+        verbose_name_plural = _("connector status periods")
+
+    def __str__(self) -> str:
+        return f"{self.connector_id}: {self.status} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SessionCharge(models.Model):
+    """A session's price with net and tax (the session itself keeps gross and lines)."""
+
+    session = models.OneToOneField(
+        "stations.ChargingSession", on_delete=models.CASCADE, related_name="charge"
+    )
+    tariff = models.ForeignKey(
+        "billing.Tariff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tariff_name = models.CharField(_("tariff"), max_length=100)
+    currency = models.CharField(_("currency"), max_length=3)
+    net = models.DecimalField(_("net"), max_digits=14, decimal_places=4)
+    tax_rate_percent = models.DecimalField(_("tax rate (%)"), max_digits=6, decimal_places=3)
+    tax = models.DecimalField(_("tax"), max_digits=14, decimal_places=4)
+    gross = models.DecimalField(_("gross"), max_digits=14, decimal_places=4)
+    lines = models.JSONField(_("lines"), default=list)
+    priced_at = models.DateTimeField(_("priced at"))
+
+    class Meta:
+        ordering = ["-priced_at"]
+        verbose_name = _("session charge")
+        verbose_name_plural = _("session charges")
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.gross} {self.currency}"

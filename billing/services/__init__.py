@@ -1,0 +1,41 @@
+"""Billing services: keyword-only functions that change billing state.
+
+Grouped by domain concept; everything is importable from `billing.services`.
+"""
+
+from billing.services.invoices import (
+    credit_note_issue,
+    invoice_issue_for_session,
+    invoice_issue_monthly,
+)
+from billing.services.reports import report_generate, report_request, report_request_monthly
+from billing.services.sessions import (
+    prepaid_block_expired_sessions,
+    session_cost_so_far,
+    session_facts,
+    session_is_invoiced,
+    session_price,
+    session_price_later,
+    session_tariff,
+)
+from billing.services.status import status_history_record
+from billing.services.tariffs import TariffBook, tariff_for
+
+__all__ = [
+    "TariffBook",
+    "credit_note_issue",
+    "invoice_issue_for_session",
+    "invoice_issue_monthly",
+    "prepaid_block_expired_sessions",
+    "report_generate",
+    "report_request",
+    "report_request_monthly",
+    "session_cost_so_far",
+    "session_facts",
+    "session_is_invoiced",
+    "session_price",
+    "session_price_later",
+    "session_tariff",
+    "status_history_record",
+    "tariff_for",
+]

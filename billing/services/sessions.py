@@ -1,0 +1,205 @@
+"""Pricing sessions: gather a session's facts, price it, store the price on the session."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from billing.models import ConnectorStatusPeriod, Invoice, InvoiceLine, SessionCharge, Tariff
+from billing.pricing import (
+    IDLE_STATUSES,
+    Price,
+    Reading,
+    SessionFacts,
+    StatusPeriod,
+    TariffSpec,
+    prepaid_block_ends_at,
+    tariff_price_session,
+)
+from billing.pricing.derive import idle_periods_from_readings
+from billing.services.tariffs import TariffBook, tariff_for
+from stations import events
+from stations.metering import ENERGY_REGISTER, POWER
+from stations.models import ChargingSession, MeterSample
+
+logger = logging.getLogger(__name__)
+
+# A Finishing status reported this soon after the stop still belongs to the session:
+# the station sends it right after StopTransaction, while the car blocks the plug.
+TRAILING_STATUS_WINDOW = timedelta(minutes=5)
+
+
+def session_tariff(session: ChargingSession) -> Tariff | None:
+    return tariff_for(
+        station_pk=session.station_id,
+        connector_pk=session.connector_id,
+        site_pk=session.station.site_id,
+    )
+
+
+def session_facts(session: ChargingSession, *, now: datetime | None = None) -> SessionFacts:
+    """The session's times, energy, meter readings and connector status periods."""
+    now = now or timezone.now()
+    readings = session_readings(session)
+    end = max(session.ended_at or now, session.started_at)
+    periods = _status_periods(session, end)
+    if periods is None:
+        periods = idle_periods_from_readings(readings, session.started_at, end)
+    site = session.station.site
+    return SessionFacts(
+        started_at=session.started_at,
+        ended_at=session.ended_at,
+        energy_wh=max(0, session.energy_wh),
+        meter_start_wh=session.meter_start_wh,
+        readings=readings,
+        status_periods=periods,
+        timezone=site.timezone if site else "UTC",
+        priced_at=now,
+    )
+
+
+def session_readings(session: ChargingSession) -> tuple[Reading, ...]:
+    """Whole-meter power (W) and energy register (Wh) readings, one per moment."""
+    rows = (
+        MeterSample.objects.filter(
+            session=session, measurand__in=(POWER, ENERGY_REGISTER), phase=""
+        )
+        .order_by("timestamp")
+        .values_list("timestamp", "measurand", "location", "value")
+    )
+    moments: dict[datetime, dict] = {}
+    for at, measurand, location, value in rows:
+        values = moments.setdefault(at, {})
+        if measurand == POWER and "power_w" not in values:
+            values["power_w"] = value
+        elif measurand == ENERGY_REGISTER and location in ("", "Outlet"):
+            values.setdefault("energy_wh", value)
+    return tuple(Reading(at, **values) for at, values in moments.items())
+
+
+def _status_periods(session: ChargingSession, end: datetime) -> tuple[StatusPeriod, ...] | None:
+    """Recorded periods of the session's connector, or None if none were recorded."""
+    if session.connector_id is None:
+        return None
+    mine = ConnectorStatusPeriod.objects.filter(
+        station_id=session.station_id, connector_id=session.connector.connector_id
+    )
+    overlapping = list(
+        mine.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=session.started_at))
+        .filter(started_at__lt=end)
+        .order_by("started_at")
+    )
+    if not overlapping:
+        return None
+    trailing = mine.filter(started_at__gte=end).order_by("started_at").first()
+    if (
+        trailing
+        and trailing.status in IDLE_STATUSES
+        and trailing.started_at <= end + TRAILING_STATUS_WINDOW
+    ):
+        overlapping.append(trailing)
+    return tuple(StatusPeriod(p.status, p.started_at, p.ended_at) for p in overlapping)
+
+
+def session_is_invoiced(session: ChargingSession) -> bool:
+    """On an invoice that no credit note has cancelled."""
+    return InvoiceLine.objects.filter(
+        session=session, invoice__kind=Invoice.Kind.INVOICE, invoice__credit_note__isnull=True
+    ).exists()
+
+
+def session_cost_so_far(session: ChargingSession, *, now: datetime | None = None) -> Price | None:
+    """What a (running) session costs up to now; stores nothing. None without a tariff."""
+    tariff = session_tariff(session)
+    if tariff is None:
+        return None
+    return tariff_price_session(tariff.spec(), session_facts(session, now=now))
+
+
+@transaction.atomic
+def session_price(
+    session: ChargingSession, *, now: datetime | None = None, book: TariffBook | None = None
+) -> Price | None:
+    """Price an ended session and store the price; repeating it gives the same result.
+
+    An invoiced session keeps the price it was invoiced with (correct it with a credit
+    note first); a session no tariff covers stays unpriced (None).
+    """
+    session = (
+        ChargingSession.objects.select_for_update()
+        .select_related("station__site", "connector")
+        .get(pk=session.pk)
+    )
+    if session.state != ChargingSession.State.ENDED or session_is_invoiced(session):
+        return None
+    tariff, spec = _resolve(session, book)
+    if tariff is None:
+        logger.warning("No tariff prices session %s: it stays unpriced", session.pk)
+        return None
+    price = tariff_price_session(spec, session_facts(session, now=now))
+    _store(session, tariff, price, now or timezone.now())
+    return price
+
+
+def _resolve(session: ChargingSession, book: TariffBook | None) -> tuple[Tariff | None, TariffSpec]:
+    if book is not None:
+        return book.resolve(
+            station_pk=session.station_id,
+            connector_pk=session.connector_id,
+            site_pk=session.station.site_id,
+        )
+    tariff = session_tariff(session)
+    return tariff, tariff.spec() if tariff else None
+
+
+def _store(session: ChargingSession, tariff: Tariff, price: Price, now: datetime) -> None:
+    session.price_total = price.gross
+    session.price_currency = price.currency
+    session.price_lines = price.lines_json()
+    session.save(update_fields=["price_total", "price_currency", "price_lines", "updated_at"])
+    SessionCharge.objects.update_or_create(
+        session=session,
+        defaults={
+            "tariff": tariff,
+            "tariff_name": tariff.name,
+            "currency": price.currency,
+            "net": price.net,
+            "tax_rate_percent": price.tax_rate_percent,
+            "tax": price.tax,
+            "gross": price.gross,
+            "lines": price.lines_json(),
+            "priced_at": now,
+        },
+    )
+    events.publish(
+        "session.priced",
+        session.station_id,
+        {"session": session.pk, "total": str(price.gross), "currency": price.currency},
+    )
+
+
+def session_price_later(*, session_pk: int) -> None:
+    """Queue pricing for after the current transaction commits (the session has ended)."""
+    from billing.tasks import price_session  # tasks import services: import late
+
+    transaction.on_commit(lambda: price_session.delay(session_pk))
+
+
+def prepaid_block_expired_sessions(*, now: datetime | None = None) -> list[ChargingSession]:
+    """Active sessions on prepaid-block tariffs whose block has run out (to be stopped)."""
+    now = now or timezone.now()
+    book = TariffBook()
+    expired = []
+    active = ChargingSession.objects.filter(state=ChargingSession.State.ACTIVE).select_related(
+        "station__site", "connector"
+    )
+    for session in active:
+        _, spec = _resolve(session, book)
+        if spec is None or not (spec.power_tiers and spec.prepaid_block_price):
+            continue
+        ends_at = prepaid_block_ends_at(spec, session_facts(session, now=now))
+        if ends_at is not None and ends_at <= now:
+            expired.append(session)
+    return expired

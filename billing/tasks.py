@@ -1,0 +1,58 @@
+"""Billing jobs: thin Celery tasks that load by id and call one service each.
+
+Pricing is queued with transaction.on_commit when a session ends (see
+billing.services.session_price_later); invoices and reports run monthly from the beat
+schedule in chargenet/celery.py.
+"""
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from billing import services
+from billing.models import OperatorProfile, Report
+from billing.periods import previous_month
+from stations.models import ChargingSession
+
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(name="billing.tasks.price_session", soft_time_limit=60, time_limit=90, **RETRY)
+def price_session(session_id: int) -> str | None:
+    """Price an ended session and store the price; safe to repeat. Returns the gross total."""
+    session = ChargingSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return None
+    price = services.session_price(session)
+    return None if price is None else f"{price.gross} {price.currency}"
+
+
+def _month_or_previous(year: int | None, month: int | None) -> tuple[int, int]:
+    if year and month:
+        return year, month
+    return previous_month(timezone.now(), OperatorProfile.current().timezone)
+
+
+@shared_task(
+    name="billing.tasks.issue_monthly_invoices", soft_time_limit=3000, time_limit=3600, **RETRY
+)
+def issue_monthly_invoices(year: int | None = None, month: int | None = None) -> list[str]:
+    """Invoice every driver for a month (default: the last month that ended); idempotent."""
+    year, month = _month_or_previous(year, month)
+    return [invoice.number for invoice in services.invoice_issue_monthly(year=year, month=month)]
+
+
+@shared_task(name="billing.tasks.generate_report", soft_time_limit=1700, time_limit=1800)
+def generate_report(report_id: int) -> str | None:
+    """Compute a report's figures and files; its row records progress, result or error."""
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        return None
+    return services.report_generate(report=report).status
+
+
+@shared_task(name="billing.tasks.request_monthly_report", soft_time_limit=60, time_limit=90)
+def request_monthly_report(year: int | None = None, month: int | None = None) -> int:
+    """Ask for the network's report of a month (default: the last month that ended)."""
+    year, month = _month_or_previous(year, month)
+    return services.report_request_monthly(year=year, month=month).pk
