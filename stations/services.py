@@ -18,7 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from stations import events
-from stations.metering import Sample, energy_reading_wh, plausible_time, power_reading_w
+from stations.metering import (
+    ENERGY_REGISTER,
+    Sample,
+    energy_reading_wh,
+    plausible_time,
+    power_reading_w,
+)
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -323,31 +329,20 @@ def _close_superseded_sessions(connector: Connector, started_at: datetime) -> No
         events.publish("session.ended", connector.station_id, _session_event(stale))
 
 
-def session_find(*, station_pk: int, transaction_id: str | None) -> ChargingSession | None:
+def session_find(
+    *, station_pk: int, transaction_id: str | None, lock: bool = False
+) -> ChargingSession | None:
+    """The station's session with that transaction id (locked for update if asked)."""
     if transaction_id is None:
         return None
-    return ChargingSession.objects.filter(
-        station_id=station_pk, transaction_id=transaction_id
-    ).first()
+    sessions = ChargingSession.objects.select_related("connector")
+    if lock:
+        sessions = sessions.select_for_update(of=("self",))
+    return sessions.filter(station_id=station_pk, transaction_id=transaction_id).first()
 
 
-@transaction.atomic
-def meter_values_record(
-    *,
-    station_pk: int,
-    connector_id: int,
-    transaction_id: str | None,
-    samples: list[Sample],
-    session: ChargingSession | None = None,
-) -> ChargingSession | None:
-    """Store samples in bulk; a replay inserts nothing twice; an ended session stays ended."""
-    session = session or session_find(station_pk=station_pk, transaction_id=transaction_id)
-    if session is None and transaction_id is None and connector_id:
-        session = ChargingSession.objects.filter(
-            station_id=station_pk,
-            connector__connector_id=connector_id,
-            state=ChargingSession.State.ACTIVE,
-        ).first()
+def _store_samples(station_pk, connector_id, session, samples) -> None:
+    """One INSERT for all samples; the unique constraint drops replayed ones."""
     MeterSample.objects.bulk_create(
         [
             MeterSample(
@@ -366,9 +361,37 @@ def meter_values_record(
         ],
         ignore_conflicts=True,
     )
+
+
+@transaction.atomic
+def meter_values_record(
+    *,
+    station_pk: int,
+    connector_id: int,
+    transaction_id: str | None,
+    samples: list[Sample],
+    session: ChargingSession | None = None,
+) -> ChargingSession | None:
+    """Store samples in bulk; a replay inserts nothing twice; an ended session stays ended.
+
+    `session`, when given, is already locked by the caller.
+    """
+    if session is None:
+        session = session_find(station_pk=station_pk, transaction_id=transaction_id, lock=True)
+    if session is None and transaction_id is None and connector_id:
+        session = (
+            ChargingSession.objects.select_related("connector")
+            .select_for_update(of=("self",))
+            .filter(
+                station_id=station_pk,
+                connector__connector_id=connector_id,
+                state=ChargingSession.State.ACTIVE,
+            )
+            .first()
+        )
+    _store_samples(station_pk, connector_id, session, samples)
     if session is None:
         return None
-    session = ChargingSession.objects.select_for_update().get(pk=session.pk)
     if session.state == ChargingSession.State.ENDED:
         session.add_flag("meter_values_after_stop")
         session.save(update_fields=["flags", "updated_at"])
@@ -406,19 +429,12 @@ def session_stop(
     """End a session; an unknown transaction is recorded as an ended, flagged session."""
     now = timezone.now()
     ended_at = timestamp if plausible_time(timestamp, now) else now
-    session = session_find(station_pk=station_pk, transaction_id=transaction_id)
+    session = session_find(station_pk=station_pk, transaction_id=transaction_id, lock=True)
     if session is None:
         session = _record_unknown_stop(station_pk, transaction_id, ended_at, meter_stop_wh)
-    session = ChargingSession.objects.select_for_update().get(pk=session.pk)
     if samples:
-        meter_values_record(
-            station_pk=station_pk,
-            connector_id=session.connector.connector_id if session.connector else 0,
-            transaction_id=session.transaction_id,
-            samples=samples,
-            session=session,
-        )
-        session.refresh_from_db()
+        connector_id = session.connector.connector_id if session.connector else 0
+        _store_samples(station_pk, connector_id, session, samples)
     if session.state == ChargingSession.State.ENDED:
         return session  # a replayed stop changes nothing
     session.state = ChargingSession.State.ENDED
@@ -559,27 +575,29 @@ def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEve
     """
     now = timezone.now()
     moment = event.timestamp if plausible_time(event.timestamp, now) else now
+    # The station row lock serialises a station's events, so the first event of a
+    # transaction creates its session exactly once.
     ChargingStation.objects.select_for_update().filter(pk=station_pk).first()
     session = session_find(station_pk=station_pk, transaction_id=event.transaction_id)
     if session is None:
         session = _session_from_event(station_pk, event, moment)
     authorization = id_token_authorize(value=event.id_tag, for_start=True) if event.id_tag else None
-    newest = session.events.order_by("-seq_no").values_list("seq_no", flat=True).first()
-    _, created = session.events.get_or_create(
-        seq_no=event.seq_no,
-        defaults={
-            "event_type": event.event_type,
-            "timestamp": moment,
-            "trigger_reason": event.trigger_reason,
-            "charging_state": event.charging_state,
-            "offline": event.offline,
-            "id_tag": event.id_tag,
-        },
-    )
-    if not created:
+    later = set(session.events.filter(seq_no__gte=event.seq_no).values_list("seq_no", flat=True))
+    if event.seq_no in later:
         return SessionEventResult(session, authorization, duplicate=True)
-    is_newest = newest is None or event.seq_no > newest
-    _record_event_samples(session, event)
+    session.events.create(
+        seq_no=event.seq_no,
+        event_type=event.event_type,
+        timestamp=moment,
+        trigger_reason=event.trigger_reason,
+        charging_state=event.charging_state,
+        offline=event.offline,
+        id_tag=event.id_tag,
+    )
+    is_newest = not later
+    if event.samples:
+        connector_id = session.connector.connector_id if session.connector_id else 0
+        _store_samples(station_pk, connector_id, session, event.samples)
     _apply_event(session, event, moment, is_newest)
     session.save()
     kind = {"Started": "session.started", "Ended": "session.ended"}.get(
@@ -610,29 +628,6 @@ def _session_from_event(station_pk: int, event: SessionEventIn, moment: datetime
     return session
 
 
-def _record_event_samples(session: ChargingSession, event: SessionEventIn) -> None:
-    if not event.samples:
-        return
-    MeterSample.objects.bulk_create(
-        [
-            MeterSample(
-                station_id=session.station_id,
-                connector_id=session.connector.connector_id if session.connector_id else 0,
-                session=session,
-                timestamp=s.timestamp,
-                measurand=s.measurand,
-                phase=s.phase,
-                location=s.location,
-                context=s.context,
-                value=s.value,
-                unit=s.unit,
-            )
-            for s in event.samples
-        ],
-        ignore_conflicts=True,
-    )
-
-
 def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bool) -> None:
     if event.id_tag and not session.id_tag:
         session.id_tag = event.id_tag
@@ -651,7 +646,7 @@ def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bo
         session.ended_at = max(moment, session.started_at)
         session.stop_reason = event.stopped_reason or "Local"
         session.power_w = None
-    _apply_event_readings(session, event)
+    _apply_event_readings(session, event, is_newest)
     if is_newest and session.state == ChargingSession.State.ACTIVE:
         if event.charging_state:
             session.charging_state = event.charging_state
@@ -662,24 +657,25 @@ def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bo
         _connector_follows_event(session, event)
 
 
-def _apply_event_readings(session: ChargingSession, event: SessionEventIn) -> None:
-    """Energy from the first and latest register readings, in time order."""
-    registers = session.samples.filter(
-        measurand="Energy.Active.Import.Register", phase="", location__in=["", "Outlet"]
-    )
-    first = registers.order_by("timestamp").values_list("value", flat=True).first()
-    last = registers.order_by("-timestamp").values_list("value", flat=True).first()
+def _apply_event_readings(session: ChargingSession, event: SessionEventIn, is_newest: bool) -> None:
+    """Start, latest and end register readings, whatever order events arrive in."""
+    readings = [
+        int(s.value)
+        for s in sorted(event.samples, key=lambda s: s.timestamp)
+        if s.measurand == ENERGY_REGISTER and not s.phase and s.location in ("", "Outlet")
+    ]
     if event.meter_start_wh is not None:
         session.meter_start_wh = event.meter_start_wh
         session.flags = [f for f in session.flags if f != "meter_start_estimated"]
-    elif first is not None and (
-        session.meter_last_wh is None or "meter_start_estimated" in session.flags
-    ):
-        # Never take 0 as the start when the station sent no start reading.
-        session.meter_start_wh = int(first)
+    elif readings and (session.meter_last_wh is None or "meter_start_estimated" in session.flags):
+        # Never take 0 as the start when the station sent no start reading (an
+        # offline Transaction.Begin=0 would bill the meter's lifetime total).
+        first = readings[0]
+        if session.meter_last_wh is None or first < session.meter_start_wh:
+            session.meter_start_wh = first
         session.add_flag("meter_start_estimated")
-    if last is not None:
-        session.meter_last_wh = int(last)
+    if readings and (is_newest or session.meter_last_wh is None):
+        session.meter_last_wh = readings[-1]
     if event.meter_stop_wh is not None:
         session.meter_stop_wh = event.meter_stop_wh
     elif session.state == ChargingSession.State.ENDED and session.meter_stop_wh is None:
