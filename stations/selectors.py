@@ -36,6 +36,7 @@ from stations.metering import ENERGY_REGISTER, POWER
 from stations.models import (
     ChargingSession,
     ChargingStation,
+    Command,
     Connector,
     MeterSample,
     OcppMessage,
@@ -344,6 +345,10 @@ def station_events(station: ChargingStation, limit: int = 15) -> list[StationEve
 def station_recent_sessions(station: ChargingStation, limit: int = 8) -> list[ChargingSession]:
     sessions = ChargingSession.objects.filter(station=station).select_related("connector")
     return list(_with_display(sessions).order_by("-started_at")[:limit])
+
+
+def station_commands(station: ChargingStation, limit: int = 10) -> list[Command]:
+    return list(station.commands.select_related("requested_by").order_by("-created_at")[:limit])
 
 
 # Reported configuration, reservations and charging profiles come from models other

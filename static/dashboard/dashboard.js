@@ -332,7 +332,10 @@
       },
     })
       .then(function (response) { return response.json(); })
-      .then(function (outcome) { showOutcome(title, outcome); })
+      .then(function (outcome) {
+        showOutcome(title, outcome);
+        fragments.forEach(refreshFragment); // the page's list of recent commands
+      })
       .catch(function () {
         showOutcome(title, { status: "failed", label: panel ? panel.dataset.labelError : "" });
       })

@@ -1,13 +1,15 @@
 """Command buttons and forms on the station page, and the view that sends them.
 
-The sending is done by `stations.commands.send_command(station, action, params)`,
-which another module provides. Until it is installed the buttons are shown disabled:
-the page never pretends a station answered.
+The sending is done by `stations.commands` (`command_send`, or `send_command`), found
+by `command_service()`. Without that module the buttons are shown disabled: the page
+never pretends a station answered. Params are the version-neutral ones
+`stations.ocpp.requests*` take (`reset` {"type": "soft"|"hard"}, ...).
 """
 
 import importlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
@@ -20,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from stations import selectors
+from stations.metering import format_timestamp
 from stations.models import ChargingStation
 from stations.views.access import operator_required
 
@@ -28,15 +31,28 @@ logger = logging.getLogger(__name__)
 COMMANDS_MODULE = "stations.commands"
 
 
-def command_sender():
-    """`stations.commands.send_command`, or None while that module does not exist."""
+class _NoSuchError(Exception):
+    """Stands in for a command module without CommandError: never raised."""
+
+
+@dataclass(frozen=True)
+class CommandService:
+    send: Callable  # (station, action, params, *, user) -> Command; async or sync
+    invalid: type[Exception]  # what `send` raises for parameters the station cannot take
+
+
+def command_service() -> CommandService | None:
+    """How to send commands, or None while `stations.commands` does not exist."""
     try:
         module = importlib.import_module(COMMANDS_MODULE)
     except ModuleNotFoundError as error:
         if error.name != COMMANDS_MODULE:
             raise  # the module exists but something it imports is missing
         return None
-    return getattr(module, "send_command", None)
+    send = getattr(module, "command_send", None) or getattr(module, "send_command", None)
+    if send is None:
+        return None
+    return CommandService(send, getattr(module, "CommandError", _NoSuchError))
 
 
 # --- the forms: each turns its input into the action's version-neutral params -------
@@ -52,7 +68,7 @@ def _connector_field(minimum: int = 1, required: bool = True, **kwargs) -> forms
 
 
 class ResetForm(CommandForm):
-    type = forms.ChoiceField(label=_("Type"), choices=[("Soft", _("Soft")), ("Hard", _("Hard"))])
+    type = forms.ChoiceField(label=_("Type"), choices=[("soft", _("Soft")), ("hard", _("Hard"))])
 
 
 class UnlockConnectorForm(CommandForm):
@@ -63,7 +79,7 @@ class ChangeAvailabilityForm(CommandForm):
     connector_id = _connector_field(0, initial=0, help_text=_("0: the whole station"))
     type = forms.ChoiceField(
         label=_("Availability"),
-        choices=[("Operative", _("Operative")), ("Inoperative", _("Inoperative"))],
+        choices=[("operative", _("Operative")), ("inoperative", _("Inoperative"))],
     )
 
 
@@ -87,7 +103,7 @@ TRIGGERABLE = (
 
 
 class TriggerMessageForm(CommandForm):
-    requested_message = forms.ChoiceField(label=_("Message"), choices=[(m, m) for m in TRIGGERABLE])
+    message = forms.ChoiceField(label=_("Message"), choices=[(m, m) for m in TRIGGERABLE])
     connector_id = _connector_field(0, required=False)
 
 
@@ -113,8 +129,13 @@ class UpdateFirmwareForm(CommandForm):
     retrieve_date = forms.DateTimeField(
         label=_("Install from"),
         required=False,
+        help_text=_("Empty: now"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+    def clean_retrieve_date(self) -> str | None:
+        moment = self.cleaned_data["retrieve_date"]
+        return format_timestamp(moment) if moment else None
 
 
 class GetDiagnosticsForm(CommandForm):
@@ -169,7 +190,7 @@ def command_panel(station: ChargingStation, connectors: list) -> CommandPanel:
     """The forms of the station page's command panel (the quick buttons post the same)."""
     first = {"connector_id": connectors[0].connector_id if connectors else 1}
     return CommandPanel(
-        enabled=command_sender() is not None,
+        enabled=command_service() is not None,
         forms=[
             (spec, spec.form(initial=first if action in _FIRST_CONNECTOR else None, prefix=action))
             for action, spec in COMMANDS.items()
@@ -192,31 +213,47 @@ async def station_command(request, station_id: str, action: str):
     form = spec.form(request.POST, prefix=action)
     if not form.is_valid():
         return _answer(request, station, {"status": "invalid", "errors": form.errors}, 400)
-    send = command_sender()
-    if send is None:
+    service = command_service()
+    if service is None:
         outcome = {"status": "unavailable", "error": gettext("Commands are not available yet.")}
         return _answer(request, station, outcome, 503)
-    outcome = await _send(send, station, action, form.params())
+    try:
+        outcome = await _send(service, station, action, form.params(), request.user)
+    except service.invalid as error:
+        errors = getattr(error, "errors", None) or {"params": [str(error)]}
+        return _answer(request, station, {"status": "invalid", "errors": errors}, 400)
     return _answer(request, station, outcome)
 
 
-async def _send(send, station: ChargingStation, action: str, params: dict) -> dict:
+async def _send(service: CommandService, station, action: str, params: dict, user) -> dict:
     try:
-        if iscoroutinefunction(send):
-            command = await send(station, action, params)
+        if iscoroutinefunction(service.send):
+            command = await service.send(station, action, params, user=user)
         else:
             # Not thread-sensitive: the wait for the station must not hold up other pages.
-            threaded = database_sync_to_async(send, thread_sensitive=False)
-            command = await threaded(station, action, params)
+            threaded = database_sync_to_async(service.send, thread_sensitive=False)
+            command = await threaded(station, action, params, user=user)
+    except service.invalid:
+        raise
     except Exception as error:  # noqa: BLE001 - the operator sees what went wrong
         logger.exception("Command %s to %s failed", action, station.station_id)
         return {"status": "failed", "error": str(error)}
     return {
-        "status": getattr(command, "status", ""),
-        "response": getattr(command, "response", None),
-        "error": getattr(command, "error", ""),
-        "command": getattr(command, "pk", None),
+        "status": command.status,
+        "response": command.response,
+        "error": _error_text(command.error),
+        "command": command.pk,
     }
+
+
+def _error_text(error) -> str:
+    """Command.error is JSON: {"description": ...} or the station's CallError."""
+    if not error:
+        return ""
+    if isinstance(error, dict):
+        parts = [error.get("code"), error.get("description")]
+        return " — ".join(str(p) for p in parts if p) or json.dumps(error, ensure_ascii=False)
+    return str(error)
 
 
 def _answer(request, station: ChargingStation, outcome: dict, status: int = 200):

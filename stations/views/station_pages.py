@@ -16,7 +16,7 @@ from stations.views.common import (
     status_labels,
 )
 from stations.views.forms import MessageFilterForm, StationFilterForm
-from stations.views.station_commands import command_panel, command_sender
+from stations.views.station_commands import command_panel, command_service
 
 MESSAGES_PER_PAGE = 50
 
@@ -48,9 +48,10 @@ def station_detail(request, station_id: str):
         "connectors": selectors.station_connectors(station),
         "events": selectors.station_events(station),
         "recent_sessions": selectors.station_recent_sessions(station),
+        "recent_commands": selectors.station_commands(station),
         "live": live_config("station", station),
         "status_labels": status_labels(),
-        "commands_enabled": command_sender() is not None,
+        "commands_enabled": command_service() is not None,
     }
     if request.GET.get("fragment") != "live":
         context["reported"] = selectors.station_reported(station)
