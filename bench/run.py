@@ -1,0 +1,576 @@
+"""ChargeNet's benchmark: simulated OCPP 1.6 stations against one daphne process.
+
+    .venv/bin/python bench/run.py [--stations 1000] [--duration 30] [--workers 2]
+
+It recreates a PostgreSQL database, migrates it, bulk-creates the stations (one
+password hash shared by all) and a card per connector, starts `manage.py serve` on a
+free port with DATABASE_URL (PostgreSQL) and REDIS_URL (Redis channel layer), and
+measures the server's resident memory. Worker processes then connect the stations
+over real sockets (`stations.simulator`), every connector charging, heartbeats and
+meter values every few seconds. Once all are up it measures for --duration seconds
+and prints what the server sustained: stations connected, answered requests per
+second, reply latency (client side, Call sent -> CallResult received) and server
+memory per connected station, each beside its goal where one exists.
+
+Redis database 14 (by default) is flushed: it must be the benchmark's own.
+"""
+
+import argparse
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+GOAL_KIB_PER_STATION = 64
+GOAL_P99_MS = 250
+PASSWORD = "bench-station-password"
+PREFIX = "BENCH-"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stations", type=int, default=1000)
+    parser.add_argument("--duration", type=float, default=30.0, help="Seconds measured.")
+    parser.add_argument(
+        "--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)), help="Processes."
+    )
+    parser.add_argument("--kind", choices=["car", "ebike"], default="car")
+    parser.add_argument("--connectors", type=int, default=2, help="Per station, all charging.")
+    parser.add_argument("--heartbeat", type=float, default=5.0, help="Seconds (default 5).")
+    parser.add_argument("--meter-interval", type=float, default=5.0, help="Seconds (default 5).")
+    parser.add_argument(
+        "--ramp", type=float, default=None, help="Seconds to open all sockets (stations/100)."
+    )
+    parser.add_argument(
+        "--connect-timeout", type=float, default=300.0, help="Longest wait for all to boot."
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chargenet_bench"
+        ),
+        help="Dropped and recreated (default %(default)s).",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        help="Flushed (default %(default)s).",
+    )
+    args = parser.parse_args(argv)
+    if args.stations < 1 or args.workers < 1 or args.connectors < 1 or args.duration <= 0:
+        parser.error("--stations, --workers, --connectors and --duration must be positive")
+    args.workers = min(args.workers, args.stations)
+    if args.ramp is None:
+        args.ramp = args.stations / 100
+    return args
+
+
+class BenchError(Exception):
+    """A problem to report in one line, without a traceback."""
+
+
+# --- PostgreSQL and Redis ----------------------------------------------------------
+
+
+def check_servers(database_url: str, redis_url: str) -> None:
+    import psycopg
+    import redis
+
+    try:
+        with psycopg.connect(_maintenance_url(database_url), connect_timeout=3):
+            pass
+    except psycopg.Error as error:
+        raise BenchError(
+            f"PostgreSQL is not reachable at {_safe(database_url)}: {error}".strip()
+            + "\n  Start it (e.g. `pg_ctlcluster 15 main start`) or pass --database-url."
+        ) from error
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError as error:
+        raise BenchError(
+            f"Redis is not reachable at {redis_url}: {error}"
+            "\n  Start it (e.g. `redis-server --daemonize yes`) or pass --redis-url."
+        ) from error
+
+
+def _maintenance_url(database_url: str) -> str:
+    return urlunparse(urlparse(database_url)._replace(path="/postgres"))
+
+
+def _safe(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        parsed = parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@"))
+    return urlunparse(parsed)
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = urlparse(database_url).path.lstrip("/")
+    if not name or name == "postgres":
+        raise BenchError(f"refusing to recreate database {name!r}: name a benchmark database")
+    with psycopg.connect(_maintenance_url(database_url), autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def flush_redis(redis_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def count_connected(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM stations_chargingstation WHERE connected"
+        ).fetchone()
+    return row[0]
+
+
+# --- the server --------------------------------------------------------------------
+
+
+def server_env(args) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        LOG_LEVEL="WARNING",
+        OCPP_HEARTBEAT_INTERVAL=str(max(1, int(args.heartbeat))),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def manage(env: dict, *arguments: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"manage.py {arguments[0]} failed:\n{result.stderr[-2000:]}")
+
+
+def seed(env: dict, args) -> None:
+    """Bulk-create the stations (one shared password hash) and one card per connector."""
+    code = textwrap.dedent(
+        f"""
+        from django.contrib.auth.hashers import make_password
+        from stations.models import ChargingStation, IdToken
+        hashed = make_password({PASSWORD!r}, hasher="station_pbkdf2_sha256")
+        ChargingStation.objects.bulk_create(
+            [
+                ChargingStation(
+                    station_id=f"{PREFIX}{{n:05d}}", kind={args.kind!r}, password=hashed
+                )
+                for n in range(1, {args.stations} + 1)
+            ],
+            batch_size=1000,
+        )
+        IdToken.objects.bulk_create(
+            [
+                IdToken(value=f"{PREFIX}{{n:05d}}-{{c}}")
+                for n in range(1, {args.stations} + 1)
+                for c in range(1, {args.connectors} + 1)
+            ],
+            batch_size=2000,
+        )
+        """
+    )
+    manage(env, "shell", "-v", "0", "-c", code)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise BenchError("cannot read the server's memory (VmRSS)")
+
+
+class Server:
+    def __init__(self, env: dict, log_path: Path):
+        self.env, self.log_path = env, log_path
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # our Ctrl-C is ours; we stop it ourselves
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            self.check()
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 1),
+            ):
+                break
+            time.sleep(0.2)
+        else:
+            raise BenchError(f"the server did not listen on port {self.port}\n{self.log_tail()}")
+        # Warm up Django's HTTP path so the baseline is a started server, not a bare one.
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/admin/login/", timeout=10).read()
+        time.sleep(1)
+
+    def check(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise BenchError(
+                f"the server exited with code {self.process.returncode}\n{self.log_tail()}"
+            )
+
+    def rss(self) -> int:
+        return rss_kib(self.process.pid)
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            text = self.log_path.read_text(errors="replace").splitlines()
+            return "\n".join(f"  server: {line}" for line in text[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- the workers -------------------------------------------------------------------
+
+
+def worker_main(index: int, first: int, count: int, url: str, options: dict, events, results):
+    """One process: `count` stations from number `first`, reporting back to the parent."""
+    import asyncio
+    import logging
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s worker %(message)s")
+    logging.getLogger("ocpp").setLevel(logging.ERROR)
+    logging.getLogger("stations.simulator").setLevel(logging.ERROR)
+
+    from stations.simulator.runner import Simulation, station_configs
+    from stations.simulator.stats import Stats
+
+    configs = station_configs(
+        first + count - 1,
+        prefix=PREFIX,
+        kind=options["kind"],
+        connectors=options["connectors"],
+        password=PASSWORD,
+        seed=index * 1_000_003,
+        meter_interval=options["meter_interval"],
+        heartbeat=options["heartbeat"],
+        idle=(0.0, 1.0),  # a car arrives at every connector at once ...
+        session=(86_400.0, 86_400.0),  # ... and stays for the whole run
+        validate=False,  # the CPU is the server's to use
+        response_timeout=30.0,
+    )[first - 1 :]
+    for config in configs:  # a card per connector: no two sessions share one
+        config.tokens = tuple(f"{config.station_id}-{c}" for c in range(1, config.connectors + 1))
+    stats = Stats(keep_samples=True)
+
+    async def main() -> dict:
+        simulation = Simulation(
+            configs, url, stats=stats, ramp=options["ramp"], backoff_max=5.0, open_timeout=30.0
+        )
+        running = asyncio.create_task(simulation.run())
+        deadline = time.monotonic() + options["connect_timeout"]
+        charging = count * options["connectors"]
+        while (
+            (stats.accepted < count or stats.sessions_started < charging)
+            and time.monotonic() < deadline
+            and not events["stop"].is_set()
+        ):
+            await asyncio.sleep(0.1)
+        events["ready"].put((index, stats.accepted, stats.sessions_started))
+        while not events["stop"].is_set():
+            await asyncio.sleep(0.1)
+        at_stop = stats.counters()
+        simulation.stop()
+        await running
+        return at_stop
+
+    at_stop = asyncio.run(main())
+    results.put(
+        {
+            "index": index,
+            "stations": count,
+            "at_stop": at_stop,
+            "reply_times": stats.reply_times.tobytes(),
+            "latencies_ms": stats.latencies_ms.tobytes(),
+        }
+    )
+
+
+def share(total: int, parts: int) -> list[tuple[int, int]]:
+    """(first station number, count) for each worker."""
+    base, extra = divmod(total, parts)
+    shares, first = [], 1
+    for part in range(parts):
+        count = base + (1 if part < extra else 0)
+        shares.append((first, count))
+        first += count
+    return shares
+
+
+# --- the run -----------------------------------------------------------------------
+
+
+def run(args) -> dict:
+    from array import array
+
+    from stations.simulator.stats import percentile
+
+    check_servers(args.database_url, args.redis_url)
+    print(
+        f"Preparing: PostgreSQL {_safe(args.database_url)}, Redis {args.redis_url}, "
+        f"{args.stations} stations x {args.connectors} connectors"
+    )
+    recreate_database(args.database_url)
+    flush_redis(args.redis_url)
+    env = server_env(args)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    seed(env, args)
+
+    log_dir = Path(tempfile.mkdtemp(prefix="chargenet-bench-"))
+    server = Server(env, log_dir / "server.log")
+    context = multiprocessing.get_context("spawn")
+    events = {"ready": context.Queue(), "stop": context.Event()}
+    results = context.Queue()
+    workers = []
+    try:
+        server.start()
+        rss_before = server.rss()
+        print(
+            f"Server: daphne pid {server.process.pid} on port {server.port}, RSS {rss_before} KiB"
+        )
+        url = f"ws://127.0.0.1:{server.port}/ocpp/"
+        options = {
+            "kind": args.kind,
+            "connectors": args.connectors,
+            "meter_interval": args.meter_interval,
+            "heartbeat": args.heartbeat,
+            "ramp": args.ramp,
+            "connect_timeout": args.connect_timeout,
+        }
+        started = time.monotonic()
+        for index, (first, count) in enumerate(share(args.stations, args.workers)):
+            process = context.Process(
+                target=worker_main,
+                args=(index, first, count, url, options, events, results),
+                daemon=True,
+            )
+            process.start()
+            workers.append(process)
+        print(f"Connecting {args.stations} stations from {len(workers)} worker processes ...")
+        ready = booted = charging = 0
+        while ready < len(workers):
+            server.check()
+            for process in workers:
+                if process.exitcode not in (None, 0):
+                    raise BenchError(f"a worker process failed (exit code {process.exitcode})")
+            with contextlib.suppress(Exception):
+                _, accepted, sessions = events["ready"].get(timeout=1)
+                ready += 1
+                booted += accepted
+                charging += sessions
+        connect_seconds = time.monotonic() - started
+        print(
+            f"{booted} of {args.stations} stations booted, {charging} of "
+            f"{args.stations * args.connectors} connectors charging after "
+            f"{connect_seconds:.1f} s; measuring"
+        )
+        time.sleep(2)  # let the last Charging StatusNotifications drain
+        load_before = os.getloadavg()[0]
+        server_cpu = cpu_seconds(server.process.pid)
+        workers_cpu = sum(cpu_seconds(p.pid) for p in workers)
+        window_start = time.monotonic()
+        peak_rss = server.rss()
+        while time.monotonic() - window_start < args.duration:
+            time.sleep(min(1.0, args.duration - (time.monotonic() - window_start)))
+            server.check()
+            peak_rss = max(peak_rss, server.rss())
+        window_end = time.monotonic()
+        server_cpu = cpu_seconds(server.process.pid) - server_cpu
+        workers_cpu = sum(cpu_seconds(p.pid) for p in workers) - workers_cpu
+        load_after = os.getloadavg()[0]
+        rss_after = server.rss()
+        server_connected = count_connected(args.database_url)
+        events["stop"].set()
+        reports = []
+        deadline = time.monotonic() + 60
+        while len(reports) < len(workers) and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                reports.append(results.get(timeout=1))
+        if len(reports) < len(workers):
+            raise BenchError("some worker processes did not report back")
+    finally:
+        events["stop"].set()
+        for process in workers:
+            process.join(10)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+        server.stop()
+
+    times, latencies = array("d"), array("d")
+    connected = 0
+    counters: dict[str, int] = {}
+    for report in reports:
+        times.frombytes(report["reply_times"])
+        latencies.frombytes(report["latencies_ms"])
+        connected += report["at_stop"]["accepted"]
+        for key, value in report["at_stop"].items():
+            counters[key] = counters.get(key, 0) + value
+    window = [
+        lat for t, lat in zip(times, latencies, strict=True) if window_start <= t <= window_end
+    ]
+    seconds = window_end - window_start
+    offered = args.stations * (1 / args.heartbeat + args.connectors / args.meter_interval)
+    return {
+        "stations": args.stations,
+        "connected": connected,
+        "server_connected": server_connected,
+        "connect_seconds": connect_seconds,
+        "charging": charging,
+        "seconds": seconds,
+        "frames_per_second": len(window) / seconds,
+        "offered_per_second": offered,
+        "p50": percentile(window, 0.50),
+        "p95": percentile(window, 0.95),
+        "p99": percentile(window, 0.99),
+        "max": max(window) if window else None,
+        "rss_before": rss_before,
+        "rss_after": rss_after,
+        "peak_rss": peak_rss,
+        "kib_per_station": (rss_after - rss_before) / connected if connected else math.nan,
+        "counters": counters,
+        "server_cpu": server_cpu / seconds,
+        "workers_cpu": workers_cpu / seconds,
+        "load": (load_before, load_after),
+        "server_log": server.log_path,
+    }
+
+
+def verdict(value, goal, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"goal < {goal} {unit}: no data"
+    return f"goal < {goal} {unit}: {'met' if value < goal else 'MISSED'}"
+
+
+def report(result: dict, args) -> None:
+    def ms(value):
+        return "n/a" if value is None else f"{value:.1f} ms"
+
+    counters = result["counters"]
+    print()
+    print(
+        f"ChargeNet benchmark: {args.stations} OCPP 1.6 {args.kind} stations x "
+        f"{args.connectors} connectors (all charging), heartbeat {args.heartbeat:g} s, "
+        f"meter values {args.meter_interval:g} s, {args.workers} worker processes, "
+        f"one daphne on PostgreSQL + Redis"
+    )
+    print(
+        f"  measured for                {result['seconds']:.1f} s, once {result['charging']} "
+        f"connectors charged (boot storm took {result['connect_seconds']:.1f} s)"
+    )
+    print(
+        f"  stations connected          {result['connected']} of {result['stations']}"
+        f" (server: {result['server_connected']} marked connected)"
+    )
+    print(
+        f"  frames/s sustained          {result['frames_per_second']:.0f} requests answered/s"
+        f" (offered {result['offered_per_second']:.0f}/s)"
+    )
+    print(f"  reply latency p50           {ms(result['p50'])}")
+    print(f"  reply latency p95           {ms(result['p95'])}")
+    p99_goal = verdict(result["p99"], GOAL_P99_MS, "ms")
+    print(f"  reply latency p99           {ms(result['p99'])}   ({p99_goal})")
+    print(
+        f"  server memory per station   {result['kib_per_station']:.1f} KiB   "
+        f"({verdict(result['kib_per_station'], GOAL_KIB_PER_STATION, 'KiB')})"
+        f"  (RSS {result['rss_before'] / 1024:.1f} -> {result['rss_after'] / 1024:.1f} MiB)"
+    )
+    print(
+        f"  errors                      {counters.get('timeouts', 0)} timeouts, "
+        f"{counters.get('call_errors', 0)} CallErrors, {counters.get('refused', 0)} refused, "
+        f"{counters.get('disconnects', 0)} disconnects (whole run)"
+    )
+    print(
+        f"  CPU during the window       server {result['server_cpu']:.0%} of a core, "
+        f"workers {result['workers_cpu']:.0%}; machine: {os.cpu_count()} CPUs, load average "
+        f"{result['load'][0]:.1f} -> {result['load'][1]:.1f}"
+    )
+    print(f"  server log                  {result['server_log']}")
+
+
+def _interrupt(signum, frame):
+    """A SIGTERM unwinds like Ctrl-C, so the server and workers are always stopped."""
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        result = run(args)
+    except BenchError as error:
+        print(f"bench: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bench: interrupted; server and workers stopped", file=sys.stderr)
+        return 130
+    report(result, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
