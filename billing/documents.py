@@ -39,14 +39,7 @@ def invoice_context(invoice: Invoice) -> dict:
             {
                 "position": line.position,
                 "description": line.description,
-                "details": [
-                    {
-                        "description": d.get("description", ""),
-                        "quantity": f"{d.get('quantity', '')} {d.get('unit', '')}".strip(),
-                        "amount": money(Decimal(d.get("amount", "0")), currency),
-                    }
-                    for d in line.details
-                ],
+                "details": [_detail(d, currency) for d in line.details],
                 "tax_rate": f"{line.tax_rate_percent.normalize():f} %",
                 "net": money(line.net, currency),
                 "tax": money(line.tax, currency),
@@ -69,6 +62,19 @@ def invoice_context(invoice: Invoice) -> dict:
         "tax": money(invoice.tax, currency),
         "gross": money(invoice.gross, currency),
         "currency": currency,
+    }
+
+
+def _detail(line: dict, currency: str) -> dict:
+    """A price line as text: 'Energy: 3.700 kWh × 0.35/kWh = 1.30'."""
+    price = Decimal(line.get("unit_price", "0")).normalize()
+    if price.as_tuple().exponent > -2:
+        price = price.quantize(Decimal("0.01"))
+    return {
+        "description": line.get("description", ""),
+        "quantity": f"{line.get('quantity', '')} {line.get('unit', '')}".strip(),
+        "rate": f"{price:f}/{line.get('price_unit', '')}",
+        "amount": money(Decimal(line.get("amount", "0")), currency),
     }
 
 
@@ -178,7 +184,8 @@ def _lines_table(context, body, small, right) -> Table:
     rows = [[_text(h, body) for h in header]]
     for line in context["lines"]:
         details = "\n".join(
-            f"{d['description']}: {d['quantity']} = {d['amount']}" for d in line["details"]
+            f"{d['description']}: {d['quantity']} × {d['rate']} = {d['amount']}"
+            for d in line["details"]
         )
         description = [_text(line["description"], body)]
         if details:

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargenet.settings")
 
@@ -15,5 +16,14 @@ app.conf.beat_schedule = {
     "prune-ocpp-message-log": {
         "task": "stations.tasks.prune_message_log",
         "schedule": 3600.0,
+    },
+    # The 1st at 12:00 UTC: the month is over in every time zone (UTC-12 to UTC+14).
+    "billing-issue-monthly-invoices": {
+        "task": "billing.tasks.issue_monthly_invoices",
+        "schedule": crontab(minute=0, hour=12, day_of_month=1),
+    },
+    "billing-monthly-report": {
+        "task": "billing.tasks.request_monthly_report",
+        "schedule": crontab(minute=30, hour=12, day_of_month=1),
     },
 }

@@ -25,7 +25,6 @@ from billing.pricing.money import round_money
 
 US = timedelta(microseconds=1)
 ONE_MINUTE_US = 60_000_000
-KWH = Decimal(1000)
 MINUTES_PER_HOUR = Decimal(60)
 # A prepaid session is stopped by ChargeNet when its block runs out; a stop that
 # takes a little longer to reach the station never costs the driver another block.
@@ -102,7 +101,7 @@ def _energy(tariff: TariffSpec, facts: SessionFacts, segments) -> list[PriceLine
     return [
         _line(tariff, "energy", _labelled("Energy", label), kwh, "kWh", price, "kWh", kwh * price)
         for (label, price), wh in per_key.items()
-        if price and (kwh := Decimal(wh) / KWH)
+        if price and (kwh := Decimal(wh).scaleb(-3))  # exact, to the Wh
     ]
 
 

@@ -64,15 +64,17 @@ def _seller_details(profile: OperatorProfile) -> dict:
     }
 
 
-def _session_description(session: ChargingSession, tz_name: str) -> str:
-    start = session.started_at.astimezone(zone(tz_name))
+def _session_description(session: ChargingSession) -> str:
+    """Where, when (in the site's time zone), how long and how much energy."""
+    site = session.station.site
+    start = session.started_at.astimezone(zone(site.timezone if site else "UTC"))
     minutes = int((session.ended_at - session.started_at).total_seconds() // 60)
     where = session.station.station_id
     if session.connector_id:
         where += f"/{session.connector.connector_id}"
     kwh = Decimal(session.energy_wh) / 1000
     return (
-        f"Charging session {session.pk} at {where}, {start:%Y-%m-%d %H:%M}, "
+        f"Charging session {session.pk} at {where}, {start:%Y-%m-%d %H:%M %Z}, "
         f"{minutes // 60} h {minutes % 60:02d} min, {kwh:.3f} kWh"
     )
 
@@ -110,7 +112,7 @@ def _issue(
             invoice=invoice,
             position=position,
             session=session,
-            description=_session_description(session, profile.timezone),
+            description=_session_description(session),
             details=session.charge.lines,
             tax_rate_percent=session.charge.tax_rate_percent,
             net=session.charge.net,
@@ -152,7 +154,7 @@ def invoice_issue_monthly(*, year: int, month: int, now: datetime | None = None)
         groups = defaultdict(list)
         billable = (
             _uninvoiced(ended.filter(charge__isnull=False, id_token__owner__isnull=False))
-            .select_related("id_token__owner", "station", "connector", "charge")
+            .select_related("id_token__owner", "station__site", "connector", "charge")
             .order_by("ended_at", "pk")
         )
         for session in billable:
@@ -179,7 +181,7 @@ def invoice_issue_for_session(*, session: ChargingSession, now: datetime | None 
     if not SessionCharge.objects.filter(session=session).exists():
         session_price(session, now=now)
     session = ChargingSession.objects.select_related(
-        "station", "connector", "id_token__owner", "charge"
+        "station__site", "connector", "id_token__owner", "charge"
     ).get(pk=session.pk)
     if not hasattr(session, "charge"):
         raise InvoiceError("No tariff prices this session.")
