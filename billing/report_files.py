@@ -11,6 +11,8 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from billing.pricing import round_money
+
 BASE_COLUMNS = [
     "level",
     "site",
@@ -26,6 +28,10 @@ BASE_COLUMNS = [
 
 def _currencies(totals_list) -> list[str]:
     return sorted({currency for totals in totals_list for currency in totals.revenue})
+
+
+def _money(amount: Decimal, currency: str) -> Decimal:
+    return round_money(amount, currency)
 
 
 def _kwh(energy_wh: int) -> Decimal:
@@ -52,7 +58,7 @@ def summary_table(rows) -> tuple[list[str], list[list]]:
             totals.faults,
         ]
         for currency in currencies:
-            row += totals.revenue.get(currency, [Decimal(0)] * 3)
+            row += [_money(a, currency) for a in totals.revenue.get(currency, [Decimal(0)] * 3)]
         table.append(row)
     return columns, table
 
@@ -65,7 +71,7 @@ def daily_table(daily) -> tuple[list[str], list[list]]:
     ]
     table = [
         [day, site, totals.sessions, _kwh(totals.energy_wh)]
-        + [totals.revenue.get(currency, [Decimal(0)] * 3)[2] for currency in currencies]
+        + [_money(totals.revenue.get(c, [Decimal(0)] * 3)[2], c) for c in currencies]
         for (day, site), totals in daily.items()
     ]
     return columns, table
@@ -79,7 +85,8 @@ def summary(totals) -> dict:
         "utilisation_percent": str(totals.utilisation_percent),
         "faults": totals.faults,
         "revenue_gross": {
-            currency: str(amounts[2]) for currency, amounts in totals.revenue.items()
+            currency: str(_money(amounts[2], currency))
+            for currency, amounts in sorted(totals.revenue.items())
         },
     }
 
@@ -110,9 +117,12 @@ def xlsx_bytes(sheets: dict[str, tuple[list[str], list[list]]]) -> bytes:
         for index, column in enumerate(columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = max(12, len(column) + 2)
+            number_format = {"date": "yyyy-mm-dd"}.get(column)
             if column.startswith("revenue_"):
+                number_format = "#,##0.00"
+            if number_format:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "#,##0.00"
+                    cell.number_format = number_format
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
