@@ -96,7 +96,8 @@ def check_servers(database_url: str, redis_url: str) -> None:
     except psycopg.Error as error:
         raise BenchError(
             f"PostgreSQL is not reachable at {_safe(database_url)}: {error}".strip()
-            + "\n  Start it (e.g. `pg_ctlcluster 15 main start`) or pass --database-url."
+            + "\n  Start it (as .ci/run does: `pg_ctlcluster <version> main start`)"
+            " or pass --database-url."
         ) from error
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
