@@ -135,6 +135,9 @@ class TariffSerializer(serializers.ModelSerializer):
     power_tiers = PowerTierSerializer(
         many=True, required=False, help_text="Power tiers; replaced as a whole on write."
     )
+    currency = serializers.CharField(
+        max_length=3, help_text="ISO 4217 currency code of every price, e.g. EUR."
+    )
     assignments = AssignmentSerializer(
         many=True,
         required=False,
@@ -173,7 +176,6 @@ class TariffSerializer(serializers.ModelSerializer):
             "id": {"help_text": "ChargeNet's id of the tariff."},
             "name": {"help_text": "Unique name, shown on invoices."},
             "description": {"help_text": "Free text for operators and drivers."},
-            "currency": {"help_text": "ISO 4217 currency code of every price, e.g. EUR."},
             "tax_rate_percent": {"help_text": "Tax (VAT) added to the net prices, in %."},
             "is_default": {
                 "help_text": "Prices sessions no assignment covers; at most one tariff."
