@@ -76,10 +76,11 @@ def _boundaries(rules, start: datetime, end: datetime, tz: ZoneInfo) -> list[dat
     return sorted({*inside, *(moment for moment in changes if moment < end)})
 
 
-def _instants(day: date, clock: time, tz: ZoneInfo) -> set[datetime]:
+@lru_cache(maxsize=8192)
+def _instants(day: date, clock: time, tz: ZoneInfo) -> frozenset[datetime]:
     # Both folds: a wall time repeated when clocks go back happens twice.
     local = datetime.combine(day, clock, tzinfo=tz)
-    return {local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)}
+    return frozenset((local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)))
 
 
 def _offset_changes(moments: list[datetime], tz: ZoneInfo) -> list[datetime]:
