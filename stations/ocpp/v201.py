@@ -25,6 +25,8 @@ CHARGING_STATE_STATUS = {
     "SuspendedEV": "SuspendedEV",
     "SuspendedEVSE": "SuspendedEVSE",
 }
+# ConnectorStatusEnumType: what StatusNotification and AvailabilityState report.
+CONNECTOR_STATUSES = frozenset({"Available", "Occupied", "Reserved", "Unavailable", "Faulted"})
 INCOMING_201 = frozenset(
     {
         "Authorize",
@@ -201,8 +203,8 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
                 timestamp=parse_timestamp(event.get("timestamp")),
                 data=event,
             )
-            evse = component.get("evse") or {}
-            if component["name"] == "Connector" and variable["name"] == "AvailabilityState":
+            if _availability_of(component, variable, event["actual_value"]):
+                evse = component.get("evse") or {}
                 await self._connector_status(
                     evse.get("id"),
                     evse.get("connector_id"),
@@ -398,6 +400,19 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
         await self.run(services.station_event_record, kind="15118EVCertificate", status="Failed")
         return self._call_result.Get15118EVCertificate(status="Failed", exi_response="")
+
+
+def _availability_of(component: dict, variable: dict, value: str) -> bool:
+    """Whether an event reports a connector's (or the station's) AvailabilityState.
+
+    The NotifyEvent twin of StatusNotification (G01): component Connector with its
+    EVSE, or ChargingStation for the station as a whole.
+    """
+    if variable["name"] != "AvailabilityState" or value not in CONNECTOR_STATUSES:
+        return False
+    if component["name"] == "Connector":
+        return bool((component.get("evse") or {}).get("id"))
+    return component["name"] == "ChargingStation"
 
 
 def _last_per_attribute(rows: list[dict]) -> list[dict]:
