@@ -55,3 +55,16 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# The production shape on this machine (deploy/cluster.py): HAProxy on PORT (8080) and
+# TLS_PORT (8443) in front of DAPHNE_PROCESSES (2) daphne processes, a Celery worker
+# and beat, on DATABASE_URL (default .../chargenet_cluster) and REDIS_URL (default
+# redis://127.0.0.1:6379/1); with SIMULATE=1 the demo simulator runs through the
+# balancer. Logs and PIDs in var/cluster/. `make stop-cluster` stops it all.
+.PHONY: run-cluster stop-cluster
+run-cluster: setup
+	$(PY) deploy/cluster.py start --demo $(if $(filter 1,$(SIMULATE)),--simulate) \
+	  $(if $(filter command line environment,$(origin PORT)),--port $(PORT))
+
+stop-cluster:
+	$(PYTHON_SYS) deploy/cluster.py stop

@@ -1,0 +1,531 @@
+#!/usr/bin/env python3
+"""ChargeNet in its production shape on one machine: HAProxy, N daphne, Celery.
+
+    deploy/cluster.py start [--processes 2] [--port 8080] [--tls-port 8443] ...
+    deploy/cluster.py status
+    deploy/cluster.py stop
+
+`start` creates the PostgreSQL database if it is missing and migrates it, makes a
+test TLS certificate (deploy/make-test-cert.sh), writes the HAProxy config from
+deploy/haproxy.cfg.in, then starts in the background, each in its own process
+group: N daphne processes (`manage.py serve --proxy-headers`), a Celery worker, Celery
+beat and HAProxy in front of the daphnes on PORT (ws://, http://) and TLS_PORT
+(wss://, https://, OCPP security profile 2). It returns once every daphne passes
+HAProxy's health check. Logs, PID files, the generated config and the certificate
+live in the cluster directory (var/cluster/). `stop` ends exactly the processes
+`start` recorded there, checking each is still one of ours before signalling it.
+
+Configuration (flags win over the environment): DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/chargenet_cluster), REDIS_URL (default
+redis://127.0.0.1:6379/1), PORT (8080), TLS_PORT (8443), DAPHNE_PROCESSES (2),
+DAPHNE_PORT (8101: the daphnes listen on 8101, 8102, ...), CLUSTER_DIR (var/cluster),
+SECRET_KEY (else one is generated once and kept in the cluster directory).
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/chargenet_cluster"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+STATE_FILE = "cluster.json"
+#: Environment variable marking a process as started by the cluster in one directory;
+#: `stop` signals a PID only when its environment still carries it.
+MARKER = "CHARGENET_CLUSTER_DIR"
+STOP_ORDER = ("simulator", "haproxy", "daphne", "beat", "worker")
+
+
+class ClusterError(Exception):
+    pass
+
+
+def log(message: str) -> None:
+    print(f"cluster: {message}", flush=True)
+
+
+# --- arguments ---------------------------------------------------------------------
+
+
+def default_maxconn() -> int:
+    """As many connections as the hard file descriptor limit lets HAProxy hold.
+
+    Each balanced connection costs HAProxy two descriptors (station and daphne side).
+    """
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    return max(1000, min(50_000, (hard - 1000) // 2))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(
+        description="Start, stop or show ChargeNet's local production-shaped cluster."
+    )
+    parser.add_argument("command", choices=["start", "stop", "status"])
+    parser.add_argument("--dir", default=env("CLUSTER_DIR", str(ROOT / "var" / "cluster")))
+    parser.add_argument("--processes", type=int, default=int(env("DAPHNE_PROCESSES", "2")))
+    parser.add_argument("--bind", default=env("CLUSTER_BIND", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env("PORT", "8080")))
+    parser.add_argument("--tls-port", type=int, default=int(env("TLS_PORT", "8443")))
+    parser.add_argument(
+        "--daphne-port",
+        default=env("DAPHNE_PORT", "8101"),
+        help="First daphne port (the next ones follow), or 'auto' for free ports.",
+    )
+    parser.add_argument("--database-url", default=env("DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--redis-url", default=env("REDIS_URL", DEFAULT_REDIS_URL))
+    parser.add_argument(
+        "--maxconn",
+        type=int,
+        default=int(env("HAPROXY_MAXCONN", "0")) or default_maxconn(),
+        help="HAProxy's connection limit (default: what the file descriptor limit allows).",
+    )
+    parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--no-celery", action="store_true", help="No Celery worker nor beat.")
+    parser.add_argument("--no-migrate", action="store_true", help="The database is ready.")
+    parser.add_argument("--demo", action="store_true", help="Load the demo network.")
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="Also run the demo network's simulator through the balancer.",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Extra environment for the daphne and Celery processes (repeatable).",
+    )
+    parser.add_argument("--timeout", type=float, default=90.0, help="Seconds to come up.")
+    args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    args.dir = Path(args.dir).resolve()
+    return args
+
+
+# --- processes ---------------------------------------------------------------------
+
+
+def _raise_fd_limit() -> None:
+    """Thousands of station sockets need thousands of file descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def spawn(name: str, argv: list[str], env: dict, directory: Path) -> dict:
+    """Start one process in its own session, output to DIR/NAME.log; returns its record."""
+    log_path = directory / f"{name}.log"
+    if log_path.exists():  # keep the previous run's log, one generation
+        log_path.replace(log_path.with_suffix(".log.1"))
+    with open(log_path, "wb") as output:
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_raise_fd_limit,
+        )
+    (directory / f"{name}.pid").write_text(f"{process.pid}\n")
+    return {"name": name, "pid": process.pid, "argv": argv, "log": str(log_path)}
+
+
+def is_ours(pid: int, directory: Path) -> bool:
+    """True while `pid` runs with this cluster's marker in its environment."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"{MARKER}={directory}".encode() in environ.split(b"\0")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (our own exited child) is not alive.
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return False
+    return True
+
+
+def terminate(record: dict, directory: Path, grace: float = 10.0) -> None:
+    """SIGTERM the process group of one recorded process, SIGKILL it after `grace`."""
+    pid = record["pid"]
+    if not is_ours(pid, directory):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and alive(pid):
+        time.sleep(0.1)
+    if alive(pid) and is_ours(pid, directory):
+        log(f"{record['name']} (pid {pid}) ignored SIGTERM; killing it")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def port_open(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
+        return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tail(path: str, lines: int = 20) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+# --- state -------------------------------------------------------------------------
+
+
+def read_state(directory: Path) -> dict | None:
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads((directory / STATE_FILE).read_text())
+    return None
+
+
+def write_state(directory: Path, state: dict) -> None:
+    path = directory / STATE_FILE
+    path.write_text(json.dumps(state, indent=2) + "\n")
+
+
+def running(directory: Path) -> list[dict]:
+    state = read_state(directory) or {}
+    return [
+        p for p in state.get("processes", []) if alive(p["pid"]) and is_ours(p["pid"], directory)
+    ]
+
+
+# --- setup steps -------------------------------------------------------------------
+
+
+def ensure_haproxy() -> str:
+    found = shutil.which("haproxy") or next(
+        (p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy") if os.access(p, os.X_OK)),
+        None,
+    )
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("HAProxy is missing: apt-get install -y haproxy")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "haproxy"]
+        if subprocess.run(install, env=env, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+            subprocess.run(install, env=env, check=True)
+        return ensure_haproxy()
+    raise ClusterError("HAProxy is not installed: sudo apt-get install -y haproxy")
+
+
+def redact(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        parsed = parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@"))
+    return urlunparse(parsed)
+
+
+def ensure_database(database_url: str) -> None:
+    """CREATE DATABASE when a PostgreSQL database is missing (SQLite needs nothing)."""
+    parsed = urlparse(database_url)
+    if not parsed.scheme.startswith("postgres"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = parsed.path.lstrip("/")
+    maintenance = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                log(f"creating database {name}")
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as error:
+        raise ClusterError(f"PostgreSQL at {redact(database_url)}: {error}") from error
+
+
+def secret_key(directory: Path) -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = directory / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def ensure_certificate(directory: Path) -> Path:
+    tls = directory / "tls"
+    pem = tls / "server.pem"
+    fresh = pem.exists() and time.time() - pem.stat().st_mtime < 20 * 86400
+    if not fresh:
+        subprocess.run(["bash", str(DEPLOY / "make-test-cert.sh"), str(tls)], check=True)
+    return pem
+
+
+def haproxy_config(args, daphne_ports: list[int], pem: Path) -> str:
+    servers = "\n".join(
+        f"    server daphne{number} 127.0.0.1:{port}"
+        for number, port in enumerate(daphne_ports, start=1)
+    )
+    text = (DEPLOY / "haproxy.cfg.in").read_text()
+    values = {
+        "MAXCONN": str(args.maxconn),
+        "STATS_SOCKET": str(args.dir / "haproxy.sock"),
+        "BIND": args.bind,
+        "PORT": str(args.port),
+        "TLS_PORT": str(args.tls_port),
+        "TLS_PEM": str(pem),
+        "SERVERS": servers,
+    }
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    return text
+
+
+def haproxy_servers(socket_path: Path) -> dict[str, str]:
+    """Server name -> status (UP, DOWN, ...) from HAProxy's stats socket."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(2)
+        sock.connect(str(socket_path))
+        sock.sendall(b"show stat\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        rows = data.decode().splitlines()
+        header = rows[0].lstrip("# ").split(",")
+        statuses = {}
+        for row in rows[1:]:
+            fields = dict(zip(header, row.split(","), strict=False))
+            if fields.get("pxname") == "daphne" and fields.get("svname") not in (
+                "BACKEND",
+                "FRONTEND",
+            ):
+                statuses[fields["svname"]] = fields.get("status", "")
+        return statuses
+    return {}
+
+
+def manage(args_list: list[str], env: dict) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args_list], cwd=ROOT, env=env, check=False
+    )
+    if result.returncode != 0:
+        raise ClusterError(f"manage.py {' '.join(args_list)} failed ({result.returncode})")
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def start(args) -> int:
+    directory: Path = args.dir
+    directory.mkdir(parents=True, exist_ok=True)
+    if running(directory):
+        raise ClusterError(f"a cluster is already running from {directory}: stop it first")
+    haproxy = ensure_haproxy()
+    if args.daphne_port == "auto":
+        daphne_ports = [free_port() for _ in range(args.processes)]
+    else:
+        first = int(args.daphne_port)
+        daphne_ports = list(range(first, first + args.processes))
+    for port in (args.port, args.tls_port, *daphne_ports):
+        if port_open("127.0.0.1", port):
+            raise ClusterError(f"port {port} is already in use")
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "SECRET_KEY": secret_key(directory),
+        "DEBUG": os.environ.get("DEBUG", "0"),
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "chargenet.settings",
+        MARKER: str(directory),
+    }
+    for item in args.env:
+        name, _, value = item.partition("=")
+        env[name] = value
+    log(f"database {redact(args.database_url)}, Redis {redact(args.redis_url)}")
+    ensure_database(args.database_url)
+    if not args.no_migrate:
+        manage(["migrate", "--noinput", "--verbosity", "0"], env)
+    if args.demo:
+        manage(["demo_data"], {**env, "PORT": str(args.port)})
+    pem = ensure_certificate(directory)
+    config = directory / "haproxy.cfg"
+    config.write_text(haproxy_config(args, daphne_ports, pem))
+    check = subprocess.run(
+        [haproxy, "-c", "-q", "-f", str(config)], capture_output=True, text=True, check=False
+    )
+    if check.returncode != 0:
+        raise ClusterError(f"HAProxy rejects {config}:\n{check.stdout}{check.stderr}")
+
+    processes: list[dict] = []
+    state = {
+        "dir": str(directory),
+        "port": args.port,
+        "tls_port": args.tls_port,
+        "bind": args.bind,
+        "daphne_ports": daphne_ports,
+        "ca": str(pem.parent / "ca.pem"),
+        "processes": processes,
+    }
+    try:
+        for number, port in enumerate(daphne_ports, start=1):
+            argv = [sys.executable, "manage.py", "serve", "--host", "127.0.0.1"]
+            argv += ["--port", str(port), "--proxy-headers"]
+            processes.append(spawn(f"daphne-{number}", argv, env, directory))
+            write_state(directory, state)
+        if not args.no_celery:
+            celery = [sys.executable, "-m", "celery", "-A", "chargenet"]
+            worker = [*celery, "worker", "-l", "info", "-n", f"chargenet-{os.getpid()}@%h"]
+            worker += ["--concurrency", str(args.celery_concurrency)]
+            processes.append(spawn("worker", worker, env, directory))
+            beat = [*celery, "beat", "-l", "info", "--pidfile="]
+            beat += ["-s", str(directory / "celerybeat-schedule")]
+            processes.append(spawn("beat", beat, env, directory))
+        write_state(directory, state)
+        deadline = time.monotonic() + args.timeout
+        for record, port in zip(processes, daphne_ports, strict=False):
+            wait_until(lambda p=port: port_open("127.0.0.1", p), record, deadline)
+        processes.append(spawn("haproxy", [haproxy, "-f", str(config)], env, directory))
+        write_state(directory, state)
+        balancer = processes[-1]
+        wait_until(lambda: port_open(args.bind, args.port), balancer, deadline)
+        names = {f"daphne{n}" for n in range(1, args.processes + 1)}
+        wait_until(
+            lambda: haproxy_servers(directory / "haproxy.sock") == dict.fromkeys(names, "UP"),
+            balancer,
+            deadline,
+            what="every daphne healthy behind HAProxy",
+        )
+        if not args.no_celery:
+            worker = next(p for p in processes if p["name"] == "worker")
+            wait_until(
+                lambda: " ready." in Path(worker["log"]).read_text(errors="replace"),
+                worker,
+                deadline,
+                what="Celery worker ready",
+            )
+        if args.simulate:
+            url = f"ws://127.0.0.1:{args.port}/ocpp/"
+            argv = [sys.executable, "manage.py", "simulate", "--demo", "--url", url]
+            processes.append(spawn("simulator", argv, env, directory))
+            write_state(directory, state)
+    except BaseException:
+        log("start failed; stopping what was started")
+        for record in processes:
+            text = tail(record["log"])
+            if text:
+                print(f"--- {record['log']} (last lines)\n{text}", file=sys.stderr)
+        stop_processes(directory, processes)
+        raise
+    state["started_at"] = time.time()
+    write_state(directory, state)
+    host = args.bind
+    log(
+        f"up: {args.processes} daphne on {', '.join(map(str, daphne_ports))}"
+        + ("" if args.no_celery else ", Celery worker and beat")
+        + f"; HAProxy on http://{host}:{args.port}/ (ws://{host}:{args.port}/ocpp/<id>)"
+        + f" and https://{host}:{args.tls_port}/ (wss://, CA {state['ca']})"
+    )
+    log(f"logs and PIDs in {directory}; stop with `make stop-cluster`")
+    return 0
+
+
+def wait_until(condition, record: dict, deadline: float, what: str = "") -> None:
+    while True:
+        if not alive(record["pid"]):
+            raise ClusterError(f"{record['name']} exited; see {record['log']}")
+        with contextlib.suppress(OSError):
+            if condition():
+                return
+        if time.monotonic() > deadline:
+            raise ClusterError(f"timed out waiting for {what or record['name']}")
+        time.sleep(0.1)
+
+
+def stop_processes(directory: Path, processes: list[dict]) -> None:
+    def order(record):
+        kind = record["name"].split("-")[0]
+        return STOP_ORDER.index(kind) if kind in STOP_ORDER else len(STOP_ORDER)
+
+    for record in sorted(processes, key=order):
+        terminate(record, directory)
+        with contextlib.suppress(OSError):
+            (directory / f"{record['name']}.pid").unlink()
+
+
+def stop(args) -> int:
+    state = read_state(args.dir)
+    if not state:
+        log(f"no cluster recorded in {args.dir}")
+        return 0
+    live = running(args.dir)
+    stop_processes(args.dir, state.get("processes", []))
+    with contextlib.suppress(OSError):
+        (args.dir / "haproxy.sock").unlink()
+    state["processes"] = []
+    state["stopped_at"] = time.time()
+    write_state(args.dir, state)
+    log(f"stopped {len(live)} process(es)")
+    return 0
+
+
+def status(args) -> int:
+    state = read_state(args.dir)
+    if not state:
+        log(f"no cluster recorded in {args.dir}")
+        return 1
+    up = True
+    for record in state.get("processes", []):
+        ok = alive(record["pid"]) and is_ours(record["pid"], args.dir)
+        up &= ok
+        print(f"{record['name']:<10} pid {record['pid']:<8} {'running' if ok else 'GONE'}")
+    for name, server_status in sorted(haproxy_servers(args.dir / "haproxy.sock").items()):
+        print(f"{name:<10} behind HAProxy: {server_status}")
+    return 0 if up and state.get("processes") else 1
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        return {"start": start, "stop": stop, "status": status}[args.command](args)
+    except ClusterError as error:
+        print(f"cluster: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
