@@ -17,6 +17,15 @@ app.conf.beat_schedule = {
         "task": "stations.tasks.prune_message_log",
         "schedule": 3600.0,
     },
+    "expire-reservations": {
+        "task": "stations.tasks.expire_reservations",
+        "schedule": 60.0,
+    },
+    # Token changes reach stations' local lists within five minutes.
+    "sync-local-lists": {
+        "task": "stations.tasks.sync_local_lists",
+        "schedule": 300.0,
+    },
     # The 1st at 12:00 UTC: the month is over in every time zone (UTC-12 to UTC+14).
     "billing-issue-monthly-invoices": {
         "task": "billing.tasks.issue_monthly_invoices",

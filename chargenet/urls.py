@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from stations.views_uploads import diagnostics_upload
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("chargenet.api.urls")),
@@ -14,5 +16,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Stations upload diagnostics here; the token in the URL is the credential.
+    path("uploads/diagnostics/<str:token>/", diagnostics_upload, name="diagnostics-upload"),
+    path("uploads/diagnostics/<str:token>/<str:filename>", diagnostics_upload),
     path("", include("stations.urls")),
 ]

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from stations.admin_commands import CONNECTOR_ACTIONS, STATION_ACTIONS, soft_stop, tokens_changed
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -192,7 +193,7 @@ class ChargingStationAdmin(admin.ModelAdmin):
     list_filter = ["site", "kind", "ocpp_version", "registration_status", "connected"]
     list_select_related = ["site"]
     search_fields = ["station_id", "vendor", "model", "serial_number"]
-    actions = ["accept_registration", "reject_registration"]
+    actions = ["accept_registration", "reject_registration", *STATION_ACTIONS]
     inlines = [ConnectorInline, RecentSessionInline]
     readonly_fields = [
         "has_password",
@@ -302,6 +303,7 @@ class ConnectorAdmin(admin.ModelAdmin):
     search_fields = ["station__station_id"]
     readonly_fields = ["status", "error_code", "info", "vendor_error_code", "status_since"]
     raw_id_fields = ["station"]
+    actions = CONNECTOR_ACTIONS
 
 
 # --- tokens and sessions -----------------------------------------------------------
@@ -324,8 +326,21 @@ class IdTokenAdmin(admin.ModelAdmin):
     def block_tokens(self, request, queryset) -> None:
         self._set_status(request, queryset, IdToken.Status.BLOCKED)
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        tokens_changed()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        tokens_changed()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        tokens_changed()
+
     def _set_status(self, request, queryset, status) -> None:
         count = queryset.update(status=status)
+        tokens_changed()  # stations' local lists follow at the next differential sync
         message = ngettext(
             "%(count)d ID token is now %(status)s.",
             "%(count)d ID tokens are now %(status)s.",
@@ -353,6 +368,7 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
     date_hierarchy = "started_at"
     exclude = ["price_lines", "flags"]
     readonly_fields = ["energy", "flag_list", "price_lines_pretty"]
+    actions = [soft_stop]
 
     @admin.display(description=_("connector"), ordering="connector__connector_id")
     def connector_number(self, session):

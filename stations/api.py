@@ -13,6 +13,7 @@ from rest_framework.serializers import BaseSerializer
 
 from chargenet.api.errors import error_responses
 from chargenet.api.permissions import IsOperator
+from stations import local_lists
 from stations.filters import IdTokenFilter, SessionFilter, StationFilter
 from stations.models import ChargingSession, ChargingStation, Connector, IdToken
 from stations.serializers import (
@@ -172,6 +173,19 @@ class IdTokenViewSet(OperatorAPIMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[IdToken]:
         return IdToken.objects.select_related("parent")
+
+    # Stations' local lists follow token edits at their next differential sync.
+    def perform_create(self, serializer) -> None:
+        super().perform_create(serializer)
+        local_lists.local_lists_tokens_changed()
+
+    def perform_update(self, serializer) -> None:
+        super().perform_update(serializer)
+        local_lists.local_lists_tokens_changed()
+
+    def perform_destroy(self, instance: IdToken) -> None:
+        super().perform_destroy(instance)
+        local_lists.local_lists_tokens_changed()
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "partial_update":

@@ -6,18 +6,32 @@ sent to the channel group `station.<pk>` and answered by the consumer holding th
 socket; its outcome (accepted, rejected, failed, timeout, offline) is stored and
 returned. A station with no socket is known offline at once: the socket's consumer
 acknowledges within ACK_TIMEOUT or nobody holds it.
+
+What happens after a command was accepted is read back here too: whether a remote
+start led to a session (`remote_start_state`) and how a firmware update or a
+diagnostics upload went (`command_progress`), from what the station reported since.
 """
 
 import asyncio
 import logging
+import os
+from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils import timezone
 
-from stations import redact, services
-from stations.models import ChargingSession, ChargingStation, Command, Connector
+from stations import diagnostics, redact, reservations, services
+from stations.models import (
+    ChargingSession,
+    ChargingStation,
+    Command,
+    Connector,
+    DiagnosticsUpload,
+    StationEvent,
+)
 from stations.ocpp import build_command
 from stations.ocpp.requests import ACTIONS, CommandError
 
@@ -25,8 +39,11 @@ logger = logging.getLogger(__name__)
 
 ACK_TIMEOUT = 5.0  # seconds for the socket's process to confirm it holds the station
 RESULT_MARGIN = 5.0  # beyond the command's own timeout, for the answer to travel back
+# Actions whose 2.x request carries a requestId that later notifications repeat: the
+# command's pk, so a FirmwareStatusNotification / LogStatusNotification names it.
+REQUEST_ID_ACTIONS = frozenset({"update_firmware", "get_diagnostics"})
 
-__all__ = ["ACTIONS", "CommandError", "command_send", "send_command"]
+__all__ = ["ACTIONS", "CommandError", "command_send", "send_command", "send_commands"]
 
 
 async def command_send(
@@ -36,11 +53,21 @@ async def command_send(
     *,
     timeout: float | None = None,
     user=None,
+    base_url: str | None = None,
 ) -> Command:
-    """Send a command and wait for its outcome; raises CommandError for bad input."""
+    """Send a command and wait for its outcome; raises CommandError for bad input.
+
+    `base_url` (e.g. "https://csms.example") is where stations reach ChargeNet over
+    HTTP; it makes the upload URL of a get_diagnostics without `location`.
+    """
     timeout = float(timeout or settings.OCPP_COMMAND_TIMEOUT)
     station = await ChargingStation.objects.aget(pk=station.pk)
-    params = await database_sync_to_async(_complete_params)(station, action, dict(params or {}))
+    params = dict(params or {})
+    upload_token = None
+    if action == "get_diagnostics" and not params.get("location"):
+        upload_token = diagnostics.new_token()
+        params["location"] = diagnostics.upload_url(upload_token, base_url)
+    params = await database_sync_to_async(_complete_params)(station, action, params)
     build_command(station.ocpp_version, action, {**params, "remote_start_id": 1})
     command = await Command.objects.acreate(
         station=station,
@@ -48,8 +75,13 @@ async def command_send(
         params=redact.command_params(action, params),
         requested_by=user,
     )
-    if action == "remote_start" and station.ocpp_version != "1.6":
-        params["remote_start_id"] = command.pk
+    if upload_token:
+        await DiagnosticsUpload.objects.acreate(command=command, token=upload_token)
+    if station.ocpp_version not in ("", "1.6"):
+        if action == "remote_start":
+            params["remote_start_id"] = command.pk
+        if action in REQUEST_ID_ACTIONS:
+            params.setdefault("request_id", command.pk)
     if not station.connected:
         await _finish(command, Command.Status.OFFLINE, "The station is not connected.")
     else:
@@ -58,9 +90,34 @@ async def command_send(
     return command
 
 
-def send_command(station, action, params=None, *, timeout=None, user=None) -> Command:
+def send_command(
+    station, action, params=None, *, timeout=None, user=None, base_url=None
+) -> Command:
     """Synchronous `command_send`, for views, admin actions and Celery tasks."""
-    return async_to_sync(command_send)(station, action, params, timeout=timeout, user=user)
+    return async_to_sync(command_send)(
+        station, action, params, timeout=timeout, user=user, base_url=base_url
+    )
+
+
+def send_commands(
+    requests: list[tuple[ChargingStation, str, dict]], *, timeout=None, user=None
+) -> list[Command | CommandError]:
+    """Send several commands at once (e.g. to every selected station) and wait for all.
+
+    Each item of the result is the stored Command, or the CommandError that refused it.
+    """
+
+    async def send_all():
+        return await asyncio.gather(
+            *(command_send(s, a, p, timeout=timeout, user=user) for s, a, p in requests),
+            return_exceptions=True,
+        )
+
+    results = async_to_sync(send_all)()
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, CommandError):
+            raise result
+    return results
 
 
 async def _dispatch(station, command: Command, params: dict, timeout: float) -> None:
@@ -112,4 +169,69 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
             raise CommandError("Unknown connector.", {"connector_id": "No such connector."})
         params["evse_id"] = connector.evse_id or connector.connector_id
         params["evse_connector_id"] = connector.evse_connector_id or 1
+    if action == "remote_start":
+        reservations.remote_start_check(
+            station=station, connector_id=connector_id, id_tag=params.get("id_tag", "")
+        )
     return params
+
+
+# --- what followed a command --------------------------------------------------------
+
+
+def remote_start_timeout() -> timedelta:
+    """How long an accepted remote start may take to become a session."""
+    seconds = getattr(settings, "OCPP_REMOTE_START_TIMEOUT", None)
+    if seconds is None:
+        seconds = int(os.environ.get("OCPP_REMOTE_START_TIMEOUT") or 120)
+    return timedelta(seconds=seconds)
+
+
+def remote_start_state(command: Command, now: datetime | None = None) -> str | None:
+    """waiting, started or no_session for an accepted remote start; None otherwise."""
+    if command.action != "remote_start":
+        return None
+    if command.session_id:
+        return "started"
+    if command.status != Command.Status.ACCEPTED:
+        return None
+    answered = command.finished_at or command.created_at
+    if (now or timezone.now()) < answered + remote_start_timeout():
+        return "waiting"
+    return "no_session"
+
+
+# Station notifications that follow an accepted command, by action.
+PROGRESS_EVENTS = {
+    "update_firmware": ("FirmwareStatus",),
+    "get_diagnostics": ("DiagnosticsStatus", "LogStatus"),
+}
+
+
+def command_progress(command: Command) -> str | None:
+    """The latest status the station reported about this firmware update or upload.
+
+    2.x notifications name the command by requestId; 1.6 ones name nothing, so they
+    belong to the latest such command sent before them.
+    """
+    kinds = PROGRESS_EVENTS.get(command.action)
+    if not kinds or command.status != Command.Status.ACCEPTED:
+        return None
+    events = StationEvent.objects.filter(
+        station_id=command.station_id, kind__in=kinds, created_at__gte=command.created_at
+    )
+    later = (
+        Command.objects.filter(
+            station_id=command.station_id, action=command.action, created_at__gt=command.created_at
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    by_request = events.filter(data__request_id=command.pk)
+    if by_request.exists():
+        events = by_request
+    elif later is not None:
+        events = events.filter(created_at__lt=later)
+    event = events.order_by("-created_at", "-id").first()
+    return event.status if event else None

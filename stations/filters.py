@@ -7,7 +7,15 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from stations.models import ChargingSession, ChargingStation, IdToken
+from stations.models import (
+    ChargingProfile,
+    ChargingSession,
+    ChargingStation,
+    Command,
+    IdToken,
+    Reservation,
+)
+from stations.ocpp.requests import ACTIONS
 
 # In a query string '+' means a space, so "...T10:00:00+01:00" typed unencoded arrives
 # as "...T10:00:00 01:00". Put the plus back rather than answer 400.
@@ -109,3 +117,65 @@ class IdTokenFilter(django_filters.FilterSet):
         if value == IdToken.Status.EXPIRED:
             return queryset.filter(Q(status=value) | lapsed)
         return queryset.filter(status=value)
+
+
+class CommandFilter(django_filters.FilterSet):
+    station = django_filters.CharFilter(
+        field_name="station__station_id", help_text="Station id (exact)."
+    )
+    action = django_filters.ChoiceFilter(
+        choices=[(action, action) for action in ACTIONS], help_text="Version-neutral action."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Command.Status.choices,
+        help_text="pending, accepted, rejected, failed, timeout or offline.",
+    )
+    created_after = IsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text="Commands created at or after this ISO 8601 time (UTC without an offset).",
+    )
+    created_before = IsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        help_text="Commands created before this ISO 8601 time (UTC without an offset).",
+    )
+
+    class Meta:
+        model = Command
+        fields = ["station", "action", "status", "created_after", "created_before"]
+
+
+class ReservationFilter(django_filters.FilterSet):
+    station = django_filters.CharFilter(
+        field_name="station__station_id", help_text="Station id (exact)."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Reservation.Status.choices,
+        help_text="requested, accepted, rejected, cancelled, expired or used.",
+    )
+    token = django_filters.CharFilter(field_name="id_tag", help_text="ID token value (exact).")
+
+    class Meta:
+        model = Reservation
+        fields = ["station", "status", "token"]
+
+
+class ChargingProfileFilter(django_filters.FilterSet):
+    station = django_filters.CharFilter(
+        field_name="station__station_id", help_text="Station id (exact)."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=ChargingProfile.Status.choices,
+        help_text="requested, accepted, rejected, failed, timeout, offline or cleared.",
+    )
+    purpose = django_filters.ChoiceFilter(
+        choices=ChargingProfile.Purpose.choices, help_text="tx_default, tx or max."
+    )
+    source = django_filters.ChoiceFilter(
+        choices=ChargingProfile.Source.choices, help_text="operator or load_management."
+    )
+
+    class Meta:
+        model = ChargingProfile
+        fields = ["station", "status", "purpose", "source"]

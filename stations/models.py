@@ -483,3 +483,244 @@ class Command(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} → {self.station.station_id}: {self.status}"
+
+
+# --- what operators ask stations to hold: reservations, local lists, profiles -------
+
+
+class ReservationQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Reservations that hold their connector now: asked for or accepted, not expired.
+
+        A reservation whose ReserveNow timed out stays "requested": the station may hold
+        it, so ChargeNet keeps honouring it until it expires.
+        """
+        return self.filter(
+            status__in=[Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED],
+            expires_at__gt=now or timezone.now(),
+        )
+
+
+class Reservation(models.Model):
+    """A connector (or, with no connector, any connector of a station) kept for a token.
+
+    Its primary key is the reservationId sent to the station.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        USED = "used", _("Used")
+
+    station = models.ForeignKey(
+        ChargingStation, on_delete=models.CASCADE, related_name="reservations"
+    )
+    connector = models.ForeignKey(
+        Connector,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reservations",
+        help_text=_("Empty: any connector of the station (connector 0)."),
+    )
+    id_token = models.ForeignKey(
+        IdToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="reservations"
+    )
+    # The token value as sent, kept if the token is deleted.
+    id_tag = models.CharField(_("ID tag"), max_length=36)
+    expires_at = models.DateTimeField(_("expires"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.REQUESTED, db_index=True
+    )
+    command = models.ForeignKey(
+        Command, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_command = models.ForeignKey(
+        Command, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    session = models.ForeignKey(
+        ChargingSession,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reservations",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["station", "status", "expires_at"])]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+
+    def __str__(self) -> str:
+        where = self.connector or f"{self.station.station_id}/*"
+        return f"#{self.pk} {where} for {self.id_tag}"
+
+
+class LocalAuthList(models.Model):
+    """The local authorisation list a station holds, as ChargeNet last sent it."""
+
+    station = models.OneToOneField(
+        ChargingStation, on_delete=models.CASCADE, related_name="local_list"
+    )
+    # The list version the station accepted last; 0: no list sent yet.
+    version = models.IntegerField(_("list version"), default=0)
+    # value -> {"status", "expires_at", "parent", "type"}: what the station holds, so
+    # a differential update sends only what changed since.
+    entries = models.JSONField(default=dict, blank=True)
+    needs_sync = models.BooleanField(_("needs sync"), default=False, db_index=True)
+    last_status = models.CharField(_("last answer"), max_length=20, blank=True)
+    last_command = models.ForeignKey(
+        Command, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    synced_at = models.DateTimeField(_("synchronised"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("local authorisation list")
+        verbose_name_plural = _("local authorisation lists")
+
+    def __str__(self) -> str:
+        return f"{self.station_id} v{self.version}"
+
+
+class ChargingProfile(models.Model):
+    """A charging profile ChargeNet set on a station, and what the station answered.
+
+    One row per (station, profile id): setting a profile with the same id replaces it
+    on the station (OCPP 1.6 §3.13.2, 2.0.1 K01.FR.05), and here.
+    """
+
+    class Purpose(models.TextChoices):
+        TX_DEFAULT = "tx_default", "TxDefaultProfile"
+        TX = "tx", "TxProfile"
+        MAX = "max", "ChargePointMaxProfile"
+
+    class Kind(models.TextChoices):
+        ABSOLUTE = "absolute", _("Absolute")
+        RECURRING = "recurring", _("Recurring")
+        RELATIVE = "relative", _("Relative")
+
+    class Recurrency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+
+    class Unit(models.TextChoices):
+        W = "W", _("Watts")
+        A = "A", _("Amperes")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+        TIMEOUT = "timeout", _("Timed out")
+        OFFLINE = "offline", _("Station offline")
+        CLEARED = "cleared", _("Cleared")
+
+    class Source(models.TextChoices):
+        OPERATOR = "operator", _("Operator")
+        LOAD_MANAGEMENT = "load_management", _("Site power limit")
+
+    station = models.ForeignKey(
+        ChargingStation, on_delete=models.CASCADE, related_name="charging_profiles"
+    )
+    connector = models.ForeignKey(
+        Connector,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="charging_profiles",
+        help_text=_("Empty: the whole station (connector 0 / EVSE 0)."),
+    )
+    profile_id = models.PositiveIntegerField(_("profile id"))
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose)
+    stack_level = models.PositiveIntegerField(_("stack level"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.ABSOLUTE)
+    recurrency = models.CharField(_("recurrency"), max_length=8, choices=Recurrency, blank=True)
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)
+    transaction_id = models.CharField(_("transaction id"), max_length=36, blank=True)
+    unit = models.CharField(_("unit"), max_length=1, choices=Unit, default=Unit.W)
+    # [{"start_period": seconds, "limit": W or A, "number_phases": n?}], sorted, from 0.
+    periods = models.JSONField(_("schedule periods"), default=list)
+    duration = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    start_schedule = models.DateTimeField(_("schedule start"), null=True, blank=True)
+    min_rate = models.DecimalField(
+        _("minimum rate"), max_digits=10, decimal_places=1, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.REQUESTED, db_index=True
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source, default=Source.OPERATOR, db_index=True
+    )
+    # The session a TxProfile limits (load management).
+    session = models.ForeignKey(
+        ChargingSession,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="charging_profiles",
+    )
+    command = models.ForeignKey(
+        Command, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    clear_command = models.ForeignKey(
+        Command, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["station", "profile_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "profile_id"], name="charging_profile_unique_per_station"
+            )
+        ]
+        verbose_name = _("charging profile")
+        verbose_name_plural = _("charging profiles")
+
+    def __str__(self) -> str:
+        return f"{self.station.station_id} profile {self.profile_id} ({self.purpose})"
+
+
+class DiagnosticsUpload(models.Model):
+    """Where a station uploads the file a get_diagnostics command asked for."""
+
+    command = models.OneToOneField(Command, on_delete=models.CASCADE, related_name="upload")
+    # Part of the upload URL: whoever knows it may upload, so it is unguessable.
+    token = models.CharField(max_length=64, unique=True)
+    file = models.FileField(upload_to="diagnostics/%Y/%m/", blank=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    size = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("diagnostics upload")
+        verbose_name_plural = _("diagnostics uploads")
+
+    def __str__(self) -> str:
+        return self.filename or f"upload for command {self.command_id}"

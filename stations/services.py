@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from stations import events
+from stations import events, load_management, reservations
 from stations.metering import (
     ENERGY_REGISTER,
     Sample,
@@ -223,6 +223,8 @@ def station_event_record(
     }.get(kind)
     if status_field:
         ChargingStation.objects.filter(pk=station_pk).update(**{status_field: status})
+    if kind == "ReservationStatus":
+        reservations.reservation_status_apply(station_pk=station_pk, data=data or {})
     return event
 
 
@@ -299,8 +301,10 @@ def session_start(
         session.add_flag(f"token_{authorization.status.lower()}")
     if transaction_id is None:
         session.transaction_id = str(session.pk)
+    authorization = reservations.reservation_session_start(session, authorization)
     session.save()
     _link_remote_start(session)
+    load_management.session_changed(session)
     events.publish("session.started", station_pk, _session_event(session))
     return StartResult(session, authorization)
 
@@ -453,6 +457,7 @@ def session_stop(
         session.energy_wh = max(0, meter_stop_wh - session.meter_start_wh)
         session.meter_last_wh = meter_stop_wh
     session.save()
+    load_management.session_changed(session)
     events.publish("session.ended", station_pk, _session_event(session))
     return session
 
@@ -599,7 +604,11 @@ def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEve
         connector_id = session.connector.connector_id if session.connector_id else 0
         _store_samples(station_pk, connector_id, session, event.samples)
     _apply_event(session, event, moment, is_newest)
+    if event.id_tag and event.event_type != "Ended":  # the token may come after the start
+        authorization = reservations.reservation_session_start(session, authorization)
     session.save()
+    if event.event_type in ("Started", "Ended"):
+        load_management.session_changed(session)
     kind = {"Started": "session.started", "Ended": "session.ended"}.get(
         event.event_type, "session.updated"
     )
@@ -793,5 +802,6 @@ def session_soft_stop(*, session_id: int, reason: str = "SoftStop") -> ChargingS
     session.power_w = None
     session.add_flag("soft_stopped")
     session.save()
+    load_management.session_changed(session)
     events.publish("session.ended", session.station_id, _session_event(session))
     return session

@@ -1,9 +1,43 @@
-"""Station housekeeping jobs: thin Celery tasks that call one service each."""
+"""Station jobs: thin Celery tasks that call one service each.
 
+Tasks that talk to stations are queued with `enqueue_on_commit`: after the caller's
+transaction commits, and never inside an OCPP message's handling. In the embedded
+default Celery runs tasks eagerly, in the caller's thread; there the task is handed
+to a worker thread of the running event loop instead, because the caller may be the
+very socket the task will send a command to (shared/DESIGN.md, "Commands").
+"""
+
+import logging
+import os
+
+from asgiref.sync import SyncToAsync, sync_to_async
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
-from stations import services
+from stations import load_management, local_lists, reservations, services
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, *args) -> None:
+    """Queue `task(*args)` once the current transaction commits."""
+    transaction.on_commit(lambda: _enqueue(task, args))
+
+
+def _enqueue(task, args: tuple) -> None:
+    if not task.app.conf.task_always_eager:
+        task.delay(*args)
+        return
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    owner = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
+    if loop is None or owner != os.getpid() or not loop.is_running():
+        task.delay(*args)  # plain synchronous code (a script, a test): run it here
+        return
+    # Called from a thread an event loop is waiting on: run the task in another thread
+    # of that loop, without waiting for it.
+    loop.call_soon_threadsafe(
+        lambda: loop.create_task(sync_to_async(task.delay, thread_sensitive=False)(*args))
+    )
 
 
 @shared_task(
@@ -19,3 +53,44 @@ from stations import services
 def prune_message_log() -> int:
     """Delete OCPP frames older than OCPP_MESSAGE_RETENTION_DAYS; return how many."""
     return services.message_log_prune()
+
+
+@shared_task(
+    name="stations.tasks.expire_reservations",
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def expire_reservations() -> int:
+    """Mark reservations past their expiry as expired (every minute, beat)."""
+    return reservations.reservations_expire()
+
+
+@shared_task(
+    name="stations.tasks.site_power_rebalance",
+    # Each station has OCPP_COMMAND_TIMEOUT to answer; a site has a few dozen at most.
+    soft_time_limit=600,
+    time_limit=660,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def site_power_rebalance(site_id: int) -> dict[int, int]:
+    """Send each active session of the site its fair share; {session id: W}."""
+    results = load_management.site_power_rebalance(site_id=site_id)
+    return {result.session_id: result.share_w for result in results}
+
+
+@shared_task(
+    name="stations.tasks.sync_local_lists",
+    soft_time_limit=600,
+    time_limit=660,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def sync_local_lists() -> dict[str, str]:
+    """Send pending local-list changes to connected stations (beat, and on token edits)."""
+    return local_lists.local_lists_sync_stale()

@@ -3,20 +3,34 @@
 Resources register on one router; a field once published in v1 keeps its name.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from stations.api import IdTokenViewSet, SessionViewSet, StationViewSet
+from stations.api import ANY_SEGMENT, IdTokenViewSet, SessionViewSet, StationViewSet
+from stations.command_api import (
+    ChargingProfileViewSet,
+    CommandViewSet,
+    ReservationViewSet,
+    StationCommandView,
+)
 
 # SimpleRouter: no format-suffix routes, which would misread a station id with a dot.
 router = SimpleRouter()
 router.register("stations", StationViewSet, basename="station")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("id-tokens", IdTokenViewSet, basename="id-token")
+router.register("commands", CommandViewSet, basename="command")
+router.register("reservations", ReservationViewSet, basename="reservation")
+router.register("charging-profiles", ChargingProfileViewSet, basename="charging-profile")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(
+        rf"^stations/(?P<station_id>{ANY_SEGMENT})/commands/$",
+        StationCommandView.as_view(),
+        name="station-commands",
+    ),
     path("", include(router.urls)),
 ]
