@@ -26,7 +26,7 @@ from stations.models import (
     StationEvent,
 )
 from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import connected_station
+from tests.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 
@@ -833,3 +833,35 @@ async def test_certificate_requests_are_refused_as_the_spec_allows(station, vers
     assert status.status == "Failed" and status.ocsp_result is None
     kinds = {e.kind: e.status async for e in StationEvent.objects.all()}
     assert kinds == {"SignCertificate": "Rejected", "15118EVCertificate": "Failed"}
+
+
+async def test_data_transfer_data_reaches_the_vendor_and_the_station_unchanged(station, version):
+    """2.0.1 `data` is anyType: its keys are the vendor's, never case-converted."""
+    received = {}
+
+    def vendor(**kw):
+        received.update(kw)
+        return DataTransferResult("Accepted", {"resultKey": 1, "socket": 2, "snake_key": [3]})
+
+    data_transfer.register("com.example", vendor)
+    sent = {"someKey": {"innerKey": [{"deepKey": 1}]}, "socket": 2, "snake_key": "x"}
+    communicator = communicator_for(
+        "/ocpp/CP-1", subprotocols=(version,), headers=[basic_auth("CP-1", STATION_PASSWORD)]
+    )
+    try:
+        assert (await communicator.connect(timeout=10))[0]
+        reply = await raw_exchange(
+            communicator,
+            [2, "d1", "DataTransfer", {"vendorId": "com.example", "messageId": "m", "data": sent}],
+        )
+        await communicator.disconnect()
+    finally:
+        data_transfer.unregister("com.example")
+    assert received["data"] == sent and received["message_id"] == "m"
+    assert reply == [
+        3,
+        "d1",
+        {"status": "Accepted", "data": {"resultKey": 1, "socket": 2, "snake_key": [3]}},
+    ]
+    kept = await StationEvent.objects.aget(kind="DataTransfer")
+    assert kept.data["data"] == sent

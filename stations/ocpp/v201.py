@@ -311,15 +311,31 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         )
         return self._call_result.SecurityEventNotification()
 
-    @on(Action.data_transfer, skip_schema_validation=True)
-    async def on_data_transfer(self, vendor_id, **kw):
+    async def _handle_call(self, msg):
+        """The library's dispatch, except for DataTransfer, answered here."""
+        if msg.action == Action.data_transfer:
+            await self._answer_data_transfer(msg)
+        else:
+            await super()._handle_call(msg)
+
+    async def _answer_data_transfer(self, msg) -> None:
+        """DataTransfer `data` is anyType: the vendor's keys, passed through unchanged.
+
+        The library would turn its keys to snake_case on the way in and to camelCase
+        on the way out (`someKey` -> `some_key`, `socket` -> `SoCket`), so it never
+        sees this message. The request was checked against the schema already.
+        """
+        payload = msg.payload
         result = await self.run(
             data_transfer_handle,
-            vendor_id=vendor_id,
-            message_id=kw.get("message_id", ""),
-            data=kw.get("data"),
+            vendor_id=payload["vendorId"],
+            message_id=payload.get("messageId", ""),
+            data=payload.get("data"),
         )
-        return self._call_result.DataTransfer(status=result.status, data=result.data)
+        answer = {"status": result.status}
+        if result.data is not None:
+            answer["data"] = result.data
+        await self._send(msg.create_call_result(answer).to_json())
 
     async def _record(self, action: str, payload: dict):
         status = str(payload.get("status") or payload.get("reservation_update_status") or "")
