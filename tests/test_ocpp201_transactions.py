@@ -513,6 +513,17 @@ async def test_a_no_authorization_token_is_accepted(station, version):
     assert not [f for f in session.flags if f.startswith("token_")]
 
 
+async def test_an_empty_id_token_of_a_real_type_is_answered_unknown(station, version):
+    """Schema-valid (idToken has no minimum length), and known to nobody."""
+    tx = Transaction(version)
+    async with station_for(version) as (cp, _):
+        started = await ask(cp, tx.started(tag=""))
+        updated = await ask(cp, tx.updated(1, 5, wh=1500, tag="", tag_type="KeyCode"))
+    assert started.id_token_info == updated.id_token_info == {"status": "Unknown"}
+    session = await session_of()
+    assert (session.state, session.id_tag, session.energy_wh) == ("active", "", 500)
+
+
 async def test_a_start_with_a_blocked_token_is_recorded_and_answered(station, version):
     await IdToken.objects.acreate(value="BLOCKED", status="blocked")
     tx = Transaction(version)

@@ -262,7 +262,8 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         result = await self.run(services.session_event_apply, event=event)
         if not id_token:
             return self._call_result.TransactionEvent()
-        authorization = result.authorization
+        # An empty idToken of a real type is schema-valid and known to nobody.
+        authorization = result.authorization or services.Authorization(services.UNKNOWN)
         if id_token.get("type") == "NoAuthorization":
             authorization = services.Authorization(services.ACCEPTED)
         return self._call_result.TransactionEvent(id_token_info=self.id_token_info(authorization))
