@@ -127,8 +127,10 @@ def session_price(
     An invoiced session keeps the price it was invoiced with (correct it with a credit
     note first); a session no tariff covers stays unpriced (None).
     """
+    # Lock the session row only: PostgreSQL refuses FOR UPDATE on the nullable side of
+    # the outer joins to its site and connector.
     session = (
-        ChargingSession.objects.select_for_update()
+        ChargingSession.objects.select_for_update(of=("self",))
         .select_related("station__site", "connector")
         .get(pk=session.pk)
     )
