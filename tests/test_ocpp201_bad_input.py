@@ -269,6 +269,51 @@ async def test_schema_violations_get_the_201_error_and_change_nothing(
     await communicator.disconnect()
 
 
+NOTIFY_EVENT = {
+    "generatedAt": T0,
+    "seqNo": 0,
+    "eventData": [
+        {
+            "eventId": 1,
+            "timestamp": T0,
+            "trigger": "Delta",
+            "actualValue": "Faulted",
+            "eventNotificationType": "HardWiredMonitor",
+            "component": {"name": "Connector", "evse": {"id": -2, "connectorId": 1}},
+            "variable": {"name": "AvailabilityState"},
+        }
+    ],
+}
+OUT_OF_RANGE = [
+    # The schemas say "integer"; the spec text gives the range (EVSE id > 0, ids and
+    # sequence numbers count from 0), and ChargeNet stores them as 32-bit integers.
+    ("StatusNotification", _with(STATUS, -1, "evseId")),
+    ("StatusNotification", _with(STATUS, -1, "connectorId")),
+    ("StatusNotification", _with(STATUS, 2**31, "evseId")),
+    ("TransactionEvent", _with(STARTED, -1, "seqNo")),
+    ("TransactionEvent", _with(STARTED, 2**31, "seqNo")),
+    ("TransactionEvent", _with(STARTED, -1, "evse", "id")),
+    ("TransactionEvent", _with(STARTED, 2**40, "transactionInfo", "remoteStartId")),
+    ("TransactionEvent", _with(STARTED, -(2**40), "reservationId")),
+    ("MeterValues", {"evseId": -1, "meterValue": STARTED["meterValue"]}),
+    ("NotifyEvent", NOTIFY_EVENT),
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(("action", "payload"), OUT_OF_RANGE)
+async def test_ids_out_of_range_are_a_property_violation_not_an_internal_error(
+    station, token, version, action, payload
+):
+    communicator = await open_socket(version)
+    before = await snapshot()
+    reply = await raw_exchange(communicator, [2, "r1", action, payload])
+    assert reply[:3] == [4, "r1", "PropertyConstraintViolation"], reply
+    await assert_still_answers(communicator)
+    assert await snapshot() == before
+    await communicator.disconnect()
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_an_id_token_type_outside_201_is_refused_only_by_201(station, token, version):
     """2.0.1 has an IdTokenEnumType; 2.1 made it a string of up to 20 characters."""

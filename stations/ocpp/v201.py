@@ -8,6 +8,7 @@ events, EVSE + connector ids become station-wide connector numbers.
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from ocpp.exceptions import PropertyConstraintViolationError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint
 from ocpp.v201.enums import Action
@@ -314,6 +315,11 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
 
     async def _handle_call(self, msg):
         """The library's dispatch, except for DataTransfer, answered here."""
+        field = _integer_out_of_range(msg.payload)
+        if field:
+            raise PropertyConstraintViolationError(
+                description=f"{field} is out of range", details={"field": field}
+            )
         if msg.action == Action.data_transfer:
             await self._answer_data_transfer(msg)
         else:
@@ -417,6 +423,44 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
         await self.run(services.station_event_record, kind="15118EVCertificate", status="Failed")
         return self._call_result.Get15118EVCertificate(status="Failed", exi_response="")
+
+
+# Integer fields ChargeNet stores, with their lowest value. The schemas say only
+# "integer"; the spec text gives the ranges (EVSE and connector ids and sequence
+# numbers count from 0; 0 is the station as a whole) and the columns hold 32 bits.
+_STORED_INTEGERS = {
+    "evseId": 0,
+    "connectorId": 0,
+    "seqNo": 0,
+    "remoteStartId": -(2**31),
+    "reservationId": -(2**31),
+}
+_INT32_MAX = 2**31 - 1
+_NOT_OURS = frozenset({"customData", "data"})  # vendor content: not checked
+
+
+def _integer_out_of_range(value, path: str = "") -> str | None:
+    """The path of the first stored integer outside its range, or None."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _integer_out_of_range(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+        return None
+    if not isinstance(value, dict):
+        return None
+    for key, item in value.items():
+        where = f"{path}.{key}" if path else key
+        lowest = _STORED_INTEGERS.get(key)
+        if path.rsplit(".", 1)[-1] == "evse" and key == "id":
+            lowest = 0  # EVSEType.id
+        if lowest is not None and isinstance(item, int) and not lowest <= item <= _INT32_MAX:
+            return where
+        if key not in _NOT_OURS:
+            found = _integer_out_of_range(item, where)
+            if found:
+                return found
+    return None
 
 
 def _availability_of(component: dict, variable: dict, value: str) -> bool:
