@@ -10,7 +10,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -34,12 +33,15 @@ from django.utils.translation import gettext_noop
 
 from stations.metering import ENERGY_REGISTER, POWER
 from stations.models import (
+    ChargingProfile,
     ChargingSession,
     ChargingStation,
     Command,
     Connector,
+    DeviceModelVariable,
     MeterSample,
     OcppMessage,
+    Reservation,
     Site,
     StationEvent,
 )
@@ -351,41 +353,20 @@ def station_commands(station: ChargingStation, limit: int = 10) -> list[Command]
     return list(station.commands.select_related("requested_by").order_by("-created_at")[:limit])
 
 
-# Reported configuration, reservations and charging profiles come from models other
-# modules are adding; show whichever exist, with these columns when they have them.
-REPORTED_TABLES = {
-    "device_model": ("DeviceModelVariable", ("component", "variable", "value", "mutability")),
-    "reservations": ("Reservation", ()),
-    "charging_profiles": ("ChargingProfile", ()),
-}
-_HIDDEN_FIELDS = {"id", "station", "password", "created_at"}
+def station_device_model(station: ChargingStation, limit: int = 500) -> list[DeviceModelVariable]:
+    """The configuration as last reported (1.6 keys are variables of component "OCPP 1.6")."""
+    return list(station.device_model.order_by("component", "evse_id", "variable")[:limit])
 
 
-@dataclass
-class ReportedTable:
-    available: bool
-    columns: list[str] = field(default_factory=list)
-    rows: list[list] = field(default_factory=list)
-
-
-def station_reported(station: ChargingStation, limit: int = 200) -> dict[str, ReportedTable]:
-    """The station's device model, reservations and profiles, where those models exist."""
-    return {key: _reported_table(station, *spec, limit) for key, spec in REPORTED_TABLES.items()}
-
-
-def _reported_table(station, model_name: str, preferred: tuple, limit: int) -> ReportedTable:
-    try:
-        model = apps.get_model("stations", model_name)
-    except LookupError:
-        return ReportedTable(available=False)
-    fields = [f for f in model._meta.concrete_fields if f.name not in _HIDDEN_FIELDS]
-    chosen = [f for f in fields if f.name in preferred] or fields
-    rows = model.objects.filter(station=station).values_list(*(f.attname for f in chosen))
-    return ReportedTable(
-        available=True,
-        columns=[str(f.verbose_name) for f in chosen],
-        rows=[list(row) for row in rows[:limit]],
+def station_reservations(station: ChargingStation, limit: int = 20) -> list[Reservation]:
+    return list(
+        station.reservations.select_related("connector").order_by("-created_at", "-id")[:limit]
     )
+
+
+def station_charging_profiles(station: ChargingStation, limit: int = 50) -> list[ChargingProfile]:
+    profiles = station.charging_profiles.select_related("connector")
+    return list(profiles.order_by("-created_at", "-id")[:limit])
 
 
 # --- sessions ---------------------------------------------------------------------

@@ -9,9 +9,12 @@ from django.utils import timezone
 
 from stations import selectors
 from stations.models import (
+    ChargingProfile,
     ChargingSession,
     Connector,
+    DeviceModelVariable,
     MeterSample,
+    Reservation,
     Site,
     StationEvent,
 )
@@ -267,7 +270,36 @@ def test_samples_of_another_stations_session_are_404(operator_client, network):
     assert operator_client.get(url).status_code == 404
 
 
-def test_reported_tables_show_what_exists(operator_client, network):
-    html = operator_client.get(reverse("dashboard:station", args=["CN-CAR-001"])).content
-    assert b"Configuration and device model" in html
-    assert b"Charging profiles" in html
+def test_reported_configuration_reservations_and_profiles(operator_client, network):
+    car = network["car"]
+    connector = car.connectors.get(connector_id=2)
+    DeviceModelVariable.objects.create(
+        station=car, component="OCPP 1.6", variable="HeartbeatInterval", value="300"
+    )
+    Reservation.objects.create(
+        station=car,
+        connector=connector,
+        id_tag="TAG-RES",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+        status="accepted",
+    )
+    ChargingProfile.objects.create(
+        station=car,
+        profile_id=7,
+        purpose="tx_default",
+        periods=[{"start_period": 0, "limit": 11000}, {"start_period": 3600, "limit": 3700}],
+        status="accepted",
+    )
+    html = operator_client.get(reverse("dashboard:station", args=[car.station_id])).content
+    html = " ".join(html.decode().split())
+    assert "<code>HeartbeatInterval</code>" in html and ">300<" in html.replace(" ", "")
+    assert "TAG-RES" in html
+    assert "TxDefaultProfile" in html and "11000 W, 3700 W @3600s" in html
+
+
+def test_station_page_costs_a_fixed_number_of_queries(
+    operator_client, network, django_assert_max_num_queries
+):
+    url = reverse("dashboard:station", args=["CN-CAR-001"])
+    with django_assert_max_num_queries(14):
+        operator_client.get(url)

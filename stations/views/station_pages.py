@@ -54,7 +54,9 @@ def station_detail(request, station_id: str):
         "commands_enabled": command_service() is not None,
     }
     if request.GET.get("fragment") != "live":
-        context["reported"] = selectors.station_reported(station)
+        context["device_model"] = selectors.station_device_model(station)
+        context["reservations"] = selectors.station_reservations(station)
+        context["charging_profiles"] = selectors.station_charging_profiles(station)
         context["commands"] = command_panel(station, context["connectors"])
     return render_page(
         request,
