@@ -325,13 +325,17 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         running = asyncio.create_task(simulation.run())
         deadline = time.monotonic() + options["connect_timeout"]
         charging = count * options["connectors"]
+
+        def booted() -> int:  # stations accepted at least once (one may be reconnecting)
+            return sum(1 for station in simulation.stations if station.boot_count)
+
         while (
-            (stats.accepted < count or stats.sessions_started < charging)
+            (booted() < count or stats.sessions_started < charging)
             and time.monotonic() < deadline
             and not events["stop"].is_set()
         ):
             await asyncio.sleep(0.1)
-        events["ready"].put((index, stats.accepted, stats.sessions_started))
+        events["ready"].put((index, booted(), stats.sessions_started))
         while not events["stop"].is_set():
             await asyncio.sleep(0.1)
         at_stop = stats.counters()
