@@ -235,6 +235,7 @@ def charging_profile_set(
 
     Raises CommandError (nothing stored or sent) when the profile is invalid.
     """
+    station = ChargingStation.objects.get(pk=station.pk)  # its version may have changed
     fields = charging_profile_clean(
         profile, connector_id=connector_id, ocpp_version=station.ocpp_version
     )

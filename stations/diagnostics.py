@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
@@ -63,11 +64,18 @@ def upload_for(token: str) -> DiagnosticsUpload:
     return upload
 
 
+def _safe_name(name: str) -> str:
+    try:
+        return get_valid_filename(os.path.basename(name or "")) or DEFAULT_NAME
+    except SuspiciousFileOperation:  # nothing usable left, e.g. ".."
+        return DEFAULT_NAME
+
+
 @transaction.atomic
 def diagnostics_upload_store(*, token: str, content, name: str) -> DiagnosticsUpload:
     """Keep a station's file under MEDIA_ROOT; a retried upload replaces the first."""
     upload = DiagnosticsUpload.objects.select_for_update().get(pk=upload_for(token).pk)
-    filename = get_valid_filename(os.path.basename(name or "")) or DEFAULT_NAME
+    filename = _safe_name(name)
     old = upload.file.name if upload.file else ""
     upload.file.save(filename, File(content), save=False)
     if old and old != upload.file.name:

@@ -94,6 +94,7 @@ def local_list_sync(
     timeout: float | None = None,
 ) -> SyncResult:
     """Bring the station's list up to date with the IdToken table; returns what was sent."""
+    station = ChargingStation.objects.get(pk=station.pk)  # its version may have changed
     state, _ = LocalAuthList.objects.get_or_create(station=station)
     wanted = local_list_entries(ocpp_version=station.ocpp_version or "1.6")
     full = full or state.version <= 0
