@@ -203,8 +203,20 @@
     return { width: Math.max(box.clientWidth, 240), height: 180 };
   }
 
+  function timeFormatter(timeZone, withSeconds) {
+    var options = { timeZone: timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (withSeconds) options.second = "2-digit";
+    try {
+      return new Intl.DateTimeFormat("sv-SE", options);
+    } catch (error) {
+      return new Intl.DateTimeFormat("sv-SE", Object.assign(options, { timeZone: "UTC" }));
+    }
+  }
+
   function createChart(box) {
     var timeZone = box.dataset.tz || "UTC";
+    var short = timeFormatter(timeZone, false);
+    var long = timeFormatter(timeZone, true);
     var fixed = function (digits) {
       return function (u, value) { return value == null ? "—" : value.toFixed(digits); };
     };
@@ -212,18 +224,27 @@
     var options = {
       width: size.width,
       height: size.height,
+      // Ticks fall on the site's local minutes and hours, labelled in 24-hour time.
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), timeZone); },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, kw: { range: function (u, min, max) { return [0, Math.max(max, 1)]; } } },
       series: [
-        {},
+        { value: function (u, ts) { return ts == null ? "—" : formatLocal(new Date(ts * 1000), timeZone); } },
         { label: box.dataset.labelPower, scale: "kw", stroke: "#2563eb", width: 2,
           fill: "rgba(37, 99, 235, 0.10)", spanGaps: true, value: fixed(1) },
         { label: box.dataset.labelEnergy, scale: "kwh", stroke: "#0f9d58", width: 2,
           spanGaps: true, value: fixed(2) },
       ],
       axes: [
-        { stroke: "#64748b", grid: { stroke: "#eef2f7" } },
+        {
+          stroke: "#64748b",
+          grid: { stroke: "#eef2f7" },
+          values: function (u, splits) {
+            var span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+            var format = span < 300 ? long : short;
+            return splits.map(function (ts) { return format.format(new Date(ts * 1000)); });
+          },
+        },
         { scale: "kw", stroke: "#2563eb", grid: { stroke: "#eef2f7" }, size: 44 },
         { scale: "kwh", side: 1, stroke: "#0f9d58", grid: { show: false }, size: 48 },
       ],
@@ -273,6 +294,26 @@
   });
 
   // --- commands: send in the background, show the station's answer ------------------
+
+  // A "change" link next to a configuration value fills in the Change configuration form.
+  document.addEventListener("click", function (event) {
+    var trigger = event.target.closest("[data-fill-command]");
+    if (!trigger) return;
+    var action = trigger.dataset.fillCommand;
+    var form = document.querySelector('form[data-command][action$="/' + action + '/"]');
+    if (!form) return;
+    Object.keys(trigger.dataset).forEach(function (name) {
+      if (name.indexOf("field") !== 0) return;
+      var field = name.slice(5).toLowerCase();
+      var input = form.querySelector('[name="' + action + "-" + field + '"]');
+      if (input) input.value = trigger.dataset[name];
+    });
+    var details = form.closest("details");
+    if (details) details.open = true;
+    form.scrollIntoView({ behavior: "smooth", block: "center" });
+    var last = form.querySelector('[name="' + action + '-value"]');
+    if (last) last.focus();
+  });
 
   function commandResult() {
     return document.getElementById("command-result");

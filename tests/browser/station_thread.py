@@ -36,6 +36,21 @@ class _ChargePoint(ChargePoint):
     def on_unlock_connector(self, connector_id, **kw):
         return call_result.UnlockConnector(status="Unlocked")
 
+    configuration = {"HeartbeatInterval": "300", "MeterValueSampleInterval": "60"}
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key=None, **kw):
+        keys = [
+            {"key": name, "readonly": False, "value": value}
+            for name, value in self.configuration.items()
+        ]
+        return call_result.GetConfiguration(configuration_key=keys)
+
+    @on(Action.change_configuration)
+    def on_change_configuration(self, key, value, **kw):
+        self.configuration = {**self.configuration, key: value}
+        return call_result.ChangeConfiguration(status="Accepted")
+
 
 class StationThread:
     """Connect on enter, disconnect on exit; `start_charging` meters every `interval` s."""

@@ -121,6 +121,25 @@ def test_reset_shows_the_stations_answer(operator_page, station):
     screenshot(page, "06-reset-accepted")
 
 
+def test_configuration_is_read_and_changed_in_two_clicks(operator_page, station):
+    page = operator_page
+    page.goto(STATION_URL)
+    if page.locator("button[data-action=get_configuration]").is_disabled():
+        pytest.skip("stations.commands is not installed on this server")
+    page.click("details.command:has(button[data-action=get_configuration]) summary")
+    page.click("button[data-action=get_configuration]")
+    expect(page.locator("#command-result")).to_have_class(re.compile("outcome-accepted"))
+    page.reload()
+    row = page.locator("#reported tr", has_text="HeartbeatInterval")
+    expect(row).to_contain_text("300")
+    row.locator("[data-fill-command]").click()  # click 1: the form is filled in
+    expect(page.locator("[name=set_configuration-key]")).to_have_value("HeartbeatInterval")
+    page.fill("[name=set_configuration-value]", "120")
+    page.click("button[data-action=set_configuration]")  # click 2: sent
+    expect(page.locator("#command-result")).to_have_class(re.compile("outcome-accepted"))
+    screenshot(page, "07-configuration-changed")
+
+
 def test_sessions_page_and_csv_link(operator_page, station):
     page = operator_page
     station.start_charging(1, TAG, interval=0.5)
@@ -129,7 +148,7 @@ def test_sessions_page_and_csv_link(operator_page, station):
     with page.expect_download() as download:
         page.click("text=Export CSV")
     assert download.value.suggested_filename.startswith("sessions-")
-    screenshot(page, "07-sessions")
+    screenshot(page, "08-sessions")
 
 
 def test_phone_width_in_chinese(browser, server, station):
@@ -137,19 +156,19 @@ def test_phone_width_in_chinese(browser, server, station):
     log_in(page)
     expect(page.locator("h1")).to_have_text("网络概览")
     assert_fits(page)
-    screenshot(page, "08-phone-overview-zh")
+    screenshot(page, "09-phone-overview-zh")
     station.start_charging(1, TAG, interval=0.5)
     page.goto(STATION_URL)
     expect(page.locator(".connector").first).to_contain_text("充电中")
     page.wait_for_timeout(1500)  # a few meter values on the chart
     assert_fits(page)
-    screenshot(page, "09-phone-station-zh")
+    screenshot(page, "10-phone-station-zh")
     page.goto("/stations/")
     assert_fits(page)
-    screenshot(page, "10-phone-stations-zh")
+    screenshot(page, "11-phone-stations-zh")
     page.goto("/sessions/")
     assert_fits(page)
-    screenshot(page, "11-phone-sessions-zh")
+    screenshot(page, "12-phone-sessions-zh")
     page.context.close()
 
 
