@@ -165,7 +165,11 @@ async def run_station(
 
 
 class Simulation:
-    """Stations sharing one `Stats`, run with `await simulation.run(duration)`."""
+    """Stations sharing one `Stats`, run with `await simulation.run(duration)`.
+
+    `station_class` may be a subclass of `SimulatedStation`, e.g. one that records
+    what the CSMS answered.
+    """
 
     def __init__(
         self,
@@ -176,12 +180,13 @@ class Simulation:
         ramp: float | None = None,
         backoff_max: float = 60.0,
         open_timeout: float = 10.0,
+        station_class: type[SimulatedStation] = SimulatedStation,
     ):
         self.url = check_url(url)
         self.stats = stats if stats is not None else Stats(keep_samples=False)
         cards_in_use: set[str] = set()  # a driver charges at one connector at a time
         self.stations: Sequence[SimulatedStation] = [
-            SimulatedStation(config, self.stats, cards_in_use=cards_in_use) for config in configs
+            station_class(config, self.stats, cards_in_use=cards_in_use) for config in configs
         ]
         # Spread the first connections: a few hundred handshakes a second at most.
         self.ramp = len(self.stations) / 200 if ramp is None else ramp
