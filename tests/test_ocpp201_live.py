@@ -40,9 +40,14 @@ async def status_of(url: str, subprotocols=("ocpp2.0.1",), headers=None) -> int:
         return error.response.status_code
 
 
-async def negotiated(url: str, offered, headers) -> str | None:
+async def negotiated(url: str, offered, headers) -> tuple[str | None, str]:
+    """The chosen subprotocol and the version stored while the socket is open."""
     async with connect(url, subprotocols=list(offered), additional_headers=headers) as websocket:
-        return websocket.subprotocol
+        # Answered only after the consumer's connect() has stored the version.
+        await websocket.send('[2,"h1","Heartbeat",{}]')
+        assert (await asyncio.wait_for(websocket.recv(), 5)).startswith('[3,"h1"')
+        station = await ChargingStation.objects.aget(station_id="CP-1")
+        return websocket.subprotocol, station.ocpp_version
 
 
 @pytest.fixture
@@ -82,9 +87,8 @@ async def test_201_handshake_answers(server):
     ],
 )
 async def test_the_newest_offered_version_wins_and_is_stored(server, offered, chosen):
-    assert await negotiated(server + "CP-1", offered, auth("CP-1")) == chosen
-    station = await ChargingStation.objects.aget(station_id="CP-1")
-    assert station.ocpp_version == chosen.removeprefix("ocpp")
+    subprotocol, stored = await negotiated(server + "CP-1", offered, auth("CP-1"))
+    assert (subprotocol, stored) == (chosen, chosen.removeprefix("ocpp"))
 
 
 async def test_a_client_offering_permessage_deflate_exchanges_frames(server):
