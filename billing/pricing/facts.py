@@ -43,7 +43,8 @@ class PowerTier:
 class TariffSpec:
     """A tariff as plain values; every price is net of tax, in `currency`.
 
-    Components with a zero (or None) price are simply not charged. With power tiers
+    Charging time is the session's duration, from its start to its stop. Components
+    with a zero (or None) price are simply not charged. With power tiers
     the tier's hourly price replaces `time_price_per_hour` (and time-of-use time prices).
     `time_block_minutes` = 1 prorates time by the started minute; 15 bills started
     quarter hours. A `prepaid_block_price` sells tiered time as prepaid blocks: one

@@ -39,12 +39,14 @@ def session_tariff(session: ChargingSession) -> Tariff | None:
     )
 
 
-def session_facts(session: ChargingSession, *, now: datetime | None = None) -> SessionFacts:
-    """The session's times, energy, meter readings and connector status periods."""
+def session_facts(
+    session: ChargingSession, *, now: datetime | None = None, status: bool = True
+) -> SessionFacts:
+    """The session's times, energy, meter readings and (unless not `status`) status periods."""
     now = now or timezone.now()
     readings = session_readings(session)
     end = max(session.ended_at or now, session.started_at)
-    periods = _status_periods(session, end)
+    periods = _status_periods(session, end) if status else ()
     if periods is None:
         periods = idle_periods_from_readings(readings, session.started_at, end)
     site = session.station.site
@@ -201,7 +203,8 @@ def prepaid_block_expired_sessions(*, now: datetime | None = None) -> list[Charg
         _, spec = _resolve(session, book)
         if spec is None or not (spec.power_tiers and spec.prepaid_block_price):
             continue
-        ends_at = prepaid_block_ends_at(spec, session_facts(session, now=now))
+        # The tier needs the power readings only, not the status history.
+        ends_at = prepaid_block_ends_at(spec, session_facts(session, now=now, status=False))
         if ends_at is not None and ends_at <= now:
             expired.append(session)
     return expired
