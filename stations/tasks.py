@@ -20,23 +20,32 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(task, *args) -> None:
-    """Queue `task(*args)` once the current transaction commits."""
+    """Queue `task(*args)` once the current transaction commits (best effort)."""
     transaction.on_commit(lambda: _enqueue(task, args))
+
+
+def _delay(task, args: tuple) -> None:
+    # The caller's work is committed: a broker that is down, or an eager task that
+    # fails, must not fail it.
+    try:
+        task.delay(*args)
+    except Exception:  # noqa: BLE001
+        logger.exception("Task %s%r could not be queued or failed", task.name, args)
 
 
 def _enqueue(task, args: tuple) -> None:
     if not task.app.conf.task_always_eager:
-        task.delay(*args)
+        _delay(task, args)
         return
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
     owner = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
     if loop is None or owner != os.getpid() or not loop.is_running():
-        task.delay(*args)  # plain synchronous code (a script, a test): run it here
+        _delay(task, args)  # plain synchronous code (a script, a test): run it here
         return
     # Called from a thread an event loop is waiting on: run the task in another thread
     # of that loop, without waiting for it.
     loop.call_soon_threadsafe(
-        lambda: loop.create_task(sync_to_async(task.delay, thread_sensitive=False)(*args))
+        lambda: loop.create_task(sync_to_async(_delay, thread_sensitive=False)(task, args))
     )
 
 
