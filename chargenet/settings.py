@@ -172,7 +172,8 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:overview"
 
 REST_FRAMEWORK = {
     # Token first, so a request without credentials answers 401 with WWW-Authenticate.

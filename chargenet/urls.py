@@ -19,5 +19,6 @@ urlpatterns = [
     # Stations upload diagnostics here; the token in the URL is the credential.
     path("uploads/diagnostics/<str:token>/", diagnostics_upload, name="diagnostics-upload"),
     path("uploads/diagnostics/<str:token>/<str:filename>", diagnostics_upload),
+    path("billing/", include("billing.urls")),
     path("", include("stations.urls")),
 ]

@@ -87,7 +87,7 @@ def demo_network_load() -> DemoNetwork:
     if passwords != saved:
         demo_logins_write(passwords)
     logins = [
-        DemoLogin("operator", operator.username, operator_password, "/admin/"),
+        DemoLogin("operator", operator.username, operator_password, "/"),
         DemoLogin("driver", driver.username, driver_password, "/me/"),
     ]
     return DemoNetwork(site, stations, tokens, logins)

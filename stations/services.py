@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from billing.services import session_price_later, status_history_record
 from stations import events, load_management, reservations
 from stations.metering import (
     ENERGY_REGISTER,
@@ -192,6 +193,13 @@ def connector_status_update(
         if evse_id is not None:
             connector.evse_id, connector.evse_connector_id = evse_id, evse_connector_id
         connector.save()
+    status_history_record(
+        station_pk=station_pk,
+        connector_id=connector_id,
+        status=status,
+        at=since,
+        error_code=error_code,
+    )
     events.publish(
         "connector.status",
         station_pk,
@@ -330,6 +338,7 @@ def _close_superseded_sessions(connector: Connector, started_at: datetime) -> No
         stale.stop_reason = "Superseded"
         stale.add_flag("closed_by_new_start")
         stale.save()
+        session_price_later(session_pk=stale.pk)
         events.publish("session.ended", connector.station_id, _session_event(stale))
 
 
@@ -457,6 +466,7 @@ def session_stop(
         session.energy_wh = max(0, meter_stop_wh - session.meter_start_wh)
         session.meter_last_wh = meter_stop_wh
     session.save()
+    session_price_later(session_pk=session.pk)
     load_management.session_changed(session)
     events.publish("session.ended", station_pk, _session_event(session))
     return session
@@ -607,6 +617,8 @@ def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEve
     if event.id_tag and event.event_type != "Ended":  # the token may come after the start
         authorization = reservations.reservation_session_start(session, authorization)
     session.save()
+    if session.state == ChargingSession.State.ENDED and event.event_type == "Ended":
+        session_price_later(session_pk=session.pk)
     if event.event_type in ("Started", "Ended"):
         load_management.session_changed(session)
     kind = {"Started": "session.started", "Ended": "session.ended"}.get(
@@ -704,6 +716,12 @@ def _connector_follows_event(session: ChargingSession, event: SessionEventIn) ->
     if status and status != connector.status:
         connector.status, connector.status_since = status, timezone.now()
         connector.save(update_fields=["status", "status_since"])
+        status_history_record(
+            station_pk=session.station_id,
+            connector_id=connector.connector_id,
+            status=status,
+            at=connector.status_since,
+        )
         events.publish(
             "connector.status",
             session.station_id,
@@ -802,6 +820,7 @@ def session_soft_stop(*, session_id: int, reason: str = "SoftStop") -> ChargingS
     session.power_w = None
     session.add_flag("soft_stopped")
     session.save()
+    session_price_later(session_pk=session.pk)
     load_management.session_changed(session)
     events.publish("session.ended", session.station_id, _session_event(session))
     return session

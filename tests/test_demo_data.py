@@ -96,12 +96,12 @@ def test_driver_is_not_staff_and_owns_two_tokens():
     assert driver.id_tokens.count() == 2
 
 
-def test_prints_the_admin_url_with_the_port(monkeypatch):
+def test_prints_the_dashboard_url_with_the_port(monkeypatch):
     monkeypatch.setenv("PORT", "8123")
 
     output = demo_data()
 
-    assert "http://127.0.0.1:8123/admin/" in output
+    assert "http://127.0.0.1:8123/" in output
     assert re.search(r"user\s+operator\b", output)
     assert re.search(r"user\s+driver\b", output)
 

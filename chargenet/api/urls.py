@@ -33,4 +33,5 @@ urlpatterns = [
         name="station-commands",
     ),
     path("", include(router.urls)),
+    path("", include("billing.api_urls")),
 ]

@@ -18,8 +18,7 @@ from tests.browser.conftest import (
     screenshot,
 )
 
-# TODO: also @pytest.mark.browser once pyproject.toml registers that marker.
-pytestmark = [pytest.mark.live]
+pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 STATION_URL = "/stations/EB%201+%E4%B8%8A%E6%B5%B7/"
 
