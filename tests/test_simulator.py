@@ -176,7 +176,7 @@ class FakeCsms:
             return {"idTagInfo": {"status": "Accepted"}}
         return {}
 
-    async def call(self, action: str, payload: dict, timeout: float = 5) -> list:
+    async def call(self, action: str, payload: dict, timeout: float = 20) -> list:
         """Send a call to the station; return its CallResult/CallError frame."""
         unique_id = str(uuid.uuid4())
         future = asyncio.get_running_loop().create_future()
@@ -194,7 +194,7 @@ class FakeCsms:
             if p["connectorId"] == connector_id
         ]
 
-    async def until(self, condition, timeout: float = 5.0) -> None:
+    async def until(self, condition, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
@@ -231,14 +231,14 @@ async def serving(config: StationConfig, csms: FakeCsms | None = None):
     finally:
         csms.closed.set()
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(task, 5)
+            await asyncio.wait_for(task, 20)
         task.cancel()
 
 
 async def test_station_boots_charges_and_stops_with_meter_values():
     config = quick_config(idle=(0.0, 0.05), session=(0.4, 0.5), connectors=1)
     async with serving(config) as (station, csms, _):
-        await csms.until(lambda: csms.calls("StopTransaction"), timeout=5)
+        await csms.until(lambda: csms.calls("StopTransaction"))
         await csms.until(
             lambda: csms.statuses(1)[-1:] == ["Available"] and len(csms.statuses(1)) > 3
         )
@@ -490,7 +490,7 @@ async def test_resets_stop_transactions_and_reboot():
         await csms.until(lambda: len(csms.calls("BootNotification")) == 2)
         assert csms.calls("StopTransaction")[0]["reason"] == "SoftReset"
         assert (await csms.call("Reset", {"type": "Hard"}))[2] == {"status": "Accepted"}
-        assert await asyncio.wait_for(task, 5) == "hard_reset"
+        assert await asyncio.wait_for(task, 20) == "hard_reset"
 
 
 # --- live: a real daphne on a temporary SQLite database ----------------------------
@@ -627,7 +627,16 @@ def _live_configs(number: int, **overrides):
 @pytest.mark.live
 async def test_simulated_station_charges_against_a_live_server(daphne_server):
     simulation = Simulation(_live_configs(1), daphne_server.url, stats=Stats(), ramp=0)
-    stats = await simulation.run(duration=5)
+    stats = simulation.stats
+    running = asyncio.create_task(simulation.run())
+    try:  # one whole session, however busy the machine
+        deadline = time.monotonic() + 60
+        while stats.sessions_stopped < 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1)  # the Finishing and Available statuses
+    finally:
+        simulation.stop()
+        await running
     assert stats.boots == 1 and stats.refused == 0
     assert stats.sessions_started >= 1 and stats.sessions_stopped >= 1
     assert stats.call_errors == 0 and stats.timeouts == 0
