@@ -1,4 +1,4 @@
-"""Daphne, taught the ASGI WebSocket Denial Response extension.
+"""Daphne, taught the ASGI WebSocket Denial Response extension and permessage-deflate.
 
 OCPP-J §3.2 wants an unknown station refused with HTTP 404 and a bad password with
 401 (security profile 1) before the upgrade; stock daphne can only answer 403. This
@@ -6,6 +6,7 @@ server advertises `websocket.http.response` in the scope and turns the
 application's `websocket.http.response.*` messages into that HTTP answer.
 """
 
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from autobahn.websocket.types import ConnectionDeny
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
@@ -13,8 +14,20 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 DENIAL = "websocket.http.response"
 
 
+def accept_deflate(offers):
+    """Take a permessage-deflate offer (RFC 7692; OCPP-J 2.0.1 §3.3 requires it)."""
+    for offer in offers:
+        if isinstance(offer, PerMessageDeflateOffer):
+            return PerMessageDeflateOfferAccept(offer)
+    return None
+
+
 class DenyingWebSocketProtocol(WebSocketProtocol):
     _denial_status = 403
+
+    def _connectionMade(self):
+        super()._connectionMade()  # copies the factory's options onto the protocol
+        self.perMessageCompressionAccept = accept_deflate
 
     def handle_reply(self, message):
         kind = message.get("type")

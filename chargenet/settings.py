@@ -125,7 +125,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # channels_redis blocks 5 s reading a channel; redis-py's default read
+                # timeout is also 5 s, which would kill idle consumers: read longer.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:
@@ -210,6 +216,9 @@ OCPP_COMMAND_TIMEOUT = env_int("OCPP_COMMAND_TIMEOUT", 30)
 OCPP_MESSAGE_RETENTION_DAYS = env_int("OCPP_MESSAGE_RETENTION_DAYS", 30)
 OCPP_LOG_FLUSH_INTERVAL = float(env("OCPP_LOG_FLUSH_INTERVAL", "0.5"))
 OCPP_MAX_STATION_ID_LENGTH = 48
+OCPP_MAX_FRAME_SIZE = env_int("OCPP_MAX_FRAME_SIZE", 256 * 1024)  # characters
+OCPP_RATE_LIMIT = float(env("OCPP_RATE_LIMIT", "20"))  # messages/s per station, sustained
+OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200)  # messages at once
 
 LOGGING = {
     "version": 1,

@@ -24,6 +24,8 @@ _DEFAULT_UNITS = (
 # Units scaled by a thousand to the base unit ChargeNet stores.
 _KILO_UNITS = {"kWh": "Wh", "kW": "W", "kvarh": "varh", "kvar": "var", "kVA": "VA"}
 
+# Larger readings are not a meter's (MeterSample holds 20 digits, 4 decimals).
+MAX_READING = Decimal(10) ** 15
 EARLIEST_PLAUSIBLE = datetime(2010, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(hours=1)
 

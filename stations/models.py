@@ -7,6 +7,7 @@ version a station speaks beyond the version label stored on the station.
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -150,7 +151,8 @@ class IdToken(models.Model):
         EXPIRED = "expired", _("Expired")
         INVALID = "invalid", _("Invalid")
 
-    value = models.CharField(_("value"), max_length=36, unique=True)
+    # 2.1 idTokens hold up to 255 characters (1.6 idTags 20, 2.0.1 36).
+    value = models.CharField(_("value"), max_length=255, unique=True)
     type = models.CharField(_("type"), max_length=16, choices=Type, default=Type.ISO14443)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACCEPTED)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
@@ -175,6 +177,10 @@ class IdToken(models.Model):
 
     class Meta:
         ordering = ["value"]
+        constraints = [
+            # OCPP compares id tokens without regard to case.
+            models.UniqueConstraint(Upper("value"), name="id_token_value_unique_any_case")
+        ]
         verbose_name = _("ID token")
         verbose_name_plural = _("ID tokens")
 
@@ -206,8 +212,8 @@ class ChargingSession(models.Model):
         IdToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
     # The token value as the station sent it, kept even when the token is unknown.
-    id_tag = models.CharField(_("ID tag"), max_length=36, blank=True)
-    stop_id_tag = models.CharField(_("stopped by"), max_length=36, blank=True)
+    id_tag = models.CharField(_("ID tag"), max_length=255, blank=True)
+    stop_id_tag = models.CharField(_("stopped by"), max_length=255, blank=True)
     # 1.6: CSMS-assigned integer (as text); 2.0.1: the station's string id. NULL (not
     # "") for a stop of an unknown transaction, so the per-station uniqueness holds.
     transaction_id = models.CharField(  # noqa: DJ001
@@ -376,7 +382,7 @@ class SessionEvent(models.Model):
     trigger_reason = models.CharField(max_length=40, blank=True)
     charging_state = models.CharField(max_length=20, blank=True)
     offline = models.BooleanField(default=False)
-    id_tag = models.CharField(max_length=36, blank=True)
+    id_tag = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -239,11 +239,19 @@ def station_event_record(
 # --- authorization ----------------------------------------------------------------
 
 
+def token_find(value: str, *, parent: bool = False) -> IdToken | None:
+    """The token with that value; OCPP compares id tokens without regard to case."""
+    if not value:
+        return None
+    tokens = IdToken.objects.select_related("parent") if parent else IdToken.objects
+    return tokens.filter(value__iexact=value).first()
+
+
 def id_token_authorize(
     *, value: str, station_pk: int | None = None, for_start: bool = False
 ) -> Authorization:
     """Answer whether a token may charge; ConcurrentTx if it is charging elsewhere."""
-    token = IdToken.objects.select_related("parent").filter(value=value).first()
+    token = token_find(value, parent=True)
     if token is None:
         return Authorization(UNKNOWN)
     status = _TOKEN_STATUS[token.effective_status()]
@@ -294,7 +302,7 @@ def session_start(
     session = ChargingSession.objects.create(
         station=station,
         connector=connector,
-        id_token=IdToken.objects.filter(value=id_tag).first() if id_tag else None,
+        id_token=token_find(id_tag),
         id_tag=id_tag,
         transaction_id=transaction_id,
         started_at=started_at,
@@ -614,6 +622,12 @@ def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEve
         connector_id = session.connector.connector_id if session.connector_id else 0
         _store_samples(station_pk, connector_id, session, event.samples)
     _apply_event(session, event, moment, is_newest)
+    if moment is not event.timestamp and event.event_type in ("Started", "Ended"):
+        session.add_flag(
+            "stop_time_implausible" if event.event_type == "Ended" else "start_time_implausible"
+        )
+    if authorization and authorization.status != ACCEPTED and event.event_type == "Started":
+        session.add_flag(f"token_{authorization.status.lower()}")
     if event.id_tag and event.event_type != "Ended":  # the token may come after the start
         authorization = reservations.reservation_session_start(session, authorization)
     session.save()
@@ -640,7 +654,7 @@ def _session_from_event(station_pk: int, event: SessionEventIn, moment: datetime
         connector=connector,
         transaction_id=event.transaction_id,
         id_tag=event.id_tag,
-        id_token=IdToken.objects.filter(value=event.id_tag).first() if event.id_tag else None,
+        id_token=token_find(event.id_tag),
         started_at=moment,
         meter_start_wh=0,
     )
@@ -652,12 +666,18 @@ def _session_from_event(station_pk: int, event: SessionEventIn, moment: datetime
 def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bool) -> None:
     if event.id_tag and not session.id_tag:
         session.id_tag = event.id_tag
-        session.id_token = IdToken.objects.filter(value=event.id_tag).first()
+        session.id_token = token_find(event.id_tag)
     if event.remote_start_id is not None and session.remote_start_id is None:
         session.remote_start_id = event.remote_start_id
         _link_remote_start(session)
     if event.reservation_id is not None:
         session.reservation_id = event.reservation_id
+    if session.connector_id is None and event.connector_id:
+        session.connector, _ = Connector.objects.get_or_create(
+            station_id=session.station_id, connector_id=event.connector_id
+        )
+    if event.id_tag and (event.event_type == "Ended" or event.trigger_reason == "StopAuthorized"):
+        session.stop_id_tag = event.id_tag
     if event.event_type == "Started":
         session.started_at = min(session.started_at, moment)
         if "started_event_missing" in session.flags:
@@ -752,7 +772,12 @@ def device_model_report(*, station_pk: int, variables: list[dict]) -> int:
             "variable_instance",
             "attribute_type",
         ],
-        update_fields=["value", "mutability", "data_type", "unit", "updated_at"],
+        # A row that carries only a value (an event) keeps what a report said.
+        update_fields=[
+            "value",
+            "updated_at",
+            *(f for f in ("mutability", "data_type", "unit") if all(f in v for v in variables)),
+        ],
     )
     return len(rows)
 

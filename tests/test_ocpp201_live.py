@@ -108,11 +108,6 @@ async def test_a_client_offering_permessage_deflate_exchanges_frames(server):
     assert data_reply == '[3,"d1",{"status":"UnknownVendorId"}]'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="daphne (autobahn) accepts no WebSocket extension: chargenet/server.py must set "
-    "the autobahn protocol option perMessageCompressionAccept",
-)
 async def test_permessage_deflate_is_negotiated(server):
     """2.0.1 §3.3: the CSMS SHALL support RFC 7692 permessage-deflate."""
     async with connect(

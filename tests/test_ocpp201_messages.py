@@ -233,11 +233,6 @@ async def test_authorize_answers_id_token_info(station, version):
     assert no_authorization["status"] == "Accepted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IdToken is case insensitive (2.0.1 IdTokenType); services.id_token_authorize "
-    "matches the value exactly",
-)
 async def test_authorize_is_case_insensitive(station, token, version):
     _, call = CLIENTS[version]
     async with station_for(version) as (cp, _):
@@ -471,11 +466,6 @@ async def test_notify_event_with_two_values_of_one_variable_keeps_the_newest(sta
     assert row.value == "11000"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.device_model_report overwrites mutability/data_type/unit with '' "
-    "for rows that carry only a value (NotifyEvent)",
-)
 async def test_notify_event_keeps_what_notify_report_said_about_the_variable(station, version):
     _, call = CLIENTS[version]
     async with station_for(version) as (cp, _):

@@ -612,11 +612,6 @@ async def test_start_and_end_readings_are_taken_by_their_context(station, token,
     assert len(await energy_readings(session)) == 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="base.samples_from / metering.normalise pass values MeterSample cannot hold "
-    "(numeric(20,4), BigInteger Wh): the database fails and the station gets InternalError",
-)
 async def test_an_absurd_reading_never_fails_the_transaction_message(station, token, version):
     """A schema-valid number beyond any meter (10^20 Wh) must not make the station retry."""
     tx = Transaction(version)
@@ -647,11 +642,6 @@ async def test_late_meter_values_never_reopen_an_ended_transaction(station, toke
 # --- where 2.0.1 must end in the same rows as 1.6 (fixes needed in services/models) -----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services._apply_event never attaches a connector to a session created "
-    "from an event without evse",
-)
 async def test_a_late_started_gives_the_session_its_connector(station, token, version):
     tx = Transaction(version)
     async with station_for(version) as (cp, _):
@@ -661,11 +651,6 @@ async def test_a_late_started_gives_the_session_its_connector(station, token, ve
     assert session.connector is not None and session.connector.connector_id == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.session_event_apply does not record the stopping idToken "
-    "(session.stop_id_tag), which 1.6 StopTransaction does",
-)
 async def test_the_token_that_stopped_the_transaction_is_kept(station, token, version):
     tx = Transaction(version)
     async with station_for(version) as (cp, _):
@@ -674,10 +659,6 @@ async def test_the_token_that_stopped_the_transaction_is_kept(station, token, ve
     assert (await session_of()).stop_id_tag == "TAG-0001"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.session_event_apply flags no token status (1.6 adds token_<status>)",
-)
 async def test_a_start_with_an_unknown_token_is_flagged_like_16(station, version):
     tx = Transaction(version)
     async with station_for(version) as (cp, _):
@@ -686,11 +667,6 @@ async def test_a_start_with_an_unknown_token_is_flagged_like_16(station, version
     assert "token_unknown" in (await session_of()).flags
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.session_event_apply replaces an implausible time without the "
-    "start_time_implausible / stop_time_implausible flags 1.6 sets",
-)
 async def test_clock_from_1970_is_flagged_like_16(station, token, version):
     tx = Transaction(version)
     started = tx.started()
@@ -702,11 +678,6 @@ async def test_clock_from_1970_is_flagged_like_16(station, token, version):
     assert "start_time_implausible" in session.flags
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="2.1 idTokens are up to 255 characters; IdToken.value, ChargingSession.id_tag/"
-    "stop_id_tag and SessionEvent.id_tag hold 36 (PostgreSQL answers InternalError)",
-)
 async def test_a_long_21_id_token_is_kept_whole(station):
     long_token = "urn:emaid:" + "X" * 90
     for model, field in [

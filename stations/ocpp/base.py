@@ -13,13 +13,20 @@ import time
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from ocpp import messages as ocpp_messages
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
 
 from stations import redact, services
 from stations.message_log import message_log
-from stations.metering import Sample, normalise, parse_timestamp, plausible_time
+from stations.metering import (
+    MAX_READING,
+    Sample,
+    normalise,
+    parse_timestamp,
+    plausible_time,
+)
 from stations.ocpp.framing import (
     CALL,
     CALL_ERROR,
@@ -30,15 +37,37 @@ from stations.ocpp.framing import (
     Reply,
     call_error_json,
     check_payload,
+    check_size,
     parse_frame,
 )
 from stations.ocpp.requests import CommandError, Request, build_request
+from stations.ocpp.schemas import first_error
 
 logger = logging.getLogger(__name__)
 
 LAST_SEEN_EVERY = 30.0  # seconds between last_seen writes for a chatty station
+LOGGED_FRAME_LIMIT = 4096  # characters of a refused oversized frame kept in the log
 
 
+class TokenBucket:
+    """Per-station message rate limit: OCPP_RATE_BURST at once, OCPP_RATE_LIMIT/s after."""
+
+    def __init__(self) -> None:
+        self.tokens = float(settings.OCPP_RATE_BURST)
+        self.updated = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        rate, burst = settings.OCPP_RATE_LIMIT, settings.OCPP_RATE_BURST
+        self.tokens = min(burst, self.tokens + (now - self.updated) * rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+INT32_MAX = 2**31 - 1
 # Answers that mean the station will do what it was asked.
 ACCEPTED_ANSWERS = frozenset({"Accepted", "Scheduled", "RebootRequired", "Unlocked"})
 
@@ -71,6 +100,9 @@ class StationAdapter:
     incoming_actions: frozenset[str] = frozenset()
     #: Version-neutral command name -> request builder (stations/ocpp/requests*.py).
     request_builders: dict = {}
+    #: Integer fields ChargeNet stores -> (lowest, highest) it accepts; a key may be
+    #: "parent.key" to name a field inside one object (e.g. "evse.id").
+    stored_integers: dict[str, tuple[int, int]] = {}
     #: Actions that may come before the station is accepted.
     allowed_before_acceptance: frozenset[str] = frozenset({"BootNotification"})
 
@@ -81,15 +113,19 @@ class StationAdapter:
         self._expected: set[str] = set()  # messages ChargeNet asked for (TriggerMessage)
         self._answering: str = ""
         self._last_touch = time.monotonic()
+        self._rate = TokenBucket()
 
     # --- incoming -----------------------------------------------------------------
 
     async def handle_frame(self, text: str) -> None:
         """Handle one frame; never raises, whatever the station sent."""
         try:
+            check_size(text, self.version, settings.OCPP_MAX_FRAME_SIZE)
             message = parse_frame(text, self.version)
+            if isinstance(message, Call) and not self._rate.take():
+                raise FrameError(message.unique_id, "GenericError", "Too many messages")
         except FrameError as error:
-            self._log_in(text, None, error.unique_id, "")
+            self._log_in(text[:LOGGED_FRAME_LIMIT], None, error.unique_id, "")
             if error.code:
                 await self._send(error.to_json())
             return
@@ -119,6 +155,14 @@ class StationAdapter:
                 call.unique_id, "SecurityError", "Station is not accepted (BootNotification)"
             )
         check_payload(call, self.version)
+        field = integer_out_of_range(call.payload, self.stored_integers)
+        if field:
+            raise FrameError(
+                call.unique_id,
+                ERROR_CODES[self.version].bad_value,
+                f"{field} is out of range",
+                {"field": field},
+            )
         self._answering = call.action
         library_call = ocpp_messages.Call(call.unique_id, call.action, call.payload)
         try:
@@ -139,9 +183,7 @@ class StationAdapter:
     async def _accepted(self) -> bool:
         if self.station.registration != "accepted":
             # An operator may have accepted the station since it connected.
-            self.station.registration = await database_sync_to_async(services.station_registration)(
-                station_pk=self.station.pk
-            )
+            self.station.registration = await self.run(services.station_registration)
         return self.station.registration == "accepted"
 
     async def _handle_reply(self, reply: Reply, text: str) -> None:
@@ -162,7 +204,7 @@ class StationAdapter:
         now = time.monotonic()
         if now - self._last_touch >= LAST_SEEN_EVERY:
             self._last_touch = now
-            await database_sync_to_async(services.station_touch)(station_pk=self.station.pk)
+            await self.run(services.station_touch)
 
     # --- outgoing -----------------------------------------------------------------
 
@@ -198,13 +240,13 @@ class StationAdapter:
         for message in request.expects:
             self.expect_from_station(message)
         try:
-            result = await asyncio.wait_for(self.call(request.payload, suppress=False), timeout)
-        except TimeoutError:
-            return Outcome(
-                "timeout",
-                error={"description": f"No answer in {timeout:g} s"},
-                ocpp_action=ocpp_action,
+            # Checked already (build); the answer is checked below with our validators.
+            result = await asyncio.wait_for(
+                self.call(request.payload, suppress=False, skip_schema_validation=True), timeout
             )
+        except TimeoutError:
+            description = f"No answer in {timeout:g} s"
+            return Outcome("timeout", error={"description": description}, ocpp_action=ocpp_action)
         except OCPPError as error:
             failure = {
                 "code": error.code,
@@ -212,7 +254,14 @@ class StationAdapter:
                 "details": error.details,
             }
             return Outcome("failed", error=failure, ocpp_action=ocpp_action)
+        except TypeError as error:  # an answer with fields the message does not have
+            failure = {"code": "FormatViolation", "description": str(error)[:255]}
+            return Outcome("failed", error=failure, ocpp_action=ocpp_action)
         response = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
+        invalid = first_error(self.version, ocpp_action, response, response=True)
+        if invalid is not None:
+            failure = {"code": "FormatViolation", "description": invalid.message[:255]}
+            return Outcome("failed", response=response, error=failure, ocpp_action=ocpp_action)
         status = "accepted" if self.answer_accepted(response) else "rejected"
         return Outcome(status, response, None, ocpp_action, self.configuration_rows(response))
 
@@ -247,7 +296,38 @@ class StationAdapter:
 
     async def run(self, service, **kwargs):
         """Call a service in the database thread."""
-        return await database_sync_to_async(service)(station_pk=self.station.pk, **kwargs)
+        # Not thread-sensitive: stations' messages run in parallel on a pool of threads,
+        # each with its own connection; one station's messages stay in order since its
+        # consumer handles them one at a time.
+        call = database_sync_to_async(service, thread_sensitive=False)
+        return await call(station_pk=self.station.pk, **kwargs)
+
+
+# Vendor content inside these keys is not ChargeNet's to check.
+_NOT_OURS = frozenset({"customData", "data"})
+
+
+def integer_out_of_range(value, ranges: dict, path: str = "") -> str | None:
+    """The path of the first stored integer outside its range, or None."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = integer_out_of_range(item, ranges, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+        return None
+    if not isinstance(value, dict):
+        return None
+    parent = path.rsplit(".", 1)[-1]
+    for key, item in value.items():
+        where = f"{path}.{key}" if path else key
+        bounds = ranges.get(f"{parent}.{key}") or ranges.get(key)
+        if bounds and isinstance(item, int) and not bounds[0] <= item <= bounds[1]:
+            return where
+        if key not in _NOT_OURS:
+            found = integer_out_of_range(item, ranges, where)
+            if found:
+                return found
+    return None
 
 
 def samples_from(meter_values: list[dict] | None, now) -> list[Sample]:
@@ -269,6 +349,9 @@ def samples_from(meter_values: list[dict] | None, now) -> list[Sample]:
             value, unit = normalised
             if multiplier:
                 value = value.scaleb(multiplier)
+            if abs(value) >= MAX_READING:
+                logger.warning("Dropped an impossible %s reading: %s", measurand, value)
+                continue
             samples.append(
                 Sample(
                     timestamp=moment,

@@ -8,11 +8,11 @@ OCPP-J 2.0.1 §4.2.3 and §4.4).
 """
 
 import json
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jsonschema.exceptions import best_match
-from ocpp.messages import get_validator
+from stations.ocpp.schemas import first_error
 
 CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
 # OCPP-J 2.1 only: CALLRESULTERROR answers a CallResult its receiver could not
@@ -38,6 +38,7 @@ class ErrorCodes:
     unknown_action: str
     unsupported_action: str
     message_id_too_long: str
+    frame_too_large: str
     #: Message types of the version that are received but never answered.
     unanswered_message_types: frozenset[int] = frozenset()
 
@@ -56,6 +57,7 @@ ERROR_CODES = {
         unknown_action="NotImplemented",
         unsupported_action="NotSupported",
         message_id_too_long="ProtocolError",
+        frame_too_large="FormationViolation",
     ),
     "2.0.1": ErrorCodes(
         bad_json="RpcFrameworkError",
@@ -70,6 +72,7 @@ ERROR_CODES = {
         unknown_action="NotImplemented",
         unsupported_action="NotSupported",
         message_id_too_long="RpcFrameworkError",
+        frame_too_large="FormatViolation",
     ),
 }
 ERROR_CODES["2.1"] = replace(
@@ -133,7 +136,7 @@ def parse_frame(text: str, version: str) -> Call | Reply:
     codes = ERROR_CODES[version]
     try:
         frame = json.loads(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise FrameError("-1", codes.bad_json, "Message is not valid JSON") from None
     if not isinstance(frame, list) or len(frame) < 3:
         unique_id = _readable_id(frame)
@@ -163,6 +166,20 @@ def parse_frame(text: str, version: str) -> Call | Reply:
     )
 
 
+_LEADING_ID = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"\\]{1,36})"')
+
+
+def check_size(text: str, version: str, limit: int) -> None:
+    """Refuse a frame over `limit` characters without parsing it."""
+    if len(text) > limit:
+        match = _LEADING_ID.match(text)
+        raise FrameError(
+            match.group(1) if match else "-1",
+            ERROR_CODES[version].frame_too_large,
+            f"Message larger than {limit} characters",
+        )
+
+
 def _readable_id(frame: Any) -> str:
     readable = isinstance(frame, list) and len(frame) >= 2 and isinstance(frame[1], str)
     if readable and 0 < len(frame[1]) <= MAX_MESSAGE_ID_LENGTH:
@@ -184,8 +201,7 @@ def _parse_call(frame: list, unique_id: str, codes: ErrorCodes) -> Call:
 def check_payload(call: Call, version: str) -> None:
     """Validate a Call's payload against the version's JSON schema."""
     codes = ERROR_CODES[version]
-    validator = get_validator(CALL, call.action, version)
-    error = best_match(validator.iter_errors(call.payload))
+    error = first_error(version, call.action, call.payload)
     if error is None:
         return
     kind = _SCHEMA_ERROR_KIND.get(error.validator, "bad_value")

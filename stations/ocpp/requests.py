@@ -4,15 +4,11 @@
 or raises `CommandError` naming the bad parameter, so nothing invalid is ever sent.
 """
 
-import json
 from dataclasses import dataclass
-from decimal import Decimal
 
-from jsonschema.exceptions import best_match
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
-from ocpp.messages import get_validator
 
-from stations.ocpp.framing import CALL
+from stations.ocpp.schemas import first_error
 
 # The actions every caller may ask for (shared/DESIGN.md "Interfaces").
 ACTIONS = (
@@ -99,21 +95,10 @@ def build_request(builders: dict, version: str, action: str, params: dict) -> Re
     return request
 
 
-# 1.6 schemas with `multipleOf: 0.1` are loaded by the library with Decimal floats
-# (ocpp/messages.py); its validator cache ignores how a schema was loaded, so ChargeNet
-# loads them the same way.
-_DECIMAL_SCHEMAS = {("1.6", "SetChargingProfile"), ("1.6", "RemoteStartTransaction")}
-
-
 def _validate(version: str, payload) -> None:
     action = type(payload).__name__
     body = remove_nones(snake_to_camel_case(serialize_as_dict(payload)))
-    parse_float = float
-    if (version, action) in _DECIMAL_SCHEMAS:
-        parse_float = Decimal
-        body = json.loads(json.dumps(body), parse_float=Decimal)
-    validator = get_validator(CALL, action, version, parse_float=parse_float)
-    error = best_match(validator.iter_errors(body))
+    error = first_error(version, action, body)
     if error is not None:
         field = ".".join(str(p) for p in error.absolute_path) or "params"
         raise CommandError("Invalid parameters.", {field: error.message[:200]})

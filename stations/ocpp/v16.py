@@ -6,11 +6,12 @@ from ocpp.v16 import ChargePoint, call_result, enums
 
 from stations import services
 from stations.data_transfer import data_transfer_handle
-from stations.metering import format_timestamp, parse_timestamp
-from stations.ocpp.base import StationAdapter, samples_from
+from stations.metering import MAX_READING, format_timestamp, parse_timestamp
+from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.requests16 import BUILDERS
 
 Action = enums.Action
+MAX_WH = int(MAX_READING) - 1
 
 
 def _id_tag_info(authorization: services.Authorization) -> dict:
@@ -27,6 +28,13 @@ def _id_tag_info(authorization: services.Authorization) -> dict:
 class V16Adapter(StationAdapter, ChargePoint):
     version = "1.6"
     request_builders = BUILDERS
+    stored_integers = {
+        "connectorId": (0, INT32_MAX),
+        "transactionId": (-INT32_MAX - 1, INT32_MAX),
+        "reservationId": (-INT32_MAX - 1, INT32_MAX),
+        "meterStart": (-MAX_WH, MAX_WH),
+        "meterStop": (-MAX_WH, MAX_WH),
+    }
     known_actions = frozenset(action.value for action in Action)
     incoming_actions = frozenset(
         {

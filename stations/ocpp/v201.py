@@ -8,7 +8,6 @@ events, EVSE + connector ids become station-wide connector numbers.
 from datetime import UTC, datetime
 
 from django.utils import timezone
-from ocpp.exceptions import PropertyConstraintViolationError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint
 from ocpp.v201.enums import Action
@@ -16,7 +15,7 @@ from ocpp.v201.enums import Action
 from stations import services
 from stations.data_transfer import data_transfer_handle
 from stations.metering import ENERGY_REGISTER, Sample, format_timestamp, parse_timestamp
-from stations.ocpp.base import StationAdapter, samples_from
+from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands
 
 # TransactionEventRequest chargingState -> the connector's status.
@@ -93,6 +92,16 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     version = "2.0.1"
     known_actions = frozenset(action.value for action in Action)
     incoming_actions = INCOMING_201
+    # The schemas say only "integer"; the spec counts EVSE and connector ids and
+    # sequence numbers from 0 (0: the station as a whole); the columns hold 32 bits.
+    stored_integers = {
+        "evseId": (0, INT32_MAX),
+        "connectorId": (0, INT32_MAX),
+        "seqNo": (0, INT32_MAX),
+        "remoteStartId": (-INT32_MAX - 1, INT32_MAX),
+        "reservationId": (-INT32_MAX - 1, INT32_MAX),
+        "evse.id": (0, INT32_MAX),
+    }
 
     def id_token_info(self, authorization: services.Authorization) -> dict:
         info = {"status": authorization.status}
@@ -315,11 +324,6 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
 
     async def _handle_call(self, msg):
         """The library's dispatch, except for DataTransfer, answered here."""
-        field = _integer_out_of_range(msg.payload)
-        if field:
-            raise PropertyConstraintViolationError(
-                description=f"{field} is out of range", details={"field": field}
-            )
         if msg.action == Action.data_transfer:
             await self._answer_data_transfer(msg)
         else:
@@ -423,44 +427,6 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
         await self.run(services.station_event_record, kind="15118EVCertificate", status="Failed")
         return self._call_result.Get15118EVCertificate(status="Failed", exi_response="")
-
-
-# Integer fields ChargeNet stores, with their lowest value. The schemas say only
-# "integer"; the spec text gives the ranges (EVSE and connector ids and sequence
-# numbers count from 0; 0 is the station as a whole) and the columns hold 32 bits.
-_STORED_INTEGERS = {
-    "evseId": 0,
-    "connectorId": 0,
-    "seqNo": 0,
-    "remoteStartId": -(2**31),
-    "reservationId": -(2**31),
-}
-_INT32_MAX = 2**31 - 1
-_NOT_OURS = frozenset({"customData", "data"})  # vendor content: not checked
-
-
-def _integer_out_of_range(value, path: str = "") -> str | None:
-    """The path of the first stored integer outside its range, or None."""
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _integer_out_of_range(item, f"{path}.{index}" if path else str(index))
-            if found:
-                return found
-        return None
-    if not isinstance(value, dict):
-        return None
-    for key, item in value.items():
-        where = f"{path}.{key}" if path else key
-        lowest = _STORED_INTEGERS.get(key)
-        if path.rsplit(".", 1)[-1] == "evse" and key == "id":
-            lowest = 0  # EVSEType.id
-        if lowest is not None and isinstance(item, int) and not lowest <= item <= _INT32_MAX:
-            return where
-        if key not in _NOT_OURS:
-            found = _integer_out_of_range(item, where)
-            if found:
-                return found
-    return None
 
 
 def _availability_of(component: dict, variable: dict, value: str) -> bool:
