@@ -193,7 +193,7 @@ def running_cluster(directory: Path, **options):
         cluster.stop()
 
 
-def create_stations(prefix: str, count: int, connectors: int = 2) -> tuple[list[str], list[str]]:
+def create_stations(prefix: str, count: int, connectors: int = 1) -> tuple[list[str], list[str]]:
     """Bulk-create `count` stations sharing one password hash, and a card per connector.
 
     Returns (station ids, card values). Runs in the test's database thread.
@@ -255,6 +255,17 @@ class StationRun:
             self.process = subprocess.Popen(
                 argv, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
             )
+
+    def mark(self, moment: float | None = None) -> float:
+        """From now on, status() counts the stations dropped and booted again since."""
+        moment = time.time() if moment is None else moment
+        Path(str(self.status_file) + ".mark").write_text(repr(moment))
+        return moment
+
+    def recovered(self, status: dict) -> bool:
+        """Every station dropped since the mark has booted again (and some did drop)."""
+        dropped = status.get("dropped_since_mark", 0)
+        return dropped > 0 and status.get("recovered_since_mark") == dropped
 
     def status(self) -> dict:
         with contextlib.suppress(OSError, ValueError):
@@ -591,6 +602,7 @@ def _simulate(args) -> int:
     configs = station_configs(
         args.stations,
         prefix=args.prefix,
+        connectors=args.connectors,
         password=args.password,
         seed=args.seed,
         tokens=tuple(cards),
@@ -622,10 +634,27 @@ def _simulate(args) -> int:
                 if c.start_payload is not None or c.stop_payload is not None or c.phase == PREPARING
             )
 
+        def since_mark(stats: dict) -> None:
+            """Stations dropped since the test's mark, and those of them booted again."""
+            with contextlib.suppress(OSError, ValueError):
+                mark = float(Path(args.status + ".mark").read_text())
+                first_drop: dict[str, float] = {}
+                for station, moment in record["disconnects"]:
+                    if moment >= mark and station not in first_drop:
+                        first_drop[station] = moment
+                recovered = {
+                    station
+                    for station, moment in record["boots"]
+                    if station in first_drop and moment > first_drop[station]
+                }
+                stats["dropped_since_mark"] = len(first_drop)
+                stats["recovered_since_mark"] = len(recovered)
+
         def write_status() -> None:
             stats = simulation.stats.counters()
             stats["pending"] = pending()
             stats["stations_booted"] = len({boot[0] for boot in record["boots"]})
+            since_mark(stats)
             stats["time"] = time.time()
             tmp = Path(args.status + ".tmp")
             tmp.write_text(json.dumps(stats))
@@ -645,6 +674,7 @@ def _simulate(args) -> int:
             write_status()
             await asyncio.sleep(0.2)
         record["undrained"] = pending()
+        record["stopped_at"] = time.time()  # the sockets closed from here on were ours
         simulation.stop()
         await runner
         write_status()
@@ -665,6 +695,7 @@ def main(argv=None) -> int:
     simulate.add_argument("--cards", required=True, help="File of card values, one a line.")
     simulate.add_argument("--status", required=True)
     simulate.add_argument("--out", required=True)
+    simulate.add_argument("--connectors", type=int, default=1)
     simulate.add_argument("--password", default=STATION_PASSWORD)
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--meter-interval", type=float, default=1.0)
