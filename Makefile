@@ -50,8 +50,13 @@ test-servers: $(VENV)/.installed
 	  echo "SKIPPED server tests: PostgreSQL or Redis not reachable (see README)"; \
 	fi
 
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chargenet_bench
+
 bench: setup
 	$(PY) bench/run.py
+	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
+	  $(PY) manage.py bench_commands --count 300
+	$(PY) -m billing.bench 100000
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -56,3 +56,15 @@ def request_monthly_report(year: int | None = None, month: int | None = None) ->
     """Ask for the network's report of a month (default: the last month that ended)."""
     year, month = _month_or_previous(year, month)
     return services.report_request_monthly(year=year, month=month).pk
+
+
+@shared_task(name="billing.tasks.stop_expired_prepaid_sessions", soft_time_limit=50, time_limit=60)
+def stop_expired_prepaid_sessions() -> int:
+    """Stop sessions whose prepaid block ran out; returns how many stops were sent."""
+    from stations.commands import send_command  # the commands module imports services
+
+    sent = 0
+    for session in services.prepaid_block_expired_sessions():
+        command = send_command(session.station, "remote_stop", {"session_id": session.pk})
+        sent += command.status == "accepted"
+    return sent

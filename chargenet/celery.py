@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "task": "stations.tasks.sync_local_lists",
         "schedule": 300.0,
     },
+    # A prepaid e-bike block that ran out stops its session within a minute.
+    "billing-stop-expired-prepaid": {
+        "task": "billing.tasks.stop_expired_prepaid_sessions",
+        "schedule": 60.0,
+    },
     # The 1st at 12:00 UTC: the month is over in every time zone (UTC-12 to UTC+14).
     "billing-issue-monthly-invoices": {
         "task": "billing.tasks.issue_monthly_invoices",
