@@ -163,15 +163,6 @@ async def test_stations_charge_through_the_balancer_on_both_processes(start_clus
     assert len(pids) == 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "redis-py 8 reads with a 5 s socket timeout, as long as channels_redis's 5 s "
-        "BZPOPMIN: an idle consumer's channel receive raises TimeoutError and daphne "
-        "closes the station's socket every ~5 s. Fix: socket_timeout in CHANNEL_LAYERS "
-        "hosts (see the report for issue 10)."
-    ),
-)
 async def test_idle_station_sockets_stay_open_through_the_balancer(start_cluster):
     ids = [f"IDLE-{n}" for n in range(1, 6)]
     for station_id in ids:
@@ -184,7 +175,9 @@ async def test_idle_station_sockets_stay_open_through_the_balancer(start_cluster
         ]
         for cp, _ in sockets:
             await cp.call(call.BootNotification(charge_point_vendor="V", charge_point_model="M"))
-        await asyncio.sleep(12)  # idle: more than two channel-layer receive timeouts
+        # Idle for more than two channel-layer receive timeouts (5 s each): with
+        # redis-py 8's 5 s default read timeout the consumers died here.
+        await asyncio.sleep(12)
         for cp, _ in sockets:
             await asyncio.wait_for(cp.call(call.Heartbeat()), 5)
 

@@ -188,10 +188,8 @@ def test_killed_daphne_its_stations_reconnect_through_the_balancer_and_nothing_i
 
 @contextlib.contextmanager
 def client_channel_layer(redis_url: str):
-    """This process's channel layer on `redis_url`, with a socket timeout longer than
-    channels_redis's 5 s blocking receive: the commands this test sends must not trip
-    over redis-py 8's 5 s default (see test_cluster.py's xfail) — the daphnes keep the
-    project's settings."""
+    """This process's channel layer on `redis_url` (the test's own Redis), read with a
+    timeout longer than channels_redis's 5 s blocking receive, as the settings do."""
     from channels.layers import channel_layers
     from django.test import override_settings
 
