@@ -177,6 +177,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Where stations reach ChargeNet over HTTP (diagnostics uploads); else the request's host.
+CHARGENET_PUBLIC_URL = env("CHARGENET_PUBLIC_URL")
+PORT = env_int("PORT", 8000)
+DIAGNOSTICS_MAX_BYTES = env_int("DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:overview"
@@ -215,6 +219,7 @@ OCPP_PING_INTERVAL = env_int("OCPP_PING_INTERVAL", 30)
 OCPP_COMMAND_TIMEOUT = env_int("OCPP_COMMAND_TIMEOUT", 30)
 OCPP_MESSAGE_RETENTION_DAYS = env_int("OCPP_MESSAGE_RETENTION_DAYS", 30)
 OCPP_LOG_FLUSH_INTERVAL = float(env("OCPP_LOG_FLUSH_INTERVAL", "0.5"))
+OCPP_REMOTE_START_TIMEOUT = env_int("OCPP_REMOTE_START_TIMEOUT", 120)  # s to a session
 OCPP_MAX_STATION_ID_LENGTH = 48
 OCPP_MAX_FRAME_SIZE = env_int("OCPP_MAX_FRAME_SIZE", 256 * 1024)  # characters
 OCPP_RATE_LIMIT = float(env("OCPP_RATE_LIMIT", "20"))  # messages/s per station, sustained

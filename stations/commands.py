@@ -14,7 +14,6 @@ diagnostics upload went (`command_progress`), from what the station reported sin
 
 import asyncio
 import logging
-import os
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
@@ -181,10 +180,7 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
 
 def remote_start_timeout() -> timedelta:
     """How long an accepted remote start may take to become a session."""
-    seconds = getattr(settings, "OCPP_REMOTE_START_TIMEOUT", None)
-    if seconds is None:
-        seconds = int(os.environ.get("OCPP_REMOTE_START_TIMEOUT") or 120)
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=settings.OCPP_REMOTE_START_TIMEOUT)
 
 
 def remote_start_state(command: Command, now: datetime | None = None) -> str | None:

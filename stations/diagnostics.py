@@ -27,7 +27,7 @@ DEFAULT_NAME = "diagnostics.bin"
 
 
 def max_upload_bytes() -> int:
-    return int(os.environ.get("DIAGNOSTICS_MAX_BYTES") or 100 * 1024 * 1024)
+    return settings.DIAGNOSTICS_MAX_BYTES
 
 
 def new_token() -> str:
@@ -36,15 +36,13 @@ def new_token() -> str:
 
 def configured_base_url() -> str:
     """CHARGENET_PUBLIC_URL: where stations reach ChargeNet over HTTP, if set."""
-    return getattr(settings, "CHARGENET_PUBLIC_URL", "") or os.environ.get(
-        "CHARGENET_PUBLIC_URL", ""
-    )
+    return settings.CHARGENET_PUBLIC_URL
 
 
 def upload_url(token: str, base_url: str | None = None) -> str:
     """The upload URL: on CHARGENET_PUBLIC_URL, else on `base_url` (the host an operator's
     request came to), else on localhost."""
-    fallback = f"http://localhost:{os.environ.get('PORT') or 8000}"
+    fallback = f"http://localhost:{settings.PORT}"
     base = configured_base_url() or base_url or fallback
     return base.rstrip("/") + reverse("diagnostics-upload", kwargs={"token": token})
 

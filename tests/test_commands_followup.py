@@ -126,17 +126,16 @@ def test_a_retried_upload_replaces_the_first(station):
     assert upload.file.read() == b"complete file" and upload.size == 13
 
 
-def test_uploads_need_the_right_token_and_method(station, monkeypatch):
+def test_uploads_need_the_right_token_and_method(station, settings):
     command, path = diagnostics_command(station)
     assert Client().generic("PUT", "/uploads/diagnostics/guess/", b"x").status_code == 404
     assert Client().get(path).status_code == 405
     assert Client().generic("PUT", path, b"").status_code == 400
-    monkeypatch.setenv("DIAGNOSTICS_MAX_BYTES", "10")
+    settings.DIAGNOSTICS_MAX_BYTES = 10
     assert Client().generic("PUT", path, b"x" * 11).status_code == 413
     DiagnosticsUpload.objects.filter(command=command).update(
         created_at=timezone.now() - diagnostics.UPLOAD_WINDOW - timedelta(minutes=1)
     )
-    monkeypatch.delenv("DIAGNOSTICS_MAX_BYTES")
     assert Client().generic("PUT", path, b"late").status_code == 404
 
 
@@ -204,8 +203,8 @@ def remote_start(station, status="accepted", age=timedelta(0), session=None) -> 
     )
 
 
-def test_remote_start_states(station, monkeypatch):
-    monkeypatch.setenv("OCPP_REMOTE_START_TIMEOUT", "120")
+def test_remote_start_states(station, settings):
+    settings.OCPP_REMOTE_START_TIMEOUT = 120
     assert commands.remote_start_state(remote_start(station)) == "waiting"
     late = remote_start(station, age=timedelta(seconds=121))
     assert commands.remote_start_state(late) == "no_session"
@@ -214,8 +213,8 @@ def test_remote_start_states(station, monkeypatch):
     assert commands.remote_start_state(reset) is None
 
 
-def test_remote_start_timeout_is_read_from_the_environment(station, monkeypatch):
-    monkeypatch.setenv("OCPP_REMOTE_START_TIMEOUT", "10")
+def test_remote_start_timeout_follows_the_setting(station, settings):
+    settings.OCPP_REMOTE_START_TIMEOUT = 10
     command = remote_start(station, age=timedelta(seconds=11))
     assert commands.remote_start_state(command) == "no_session"
 
@@ -239,8 +238,8 @@ async def test_a_remote_start_that_led_to_a_session_is_started(station, token):
     assert commands.remote_start_state(command) == "started"
 
 
-def test_the_api_shows_a_remote_start_without_session(station, api_client, monkeypatch):
-    monkeypatch.setenv("OCPP_REMOTE_START_TIMEOUT", "120")
+def test_the_api_shows_a_remote_start_without_session(station, api_client, settings):
+    settings.OCPP_REMOTE_START_TIMEOUT = 120
     command = remote_start(station, age=timedelta(minutes=5))
     body = api_client.get(f"/api/v1/commands/{command.pk}/").json()
     assert body["session"] is None and body["remote_start_state"] == "no_session"
