@@ -108,9 +108,16 @@ class Connector:
     stop_request: str | None = None  # the stop reason asked for
     start_payload: call.StartTransaction | None = None  # sent, not yet confirmed
     stop_payload: call.StopTransaction | None = None  # sent, not yet confirmed
-    transaction_id: int | None = None
+    # 2.0.1: TransactionEvent Updated messages not yet confirmed, oldest first.
+    backlog: list = field(default_factory=list)
+    seq_no: int = 0  # 2.0.1: the next TransactionEvent's seqNo in this transaction
+    remote_start_id: int | None = None  # 2.0.1: RequestStartTransaction's id
+    id_token_type: str = "ISO14443"  # 2.0.1: the idToken type of `id_tag`
+    transaction_id: int | str | None = None
     id_tag: str = ""
     meter_start: int = 0
+    meter_stop: int = 0
+    stop_reason: str = ""
     vehicle: curves.Vehicle | None = None
     soc: float = 0.0
     power_w: float = 0.0
@@ -128,6 +135,7 @@ class Connector:
             or self.transaction_id is not None
             or self.start_payload is not None
             or self.stop_payload is not None
+            or bool(self.backlog)
         )
 
 

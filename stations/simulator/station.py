@@ -1,4 +1,9 @@
-"""One simulated OCPP 1.6 charging station: the `ocpp` library's ChargePoint.
+"""One simulated charging station: what every OCPP version shares, and the 1.6 station.
+
+`StationBase` is the station itself - connectors, drivers, power curves, the
+reconnect-proof transaction queue - with a few hooks for the messages a version
+words differently; `SimulatedStation` (OCPP 1.6, here) and `SimulatedStation201`
+(OCPP 2.0.1, `station201.py`) fill them in on top of the library's ChargePoint.
 
 A `SimulatedStation` outlives its sockets: `serve(connection)` speaks OCPP over one
 open WebSocket until it closes (or a reset needs a new one), and the runner calls it
@@ -49,8 +54,15 @@ class DeadConnection(Exception):
     """The CSMS stopped answering: drop the socket and reconnect."""
 
 
-class SimulatedStation(CsmsHandlers, ChargePoint):
-    """A virtual OCPP 1.6 charge point with cars or e-bikes plugging in and out."""
+class StationBase:
+    """A virtual charge point with cars or e-bikes plugging in and out.
+
+    Mixed before a version's ChargePoint; the version fills in the hooks at the end
+    (`_boot_payload`, `_heartbeat_payload`, `_notify_status`, `_authorize`,
+    `_start_payload`, `_started`, `_send_meter_values`, `_stop_payload`).
+    """
+
+    ocpp_version = ""
 
     def __init__(
         self,
@@ -269,18 +281,9 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             logger.info("%s: boot %s; booting again in %ss", self.id, reply.status, delay)
             await asyncio.sleep(delay)
 
-    def _boot_payload(self) -> call.BootNotification:
-        return call.BootNotification(
-            charge_point_vendor=self.config.vendor,
-            charge_point_model=self.config.model,
-            charge_point_serial_number=self.config.serial_number or None,
-            firmware_version=self.firmware_version,
-            meter_type="SIM-METER",
-        )
-
     def _set_heartbeat(self, seconds: float) -> None:
         self.heartbeat_interval = float(seconds)
-        self.configuration["HeartbeatInterval"][0] = str(int(seconds))
+        self._store_heartbeat(int(seconds))
         self._heartbeat_changed.set()
 
     async def _heartbeat_loop(self) -> None:
@@ -292,7 +295,7 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             except TimeoutError:
                 pass
             try:
-                await self.request(call.Heartbeat())
+                await self.request(self._heartbeat_payload())
             except TimeoutError as error:
                 raise DeadConnection("no answer to Heartbeat") from error
             except OCPPError as error:
@@ -310,16 +313,6 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
         if connector.reservation is not None:
             return "Reserved"
         return "Available"
-
-    async def _notify_status(self, connector_id: int, status: str) -> None:
-        await self._notify(
-            call.StatusNotification(
-                connector_id=connector_id,
-                error_code="NoError",
-                status=status,
-                timestamp=now_iso(),
-            )
-        )
 
     async def _set_status(self, connector: Connector, status: str) -> None:
         connector.status = status
@@ -347,7 +340,9 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             connector.idle_until = time.monotonic() + self.rng.uniform(*self.config.idle)
         while True:
             connector.wake.clear()
-            if connector.stop_payload is not None:
+            if connector.backlog:
+                await self._send_backlog(connector)
+            elif connector.stop_payload is not None:
                 await self._send_stop(connector)
             elif connector.start_payload is not None:
                 await self._send_start(connector)
@@ -368,6 +363,7 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             id_tag, reservation_id = connector.start_request
             connector.start_request = None
             await self._plug_in(connector, id_tag, reservation_id, authorize=False)
+            connector.remote_start_id = None
             return
         if not connector.operative:
             await connector.wake.wait()
@@ -394,8 +390,7 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
         await self._set_status(connector, "Preparing")
         if authorize:
             try:
-                reply = await self.request(call.Authorize(id_tag=id_tag))
-                status = reply.id_tag_info.get("status")
+                status = await self._authorize(id_tag)
             except (TimeoutError, OCPPError) as error:
                 status = _describe(error)
             if status != "Accepted":
@@ -416,24 +411,18 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
         connector.vehicle = curves.random_vehicle(self.config.kind, self.rng)
         connector.soc = connector.vehicle.soc_start
         connector.meter_start = int(connector.meter_wh)
-        connector.start_payload = call.StartTransaction(
-            connector_id=connector.id,
-            id_tag=id_tag,
-            meter_start=connector.meter_start,
-            timestamp=now_iso(),
-            reservation_id=reservation_id,
-        )
+        connector.start_payload = self._start_payload(connector, id_tag, reservation_id)
 
     async def _send_start(self, connector: Connector) -> None:
         try:
             reply = await self.request(connector.start_payload)
         except TimeoutError:
-            logger.warning("%s: connector %d: StartTransaction unanswered", self.id, connector.id)
+            logger.warning("%s: connector %d: transaction start unanswered", self.id, connector.id)
             await asyncio.sleep(self.rng.uniform(*RETRY_DELAY))
             return
         except OCPPError as error:
             logger.warning(
-                "%s: connector %d: StartTransaction refused: %s",
+                "%s: connector %d: transaction start refused: %s",
                 self.id,
                 connector.id,
                 _describe(error),
@@ -444,20 +433,20 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             self._release_card(connector)
             await self._set_status(connector, self._idle_status(connector))
             return
+        transaction_id, status = self._started(connector, reply)
         connector.start_payload = None
-        connector.transaction_id = reply.transaction_id
+        connector.transaction_id = transaction_id
         connector.phase = CHARGING
         now = time.monotonic()
         connector.charging_since = connector.last_tick = now
         connector.plugged_until = now + self.rng.uniform(*self.config.session)
         self.stats.sessions_started += 1
-        status = (reply.id_tag_info or {}).get("status")
         vehicle = connector.vehicle
         logger.info(
             "%s: connector %d: transaction %s started for %s (%s), %s at %.0f%% drawing %.0f W",
             self.id,
             connector.id,
-            reply.transaction_id,
+            transaction_id,
             connector.id_tag,
             status,
             vehicle.kind,
@@ -465,7 +454,7 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             vehicle.rated_w,
         )
         if connector.start_profile is not None:
-            profile = dict(connector.start_profile, transaction_id=reply.transaction_id)
+            profile = dict(connector.start_profile, transaction_id=transaction_id)
             self._install_profile(connector.id, profile)
             connector.start_profile = None
         if status != "Accepted":
@@ -566,6 +555,122 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             )
         return values
 
+    def _begin_stop(self, connector: Connector, reason: str) -> None:
+        self._advance(connector, time.monotonic())
+        connector.meter_stop = int(connector.meter_wh)
+        connector.stop_reason = reason
+        connector.stop_payload = self._stop_payload(connector, reason, connector.meter_stop)
+        connector.power_w = 0.0
+
+    async def _send_backlog(self, connector: Connector) -> None:
+        """Send the oldest queued transaction message; keep it until it is answered."""
+        try:
+            await self.request(connector.backlog[0])
+        except TimeoutError:
+            logger.warning("%s: connector %d: transaction event unanswered", self.id, connector.id)
+            await asyncio.sleep(self.rng.uniform(*RETRY_DELAY))
+            return
+        except OCPPError as error:
+            logger.warning("%s: connector %d: %s", self.id, connector.id, _describe(error))
+        connector.backlog.pop(0)
+
+    async def _send_stop(self, connector: Connector) -> None:
+        payload = connector.stop_payload
+        try:
+            await self.request(payload)
+        except TimeoutError:
+            logger.warning("%s: connector %d: transaction end unanswered", self.id, connector.id)
+            await asyncio.sleep(self.rng.uniform(*RETRY_DELAY))
+            return
+        except OCPPError as error:
+            logger.warning(
+                "%s: connector %d: transaction end refused: %s",
+                self.id,
+                connector.id,
+                _describe(error),
+            )
+        self.stats.sessions_stopped += 1
+        logger.info(
+            "%s: connector %d: transaction %s stopped (%s), %.2f kWh",
+            self.id,
+            connector.id,
+            connector.transaction_id,
+            connector.stop_reason,
+            (connector.meter_stop - connector.meter_start) / 1000,
+        )
+        self.profiles = [
+            p
+            for p in self.profiles
+            if not (
+                p.purpose == "TxProfile"
+                and p.data.get("transaction_id") == connector.transaction_id
+            )
+        ]
+        connector.stop_payload = None
+        connector.stop_request = None
+        connector.transaction_id = None
+        connector.vehicle = None
+        connector.seq_no = 0
+        self._release_card(connector)
+        connector.phase = FINISHING
+        await self._set_status(connector, "Finishing")
+
+    async def _unplug(self, connector: Connector) -> None:
+        await asyncio.sleep(self.rng.uniform(*self.config.finishing))
+        connector.phase = IDLE
+        connector.idle_until = time.monotonic() + self.rng.uniform(*self.config.idle)
+        self._apply_scheduled_availability(connector)
+        await self._set_status(connector, self._idle_status(connector))
+        if connector.id and not connector.operative:
+            await self._sync_idle_statuses([], station=True)
+
+
+class SimulatedStation(CsmsHandlers, StationBase, ChargePoint):
+    """A virtual OCPP 1.6 charge point."""
+
+    ocpp_version = "1.6"
+
+    def _boot_payload(self) -> call.BootNotification:
+        return call.BootNotification(
+            charge_point_vendor=self.config.vendor,
+            charge_point_model=self.config.model,
+            charge_point_serial_number=self.config.serial_number or None,
+            firmware_version=self.firmware_version,
+            meter_type="SIM-METER",
+        )
+
+    def _heartbeat_payload(self):
+        return call.Heartbeat()
+
+    def _store_heartbeat(self, seconds: int) -> None:
+        self.configuration["HeartbeatInterval"][0] = str(seconds)
+
+    async def _notify_status(self, connector_id: int, status: str) -> None:
+        await self._notify(
+            call.StatusNotification(
+                connector_id=connector_id,
+                error_code="NoError",
+                status=status,
+                timestamp=now_iso(),
+            )
+        )
+
+    async def _authorize(self, id_tag: str) -> str:
+        reply = await self.request(call.Authorize(id_tag=id_tag))
+        return reply.id_tag_info.get("status")
+
+    def _start_payload(self, connector: Connector, id_tag: str, reservation_id: int | None):
+        return call.StartTransaction(
+            connector_id=connector.id,
+            id_tag=id_tag,
+            meter_start=connector.meter_start,
+            timestamp=now_iso(),
+            reservation_id=reservation_id,
+        )
+
+    def _started(self, connector: Connector, reply) -> tuple[int, str | None]:
+        return reply.transaction_id, (reply.id_tag_info or {}).get("status")
+
     async def _send_meter_values(self, connector: Connector, context: str) -> None:
         await self._notify(
             call.MeterValues(
@@ -580,10 +685,8 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
             )
         )
 
-    def _begin_stop(self, connector: Connector, reason: str) -> None:
-        self._advance(connector, time.monotonic())
-        meter_stop = int(connector.meter_wh)
-        connector.stop_payload = call.StopTransaction(
+    def _stop_payload(self, connector: Connector, reason: str, meter_stop: int):
+        return call.StopTransaction(
             meter_stop=meter_stop,
             timestamp=now_iso(),
             transaction_id=connector.transaction_id,
@@ -604,55 +707,6 @@ class SimulatedStation(CsmsHandlers, ChargePoint):
                 }
             ],
         )
-        connector.power_w = 0.0
-
-    async def _send_stop(self, connector: Connector) -> None:
-        payload = connector.stop_payload
-        try:
-            await self.request(payload)
-        except TimeoutError:
-            logger.warning("%s: connector %d: StopTransaction unanswered", self.id, connector.id)
-            await asyncio.sleep(self.rng.uniform(*RETRY_DELAY))
-            return
-        except OCPPError as error:
-            logger.warning(
-                "%s: connector %d: StopTransaction refused: %s",
-                self.id,
-                connector.id,
-                _describe(error),
-            )
-        self.stats.sessions_stopped += 1
-        logger.info(
-            "%s: connector %d: transaction %s stopped (%s), %.2f kWh",
-            self.id,
-            connector.id,
-            payload.transaction_id,
-            payload.reason,
-            (payload.meter_stop - connector.meter_start) / 1000,
-        )
-        self.profiles = [
-            p
-            for p in self.profiles
-            if not (
-                p.purpose == "TxProfile" and p.data.get("transaction_id") == payload.transaction_id
-            )
-        ]
-        connector.stop_payload = None
-        connector.stop_request = None
-        connector.transaction_id = None
-        connector.vehicle = None
-        self._release_card(connector)
-        connector.phase = FINISHING
-        await self._set_status(connector, "Finishing")
-
-    async def _unplug(self, connector: Connector) -> None:
-        await asyncio.sleep(self.rng.uniform(*self.config.finishing))
-        connector.phase = IDLE
-        connector.idle_until = time.monotonic() + self.rng.uniform(*self.config.idle)
-        self._apply_scheduled_availability(connector)
-        await self._set_status(connector, self._idle_status(connector))
-        if connector.id and not connector.operative:
-            await self._sync_idle_statuses([], station=True)
 
 
 def _describe(error: BaseException) -> str:
