@@ -7,12 +7,14 @@ missing, nothing may be stored twice.
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import time
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+from channels.db import database_sync_to_async
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import ChargePoint, call
 from websockets.asyncio.client import connect
@@ -552,3 +554,39 @@ async def _outage(address: str, proxy: TcpProxy) -> dict:
         "transaction_id": first.transaction_id,
         "replayed_transaction_id": replay.transaction_id,
     }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "StationAdapter.handle_frame awaits _touch() (the last_seen write, every 30 s) "
+        "outside its try: a database error there kills the consumer and the socket "
+        "(see the report for issue 10)"
+    ),
+)
+async def test_database_error_in_the_last_seen_write_never_kills_the_socket(monkeypatch):
+    from django.db import OperationalError
+
+    from stations import services
+    from stations.ocpp import base
+    from tests.ocpp_client import basic_auth as header
+    from tests.ocpp_client import communicator_for
+
+    await database_sync_to_async(make_station)("PG-2")
+
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    communicator = communicator_for("/ocpp/PG-2", headers=[header("PG-2", STATION_PASSWORD)])
+    assert (await communicator.connect(timeout=10))[0]
+    try:
+        monkeypatch.setattr(base, "LAST_SEEN_EVERY", 0)
+        monkeypatch.setattr(services, "station_touch", database_gone)
+        await communicator.send_to(text_data='[2,"1","Heartbeat",{}]')
+        answer = json.loads(await communicator.receive_from(timeout=5))
+        assert answer[:3] == [4, "1", "InternalError"]
+        monkeypatch.undo()
+        await communicator.send_to(text_data='[2,"2","Heartbeat",{}]')
+        assert json.loads(await communicator.receive_from(timeout=5))[:2] == [3, "2"]
+    finally:
+        await communicator.disconnect()
