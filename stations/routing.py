@@ -3,6 +3,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import re_path
 
 from stations.consumers import OcppConsumer
+from stations.driver_live import DriverLiveConsumer
 from stations.live import LiveConsumer
 
 websocket_urlpatterns = [
@@ -10,6 +11,11 @@ websocket_urlpatterns = [
     re_path(
         r"^ws/live/$",
         AllowedHostsOriginValidator(AuthMiddlewareStack(LiveConsumer.as_asgi())),
+    ),
+    # Drivers' /me/ page: only events of the signed-in driver's own sessions.
+    re_path(
+        r"^ws/me/$",
+        AllowedHostsOriginValidator(AuthMiddlewareStack(DriverLiveConsumer.as_asgi())),
     ),
     re_path(r"^ocpp(?:/.*)?$", OcppConsumer.as_asgi()),
 ]

@@ -1,5 +1,6 @@
 """Billing models: tariffs, status history and stored prices, invoices, reports."""
 
+from billing.models.balances import BalanceEntry, CardRequest
 from billing.models.history import ConnectorStatusPeriod, SessionCharge
 from billing.models.invoices import (
     ImmutableInvoiceError,
@@ -12,6 +13,8 @@ from billing.models.reports import Report
 from billing.models.tariffs import PowerTierPrice, Tariff, TariffAssignment, TimeOfUsePrice
 
 __all__ = [
+    "BalanceEntry",
+    "CardRequest",
     "ConnectorStatusPeriod",
     "ImmutableInvoiceError",
     "Invoice",
