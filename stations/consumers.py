@@ -8,7 +8,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from stations import handshake, services
+from stations import events, handshake, services
 from stations.message_log import message_log
 from stations.ocpp import adapter_class
 from stations.ocpp.base import Outcome, StationInfo
@@ -40,6 +40,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.command_tasks: set[asyncio.Task] = set()
 
     async def connect(self) -> None:
+        events.bind_loop(asyncio.get_running_loop())
         decision = await database_sync_to_async(handshake.admit)(
             raw_path=self.scope.get("raw_path") or self.scope["path"].encode(),
             headers=self.scope.get("headers", []),
