@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.services import session_price_later, status_history_record
+from chargenet.webhooks import dispatch as webhooks
 from stations import events, load_management, reservations
 from stations.metering import (
     ENERGY_REGISTER,
@@ -819,7 +820,7 @@ def command_finish(
     ocpp_action: str = "",
 ) -> bool:
     """Store a command's outcome once; a later report of the same command is ignored."""
-    return bool(
+    finished = bool(
         Command.objects.filter(pk=command_id, status=Command.Status.PENDING).update(
             status=status,
             response=response,
@@ -828,6 +829,9 @@ def command_finish(
             finished_at=timezone.now(),
         )
     )
+    if finished:  # webhooks (issue 9): command.finished, not a live dashboard event
+        webhooks.emit("command.finished", {"command": command_id, "status": status})
+    return finished
 
 
 @transaction.atomic

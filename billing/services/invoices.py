@@ -19,6 +19,7 @@ from billing.periods import days_bounds, local_date, month_days
 from billing.pricing.timeofuse import zone
 from billing.services.sessions import session_is_invoiced, session_price
 from billing.services.tariffs import TariffBook
+from chargenet.webhooks import dispatch as webhooks
 from stations.models import ChargingSession
 
 
@@ -121,7 +122,18 @@ def _issue(
         )
         for position, session in enumerate(sessions, start=1)
     )
+    webhooks.emit("invoice.issued", _invoice_event(invoice))  # webhooks (issue 9)
     return invoice
+
+
+def _invoice_event(invoice: Invoice) -> dict:
+    return {
+        "invoice": invoice.pk,
+        "number": invoice.number,
+        "currency": invoice.currency,
+        "gross": str(invoice.gross),
+        "issued_at": invoice.issued_at.isoformat(),
+    }
 
 
 def _uninvoiced(sessions):
