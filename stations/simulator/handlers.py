@@ -22,7 +22,6 @@ from stations.simulator.state import (
     DEFAULT_HEARTBEAT,
     INTEGER_KEYS,
     MAX_LOCAL_LIST,
-    Connector,
     Profile,
     Reservation,
     now_iso,
@@ -54,21 +53,6 @@ class CsmsHandlers:
     def after_reset(self, type, **kwargs):
         self._spawn(self._reset(type))
 
-    async def _reset(self, kind: str) -> None:
-        reason = "HardReset" if kind == "Hard" else "SoftReset"
-        for connector in self.connectors.values():
-            if connector.transaction_id is not None or connector.start_payload is not None:
-                connector.stop_request = connector.stop_request or reason
-                connector.wake.set()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and any(
-            c.transaction_id is not None or c.start_payload is not None
-            for c in self.connectors.values()
-        ):
-            await asyncio.sleep(0.1)
-        self._restart = kind
-        self._restart_event.set()
-
     @on(Action.remote_start_transaction)
     def on_remote_start_transaction(self, id_tag, connector_id=None, charging_profile=None, **kw):
         if connector_id is not None:
@@ -89,14 +73,6 @@ class CsmsHandlers:
         connector.wake.set()
         logger.info("%s: connector %d: remote start for %s", self.id, connector.id, id_tag)
         return call_result.RemoteStartTransaction(status="Accepted")
-
-    def _free_for(self, connector: Connector, id_tag: str) -> bool:
-        reservation = connector.reservation
-        return (
-            connector.operative
-            and not connector.busy
-            and (reservation is None or reservation.id_tag == id_tag)
-        )
 
     @on(Action.remote_stop_transaction)
     def on_remote_stop_transaction(self, transaction_id, **kwargs):
@@ -277,15 +253,6 @@ class CsmsHandlers:
             return
         self._spawn(self._sync_idle_statuses([connector]))
         self._spawn(self._expire(connector, reservation))
-
-    async def _expire(self, connector: Connector, reservation: Reservation) -> None:
-        if reservation.expires_at is None:
-            return
-        await asyncio.sleep((reservation.expires_at - datetime.now(UTC)).total_seconds())
-        if connector.reservation is reservation:
-            connector.reservation = None
-            logger.info("%s: reservation %s expired", self.id, reservation.id)
-            await self._sync_idle_statuses([connector])
 
     @on(Action.cancel_reservation)
     def on_cancel_reservation(self, reservation_id, **kwargs):

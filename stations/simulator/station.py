@@ -24,6 +24,7 @@ import contextlib
 import logging
 import random
 import time
+from datetime import UTC, datetime
 
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import ChargePoint, call
@@ -39,6 +40,7 @@ from stations.simulator.state import (
     PREPARING,
     Connector,
     Profile,
+    Reservation,
     StationConfig,
     default_configuration,
     now_iso,
@@ -204,6 +206,41 @@ class StationBase:
             if connector.transaction_id is None and connector.start_payload is None:
                 self._apply_scheduled_availability(connector)
                 connector.status = self._idle_status(connector)
+
+    # --- what commands of every version share ---------------------------------------
+
+    async def _reset(self, kind: str) -> None:
+        """Stop the transactions (as a reset does), then boot again: Hard or Soft."""
+        reason = "HardReset" if kind == "Hard" else "SoftReset"
+        for connector in self.connectors.values():
+            if connector.transaction_id is not None or connector.start_payload is not None:
+                connector.stop_request = connector.stop_request or reason
+                connector.wake.set()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(
+            c.transaction_id is not None or c.start_payload is not None
+            for c in self.connectors.values()
+        ):
+            await asyncio.sleep(0.1)
+        self._restart = kind
+        self._restart_event.set()
+
+    def _free_for(self, connector: Connector, id_tag: str) -> bool:
+        reservation = connector.reservation
+        return (
+            connector.operative
+            and not connector.busy
+            and (reservation is None or reservation.id_tag == id_tag)
+        )
+
+    async def _expire(self, connector: Connector, reservation: Reservation) -> None:
+        if reservation.expires_at is None:
+            return
+        await asyncio.sleep((reservation.expires_at - datetime.now(UTC)).total_seconds())
+        if connector.reservation is reservation:
+            connector.reservation = None
+            logger.info("%s: reservation %s expired", self.id, reservation.id)
+            await self._sync_idle_statuses([connector])
 
     # --- calls to the CSMS -----------------------------------------------------------
 
