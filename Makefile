@@ -42,8 +42,9 @@ test-embedded: $(VENV)/.installed
 # unless REQUIRE_SERVERS=1 (as .ci/run sets), which turns a missing server into a failure.
 test-servers: $(VENV)/.installed
 	@if $(PY) -m tests.servers "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
-	  DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DATABASE_CONN_MAX_AGE=0 \
-	    $(VENV)/bin/pytest -p no:xdist -m "server or protocol"; \
+	  export DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DATABASE_CONN_MAX_AGE=0; \
+	  $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "protocol and not server" && \
+	  $(VENV)/bin/pytest -p no:xdist -m server; \
 	elif [ "$$REQUIRE_SERVERS" = "1" ]; then \
 	  echo "PostgreSQL or Redis is not reachable and REQUIRE_SERVERS=1"; exit 1; \
 	else \

@@ -4,9 +4,17 @@ Live servers started by the tests use this module too (tests/live.py), so a logi
 made in a test verifies there.
 """
 
+import os
+
 from chargenet.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
     *PASSWORD_HASHERS,  # noqa: F405
 ]
+
+# Parallel test workers share one Redis: each gets its own channel-layer namespace, so
+# a station group of one worker's database never reaches another's consumer.
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if REDIS_URL and _worker:  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{_worker}"  # noqa: F405
