@@ -21,7 +21,7 @@ def balance_of(*, driver, currency: str) -> Decimal:
     total = BalanceEntry.objects.filter(driver=driver, currency=currency).aggregate(
         total=Sum("amount")
     )["total"]
-    return total or Decimal("0.00")
+    return (total or Decimal(0)).quantize(CENT)
 
 
 def balances_of(*, driver) -> dict[str, Decimal]:
@@ -32,7 +32,7 @@ def balances_of(*, driver) -> dict[str, Decimal]:
         .annotate(total=Sum("amount"))
         .order_by("currency")
     )
-    return {currency: total for currency, total in rows}
+    return {currency: (total or Decimal(0)).quantize(CENT) for currency, total in rows}
 
 
 def balance_top_up(

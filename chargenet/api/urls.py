@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from chargenet.api.audit import AuditEntryViewSet
 from chargenet.webhooks.api import WebhookSubscriptionViewSet
+from stations import driver_api
 from stations.api import ANY_SEGMENT, IdTokenViewSet, SessionViewSet, StationViewSet
 from stations.command_api import (
     ChargingProfileViewSet,
@@ -36,6 +37,15 @@ urlpatterns = [
         StationCommandView.as_view(),
         name="station-commands",
     ),
+    # The driver's own data, for a driver's token (other drivers' ids answer 404).
+    path("me/sessions/", driver_api.MySessionList.as_view(), name="me-sessions"),
+    path("me/sessions/<int:pk>/", driver_api.MySessionDetail.as_view(), name="me-session"),
+    path("me/sessions/<int:pk>/live/", driver_api.MySessionLive.as_view(), name="me-session-live"),
+    path("me/sessions/<int:pk>/stop/", driver_api.MySessionStop.as_view(), name="me-session-stop"),
+    path("me/start/", driver_api.MyStart.as_view(), name="me-start"),
+    path("me/cards/", driver_api.MyCards.as_view(), name="me-cards"),
+    path("me/cards/<int:pk>/block/", driver_api.MyCardBlock.as_view(), name="me-card-block"),
+    path("me/balance/", driver_api.MyBalance.as_view(), name="me-balance"),
     path("", include(router.urls)),
     path("", include("billing.api_urls")),
 ]
