@@ -16,7 +16,6 @@ from ocpp.routing import after, on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from stations.simulator import power as curves
 from stations.simulator.state import (
     BOOLEAN_KEYS,
     DEFAULT_HEARTBEAT,
@@ -317,19 +316,8 @@ class CsmsHandlers:
     def on_get_composite_schedule(self, connector_id, duration, charging_rate_unit=None, **kw):
         if connector_id != 0 and connector_id not in self.connectors:
             return call_result.GetCompositeSchedule(status="Rejected")
-        if connector_id == 0:
-            limit = self.config.max_power_w * len(self.connectors)
-            phases = 3 if self.config.kind == "car" else 1
-        else:
-            connector = self.connectors[connector_id]
-            limit = self._limit_w(connector)
-            limit = self.config.max_power_w if limit is None else limit
-            phases = connector.vehicle.phases if connector.vehicle else 3
-            if self.config.kind != "car":
-                phases = 1
         unit = charging_rate_unit or "W"
-        if unit == "A":
-            limit = limit / (curves.NOMINAL_VOLTAGE * phases)
+        limit = self._schedule_limit(connector_id, unit)
         return call_result.GetCompositeSchedule(
             status="Accepted",
             connector_id=connector_id,

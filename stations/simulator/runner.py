@@ -1,10 +1,11 @@
 """Run many simulated stations in one asyncio loop, reconnecting with backoff.
 
-Each station is one task that connects (WebSocket, subprotocol `ocpp1.6`, HTTP
-Basic auth), lets the station speak until the socket ends, and reconnects: at once
-after a hard reset, otherwise after an exponential backoff with jitter (1 s doubling
-to `backoff_max`), so a restarted CSMS is not hit by every station in the same
-instant. No threads, no database: thousands of stations fit in one process.
+Each station is one task that connects (WebSocket, subprotocol `ocpp1.6` or
+`ocpp2.0.1` after its `StationConfig.version`, HTTP Basic auth), lets the station
+speak until the socket ends, and reconnects: at once after a hard reset, otherwise
+after an exponential backoff with jitter (1 s doubling to `backoff_max`), so a
+restarted CSMS is not hit by every station in the same instant. No threads, no
+database: thousands of stations fit in one process.
 """
 
 import asyncio
@@ -18,12 +19,36 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from stations.demo import DEMO_STATION_PASSWORD, DEMO_STATIONS, DEMO_TOKENS
-from stations.simulator.station import SimulatedStation, StationConfig
+from stations.simulator.station import SimulatedStation, StationBase, StationConfig
+from stations.simulator.station201 import SimulatedStation201
 from stations.simulator.stats import Stats
 
 logger = logging.getLogger("stations.simulator")
 
 SUBPROTOCOL = "ocpp1.6"
+# OCPP version -> (WebSocket subprotocol, station class)
+VERSIONS = {
+    "1.6": ("ocpp1.6", SimulatedStation),
+    "2.0.1": ("ocpp2.0.1", SimulatedStation201),
+}
+VERSION_CHOICES = (*VERSIONS, "mix")
+
+
+def subprotocol_version(subprotocol: str) -> str:
+    """'ocpp2.0.1' -> '2.0.1' (and '2.0.1' stays '2.0.1')."""
+    version = subprotocol.removeprefix("ocpp")
+    if version not in VERSIONS:
+        raise ValueError(f"the simulator does not speak OCPP {version!r}")
+    return version
+
+
+def mixed_version(version: str, index: int) -> str:
+    """The version of the `index`-th station (from 0): with "mix", every other is 2.0.1."""
+    if version == "mix":
+        return "2.0.1" if index % 2 else "1.6"
+    return subprotocol_version(version)
+
+
 BACKOFF_INITIAL = 1.0
 HARD_RESET_REBOOT = (1.0, 3.0)  # seconds a hard-reset station takes to come back
 
@@ -54,9 +79,12 @@ def station_configs(
     connectors: int | None = None,
     password: str | None = None,
     seed: int | None = None,
+    version: str = "1.6",
     **options,
 ) -> list[StationConfig]:
-    """`count` alike stations named `<prefix>00001`, ...; options go to StationConfig."""
+    """`count` alike stations named `<prefix>00001`, ...; options go to StationConfig.
+
+    `version` is "1.6", "2.0.1" or "mix" (every other station 2.0.1)."""
     connectors = connectors or (2 if kind == "car" else 10)
     model = "Simulator AC22" if kind == "car" else "Simulator E-Bike"
     return [
@@ -68,6 +96,7 @@ def station_configs(
             model=model,
             serial_number=f"SN{number:08d}",
             seed=None if seed is None else seed + number,
+            version=mixed_version(version, number - 1),
             **options,
         )
         for number in range(1, count + 1)
@@ -79,8 +108,10 @@ def demo_configs(seed: int | None = None, **options) -> list[StationConfig]:
     options.setdefault("tokens", tuple(DEMO_TOKENS))
     configs = []
     for number, demo in enumerate(DEMO_STATIONS, start=1):
-        if demo.get("version", SUBPROTOCOL) != SUBPROTOCOL:
-            logger.warning("Skipping %s: the simulator speaks OCPP 1.6 only", demo["station_id"])
+        try:
+            version = subprotocol_version(demo.get("version", SUBPROTOCOL))
+        except ValueError as error:
+            logger.warning("Skipping %s: %s", demo["station_id"], error)
             continue
         configs.append(
             StationConfig(
@@ -91,6 +122,7 @@ def demo_configs(seed: int | None = None, **options) -> list[StationConfig]:
                 vendor=demo.get("vendor", "ChargeNet"),
                 model=demo.get("model", "Simulator"),
                 serial_number=f"DEMO{number:04d}",
+                version=version,
                 seed=None if seed is None else seed + number,
                 **options,
             )
@@ -98,8 +130,13 @@ def demo_configs(seed: int | None = None, **options) -> list[StationConfig]:
     return configs
 
 
+def station_for(config: StationConfig, *args, **kwargs) -> StationBase:
+    """A station of the class that speaks `config.version`."""
+    return VERSIONS[config.version][1](config, *args, **kwargs)
+
+
 async def run_station(
-    station: SimulatedStation,
+    station: StationBase,
     url: str,
     stop: asyncio.Event,
     *,
@@ -108,6 +145,7 @@ async def run_station(
 ) -> None:
     """Keep `station` connected to the CSMS at `url` until `stop` is set."""
     uri = station_url(url, station.id)
+    subprotocol = VERSIONS[station.ocpp_version][0]
     password = station.config.password
     headers = {"Authorization": basic_auth(station.id, password)} if password else None
     stats = station.stats
@@ -118,7 +156,7 @@ async def run_station(
         try:
             async with connect(
                 uri,
-                subprotocols=[SUBPROTOCOL],
+                subprotocols=[subprotocol],
                 additional_headers=headers,
                 compression=None,
                 open_timeout=open_timeout,
@@ -126,7 +164,7 @@ async def run_station(
                 close_timeout=2,
                 user_agent_header="ChargeNet-Simulator",
             ) as websocket:
-                if websocket.subprotocol != SUBPROTOCOL:
+                if websocket.subprotocol != subprotocol:
                     logger.error(
                         "%s: server chose subprotocol %r", station.id, websocket.subprotocol
                     )
@@ -167,8 +205,9 @@ async def run_station(
 class Simulation:
     """Stations sharing one `Stats`, run with `await simulation.run(duration)`.
 
-    `station_class` may be a subclass of `SimulatedStation`, e.g. one that records
-    what the CSMS answered.
+    Each station is of the class that speaks its config's version; `station_class`
+    (a subclass of `SimulatedStation`, e.g. one that records what the CSMS answered)
+    replaces the 1.6 class and `station_class_201` the 2.0.1 one.
     """
 
     def __init__(
@@ -181,12 +220,15 @@ class Simulation:
         backoff_max: float = 60.0,
         open_timeout: float = 10.0,
         station_class: type[SimulatedStation] = SimulatedStation,
+        station_class_201: type[SimulatedStation201] = SimulatedStation201,
     ):
         self.url = check_url(url)
         self.stats = stats if stats is not None else Stats(keep_samples=False)
         cards_in_use: set[str] = set()  # a driver charges at one connector at a time
-        self.stations: Sequence[SimulatedStation] = [
-            station_class(config, self.stats, cards_in_use=cards_in_use) for config in configs
+        classes = {"1.6": station_class, "2.0.1": station_class_201}
+        self.stations: Sequence[StationBase] = [
+            classes[config.version](config, self.stats, cards_in_use=cards_in_use)
+            for config in configs
         ]
         # Spread the first connections: a few hundred handshakes a second at most.
         self.ramp = len(self.stations) / 200 if ramp is None else ramp
@@ -219,7 +261,7 @@ class Simulation:
         logger.info("Simulation ended: %s", self.stats.counters())
         return self.stats
 
-    async def _start(self, station: SimulatedStation, delay: float) -> None:
+    async def _start(self, station: StationBase, delay: float) -> None:
         if delay > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), delay)

@@ -62,6 +62,7 @@ class StationConfig:
     validate: bool = True  # schema-check our own messages and the CSMS's replies
     step_delay: float = 3.0  # pace of firmware and diagnostics progress
     seed: int | None = None
+    version: str = "1.6"  # the OCPP version spoken: "1.6" or "2.0.1"
 
     @property
     def max_power_w(self) -> float:

@@ -242,6 +242,22 @@ class StationBase:
             logger.info("%s: reservation %s expired", self.id, reservation.id)
             await self._sync_idle_statuses([connector])
 
+    def _schedule_limit(self, connector_id: int, unit: str) -> float:
+        """The limit a composite schedule reports now: the station's (0) or a plug's."""
+        if connector_id == 0:
+            limit = self.config.max_power_w * len(self.connectors)
+            phases = 3 if self.config.kind == "car" else 1
+        else:
+            connector = self.connectors[connector_id]
+            limit = self._limit_w(connector)
+            limit = self.config.max_power_w if limit is None else limit
+            phases = connector.vehicle.phases if connector.vehicle else 3
+            if self.config.kind != "car":
+                phases = 1
+        if unit == "A":
+            limit = limit / (curves.NOMINAL_VOLTAGE * phases)
+        return limit
+
     # --- calls to the CSMS -----------------------------------------------------------
 
     async def _send(self, message: str) -> None:
