@@ -170,8 +170,16 @@ class StationBase:
 
     @staticmethod
     async def _cancel(*tasks) -> None:
-        for task in tasks:
-            task.cancel()
+        """Cancel `tasks` and wait for them to end.
+
+        Python 3.11's `asyncio.wait_for` swallows a cancellation that arrives as the
+        awaited event fires; a task that lived on is cancelled again.
+        """
+        pending = {task for task in tasks if not task.done()}
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.5)
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _spawn(self, coroutine) -> None:
