@@ -29,6 +29,14 @@ DEMO_STATIONS = [
         "model": "Terra AC",
     },
     {
+        "station_id": "CN-CAR-003",
+        "kind": "car",
+        "connectors": 2,
+        "version": "ocpp2.0.1",
+        "vendor": "Zaptec",
+        "model": "Pro 2.0.1",
+    },
+    {
         "station_id": "CN-EBIKE-001",
         "kind": "ebike",
         "connectors": 10,
@@ -38,4 +46,5 @@ DEMO_STATIONS = [
     },
 ]
 
-DEMO_TOKENS = ["DEMO-CARD-001", "DEMO-CARD-002", "DEMO-CARD-003", "DEMO-CARD-004"]
+# Enough cards for every demo connector (15) to charge at once, and one to spare.
+DEMO_TOKENS = [f"DEMO-CARD-{number:03d}" for number in range(1, 17)]

@@ -100,6 +100,8 @@ def _station_load(spec: dict, site: Site) -> ChargingStation:
             "kind": spec["kind"],
             "vendor": spec["vendor"],
             "model": spec["model"],
+            # What the station will speak; the consumer records it again on connect.
+            "ocpp_version": spec["version"].removeprefix("ocpp"),
             "site": site,
             "registration_status": ChargingStation.Registration.ACCEPTED,
         },

@@ -8,7 +8,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from stations.demo import DEMO_OPERATOR, DEMO_SITE, DEMO_STATION_PASSWORD, DEMO_STATIONS
+from stations.demo import (
+    DEMO_OPERATOR,
+    DEMO_SITE,
+    DEMO_STATION_PASSWORD,
+    DEMO_STATIONS,
+    DEMO_TOKENS,
+)
 from stations.demo_loader import DEMO_DRIVER, demo_logins_path, demo_logins_read
 from stations.models import ChargingStation, Connector, IdToken, Site
 
@@ -76,6 +82,21 @@ def test_running_twice_creates_nothing_twice_and_prints_the_same_logins():
     assert before["ChargingStation"] == len(DEMO_STATIONS)
     assert printed_passwords(first) == printed_passwords(second)
     assert len(printed_passwords(first)) == 2
+
+
+def test_demo_network_has_a_2_0_1_station_and_a_card_for_every_connector():
+    demo_data()
+    versions = dict(ChargingStation.objects.values_list("station_id", "ocpp_version"))
+    assert {spec["station_id"]: spec["version"].removeprefix("ocpp") for spec in DEMO_STATIONS} == (
+        versions
+    )
+    assert "2.0.1" in versions.values() and "1.6" in versions.values()
+    assert len(set(DEMO_TOKENS)) >= sum(spec["connectors"] for spec in DEMO_STATIONS)
+    assert set(IdToken.objects.values_list("value", flat=True)) == set(DEMO_TOKENS)
+
+    demo_data()  # a second run changes nothing
+    assert IdToken.objects.count() == len(DEMO_TOKENS)
+    assert dict(ChargingStation.objects.values_list("station_id", "ocpp_version")) == versions
 
 
 def test_operator_is_a_staff_superuser_who_can_log_in_to_the_admin(client):

@@ -1,4 +1,4 @@
-"""Simulate OCPP 1.6 charging stations against a running ChargeNet (or any CSMS).
+"""Simulate OCPP 1.6 and 2.0.1 charging stations against a running ChargeNet (or any CSMS).
 
 The simulator is a client: this command only parses options and runs
 `stations.simulator`; it never opens the database.
@@ -7,12 +7,20 @@ The simulator is a client: this command only parses options and runs
 import asyncio
 import logging
 import signal
+from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
 from stations.demo import DEMO_TOKENS
-from stations.simulator.runner import Simulation, check_url, demo_configs, station_configs
+from stations.simulator.runner import (
+    VERSION_CHOICES,
+    Simulation,
+    check_url,
+    demo_configs,
+    station_configs,
+)
 
+DEMO_IDLE = (5.0, 30.0)  # --demo: the first drivers arrive soon after `make run`
 LOG_LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
 
 
@@ -39,7 +47,7 @@ def positive(text: str) -> float:
 
 class Command(BaseCommand):
     help = (
-        "Run virtual OCPP 1.6 stations (cars or e-bikes) that boot, heartbeat, charge "
+        "Run virtual OCPP 1.6 / 2.0.1 stations (cars or e-bikes) that boot, heartbeat, charge "
         "with realistic power curves, answer the CSMS's commands and reconnect."
     )
     requires_system_checks = []
@@ -58,6 +66,13 @@ class Command(BaseCommand):
             "--password", default=None, help="HTTP Basic password of every station."
         )
         parser.add_argument("--kind", choices=["car", "ebike"], default="car")
+        parser.add_argument(
+            "--version",
+            choices=VERSION_CHOICES,
+            default="1.6",
+            help="OCPP version the stations speak; mix: every other one 2.0.1 (%(default)s). "
+            "--demo stations speak their own version.",
+        )
         parser.add_argument(
             "--connectors", type=int, default=None, help="Per station (default: car 2, ebike 10)."
         )
@@ -81,8 +96,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--idle",
             type=seconds_range,
-            default=(30.0, 300.0),
-            help="Seconds a free connector waits for the next driver, MIN-MAX (30-300).",
+            default=None,
+            help="Seconds a free connector waits for the next driver, MIN-MAX "
+            "(30-300; with --demo 5-30, so sessions start at once).",
         )
         parser.add_argument(
             "--session",
@@ -120,10 +136,11 @@ class Command(BaseCommand):
             url = check_url(options["url"])
         except ValueError as error:
             raise CommandError(str(error)) from error
+        idle = options["idle"] or (DEMO_IDLE if options["demo"] else (30.0, 300.0))
         common = {
             "meter_interval": options["meter_interval"],
             "heartbeat": options["heartbeat"],
-            "idle": options["idle"],
+            "idle": idle,
             "session": options["session"],
             "validate": not options["no_validate"],
         }
@@ -143,6 +160,7 @@ class Command(BaseCommand):
                 password=options["password"],
                 seed=options["seed"],
                 tokens=tokens,
+                version=options["version"],
                 **common,
             )
         level = LOG_LEVELS.get(options["verbosity"], logging.INFO)
@@ -157,8 +175,10 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, simulation.stop)
         stats = await simulation.run(duration)
+        counts = Counter(station.ocpp_version for station in simulation.stations)
+        versions = ", ".join(f"{n} OCPP {v}" for v, n in sorted(counts.items()))
         self.stdout.write(
-            f"Simulated {len(simulation.stations)} station(s): {stats.boots} boot(s), "
+            f"Simulated {len(simulation.stations)} station(s) ({versions}): {stats.boots} boot(s), "
             f"{stats.sessions_started} session(s) started, {stats.sessions_stopped} stopped, "
             f"{stats.answered} replies, {stats.call_errors} CallError(s), "
             f"{stats.timeouts} timeout(s), {stats.refused} refused connection(s)."
