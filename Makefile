@@ -74,3 +74,15 @@ run-cluster: setup
 
 stop-cluster:
 	$(PYTHON_SYS) deploy/cluster.py stop
+
+# The OpenAPI schema, checked in: `make schema` writes it; `make schema-check` (and
+# tests/test_schemathesis.py::test_checked_in_schema_is_current) fails when the API and
+# the file differ, so a change to the API shows as a diff in review.
+.PHONY: schema schema-check
+schema: $(VENV)/.installed
+	$(PY) manage.py spectacular --validate --fail-on-warn --file schema/openapi.yaml
+
+schema-check: $(VENV)/.installed
+	@tmp=$$(mktemp); trap 'rm -f $$tmp' EXIT; \
+	$(PY) manage.py spectacular --validate --fail-on-warn --file $$tmp && \
+	diff -u schema/openapi.yaml $$tmp || { echo "schema/openapi.yaml is stale: run make schema"; exit 1; }
