@@ -26,6 +26,7 @@ from stations.simulator import power, smart_charging
 from stations.simulator.runner import Simulation, demo_configs, station_configs, station_url
 from stations.simulator.state import Connector, Profile, StationConfig
 from stations.simulator.station import SimulatedStation
+from stations.simulator.station201 import SimulatedStation201
 from stations.simulator.stats import Stats, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -701,3 +702,335 @@ async def test_simulator_reconnects_and_boots_again_after_a_server_restart(daphn
     finally:
         simulation.stop()
         await running
+
+
+# --- the OCPP 2.0.1 station against a fake CSMS -------------------------------------
+
+
+class FakeCsms201(FakeCsms):
+    """Answers a 2.0.1 station; `ignore` lists actions it leaves unanswered."""
+
+    def __init__(self, *args, ignore=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ignore = set(ignore)
+
+    async def send(self, text: str) -> None:
+        frame = json.loads(text)
+        if frame[0] == 2 and frame[2] in self.ignore:
+            self.frames.append(frame)
+            return
+        await super().send(text)
+
+    def _answer(self, action: str, payload: dict) -> dict:
+        if action == "Authorize":
+            return {"idTokenInfo": {"status": self.authorize}}
+        if action == "TransactionEvent":
+            return {"idTokenInfo": {"status": "Accepted"}} if "idToken" in payload else {}
+        return super()._answer(action, payload)
+
+    def statuses(self, evse_id: int) -> list[str]:
+        return [
+            p["connectorStatus"] for p in self.calls("StatusNotification") if p["evseId"] == evse_id
+        ]
+
+    def events(self, kind: str | None = None) -> list[dict]:
+        return [p for p in self.calls("TransactionEvent") if kind in (None, p["eventType"])]
+
+
+def quick_config_201(**overrides) -> StationConfig:
+    return quick_config(version="2.0.1", **overrides)
+
+
+@contextlib.asynccontextmanager
+async def serving_201(config: StationConfig, csms: FakeCsms201 | None = None, station=None):
+    csms = csms or FakeCsms201()
+    station = station or SimulatedStation201(config, Stats())
+    task = asyncio.create_task(station.serve(csms))
+    try:
+        await csms.until(lambda: len(csms.statuses(config.connectors)) >= 1)
+        yield station, csms, task
+    finally:
+        csms.closed.set()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(task, 20)
+        task.cancel()
+
+
+async def test_201_station_boots_and_charges_with_transaction_events():
+    config = quick_config_201(idle=(0.0, 0.05), session=(0.4, 0.5), connectors=1)
+    async with serving_201(config) as (station, csms, _):
+        await csms.until(lambda: csms.events("Ended"))
+        await csms.until(lambda: csms.statuses(1)[-1:] == ["Available"])
+    boot = csms.calls("BootNotification")[0]
+    assert boot["reason"] == "PowerUp"
+    assert boot["chargingStation"] == {
+        "model": "Simulator",
+        "vendorName": "ChargeNet",
+        "firmwareVersion": "1.0.0",
+    }
+    assert csms.calls("Authorize")[0]["idToken"]["type"] == "ISO14443"
+    assert csms.statuses(1) == ["Available", "Occupied", "Available"]
+    events = csms.events()
+    started, *updated, ended = events
+    assert [e["seqNo"] for e in events] == list(range(len(events)))
+    transaction_id = started["transactionInfo"]["transactionId"]
+    assert isinstance(transaction_id, str) and len(transaction_id) <= 36
+    assert {e["transactionInfo"]["transactionId"] for e in events} == {transaction_id}
+    assert started["eventType"] == "Started" and started["triggerReason"] == "Authorized"
+    assert started["evse"] == {"id": 1, "connectorId": 1}
+    assert started["idToken"]["idToken"] in config.tokens
+    begin = started["meterValue"][0]["sampledValue"][0]
+    assert begin["context"] == "Transaction.Begin" and isinstance(begin["value"], int | float)
+    assert updated and all(e["triggerReason"] == "MeterValuePeriodic" for e in updated)
+    measurands = {v["measurand"] for v in updated[0]["meterValue"][0]["sampledValue"]}
+    assert {"Energy.Active.Import.Register", "Power.Active.Import", "SoC"} <= measurands
+    assert all(
+        isinstance(v["value"], int | float) and "unitOfMeasure" in v
+        for v in updated[0]["meterValue"][0]["sampledValue"]
+    )
+    assert ended["transactionInfo"]["stoppedReason"] in ("EVDisconnected", "Local")
+    end = ended["meterValue"][0]["sampledValue"][0]
+    assert end["context"] == "Transaction.End" and end["value"] >= begin["value"]
+    assert station.stats.sessions_started == station.stats.sessions_stopped == 1
+
+
+async def test_201_remote_start_carries_remote_start_id_and_remote_stop_ends_it():
+    async with serving_201(quick_config_201()) as (station, csms, _):
+        reply = await csms.call(
+            "RequestStartTransaction",
+            {"idToken": {"idToken": "APP-1", "type": "Central"}, "remoteStartId": 77, "evseId": 2},
+        )
+        assert reply[2] == {"status": "Accepted"}
+        await csms.until(lambda: csms.events("Started"))
+        started = csms.events("Started")[0]
+        assert started["triggerReason"] == "RemoteStart"
+        assert started["transactionInfo"]["remoteStartId"] == 77
+        assert started["idToken"] == {"idToken": "APP-1", "type": "Central"}
+        assert started["evse"]["id"] == 2
+        assert not csms.calls("Authorize")  # AuthorizeRemoteStart is false
+        busy = await csms.call(
+            "RequestStartTransaction",
+            {"idToken": {"idToken": "APP-2", "type": "Central"}, "remoteStartId": 78, "evseId": 2},
+        )
+        assert busy[2]["status"] == "Rejected"
+        transaction_id = started["transactionInfo"]["transactionId"]
+        await csms.until(lambda: station.connectors[2].transaction_id == transaction_id)
+        unlock = await csms.call("UnlockConnector", {"evseId": 2, "connectorId": 1})
+        assert unlock[2]["status"] == "OngoingAuthorizedTransaction"
+        stop = await csms.call("RequestStopTransaction", {"transactionId": transaction_id})
+        assert stop[2] == {"status": "Accepted"}
+        await csms.until(lambda: csms.events("Ended"))
+        ended = csms.events("Ended")[0]
+        assert ended["transactionInfo"]["stoppedReason"] == "Remote"
+        assert ended["triggerReason"] == "RemoteStop"
+        unknown = await csms.call("RequestStopTransaction", {"transactionId": "nope"})
+        assert unknown[2]["status"] == "Rejected"
+
+
+async def test_201_unanswered_transaction_events_are_replayed_after_reconnect_once():
+    config = quick_config_201(
+        connectors=1, meter_interval=0.05, response_timeout=0.3, session=(1000.0, 1000.0)
+    )
+    station = SimulatedStation201(config, Stats())
+    first = FakeCsms201()
+    task = asyncio.create_task(station.serve(first))
+    await first.until(lambda: first.calls("BootNotification"))
+    await first.call(
+        "RequestStartTransaction",
+        {"idToken": {"idToken": "APP-1", "type": "Central"}, "remoteStartId": 5},
+    )
+    await first.until(lambda: len(first.events("Updated")) >= 2)
+    first.ignore.add("TransactionEvent")  # the CSMS stops answering: events pile up
+    answered = [f[3]["seqNo"] for f in first.frames if f[0] == 2 and f[2] == "TransactionEvent"]
+    await first.until(lambda: len(first.events()) > len(answered))
+    first.closed.set()
+    assert await asyncio.wait_for(task, 20) == "closed"
+    unanswered = first.events()[len(answered) :]
+    assert len({e["seqNo"] for e in unanswered}) == 1  # the same event, retried
+
+    second = FakeCsms201()
+    task = asyncio.create_task(station.serve(second))
+    try:
+        await second.until(lambda: len(second.events()) >= 3)
+        stop = await second.call(
+            "RequestStopTransaction", {"transactionId": station.connectors[1].transaction_id}
+        )
+        assert stop[2]["status"] == "Accepted"
+        await second.until(lambda: second.events("Ended"))
+    finally:
+        second.closed.set()
+        await asyncio.wait_for(task, 20)
+    replayed = second.events()[0]
+    assert replayed == unanswered[0]  # the same payload, the same seqNo
+    received = answered + [e["seqNo"] for e in second.events()]
+    assert received == list(range(len(received)))  # nothing lost, nothing twice
+    assert station.stats.sessions_started == station.stats.sessions_stopped == 1
+
+
+async def test_201_device_model_reports_and_commands():
+    async with serving_201(quick_config_201()) as (station, csms, task):
+        get = await csms.call(
+            "GetVariables",
+            {
+                "getVariableData": [
+                    {
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "HeartbeatInterval"},
+                    },
+                    {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "Nope"}},
+                    {"component": {"name": "Nope"}, "variable": {"name": "Nope"}},
+                ]
+            },
+        )
+        results = get[2]["getVariableResult"]
+        assert results[0]["attributeStatus"] == "Accepted"
+        assert results[0]["attributeValue"] == "3600"
+        assert [r["attributeStatus"] for r in results[1:]] == [
+            "UnknownVariable",
+            "UnknownComponent",
+        ]
+        sets = await csms.call(
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": "7",
+                        "component": {"name": "SampledDataCtrlr"},
+                        "variable": {"name": "TxUpdatedInterval"},
+                    },
+                    {
+                        "attributeValue": "x",
+                        "component": {"name": "EVSE"},
+                        "variable": {"name": "Count"},
+                    },
+                ]
+            },
+        )
+        assert [r["attributeStatus"] for r in sets[2]["setVariableResult"]] == [
+            "Accepted",
+            "Rejected",
+        ]
+        assert station.meter_interval == 7.0
+        report = await csms.call("GetBaseReport", {"requestId": 4, "reportBase": "FullInventory"})
+        assert report[2] == {"status": "Accepted"}
+        await csms.until(
+            lambda: csms.calls("NotifyReport") and not csms.calls("NotifyReport")[-1]["tbc"]
+        )
+        reported = [d for p in csms.calls("NotifyReport") for d in p["reportData"]]
+        assert {p["requestId"] for p in csms.calls("NotifyReport")} == {4}
+        assert len(reported) == len(station.variables)
+        assert {
+            "component": {"name": "SampledDataCtrlr"},
+            "variable": {"name": "TxUpdatedInterval"},
+            "variableAttribute": [{"type": "Actual", "value": "7", "mutability": "ReadWrite"}],
+            "variableCharacteristics": {"dataType": "integer", "supportsMonitoring": False},
+        } in reported
+
+        trigger = await csms.call("TriggerMessage", {"requestedMessage": "Heartbeat"})
+        assert trigger[2] == {"status": "Accepted"}
+        await csms.until(lambda: csms.calls("Heartbeat"))
+        bad = await csms.call(
+            "TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"}
+        )
+        assert bad[2]["status"] == "NotImplemented"
+        assert (await csms.call("ClearCache", {}))[2] == {"status": "Accepted"}
+        assert (await csms.call("DataTransfer", {"vendorId": "x"}))[2][
+            "status"
+        ] == "UnknownVendorId"
+
+        expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        reserve = await csms.call(
+            "ReserveNow",
+            {
+                "id": 9,
+                "expiryDateTime": expiry,
+                "idToken": {"idToken": "R", "type": "Central"},
+                "evseId": 1,
+            },
+        )
+        assert reserve[2] == {"status": "Accepted"}
+        await csms.until(lambda: csms.statuses(1)[-1:] == ["Reserved"])
+        assert (await csms.call("CancelReservation", {"reservationId": 9}))[2][
+            "status"
+        ] == "Accepted"
+        await csms.until(lambda: csms.statuses(1)[-1:] == ["Available"])
+
+        profile = {
+            "id": 3,
+            "stackLevel": 0,
+            "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Absolute",
+            "chargingSchedule": [
+                {
+                    "id": 1,
+                    "chargingRateUnit": "W",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 4000}],
+                }
+            ],
+        }
+        set_profile = await csms.call(
+            "SetChargingProfile", {"evseId": 1, "chargingProfile": profile}
+        )
+        assert set_profile[2] == {"status": "Accepted"}
+        composite = await csms.call("GetCompositeSchedule", {"duration": 60, "evseId": 1})
+        assert composite[2]["schedule"]["chargingSchedulePeriod"][0]["limit"] == 4000
+        cleared = await csms.call("ClearChargingProfile", {"chargingProfileId": 3})
+        assert cleared[2] == {"status": "Accepted"}
+
+        local = await csms.call(
+            "SendLocalList",
+            {
+                "versionNumber": 2,
+                "updateType": "Full",
+                "localAuthorizationList": [
+                    {
+                        "idToken": {"idToken": "L1", "type": "ISO14443"},
+                        "idTokenInfo": {"status": "Accepted"},
+                    }
+                ],
+            },
+        )
+        assert local[2] == {"status": "Accepted"}
+        assert (await csms.call("GetLocalListVersion", {}))[2] == {"versionNumber": 2}
+
+        firmware = await csms.call(
+            "UpdateFirmware",
+            {
+                "requestId": 11,
+                "firmware": {"location": "https://fw/v2.bin", "retrieveDateTime": _now()},
+            },
+        )
+        assert firmware[2] == {"status": "Accepted"}
+        log = await csms.call(
+            "GetLog",
+            {
+                "log": {"remoteLocation": "https://logs/"},
+                "logType": "DiagnosticsLog",
+                "requestId": 12,
+            },
+        )
+        assert log[2]["status"] == "Accepted" and log[2]["filename"]
+        await csms.until(lambda: len(csms.calls("FirmwareStatusNotification")) == 4)
+        await csms.until(lambda: len(csms.calls("LogStatusNotification")) == 2)
+        assert [p["status"] for p in csms.calls("FirmwareStatusNotification")] == [
+            "Downloading",
+            "Downloaded",
+            "Installing",
+            "Installed",
+        ]
+        assert {p["requestId"] for p in csms.calls("FirmwareStatusNotification")} == {11}
+        assert [p["status"] for p in csms.calls("LogStatusNotification")] == [
+            "Uploading",
+            "Uploaded",
+        ]
+
+        unavailable = await csms.call(
+            "ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 2}}
+        )
+        assert unavailable[2] == {"status": "Accepted"}
+        await csms.until(lambda: csms.statuses(2)[-1:] == ["Unavailable"])
+
+        reset = await csms.call("Reset", {"type": "Immediate"})
+        assert reset[2] == {"status": "Accepted"}
+        assert await asyncio.wait_for(task, 20) == "hard_reset"
+        assert station.boot_reason == "RemoteReset"
