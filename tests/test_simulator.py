@@ -544,12 +544,11 @@ def live_db(tmp_path_factory):
         f"""
         import json
         from stations.models import ChargingStation, IdToken
-        for number in (1, 2):
+        for number in (1, 2, 3):
             station = ChargingStation(station_id=f"LIVE-{{number:05d}}")
             station.set_password({LIVE_PASSWORD!r})
             station.save()
-        IdToken.objects.create(value="LIVE-CARD-1")
-        IdToken.objects.create(value="LIVE-CARD-2")
+            IdToken.objects.create(value=f"LIVE-CARD-{{number}}")
         print(json.dumps(ChargingStation.objects.count()))
         """,
     )
@@ -1034,3 +1033,81 @@ async def test_201_device_model_reports_and_commands():
         assert reset[2] == {"status": "Accepted"}
         assert await asyncio.wait_for(task, 20) == "hard_reset"
         assert station.boot_reason == "RemoteReset"
+
+
+class Recording201(SimulatedStation201):
+    """Remembers each transaction's meter start and stop as the station reported them."""
+
+    ended: dict[str, tuple[int, int]] = {}
+
+    def _stop_payload(self, connector, reason, meter_stop):
+        self.ended[connector.transaction_id] = (connector.meter_start, meter_stop)
+        return super()._stop_payload(connector, reason, meter_stop)
+
+
+@pytest.mark.live
+async def test_201_station_charges_through_a_server_restart_without_duplicates(daphne_server):
+    configs = _live_configs(3, version="2.0.1", session=(6.0, 7.0), idle=(0.2, 0.4))
+    Recording201.ended = {}
+    simulation = Simulation(
+        configs,
+        daphne_server.url,
+        stats=Stats(),
+        ramp=0,
+        backoff_max=1.0,
+        station_class_201=Recording201,
+    )
+    stats = simulation.stats
+
+    async def until(condition, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, stats.counters()
+            await asyncio.sleep(0.05)
+
+    running = asyncio.create_task(simulation.run())
+    try:
+        await until(lambda: stats.sessions_started >= 1)
+        await asyncio.sleep(1.5)  # a few TransactionEvent Updated with meter values
+        await asyncio.to_thread(daphne_server.stop)  # offline in the middle of it
+        await until(lambda: stats.connected == 0)
+        await asyncio.to_thread(daphne_server.start)
+        await until(lambda: stats.sessions_stopped >= 1)
+    finally:
+        simulation.stop()
+        await running
+    assert stats.boots >= 2 and stats.refused == 0
+    (transaction_id, (meter_start, meter_stop)), *_ = Recording201.ended.items()
+
+    stored = _shell(
+        daphne_server.var_dir,
+        f"""
+        import json
+        from django.db.models import Count
+        from stations.models import ChargingSession, ChargingStation, MeterSample
+        station = ChargingStation.objects.get(station_id="LIVE-00003")
+        sessions = ChargingSession.objects.filter(
+            station=station, transaction_id={transaction_id!r})
+        session = sessions.first()
+        samples = MeterSample.objects.filter(session=session)
+        twice = samples.values("timestamp", "measurand").annotate(n=Count("id")).filter(n__gt=1)
+        print(json.dumps({{
+            "version": station.ocpp_version,
+            "sessions": sessions.count(),
+            "state": session.state,
+            "energy": session.energy_wh,
+            "meter": [session.meter_start_wh, session.meter_stop_wh],
+            "samples": samples.count(),
+            "duplicates": twice.count(),
+            "measurands": sorted(set(samples.values_list("measurand", flat=True))),
+        }}))
+        """,
+    )
+    assert stored["version"] == "2.0.1"
+    assert stored["sessions"] == 1 and stored["state"] == "ended"
+    assert stored["meter"] == [meter_start, meter_stop]
+    assert stored["energy"] == meter_stop - meter_start > 0
+    assert stored["samples"] > 0 and stored["duplicates"] == 0
+    assert {"Energy.Active.Import.Register", "Power.Active.Import", "SoC"} <= set(
+        stored["measurands"]
+    )
