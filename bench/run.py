@@ -1,6 +1,7 @@
-"""ChargeNet's benchmark: simulated OCPP 1.6 stations against one daphne process.
+"""ChargeNet's benchmark: simulated OCPP stations against one daphne process.
 
     .venv/bin/python bench/run.py [--stations 1000] [--duration 30] [--workers 2]
+                                  [--version 1.6|2.0.1|mix]
 
 It recreates a PostgreSQL database, migrates it, bulk-creates the stations (one
 password hash shared by all) and a card per connector, starts `manage.py serve` on a
@@ -41,6 +42,11 @@ PASSWORD = "bench-station-password"
 PREFIX = "BENCH-"
 
 
+def version_label(version: str) -> str:
+    """'2.0.1' -> 'OCPP 2.0.1'; 'mix' -> 'OCPP 1.6/2.0.1 (mixed)'."""
+    return "OCPP 1.6/2.0.1 (mixed)" if version == "mix" else f"OCPP {version}"
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stations", type=int, default=1000)
@@ -49,6 +55,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)), help="Processes."
     )
     parser.add_argument("--kind", choices=["car", "ebike"], default="car")
+    parser.add_argument(
+        "--version",
+        choices=["1.6", "2.0.1", "mix"],
+        default="1.6",
+        help="OCPP version the stations speak; mix: every other one 2.0.1 (%(default)s).",
+    )
     parser.add_argument("--connectors", type=int, default=2, help="Per station, all charging.")
     parser.add_argument("--heartbeat", type=float, default=5.0, help="Seconds (default 5).")
     parser.add_argument("--meter-interval", type=float, default=5.0, help="Seconds (default 5).")
@@ -305,6 +317,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         prefix=PREFIX,
         kind=options["kind"],
         connectors=options["connectors"],
+        version=options["version"],
         password=PASSWORD,
         seed=index * 1_000_003,
         meter_interval=options["meter_interval"],
@@ -400,6 +413,7 @@ def run(args) -> dict:
         url = f"ws://127.0.0.1:{server.port}/ocpp/"
         options = {
             "kind": args.kind,
+            "version": args.version,
             "connectors": args.connectors,
             "meter_interval": args.meter_interval,
             "heartbeat": args.heartbeat,
@@ -518,7 +532,8 @@ def report(result: dict, args) -> None:
     counters = result["counters"]
     print()
     print(
-        f"ChargeNet benchmark: {args.stations} OCPP 1.6 {args.kind} stations x "
+        f"ChargeNet benchmark: {args.stations} {version_label(args.version)} {args.kind} "
+        f"stations x "
         f"{args.connectors} connectors (all charging), heartbeat {args.heartbeat:g} s, "
         f"meter values {args.meter_interval:g} s, {args.workers} worker processes, "
         f"one daphne on PostgreSQL + Redis"
