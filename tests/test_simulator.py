@@ -120,6 +120,32 @@ def test_percentile_and_station_ids():
     demo = demo_configs()
     assert {c.station_id for c in demo} >= {"CN-CAR-001", "CN-EBIKE-001"}
     assert all(c.password for c in demo)
+    versions = {c.station_id: c.version for c in demo}
+    assert versions["CN-CAR-003"] == "2.0.1" and versions["CN-CAR-001"] == "1.6"
+    assert [c.version for c in station_configs(4, version="mix")] == ["1.6", "2.0.1"] * 2
+    assert {c.version for c in station_configs(2, version="2.0.1")} == {"2.0.1"}
+    stations = Simulation(station_configs(2, version="mix"), "ws://h/ocpp/").stations
+    assert [type(s).__name__ for s in stations] == ["SimulatedStation", "SimulatedStation201"]
+
+
+def test_simulate_command_demo_starts_sessions_soon(monkeypatch):
+    from django.core.management import call_command
+
+    from stations.management.commands import simulate
+
+    seen = {}
+
+    def fake_run(coroutine):
+        seen["stations"] = coroutine.cr_frame.f_locals["simulation"].stations
+        coroutine.close()
+
+    monkeypatch.setattr(simulate.asyncio, "run", fake_run)
+    call_command("simulate", "--demo")
+    configs = [station.config for station in seen["stations"]]
+    assert {c.version for c in configs} == {"1.6", "2.0.1"}
+    assert all(c.idle[1] <= 30 for c in configs)  # the first sessions begin within 30 s
+    call_command("simulate", "--stations", "3", "--version", "mix")
+    assert [s.ocpp_version for s in seen["stations"]] == ["1.6", "2.0.1", "1.6"]
 
 
 # --- the station against a fake CSMS ----------------------------------------------

@@ -52,6 +52,11 @@ class Command(BaseCommand):
     )
     requires_system_checks = []
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # Here --version names the OCPP version; it replaces Django's --version.
+        kwargs.setdefault("conflict_handler", "resolve")
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument(
             "--url",
