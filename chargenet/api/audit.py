@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 API_PREFIX = "/api/"
-ID_KWARGS = ("pk", "id", "station_id", "number")
+ID_KWARGS = ("pk", "id", "station_id", "value", "number")
 
 
 class AuditMiddleware:

@@ -13,6 +13,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 DEFAULT_RATES = {"token": "1200/min", "anon": "60/min"}
 
@@ -23,7 +24,8 @@ class _CachedRates:
         return caches[getattr(settings, "API_THROTTLE_CACHE", "default")]
 
     def get_rate(self) -> str | None:
-        return self.THROTTLE_RATES.get(self.scope) or DEFAULT_RATES.get(self.scope)
+        rates = api_settings.DEFAULT_THROTTLE_RATES or {}  # read live, not at import
+        return rates.get(self.scope) or DEFAULT_RATES.get(self.scope)
 
 
 class TokenRateThrottle(_CachedRates, throttling.SimpleRateThrottle):
