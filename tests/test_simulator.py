@@ -1137,3 +1137,34 @@ async def test_201_station_charges_through_a_server_restart_without_duplicates(d
     assert {"Energy.Active.Import.Register", "Power.Active.Import", "SoC"} <= set(
         stored["measurands"]
     )
+
+
+async def test_201_authorize_remote_start_and_reservation_expiry():
+    async with serving_201(quick_config_201()) as (_, csms, _task):
+        expiry = (datetime.now(UTC) + timedelta(seconds=0.3)).isoformat()
+        token = {"idToken": "R", "type": "Central"}
+        reserve = await csms.call(
+            "ReserveNow", {"id": 4, "expiryDateTime": expiry, "idToken": token, "evseId": 2}
+        )
+        assert reserve[2] == {"status": "Accepted"}
+        await csms.until(lambda: csms.calls("ReservationStatusUpdate"))
+        assert csms.calls("ReservationStatusUpdate") == [
+            {"reservationId": 4, "reservationUpdateStatus": "Expired"}
+        ]
+        await csms.until(lambda: csms.statuses(2)[-2:] == ["Reserved", "Available"])
+
+        variable = {
+            "attributeValue": "true",
+            "component": {"name": "AuthCtrlr"},
+            "variable": {"name": "AuthorizeRemoteStart"},
+        }
+        reply = await csms.call("SetVariables", {"setVariableData": [variable]})
+        assert reply[2]["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        start = await csms.call(
+            "RequestStartTransaction",
+            {"idToken": {"idToken": "APP-9", "type": "eMAID"}, "remoteStartId": 1},
+        )
+        assert start[2] == {"status": "Accepted"}
+        await csms.until(lambda: csms.events("Started"))
+        assert csms.calls("Authorize") == [{"idToken": {"idToken": "APP-9", "type": "eMAID"}}]
+        assert csms.events("Started")[0]["transactionInfo"]["remoteStartId"] == 1

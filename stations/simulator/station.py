@@ -241,14 +241,17 @@ class StationBase:
             and (reservation is None or reservation.id_tag == id_tag)
         )
 
-    async def _expire(self, connector: Connector, reservation: Reservation) -> None:
+    async def _expire(self, connector: Connector, reservation: Reservation) -> bool:
+        """Drop `reservation` when it expires unused; True if it did."""
         if reservation.expires_at is None:
-            return
+            return False
         await asyncio.sleep((reservation.expires_at - datetime.now(UTC)).total_seconds())
-        if connector.reservation is reservation:
-            connector.reservation = None
-            logger.info("%s: reservation %s expired", self.id, reservation.id)
-            await self._sync_idle_statuses([connector])
+        if connector.reservation is not reservation:
+            return False
+        connector.reservation = None
+        logger.info("%s: reservation %s expired", self.id, reservation.id)
+        await self._sync_idle_statuses([connector])
+        return True
 
     def _schedule_limit(self, connector_id: int, unit: str) -> float:
         """The limit a composite schedule reports now: the station's (0) or a plug's."""
@@ -414,6 +417,10 @@ class StationBase:
             else:
                 await self._idle(connector)
 
+    def _authorize_remote_start(self) -> bool:
+        """Whether a remotely started driver is authorized first (1.6: never)."""
+        return False
+
     async def _sleep(self, connector: Connector, seconds: float) -> None:
         """Sleep, unless a command for this connector comes first."""
         with contextlib.suppress(TimeoutError):
@@ -423,7 +430,9 @@ class StationBase:
         if connector.start_request is not None:
             id_tag, reservation_id = connector.start_request
             connector.start_request = None
-            await self._plug_in(connector, id_tag, reservation_id, authorize=False)
+            await self._plug_in(
+                connector, id_tag, reservation_id, authorize=self._authorize_remote_start()
+            )
             connector.remote_start_id = None
             return
         if not connector.operative:
@@ -451,7 +460,7 @@ class StationBase:
         await self._set_status(connector, "Preparing")
         if authorize:
             try:
-                status = await self._authorize(id_tag)
+                status = await self._authorize(connector)
             except (TimeoutError, OCPPError) as error:
                 status = _describe(error)
             if status != "Accepted":
@@ -716,8 +725,8 @@ class SimulatedStation(CsmsHandlers, StationBase, ChargePoint):
             )
         )
 
-    async def _authorize(self, id_tag: str) -> str:
-        reply = await self.request(call.Authorize(id_tag=id_tag))
+    async def _authorize(self, connector: Connector) -> str:
+        reply = await self.request(call.Authorize(id_tag=connector.id_tag))
         return reply.id_tag_info.get("status")
 
     def _start_payload(self, connector: Connector, id_tag: str, reservation_id: int | None):

@@ -139,12 +139,6 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
         super()._release_card(connector)
         connector.id_token_type = "ISO14443"
 
-    async def _authorize(self, id_tag: str) -> str:
-        reply = await self.request(
-            call.Authorize(id_token={"id_token": id_tag, "type": "ISO14443"})
-        )
-        return (reply.id_token_info or {}).get("status")
-
     def _id_token(self, connector: Connector) -> dict:
         return {"id_token": connector.id_tag, "type": connector.id_token_type}
 
@@ -245,6 +239,23 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
             meter_value=self._energy_sample(meter_stop, "Transaction.End"),
             **extra,
         )
+
+    def _authorize_remote_start(self) -> bool:
+        return self.variables[("AuthCtrlr", "AuthorizeRemoteStart")][0] == "true"
+
+    async def _authorize(self, connector: Connector) -> str:
+        reply = await self.request(call.Authorize(id_token=self._id_token(connector)))
+        return (reply.id_token_info or {}).get("status")
+
+    async def _expire(self, connector: Connector, reservation) -> bool:
+        expired = await super()._expire(connector, reservation)
+        if expired:
+            await self._notify(
+                call.ReservationStatusUpdate(
+                    reservation_id=reservation.id, reservation_update_status="Expired"
+                )
+            )
+        return expired
 
     def _set_heartbeat(self, seconds: float) -> None:
         super()._set_heartbeat(seconds or DEFAULT_HEARTBEAT)
