@@ -178,12 +178,19 @@ def test_another_drivers_balance_is_not_shown(client_in, other):
     assert "99.00" not in client_in.get("/me/balance/").content.decode()
 
 
-def test_another_drivers_invoice_is_not_found(client_in, other):
-    from billing.models import Invoice
+def test_another_drivers_invoice_is_not_found(client_in, driver, other, pile):
+    from billing.services import invoice_issue_for_session
 
-    invoice = Invoice.objects.filter(customer=other).first()
-    pk = invoice.pk if invoice else 987654
-    assert client_in.get(f"/billing/invoices/{pk}/").status_code == 404
+    Tariff.objects.create(
+        name="Bike", currency="CNY", energy_price_per_kwh=Decimal("1"), is_default=True
+    )
+    mine = invoice_issue_for_session(session=session_for(driver, pile))
+    theirs = invoice_issue_for_session(session=session_for(other, pile))
+    assert client_in.get(f"/billing/invoices/{mine.pk}/").status_code == 200
+    assert client_in.get(f"/billing/invoices/{theirs.pk}/").status_code == 404
+    assert client_in.get(f"/billing/invoices/{theirs.pk}/pdf/").status_code == 404
+    listing = client_in.get("/billing/invoices/mine/").content.decode()
+    assert mine.number in listing and theirs.number not in listing
 
 
 # --- cards ---------------------------------------------------------------------------------
@@ -317,3 +324,25 @@ def test_the_balance_page_lists_the_ledger(client_in, driver):
     balance_top_up(driver=driver, amount=Decimal("8"), currency="CNY")
     page = client_in.get("/me/balance/").content.decode()
     assert "8.00 CNY" in page and "Top-up" in page
+
+
+def test_an_operator_approves_a_card_in_the_admin(admin_client, driver):
+    from stations.drivers.cards import card_add
+
+    card = card_add(driver=driver, value="NEW-CARD")
+    admin_client.post(
+        "/admin/billing/cardrequest/",
+        {"action": "approve", "_selected_action": [card.card_request.pk]},
+    )
+    card.refresh_from_db()
+    assert card.status == "accepted"
+    assert card.card_request.status == CardRequest.Status.APPROVED
+
+
+def test_an_operator_records_a_top_up_in_the_admin(admin_client, admin_user, driver):
+    admin_client.post(
+        "/admin/billing/balanceentry/add/",
+        {"driver": driver.pk, "kind": "top_up", "amount": "10", "currency": "CNY"},
+    )
+    entry = BalanceEntry.objects.get()
+    assert entry.created_by == admin_user and balance_of(driver=driver, currency="CNY") == 10
