@@ -556,14 +556,6 @@ async def _outage(address: str, proxy: TcpProxy) -> dict:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "StationAdapter.handle_frame awaits _touch() (the last_seen write, every 30 s) "
-        "outside its try: a database error there kills the consumer and the socket "
-        "(see the report for issue 10)"
-    ),
-)
 async def test_database_error_in_the_last_seen_write_never_kills_the_socket(monkeypatch):
     from django.db import OperationalError
 

@@ -204,7 +204,10 @@ class StationAdapter:
         now = time.monotonic()
         if now - self._last_touch >= LAST_SEEN_EVERY:
             self._last_touch = now
-            await self.run(services.station_touch)
+            try:
+                await self.run(services.station_touch)
+            except Exception:  # noqa: BLE001 - a missed last_seen write must not drop the socket
+                logger.warning("Could not record that %s was seen", self.station.station_id)
 
     # --- outgoing -----------------------------------------------------------------
 
