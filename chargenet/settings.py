@@ -183,6 +183,11 @@ CHARGENET_PUBLIC_URL = env("CHARGENET_PUBLIC_URL")
 PORT = env_int("PORT", 8000)
 DIAGNOSTICS_MAX_BYTES = env_int("DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024)
 
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ChargeNet <noreply@localhost>")
+# A card a driver adds waits for an operator's approval before it may charge.
+DRIVER_CARDS_NEED_APPROVAL = env_bool("DRIVER_CARDS_NEED_APPROVAL", True)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:overview"
 

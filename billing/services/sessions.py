@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.balances import balance_debit_session
 from billing.models import ConnectorStatusPeriod, Invoice, InvoiceLine, SessionCharge, Tariff
 from billing.pricing import (
     IDLE_STATUSES,
@@ -177,6 +178,7 @@ def _store(session: ChargingSession, tariff: Tariff, price: Price, now: datetime
             "priced_at": now,
         },
     )
+    balance_debit_session(session=session)  # prepaid drivers pay from their balance
     events.publish(
         "session.priced",
         session.station_id,
