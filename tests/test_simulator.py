@@ -1065,16 +1065,24 @@ class Recording201(SimulatedStation201):
     """Remembers each transaction's meter start and stop as the station reported them."""
 
     ended: dict[str, tuple[int, int]] = {}
+    offline_answered: list[int] = []  # seqNo of offline events the CSMS answered
 
-    def _stop_payload(self, connector, reason, meter_stop):
+    def _stop_payload(self, connector, reason, meter_stop, **kwargs):
         self.ended[connector.transaction_id] = (connector.meter_start, meter_stop)
-        return super()._stop_payload(connector, reason, meter_stop)
+        return super()._stop_payload(connector, reason, meter_stop, **kwargs)
+
+    async def request(self, payload):
+        reply = await super().request(payload)
+        if getattr(payload, "offline", None):
+            self.offline_answered.append(payload.seq_no)
+        return reply
 
 
 @pytest.mark.live
 async def test_201_station_charges_through_a_server_restart_without_duplicates(daphne_server):
     configs = _live_configs(3, version="2.0.1", session=(6.0, 7.0), idle=(0.2, 0.4))
     Recording201.ended = {}
+    Recording201.offline_answered = []
     simulation = Simulation(
         configs,
         daphne_server.url,
@@ -1103,6 +1111,7 @@ async def test_201_station_charges_through_a_server_restart_without_duplicates(d
         simulation.stop()
         await running
     assert stats.boots >= 2 and stats.refused == 0
+    assert Recording201.offline_answered  # it kept charging offline and said so
     (transaction_id, (meter_start, meter_stop)), *_ = Recording201.ended.items()
 
     stored = _shell(
@@ -1168,3 +1177,49 @@ async def test_201_authorize_remote_start_and_reservation_expiry():
         await csms.until(lambda: csms.events("Started"))
         assert csms.calls("Authorize") == [{"idToken": {"idToken": "APP-9", "type": "eMAID"}}]
         assert csms.events("Started")[0]["transactionInfo"]["remoteStartId"] == 1
+
+
+async def test_201_station_keeps_charging_offline_and_reports_it_on_reconnect():
+    config = quick_config_201(connectors=1, meter_interval=0.05, session=(0.6, 0.6))
+    station = SimulatedStation201(config, Stats())
+    first = FakeCsms201()
+    task = asyncio.create_task(station.serve(first))
+    await first.until(lambda: first.calls("BootNotification"))
+    await first.call(
+        "RequestStartTransaction",
+        {"idToken": {"idToken": "APP-1", "type": "Central"}, "remoteStartId": 5},
+    )
+    await first.until(lambda: len(first.events("Updated")) >= 1)
+    first.closed.set()
+    assert await asyncio.wait_for(task, 20) == "closed"
+    online = first.events()
+    await asyncio.sleep(1.0)  # offline while the car charges and leaves
+    back = datetime.now(UTC)
+
+    second = FakeCsms201()
+    task = asyncio.create_task(station.serve(second))
+    try:
+        await second.until(lambda: second.events("Ended"))
+    finally:
+        second.closed.set()
+        await asyncio.wait_for(task, 20)
+    *updates, ended = second.events()
+    assert updates and all(e["offline"] and e["eventType"] == "Updated" for e in updates)
+    assert ended["offline"] and ended["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+    stamps = [
+        datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")) for e in second.events()
+    ]
+    assert stamps == sorted(stamps) and stamps[-1] < back
+    assert [e["seqNo"] for e in online + second.events()] == list(
+        range(len(online) + len(second.events()))
+    )
+
+    def energy(event):
+        return next(
+            v["value"]
+            for v in event["meterValue"][0]["sampledValue"]
+            if v["measurand"] == "Energy.Active.Import.Register"
+        )
+
+    readings = [energy(e) for e in online[1:] + updates + [ended]]
+    assert readings == sorted(readings) and readings[-1] > energy(online[0])

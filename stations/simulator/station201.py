@@ -6,10 +6,17 @@ one connector, a transaction is a string id the station chooses and a series of
 TransactionEvents - Started, Updated every meter interval, Ended - numbered by
 `seqNo` from 0. Every TransactionEvent stays queued until the CSMS answers it and is
 sent again, unchanged (same `seqNo`), after a reconnect.
+
+Offline, a charging car keeps charging: on reconnecting, the station first queues
+what it would have sent meanwhile - TransactionEvent Updated with the meter values
+of each missed interval and, if the driver left, Ended - each with `offline: true`
+and the time it happened, after the events still unanswered from before.
 """
 
 import random
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from ocpp.v201 import ChargePoint, call
 
@@ -41,6 +48,14 @@ STOP_REASONS = {
     "UnlockCommand": ("Other", "UnlockCommand"),
 }
 CHARGING_STATE = {"Charging": "Charging", "SuspendedEV": "SuspendedEV"}
+MAX_OFFLINE_SAMPLES = 50  # Updated events queued for one offline period, at most
+
+
+def iso_at(moment: float) -> str:
+    """The OCPP dateTime of a past `time.monotonic()` reading."""
+    ago = max(0.0, time.monotonic() - moment)
+    stamp = datetime.now(UTC) - timedelta(seconds=ago)
+    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def device_model(config, heartbeat: float, meter_interval: float) -> dict:
@@ -96,6 +111,46 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
         self.boot_reason = "PowerUp"
         self.firmware_request_id: int | None = None
         self.log_request_id: int | None = None
+        self.offline_since: float | None = None  # time.monotonic() the socket closed
+
+    async def serve(self, connection) -> str:
+        self._catch_up_offline()
+        try:
+            return await super().serve(connection)
+        finally:
+            self.offline_since = time.monotonic()
+
+    def _catch_up_offline(self) -> None:
+        """Queue the transaction events of the time offline, marked `offline`."""
+        if self.offline_since is None:
+            return
+        now = time.monotonic()
+        for connector in self.connectors.values():
+            if connector.transaction_id is None or connector.stop_payload is not None:
+                continue
+            end = min(now, connector.plugged_until)
+            steps = int((end - connector.last_tick) / self.meter_interval)
+            interval = self.meter_interval * max(1, steps / MAX_OFFLINE_SAMPLES)
+            moment = connector.last_tick + interval
+            while moment <= end:
+                self._advance(connector, moment)
+                connector.status = "Charging" if connector.power_w > 0 else "SuspendedEV"
+                self._queue_update(connector, "Sample.Periodic", at=moment, offline=True)
+                moment += interval
+            if connector.plugged_until <= now:  # the driver left while we were offline
+                self._advance(connector, connector.plugged_until)
+                connector.meter_stop = int(connector.meter_wh)
+                connector.stop_reason = "EVDisconnected"
+                connector.stop_payload = self._stop_payload(
+                    connector,
+                    "EVDisconnected",
+                    connector.meter_stop,
+                    at=connector.plugged_until,
+                    offline=True,
+                )
+                connector.power_w = 0.0
+            else:
+                self._advance(connector, now)
 
     # --- hooks of StationBase --------------------------------------------------------
 
@@ -142,12 +197,23 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
     def _id_token(self, connector: Connector) -> dict:
         return {"id_token": connector.id_tag, "type": connector.id_token_type}
 
-    def _event(self, connector: Connector, event_type: str, trigger: str, info: dict, **extra):
+    def _event(
+        self,
+        connector: Connector,
+        event_type: str,
+        trigger: str,
+        info: dict,
+        at: float | None = None,
+        offline: bool = False,
+        **extra,
+    ):
         seq_no = connector.seq_no
         connector.seq_no += 1
+        if offline:
+            extra["offline"] = True
         return call.TransactionEvent(
             event_type=event_type,
-            timestamp=now_iso(),
+            timestamp=now_iso() if at is None else iso_at(at),
             trigger_reason=trigger,
             seq_no=seq_no,
             transaction_info=info,
@@ -155,10 +221,10 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
             **extra,
         )
 
-    def _energy_sample(self, wh: int, context: str) -> list[dict]:
+    def _energy_sample(self, wh: int, context: str, at: float | None = None) -> list[dict]:
         return [
             {
-                "timestamp": now_iso(),
+                "timestamp": now_iso() if at is None else iso_at(at),
                 "sampled_value": [
                     {
                         "value": wh,
@@ -193,12 +259,13 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
         status = (reply.id_token_info or {}).get("status", "Accepted")
         return connector.start_payload.transaction_info["transaction_id"], status
 
-    def _meter_value(self, connector: Connector, context: str) -> list[dict]:
+    def _meter_value(self, connector: Connector, context: str, at: float | None = None):
         values = []
         for value in self._sampled_values(connector, context):
             unit = value.pop("unit")
             values.append(dict(value, value=float(value["value"]), unit_of_measure={"unit": unit}))
-        return [{"timestamp": now_iso(), "sampled_value": values}]
+        stamp = now_iso() if at is None else iso_at(at)
+        return [{"timestamp": stamp, "sampled_value": values}]
 
     async def _send_meter_values(self, connector: Connector, context: str) -> None:
         if connector.transaction_id is None or context == "Trigger":
@@ -208,6 +275,11 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
                 )
             )
             return
+        self._queue_update(connector, context)
+
+    def _queue_update(
+        self, connector: Connector, context: str, at: float | None = None, offline: bool = False
+    ) -> None:
         info = {
             "transaction_id": connector.transaction_id,
             "charging_state": CHARGING_STATE.get(connector.status, "Charging"),
@@ -219,11 +291,20 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
                 "Updated",
                 trigger,
                 info,
-                meter_value=self._meter_value(connector, context),
+                at=at,
+                offline=offline,
+                meter_value=self._meter_value(connector, context, at),
             )
         )
 
-    def _stop_payload(self, connector: Connector, reason: str, meter_stop: int):
+    def _stop_payload(
+        self,
+        connector: Connector,
+        reason: str,
+        meter_stop: int,
+        at: float | None = None,
+        offline: bool = False,
+    ):
         stopped, trigger = STOP_REASONS.get(reason, ("Other", "AbnormalCondition"))
         info = {
             "transaction_id": connector.transaction_id,
@@ -236,7 +317,9 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
             "Ended",
             trigger,
             info,
-            meter_value=self._energy_sample(meter_stop, "Transaction.End"),
+            at=at,
+            offline=offline,
+            meter_value=self._energy_sample(meter_stop, "Transaction.End", at),
             **extra,
         )
 
