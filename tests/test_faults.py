@@ -127,7 +127,6 @@ def test_killed_daphne_its_stations_reconnect_through_the_balancer_and_nothing_i
     t0 = time.monotonic()
     prefix = "KILL-"
     _, cards = create_stations(prefix, KILLED_DAPHNE_STATIONS)
-    make_station("CMD-1")
     with (
         cluster_running(cluster_dir / "cluster", processes=2) as cluster,
         stations_running(
@@ -151,20 +150,18 @@ def test_killed_daphne_its_stations_reconnect_through_the_balancer_and_nothing_i
         print(f"{time.monotonic() - t0:.1f}s stations charging")
         before = stations.status()
 
-        # The command station sits on one daphne; that one is killed with it.
-        outcome = run_async(_kill_under_a_station(cluster, stations))
-        killed_at = outcome["killed_at"]
-        assert outcome["offline"] == "offline", outcome
-        assert outcome["after"] == "accepted", outcome
+        # leastconn spread the stations over both processes: kill one under its half.
+        killed_at = stations.mark()
+        cluster.kill("daphne-1")
+        print(f"{time.monotonic() - t0:.1f}s daphne-1 killed")
 
         # Every station that was on the dead process is back and booted.
-        print(f"{time.monotonic() - t0:.1f}s killed, command answers {outcome}")
         stations.wait_status(stations.recovered, 30, "every dropped station booted again")
         print(f"{time.monotonic() - t0:.1f}s stations back")
         time.sleep(3)  # sessions continue after the reconnect
         record = stations.finish()
+        assert not cluster.alive("daphne-1") and cluster.alive("daphne-2")
         print(f"{time.monotonic() - t0:.1f}s drained: {record['stats']}")
-    assert not cluster.alive(outcome["victim"])
 
     dropped = {
         station
@@ -213,16 +210,27 @@ def client_channel_layer(redis_url: str):
         channel_layers.backends = {}
 
 
-async def _kill_under_a_station(cluster: Cluster, stations: StationRun) -> dict:
+def test_commands_to_a_station_of_a_killed_daphne_answer_offline_then_reach_it_again(
+    cluster_dir,
+):
+    make_station("CMD-1")
+    with cluster_running(cluster_dir / "cluster", processes=2) as cluster:
+        outcome = run_async(_kill_under_a_station(cluster))
+    assert outcome["offline"] == "offline", outcome
+    assert outcome["after"] == "accepted", outcome
+    assert outcome["served_by_after"] != outcome["victim"].replace("-", ""), outcome
+
+
+async def _kill_under_a_station(cluster: Cluster) -> dict:
     with client_channel_layer(os.environ["REDIS_URL"]):
-        return await _kill_under_a_station_commanded(cluster, stations)
+        return await _kill_under_a_station_commanded(cluster)
 
 
-async def _kill_under_a_station_commanded(cluster: Cluster, stations: StationRun) -> dict:
+async def _kill_under_a_station_commanded(cluster: Cluster) -> dict:
     station = await ChargingStation.objects.aget(station_id="CMD-1")
     cp, reader, served_by = await connect_station(cluster.ws_url, "CMD-1")
     victim = "daphne-" + served_by.removeprefix("daphne")
-    killed_at = stations.mark()
+    killed_at = time.time()
     await asyncio.to_thread(cluster.kill, victim)
     step("killed")
     # The balancer drops the station's socket with its daphne.
