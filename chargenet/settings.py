@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chargenet.api.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "chargenet.urls"
@@ -206,7 +207,24 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chargenet.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "chargenet.api.throttling.TokenRateThrottle",
+        "chargenet.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_TOKEN", "1200/min"),
+        "anon": env("API_RATE_ANON", "60/min"),
+    },
 }
+if REDIS_URL:
+    # Throttle counters shared by every daphne process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "chargenet",
+        }
+    }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ChargeNet API",
     "DESCRIPTION": "Stations, sessions, ID tokens and commands of a ChargeNet network.",

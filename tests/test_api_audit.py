@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def audit_middleware(settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "chargenet.api.audit.AuditMiddleware"]
+    assert "chargenet.api.audit.AuditMiddleware" in settings.MIDDLEWARE
 
 
 def test_writes_are_recorded_with_user_and_object(api_client, operator):
