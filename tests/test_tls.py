@@ -110,13 +110,6 @@ def test_https_through_the_balancer_serves_django(tls_cluster):
         assert response.headers.get("X-Served-By", "").startswith("daphne")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "security.W004/W008/W012/W016: HSTS, SSL redirect and secure cookies are not "
-        "set from the environment yet (settings in the report for issue 10)"
-    ),
-)
 def test_check_deploy_is_clean_with_production_settings():
     """`manage.py check --deploy --fail-level WARNING` with what production sets."""
     environment = {
