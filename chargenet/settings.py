@@ -144,6 +144,8 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "capacity": 1000,
                 "expiry": 30,
+                # A station's socket may stay up for months; keep its group that long.
+                "group_expiry": 365 * 86400,
             },
         }
     }

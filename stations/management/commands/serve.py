@@ -41,6 +41,8 @@ class Command(BaseCommand):
             "--ping-interval", ping,
             "--ping-timeout", ping,
             "--application-close-timeout", "5",
+            # A reconnect storm queues handshakes: give them time rather than a 502.
+            "--websocket_connect_timeout", "30",
         ]  # fmt: skip
         if proxy_headers:
             argv.append("--proxy-headers")
