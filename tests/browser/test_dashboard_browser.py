@@ -93,7 +93,12 @@ def test_a_connector_turns_charging_and_energy_grows_without_reload(operator_pag
 def test_the_message_log_shows_the_stations_frames(operator_page, station):
     page = operator_page
     station.start_charging(2, TAG, interval=0.3)
-    page.goto(STATION_URL + "messages/")
+    started = page.locator("select[name=action] option[value=StartTransaction]")
+    for _ in range(40):  # the station charges from its own thread: wait for the frame
+        page.goto(STATION_URL + "messages/")
+        if started.count():
+            break
+        page.wait_for_timeout(250)
     expect(page.locator(".message").first).to_be_visible()
     page.select_option("select[name=action]", "StartTransaction")
     page.click(".filters button[type=submit]")
