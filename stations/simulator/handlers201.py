@@ -404,13 +404,8 @@ class CsmsHandlers201:
 
     @on(Action.cancel_reservation)
     def on_cancel_reservation(self, reservation_id, **kwargs):
-        for connector in self.connectors.values():
-            if connector.reservation is not None and connector.reservation.id == reservation_id:
-                connector.reservation = None
-                logger.info("%s: reservation %s cancelled", self.id, reservation_id)
-                self._spawn(self._sync_idle_statuses([connector]))
-                return call_result.CancelReservation(status="Accepted")
-        return call_result.CancelReservation(status="Rejected")
+        found = self._cancel_reservation(reservation_id)
+        return call_result.CancelReservation(status="Accepted" if found else "Rejected")
 
     # --- smart charging ------------------------------------------------------------------
 

@@ -382,6 +382,16 @@ class StationBase:
         connector.status = status
         await self._notify_status(connector.id, status)
 
+    def _cancel_reservation(self, reservation_id: int) -> bool:
+        """Drop the reservation with that id; False when no connector holds it."""
+        for connector in self.connectors.values():
+            if connector.reservation is not None and connector.reservation.id == reservation_id:
+                connector.reservation = None
+                logger.info("%s: reservation %s cancelled", self.id, reservation_id)
+                self._spawn(self._sync_idle_statuses([connector]))
+                return True
+        return False
+
     async def _sync_idle_statuses(self, connectors, station: bool = False) -> None:
         """Report the status an idle connector should have now, where it changed."""
         if station:
