@@ -241,6 +241,10 @@ class ChargingSession(models.Model):
     price_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     price_currency = models.CharField(max_length=3, blank=True)
     price_lines = models.JSONField(default=list, blank=True)
+    # Suspected stuck (the station rebooted or its connector became Available): closed
+    # by stations.reconcile after this moment unless the station continues it first.
+    reconcile_after = models.DateTimeField(_("reconcile after"), null=True, blank=True)
+    reconcile_reason = models.CharField(_("reconcile reason"), max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -252,7 +256,15 @@ class ChargingSession(models.Model):
                 name="session_transaction_unique_per_station",
             )
         ]
-        indexes = [models.Index(fields=["station", "state"])]
+        indexes = [
+            models.Index(fields=["station", "state"]),
+            # The reconcile job reads only the few marked sessions.
+            models.Index(
+                fields=["reconcile_after"],
+                name="session_reconcile_due",
+                condition=models.Q(reconcile_after__isnull=False),
+            ),
+        ]
         verbose_name = _("charging session")
         verbose_name_plural = _("charging sessions")
 
@@ -312,6 +324,39 @@ class MeterSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measurand} {self.value} {self.unit}"
+
+
+class SessionMeterSummary(models.Model):
+    """What a session's pruned meter samples said, rolled up (stations.retention).
+
+    Energy is the whole-meter register (it only counts up, so the lowest and highest
+    readings are the first and last); power the whole-meter active import.
+    """
+
+    session = models.OneToOneField(
+        ChargingSession, on_delete=models.CASCADE, related_name="meter_summary"
+    )
+    sample_count = models.BigIntegerField(_("samples"), default=0)
+    first_at = models.DateTimeField(_("first sample"))
+    last_at = models.DateTimeField(_("last sample"))
+    energy_first_wh = models.BigIntegerField(_("first energy (Wh)"), null=True, blank=True)
+    energy_last_wh = models.BigIntegerField(_("last energy (Wh)"), null=True, blank=True)
+    power_max_w = models.IntegerField(_("maximum power (W)"), null=True, blank=True)
+    power_avg_w = models.IntegerField(_("average power (W)"), null=True, blank=True)
+    # Kept so that a later roll-up merges the average exactly.
+    power_samples = models.BigIntegerField(default=0)
+    power_sum_w = models.DecimalField(max_digits=28, decimal_places=4, default=0)
+    current_max_a = models.DecimalField(
+        _("maximum current (A)"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("session meter summary")
+        verbose_name_plural = _("session meter summaries")
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.sample_count} samples"
 
 
 class OcppMessage(models.Model):
