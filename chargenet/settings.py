@@ -5,6 +5,7 @@ Celery tasks executed eagerly in-process. Every variable is documented in README
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "stations",
     "billing",
     "chargenet.webhooks",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chargenet.api.audit.AuditMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chargenet.urls"
@@ -204,6 +208,24 @@ DRIVER_CARDS_NEED_APPROVAL = env_bool("DRIVER_CARDS_NEED_APPROVAL", True)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:overview"
+
+# Brute-force throttling of every password login (operators, admin, drivers) by
+# django-axes: the user name + address pair is locked after LOGIN_FAILURE_LIMIT
+# failures for LOGIN_COOLOFF_MINUTES, the right password included; a success resets
+# the count. Attempts live in the database, so every daphne process sees them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# daphne --proxy-headers already puts the client's address in REMOTE_ADDR; a header
+# the client sends itself (X-Forwarded-For) must never choose whom to lock out.
+AXES_CLIENT_IP_CALLABLE = "chargenet.login_throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "chargenet.login_throttling.lockout_response"
 
 REST_FRAMEWORK = {
     # Token first, so a request without credentials answers 401 with WWW-Authenticate.

@@ -24,3 +24,9 @@ REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"token": "100000/min", "anon": "100000/min"},
 }
+
+# django-axes guards every login page; Client.login() (no request) passes, see the module.
+AUTHENTICATION_BACKENDS = [
+    "tests.login_backend.TestClientAwareAxesBackend",
+    *AUTHENTICATION_BACKENDS[1:],  # noqa: F405
+]
