@@ -17,6 +17,16 @@ app.conf.beat_schedule = {
         "task": "stations.tasks.prune_message_log",
         "schedule": 3600.0,
     },
+    # Sessions a station dropped (reboot, connector Available) close after the grace.
+    "reconcile-stuck-sessions": {
+        "task": "stations.tasks.reconcile_stuck_sessions",
+        "schedule": 60.0,
+    },
+    # 03:15 UTC, out of the evening peak; batches of short transactions.
+    "prune-meter-samples": {
+        "task": "stations.tasks.prune_meter_samples",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "expire-reservations": {
         "task": "stations.tasks.expire_reservations",
         "schedule": 60.0,

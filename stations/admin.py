@@ -24,6 +24,7 @@ from stations.models import (
     IdToken,
     MeterSample,
     OcppMessage,
+    SessionMeterSummary,
     Site,
     StationEvent,
 )
@@ -414,6 +415,32 @@ class MeterSampleAdmin(ReadOnlyAdmin):
     search_fields = ["=station__station_id", "=session__transaction_id", "=measurand"]
     date_hierarchy = "timestamp"
     show_full_result_count = False
+
+
+@admin.register(SessionMeterSummary)
+class SessionMeterSummaryAdmin(ReadOnlyAdmin):
+    """What pruned meter samples said (stations.retention); written by the prune only."""
+
+    list_display = [
+        "session",
+        "sample_count",
+        "first_at",
+        "last_at",
+        "energy",
+        "power_max_w",
+        "power_avg_w",
+        "current_max_a",
+    ]
+    list_select_related = ["session__station"]
+    search_fields = ["=session__station__station_id", "=session__transaction_id"]
+    date_hierarchy = "first_at"
+    exclude = ["power_samples", "power_sum_w"]
+
+    @admin.display(description=_("energy in the samples"))
+    def energy(self, summary) -> str:
+        if summary.energy_first_wh is None:
+            return "–"
+        return kwh(summary.energy_last_wh - summary.energy_first_wh)
 
 
 class MessageTypeFilter(admin.SimpleListFilter):

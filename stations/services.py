@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from billing.services import session_price_later, status_history_record
 from chargenet.webhooks import dispatch as webhooks
-from stations import events, load_management, reservations
+from stations import events, load_management, reconcile, reservations
 from stations.metering import (
     ENERGY_REGISTER,
     Sample,
@@ -35,7 +35,6 @@ from stations.models import (
     DeviceModelVariable,
     IdToken,
     MeterSample,
-    OcppMessage,
     StationEvent,
 )
 
@@ -143,6 +142,9 @@ def station_boot(
     station.meter_type, station.meter_serial_number = meter_type, meter_serial_number
     station.last_boot_at = station.last_seen = now
     station.save()
+    # A station that boots again has lost what it was doing: sessions it does not
+    # continue (replayed stops, new events) within the grace are closed (reconcile).
+    reconcile.sessions_mark_suspect(station_pk=station_pk, reason=reconcile.REASON_REBOOT, now=now)
     if station.registration_status == ChargingStation.Registration.ACCEPTED:
         return BootResult("Accepted", settings.OCPP_HEARTBEAT_INTERVAL, now)
     if station.registration_status == ChargingStation.Registration.PENDING:
@@ -187,6 +189,16 @@ def connector_status_update(
         )
         if occupied:
             status = connector.status if connector.status in OCCUPIED_STATUSES else "Preparing"
+        # Available again after being occupied: a session still open there may be stuck.
+        # Available repeated is no news: a 2.0.1 transaction may start before the cable
+        # is plugged in (TxStartPoint Authorized) while the connector stays Available.
+        if status == "Available" and not created and connector.status != status:
+            reconcile.sessions_mark_suspect(
+                station_pk=station_pk,
+                connector_id=connector_id,
+                reason=reconcile.REASON_AVAILABLE,
+                now=now,
+            )
         if created or connector.status != status:
             connector.status_since = since
         connector.status, connector.error_code = status, error_code
@@ -419,6 +431,10 @@ def meter_values_record(
         session.save(update_fields=["flags", "updated_at"])
         return session
     _apply_readings(session, samples)
+    # Readings without a transaction id say what the meter reads, not that the station
+    # still runs the transaction.
+    if transaction_id is not None:
+        reconcile.session_continued(session)
     session.save()
     events.publish("session.updated", station_pk, _session_event(session))
     return session
@@ -457,8 +473,11 @@ def session_stop(
     if samples:
         connector_id = session.connector.connector_id if session.connector else 0
         _store_samples(station_pk, connector_id, session, samples)
-    if session.state == ChargingSession.State.ENDED:
-        return session  # a replayed stop changes nothing
+    # A replayed stop changes nothing; the station's real stop of a session closed by
+    # reconciliation replaces the estimate (end time, meter stop, reason, price).
+    if session.state == ChargingSession.State.ENDED and not reconcile.late_stop_applies(session):
+        return session
+    reconcile.session_continued(session)
     session.state = ChargingSession.State.ENDED
     session.ended_at = max(ended_at, session.started_at)
     if ended_at is not timestamp:
@@ -512,20 +531,6 @@ def _session_event(session: ChargingSession) -> dict:
         "energy_wh": session.energy_wh,
         "power_w": session.power_w,
     }
-
-
-def message_log_prune(*, older_than_days: int | None = None) -> int:
-    """Delete frames older than the retention period, in batches; return how many."""
-    days = older_than_days if older_than_days is not None else settings.OCPP_MESSAGE_RETENTION_DAYS
-    cutoff = timezone.now() - timedelta(days=days)
-    deleted = 0
-    while True:
-        ids = list(
-            OcppMessage.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:5000]
-        )
-        if not ids:
-            return deleted
-        deleted += OcppMessage.objects.filter(pk__in=ids).delete()[0]
 
 
 # --- EVSEs, transaction events and the device model (stations that report them) -----
@@ -619,6 +624,13 @@ def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEve
         id_tag=event.id_tag,
     )
     is_newest = not later
+    reconcile.session_continued(session)
+    if (
+        event.event_type == "Ended"
+        and session.state == ChargingSession.State.ENDED
+        and reconcile.late_stop_applies(session)
+    ):
+        session.meter_stop_wh = None  # the estimate gives way to what the station says
     if event.samples:
         connector_id = session.connector.connector_id if session.connector_id else 0
         _store_samples(station_pk, connector_id, session, event.samples)
@@ -835,14 +847,17 @@ def command_finish(
 
 
 @transaction.atomic
-def session_soft_stop(*, session_id: int, reason: str = "SoftStop") -> ChargingSession:
-    """End a session the station lost, with what was measured; sends nothing."""
+def session_soft_stop(
+    *, session_id: int, reason: str = "SoftStop", ended_at: datetime | None = None
+) -> ChargingSession:
+    """End a session the station lost, with what was measured (at `ended_at`, default
+    now); sends nothing."""
     session = ChargingSession.objects.select_for_update().get(pk=session_id)
     if session.state == ChargingSession.State.ENDED:
         return session
     last = session.meter_last_wh
     session.state = ChargingSession.State.ENDED
-    session.ended_at = max(timezone.now(), session.started_at)
+    session.ended_at = max(ended_at or timezone.now(), session.started_at)
     session.stop_reason = reason
     session.meter_stop_wh = last
     session.energy_wh = max(0, last - session.meter_start_wh) if last is not None else 0

@@ -14,7 +14,7 @@ from asgiref.sync import SyncToAsync, sync_to_async
 from celery import shared_task
 from django.db import OperationalError, transaction
 
-from stations import load_management, local_lists, reservations, services
+from stations import load_management, local_lists, reconcile, reservations, retention
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,35 @@ def _enqueue(task, args: tuple) -> None:
 )
 def prune_message_log() -> int:
     """Delete OCPP frames older than OCPP_MESSAGE_RETENTION_DAYS; return how many."""
-    return services.message_log_prune()
+    return retention.message_log_prune()
+
+
+@shared_task(
+    name="stations.tasks.prune_meter_samples",
+    # Each batch commits on its own (summary and delete together), so a task stopped by
+    # the limit loses nothing and the next daily run carries on where it stopped.
+    soft_time_limit=3000,
+    time_limit=3600,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def prune_meter_samples() -> int:
+    """Roll up and delete meter samples older than METER_SAMPLE_RETENTION_DAYS."""
+    return retention.meter_samples_prune()
+
+
+@shared_task(
+    name="stations.tasks.reconcile_stuck_sessions",
+    soft_time_limit=50,
+    time_limit=60,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def reconcile_stuck_sessions() -> list[int]:
+    """Close sessions their station dropped, once the grace has passed (every minute)."""
+    return reconcile.sessions_reconcile_due()
 
 
 @shared_task(
