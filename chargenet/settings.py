@@ -277,6 +277,11 @@ OCPP_PENDING_INTERVAL = env_int("OCPP_PENDING_INTERVAL", 60)
 OCPP_PING_INTERVAL = env_int("OCPP_PING_INTERVAL", 30)
 OCPP_COMMAND_TIMEOUT = env_int("OCPP_COMMAND_TIMEOUT", 30)
 OCPP_MESSAGE_RETENTION_DAYS = env_int("OCPP_MESSAGE_RETENTION_DAYS", 30)
+# Seconds a session the station seems to have dropped (reboot, connector Available)
+# waits for a StopTransaction/TransactionEvent before stations.reconcile closes it.
+OCPP_RECONCILE_GRACE = env_int("OCPP_RECONCILE_GRACE", 120)
+# Days meter samples are kept before being rolled up into session summaries.
+METER_SAMPLE_RETENTION_DAYS = env_int("METER_SAMPLE_RETENTION_DAYS", 90)
 OCPP_LOG_FLUSH_INTERVAL = float(env("OCPP_LOG_FLUSH_INTERVAL", "0.5"))
 OCPP_REMOTE_START_TIMEOUT = env_int("OCPP_REMOTE_START_TIMEOUT", 120)  # s to a session
 OCPP_MAX_STATION_ID_LENGTH = 48
