@@ -86,6 +86,8 @@ STATION_ACTIONS = [
     ),
     _station_action("get_configuration", {}, _("Read the configuration of selected stations")),
     _station_action("clear_cache", {}, _("Clear the authorisation cache of selected stations")),
+    # A new random password goes to each station; its hash is kept once it accepts.
+    _station_action("rotate_password", {}, _("Rotate the password of selected stations")),
 ]
 
 

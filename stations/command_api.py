@@ -64,7 +64,9 @@ class StationCommandView(APIView):
         description="Waits for the station's answer (up to `timeout`) and answers with the "
         "stored command: `status` accepted, rejected, failed, timeout or offline. A command "
         "the station's OCPP version lacks, or bad params, answer 400 naming the field; "
-        "nothing is sent then.",
+        "nothing is sent then. `rotate_password` takes no params: ChargeNet makes a new "
+        "random password, sends it and keeps its hash once the station accepts (the old "
+        "one works until the station connects with the new one); it is never shown.",
         parameters=[STATION_ID_PARAMETER],
         request=CommandCreateSerializer,
         responses={201: CommandSerializer, **error_responses(400, 401, 403, 404)},

@@ -22,7 +22,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from stations import diagnostics, redact, reservations, services
+from stations import diagnostics, passwords, redact, reservations, services
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -62,6 +62,10 @@ async def command_send(
     timeout = float(timeout or settings.OCPP_COMMAND_TIMEOUT)
     station = await ChargingStation.objects.aget(pk=station.pk)
     params = dict(params or {})
+    new_password = None
+    if action == "rotate_password":
+        new_password = await database_sync_to_async(_rotation_password)(station, params)
+        params = {**params, "password": new_password}
     upload_token = None
     if action == "get_diagnostics" and not params.get("location"):
         upload_token = diagnostics.new_token()
@@ -84,8 +88,16 @@ async def command_send(
     if not station.connected:
         await _finish(command, Command.Status.OFFLINE, "The station is not connected.")
     else:
+        if new_password:
+            await database_sync_to_async(passwords.station_password_offer)(
+                station_pk=station.pk, raw=new_password
+            )
         await _dispatch(station, command, params, timeout)
     await command.arefresh_from_db()
+    if new_password and station.connected:
+        await database_sync_to_async(passwords.station_password_settle)(
+            station_pk=station.pk, raw=new_password, status=command.status
+        )
     return command
 
 
@@ -148,6 +160,20 @@ async def _finish(command: Command, status: str, description: str) -> None:
     await database_sync_to_async(services.command_finish)(
         command_id=command.pk, status=status, error={"description": description}
     )
+
+
+def _rotation_password(station: ChargingStation, params: dict) -> str:
+    """A new password for rotate_password; ChargeNet makes it, callers never choose it."""
+    if params.get("password"):
+        raise CommandError(
+            "ChargeNet makes the new password.", {"password": "Send no password; one is made."}
+        )
+    if not station.password:
+        raise CommandError(
+            "The station has no password to rotate.",
+            {"action": "Set the station's first password in the admin or the API."},
+        )
+    return passwords.station_password_generate()
 
 
 def _complete_params(station: ChargingStation, action: str, params: dict) -> dict:

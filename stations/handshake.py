@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 
+from stations import passwords
 from stations.models import ChargingStation
 from stations.ocpp import SUBPROTOCOLS
 
@@ -100,7 +101,7 @@ def admit(
     if credentials is not None and credentials[0] != station_id:
         return _refuse(401, "User name is not the station id", station_id, client)
     if station.password:
-        if credentials is None or not station.check_password(credentials[1]):
+        if credentials is None or not passwords.station_password_admit(station, credentials[1]):
             return _refuse(401, "Wrong or missing password", station_id, client)
     elif settings.OCPP_REQUIRE_PASSWORD:
         return _refuse(401, "Station has no password set", station_id, client)

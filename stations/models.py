@@ -69,6 +69,10 @@ class ChargingStation(models.Model):
         default=Registration.ACCEPTED,
     )
     password = models.CharField(_("password (hashed)"), max_length=200, blank=True)
+    # Password rotation (stations.passwords): the one being sent to the station, and
+    # the replaced one, accepted until the station first connects with the new one.
+    password_pending = models.CharField(max_length=200, blank=True, editable=False)
+    password_previous = models.CharField(max_length=200, blank=True, editable=False)
     # What connector 0 / the station as a whole last reported.
     status = models.CharField(_("status"), max_length=20, blank=True)
     error_code = models.CharField(_("error code"), max_length=50, blank=True)
@@ -98,7 +102,9 @@ class ChargingStation(models.Model):
         return f"station.{self.pk}"
 
     def set_password(self, raw: str | None) -> None:
+        """A password set by hand replaces any rotation's pending and previous ones."""
         self.password = make_password(raw, hasher="station_pbkdf2_sha256") if raw else ""
+        self.password_pending = self.password_previous = ""
 
     def check_password(self, raw: str) -> bool:
         return bool(self.password) and check_password(raw, self.password)

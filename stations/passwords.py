@@ -1,14 +1,117 @@
-"""Password hashing for stations.
+"""Station passwords: hashing, rotation and which passwords a handshake accepts.
 
 Station passwords are machine-made secrets of 16-40 characters (OCPP 2.0.1
 passwordString), so a few thousand PBKDF2 rounds protect them as well as a million
 protect a person's password, and a reconnect storm of thousands of stations does not
 spend seconds of CPU per handshake.
+
+Rotation (the `rotate_password` command) never locks a station out:
+
+1. Before the new password is sent, its hash is kept as the station's *pending*
+   password: a station that applies it and reconnects at once (OCPP 2.0.1 A01 asks it
+   to) is let in even before its answer has been read.
+2. The station answers Accepted: the new hash becomes the password, the old one is
+   kept as the *previous* password, still accepted, because the station may be in the
+   middle of reconnecting with it.
+3. The first handshake with the new password ends the grace: the previous password
+   is forgotten and refused from then on (HTTP 401).
+
+Rejected or failed (the station said no): the pending hash is dropped, nothing else
+changes. No answer (timeout, the socket lost mid-command): the station may or may not
+have taken the password, so the pending hash stays accepted; the password itself only
+changes when the station answers Accepted or proves it holds the new one by
+connecting with it. A password set by hand (admin, API) replaces all three.
 """
 
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
+import secrets
+import string
+
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, make_password
+from django.db import transaction
+
+HASHER = "station_pbkdf2_sha256"
+MIN_LENGTH = 16
+# OCPP 2.0.1 part 2 §2.1.4 passwordString; a generated password uses letters and
+# digits only, since some stations' Basic-auth code trips over ':' and '|'.
+PASSWORD_CHARACTERS = frozenset(string.ascii_letters + string.digits + "*-_=:+|@.")
+GENERATED_CHARACTERS = string.ascii_letters + string.digits
+# The OCPP 1.6 security whitepaper allows at most 20 bytes (AuthorizationKey is their
+# hex form); 20 characters suit every version and still hold ~119 random bits.
+GENERATED_LENGTH = 20
 
 
 class StationPasswordHasher(PBKDF2PasswordHasher):
-    algorithm = "station_pbkdf2_sha256"
+    algorithm = HASHER
     iterations = 5_000
+
+
+def station_password_hash(raw: str) -> str:
+    return make_password(raw, hasher=HASHER)
+
+
+def station_password_generate() -> str:
+    """A new random password every OCPP version accepts."""
+    return "".join(secrets.choice(GENERATED_CHARACTERS) for _ in range(GENERATED_LENGTH))
+
+
+def password_string_error(value: object, max_length: int) -> str | None:
+    """Why `value` is no passwordString of 16 to `max_length` characters, or None."""
+    if not isinstance(value, str) or not MIN_LENGTH <= len(value) <= max_length:
+        return f"Must be {MIN_LENGTH} to {max_length} characters."
+    if not set(value) <= PASSWORD_CHARACTERS:
+        return "Only letters, digits and * - _ = : + | @ . are allowed."
+    return None
+
+
+def _stations():
+    from stations.models import ChargingStation  # models import this module's hasher
+
+    return ChargingStation.objects
+
+
+def station_password_offer(*, station_pk: int, raw: str) -> None:
+    """Accept `raw` as the pending password while it is being sent to the station."""
+    _stations().filter(pk=station_pk).update(password_pending=station_password_hash(raw))
+
+
+@transaction.atomic
+def station_password_settle(*, station_pk: int, raw: str, status: str) -> bool:
+    """Record the station's answer to a rotation; True when the new password is in force.
+
+    `status` is the command's: accepted promotes the password, rejected/failed forget
+    it, anything else (timeout, offline) leaves it pending (see the module docstring).
+    """
+    station = _stations().select_for_update().get(pk=station_pk)
+    ours = bool(station.password_pending) and check_password(raw, station.password_pending)
+    if status == "accepted":
+        if not check_password(raw, station.password):  # not promoted by a handshake yet
+            station.password_previous = station.password
+            station.password = station_password_hash(raw)
+        if ours:
+            station.password_pending = ""
+        station.save(update_fields=["password", "password_previous", "password_pending"])
+        return True
+    if status in ("rejected", "failed") and ours:
+        station.password_pending = ""
+        station.save(update_fields=["password_pending"])
+    return False
+
+
+def station_password_admit(station, raw: str) -> bool:
+    """Whether a handshake's password opens the station; ends a rotation's grace.
+
+    The current password ends the previous one's grace; a pending one the station
+    connects with becomes the password (the station evidently holds it).
+    """
+    if station.check_password(raw):
+        if station.password_previous:
+            _stations().filter(pk=station.pk, password=station.password).update(
+                password_previous=""
+            )
+        return True
+    if station.password_pending and check_password(raw, station.password_pending):
+        _stations().filter(pk=station.pk, password_pending=station.password_pending).update(
+            password=station.password_pending, password_previous="", password_pending=""
+        )
+        return True
+    return bool(station.password_previous) and check_password(raw, station.password_previous)

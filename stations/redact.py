@@ -12,9 +12,11 @@ def is_secret(key: str) -> bool:
 
 
 def command_params(action: str, params: dict) -> dict:
-    """Params as stored: a password sent by set_configuration is masked."""
+    """Params as stored: a password sent by set_configuration or rotate_password is masked."""
     if action == "set_configuration" and is_secret(params.get("key", "")):
         return {**params, "value": MASK}
+    if "password" in params:  # rotate_password
+        return {**params, "password": MASK}
     return params
 
 

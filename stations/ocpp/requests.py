@@ -31,6 +31,7 @@ ACTIONS = (
     "update_firmware",
     "get_diagnostics",
     "data_transfer",
+    "rotate_password",
 )
 
 

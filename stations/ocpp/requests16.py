@@ -4,7 +4,8 @@ from django.utils import timezone
 from ocpp.v16 import call
 
 from stations.metering import format_timestamp
-from stations.ocpp.requests import Request, choice, integer, require, required_int
+from stations.ocpp.requests import CommandError, Request, choice, integer, require, required_int
+from stations.passwords import password_string_error
 
 RESET = {"soft": "Soft", "hard": "Hard"}
 AVAILABILITY = {"operative": "Operative", "inoperative": "Inoperative"}
@@ -81,6 +82,21 @@ def local_list_entry(entry: dict) -> dict:
             "parent_id_tag": entry.get("parent"),
         }
     return {"id_tag": entry["value"], "id_tag_info": info}
+
+
+# 1.6 security whitepaper: the Basic-auth password is at most 20 bytes, and the
+# AuthorizationKey configuration key holds them hex-encoded (up to 40 hex digits).
+AUTHORIZATION_KEY_BYTES = 20
+
+
+def rotate_password(p):
+    (password,) = require(p, "password")
+    error = password_string_error(password, AUTHORIZATION_KEY_BYTES)
+    if error:
+        raise CommandError("Invalid parameter.", {"password": error})
+    return Request(
+        call.ChangeConfiguration(key="AuthorizationKey", value=password.encode("ascii").hex())
+    )
 
 
 BUILDERS = {
@@ -176,4 +192,5 @@ BUILDERS = {
         )
     ),
     "get_local_list_version": lambda p: Request(call.GetLocalListVersion()),
+    "rotate_password": rotate_password,
 }

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from stations.metering import format_timestamp
 from stations.ocpp.requests import CommandError, Request, choice, integer, require, required_int
+from stations.passwords import password_string_error
 
 RESET = {"soft": "OnIdle", "hard": "Immediate"}
 AVAILABILITY = {"operative": "Operative", "inoperative": "Inoperative"}
@@ -36,6 +37,8 @@ TOKEN_STATUS = {
     "expired": "Expired",
     "invalid": "Invalid",
 }
+# A00.FR.205: BasicAuthPassword's maxLimit is at least 40, so 40 fits every station.
+BASIC_AUTH_PASSWORD_MAX = 40
 _request_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
 
 
@@ -148,6 +151,18 @@ def builders(call) -> dict:
             )
         )
 
+    def rotate_password(p):
+        (password,) = require(p, "password")
+        error = password_string_error(password, BASIC_AUTH_PASSWORD_MAX)
+        if error:
+            raise CommandError("Invalid parameter.", {"password": error})
+        item = {
+            "attribute_value": password,
+            "component": {"name": "SecurityCtrlr"},
+            "variable": {"name": "BasicAuthPassword"},
+        }
+        return Request(call.SetVariables(set_variable_data=[item]))
+
     def trigger_message(p):
         message = choice(p, "message", TRIGGERS)
         return Request(
@@ -254,4 +269,5 @@ def builders(call) -> dict:
             )
         ),
         "get_local_list_version": lambda p: Request(call.GetLocalListVersion()),
+        "rotate_password": rotate_password,
     }

@@ -142,11 +142,16 @@ class GetDiagnosticsForm(CommandForm):
     location = forms.CharField(label=_("Upload URL"), max_length=512)
 
 
+class RotatePasswordForm(CommandForm):
+    """No input: ChargeNet makes the password (stations.passwords)."""
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     action: str
     label: str
     form: type[CommandForm]
+    hint: str = ""
 
 
 COMMANDS = {
@@ -162,6 +167,16 @@ COMMANDS = {
         CommandSpec("set_configuration", _("Change configuration"), SetConfigurationForm),
         CommandSpec("update_firmware", _("Update firmware"), UpdateFirmwareForm),
         CommandSpec("get_diagnostics", _("Get diagnostics"), GetDiagnosticsForm),
+        CommandSpec(
+            "rotate_password",
+            _("Rotate password"),
+            RotatePasswordForm,
+            _(
+                "Sends the station a new random password; ChargeNet keeps it once the "
+                "station accepts. The old one works until the station reconnects with "
+                "the new one. Nobody is shown the password."
+            ),
+        ),
     )
 }
 
