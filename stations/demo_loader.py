@@ -2,17 +2,24 @@
 
 The demo logins' passwords are random, made on the first run and kept in
 VAR_DIR/demo-login.txt (mode 0600) so every later run prints the same ones.
+
+The demo site is priced (a car tariff for the site, a power-tiered one for the e-bike
+pile) and the demo driver gets one prepaid top-up, so demo sessions end with a price
+and a debit. A tariff an operator edited or replaced is left as it is.
 """
 
 import os
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from billing.balances import balance_top_up
+from billing.models import BalanceEntry, PowerTierPrice, Tariff, TariffAssignment
 from stations.demo import (
     DEMO_OPERATOR,
     DEMO_SITE,
@@ -26,6 +33,33 @@ DEMO_DRIVER = "driver"
 DRIVER_TOKEN_COUNT = 2
 LOGINS_FILE_NAME = "demo-login.txt"
 _LOGINS_HEADER = "# ChargeNet demo logins, kept by `manage.py demo_data`: user password\n"
+
+# Prices net of Dutch VAT (21 %), in line with public chargers in Amsterdam.
+DEMO_CAR_TARIFF = {
+    "description": "Demo: per kWh, a start fee, and an idle fee after 30 minutes.",
+    "currency": "EUR",
+    "tax_rate_percent": Decimal("21"),
+    "energy_price_per_kwh": Decimal("0.35"),
+    "session_fee": Decimal("0.50"),
+    "idle_price_per_minute": Decimal("0.10"),
+    "idle_grace_minutes": 30,
+    "idle_fee_cap": Decimal("10.00"),
+}
+DEMO_EBIKE_TARIFF = {
+    "description": "Demo: per started minute, priced by the power the e-bike draws.",
+    "currency": "EUR",
+    "tax_rate_percent": Decimal("21"),
+    "tier_sustain_seconds": 60,
+}
+# (up to W, price per hour): the sustained peak picks the tier; None is the top tier.
+DEMO_EBIKE_TIERS = [
+    (200, Decimal("0.20")),
+    (400, Decimal("0.35")),
+    (None, Decimal("0.50")),
+]
+DEMO_TOP_UP = Decimal("50.00")
+# The ledger's idempotency key: the top-up is made once, however often the demo loads.
+DEMO_TOP_UP_REFERENCE = "demo:driver-top-up"
 
 
 @dataclass(frozen=True)
@@ -43,6 +77,8 @@ class DemoNetwork:
     stations: list[ChargingStation]
     tokens: list[IdToken]
     logins: list[DemoLogin]
+    tariffs: list[Tariff]
+    top_up: BalanceEntry
 
 
 def demo_logins_path() -> Path:
@@ -81,6 +117,14 @@ def demo_network_load() -> DemoNetwork:
         operator, operator_password = _user_load(DEMO_OPERATOR, saved, staff=True)
         driver, driver_password = _user_load(DEMO_DRIVER, saved, staff=False)
         tokens = _tokens_load(driver)
+        tariffs = _tariffs_load(site, stations)
+        top_up = balance_top_up(
+            driver=driver,
+            amount=DEMO_TOP_UP,
+            currency=DEMO_CAR_TARIFF["currency"],
+            note="Demo credit",
+            reference=DEMO_TOP_UP_REFERENCE,
+        )
     for user, password in [(operator, operator_password), (driver, driver_password)]:
         if password is not None:
             passwords[user.username] = password
@@ -90,7 +134,7 @@ def demo_network_load() -> DemoNetwork:
         DemoLogin("operator", operator.username, operator_password, "/"),
         DemoLogin("driver", driver.username, driver_password, "/me/"),
     ]
-    return DemoNetwork(site, stations, tokens, logins)
+    return DemoNetwork(site, stations, tokens, logins, tariffs, top_up)
 
 
 def _station_load(spec: dict, site: Site) -> ChargingStation:
@@ -152,3 +196,24 @@ def _tokens_load(driver) -> list[IdToken]:
             token.save(update_fields=["owner"])
         tokens.append(token)
     return tokens
+
+
+def _tariffs_load(site: Site, stations: list[ChargingStation]) -> list[Tariff]:
+    """The site's car tariff and the e-bike piles' tiered one, unless already assigned."""
+    car = _tariff_load(f"{site.name} — car", DEMO_CAR_TARIFF, [])
+    ebike = _tariff_load(f"{site.name} — e-bike", DEMO_EBIKE_TARIFF, DEMO_EBIKE_TIERS)
+    TariffAssignment.objects.get_or_create(site=site, defaults={"tariff": car})
+    for station in stations:
+        if station.kind == ChargingStation.Kind.EBIKE:
+            TariffAssignment.objects.get_or_create(station=station, defaults={"tariff": ebike})
+    return [car, ebike]
+
+
+def _tariff_load(name: str, fields: dict, tiers: list) -> Tariff:
+    tariff, created = Tariff.objects.get_or_create(name=name, defaults=fields)
+    if created:
+        PowerTierPrice.objects.bulk_create(
+            PowerTierPrice(tariff=tariff, up_to_w=bound, price_per_hour=price)
+            for bound, price in tiers
+        )
+    return tariff

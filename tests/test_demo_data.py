@@ -2,12 +2,17 @@
 
 import re
 import stat
+from datetime import UTC, datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from billing.balances import balance_of
+from billing.models import BalanceEntry, Tariff, TariffAssignment
+from billing.services.sessions import session_price, session_tariff
 from stations.demo import (
     DEMO_OPERATOR,
     DEMO_SITE,
@@ -17,6 +22,7 @@ from stations.demo import (
 )
 from stations.demo_loader import DEMO_DRIVER, demo_logins_path, demo_logins_read
 from stations.models import ChargingStation, Connector, IdToken, Site
+from tests.test_billing_support import session
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +53,16 @@ def printed_passwords(output: str) -> list[str]:
 def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in [Site, ChargingStation, Connector, IdToken, User]
+        for model in [
+            Site,
+            ChargingStation,
+            Connector,
+            IdToken,
+            User,
+            Tariff,
+            TariffAssignment,
+            BalanceEntry,
+        ]
     }
 
 
@@ -181,3 +196,61 @@ def test_existing_station_keeps_its_settings_and_gets_missing_connectors():
     assert station.registration_status == "pending"
     assert station.check_password(DEMO_STATION_PASSWORD)
     assert station.connectors.count() == spec["connectors"]
+
+
+# --- the demo is priced --------------------------------------------------------------
+
+NOON = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+
+def test_every_demo_station_has_a_tariff_and_the_driver_a_prepaid_balance():
+    demo_data()
+    demo_data()  # a second run adds no tariff and no second top-up
+
+    driver = User.objects.get(username=DEMO_DRIVER)
+    assert balance_of(driver=driver, currency="EUR") == Decimal("50.00")
+    assert BalanceEntry.objects.count() == 1
+    for station in ChargingStation.objects.all():
+        tariff = session_tariff(session(station, NOON, 10, 100, ended=False))
+        assert tariff is not None and tariff.currency == "EUR"
+        if station.kind == ChargingStation.Kind.EBIKE:
+            assert tariff.power_tiers.count() >= 2 and not tariff.energy_price_per_kwh
+        else:
+            assert tariff.energy_price_per_kwh > 0 and tariff.session_fee > 0
+            assert tariff.idle_price_per_minute > 0 and tariff.idle_grace_minutes > 0
+
+
+def test_a_demo_car_session_is_priced_and_paid_from_the_balance():
+    demo_data()
+    driver = User.objects.get(username=DEMO_DRIVER)
+    car = ChargingStation.objects.get(station_id="CN-CAR-001")
+    card = driver.id_tokens.order_by("value").first()
+    charge = session(car, NOON, 60, 10_000, token=card)
+
+    price = session_price(charge)
+
+    # 10 kWh at 0.35 plus the 0.50 start fee, net; 21 % VAT on top.
+    assert price.net == Decimal("4.00") and price.gross == Decimal("4.84")
+    assert balance_of(driver=driver, currency="EUR") == Decimal("45.16")
+
+
+def test_a_demo_ebike_session_is_priced_by_its_power_tier():
+    demo_data()
+    pile = ChargingStation.objects.get(station_id="CN-EBIKE-001")
+    # An hour at a steady 300 W: the 201-400 W tier.
+    charge = session(pile, NOON, 60, 300, readings=[(0, 300, 1_000), (60, 300, 1_300)])
+
+    price = session_price(charge)
+
+    assert price.net == Decimal("0.35")
+
+
+def test_a_tariff_the_operator_changed_is_kept_and_a_lost_assignment_comes_back():
+    demo_data()
+    Tariff.objects.filter(name__endswith="— car").update(energy_price_per_kwh=Decimal("0.99"))
+    TariffAssignment.objects.filter(station__isnull=False).delete()
+
+    demo_data()
+
+    assert Tariff.objects.get(name__endswith="— car").energy_price_per_kwh == Decimal("0.99")
+    assert TariffAssignment.objects.filter(station__isnull=False).count() == 1
