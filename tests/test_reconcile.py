@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 from ocpp.v21 import ChargePoint as ChargePoint21
@@ -51,7 +52,7 @@ def connection(story):
 
 async def reconcile_at(seconds_from_now: float) -> list[int]:
     now = timezone.now() + timedelta(seconds=seconds_from_now)
-    return await asyncio.to_thread(reconcile.sessions_reconcile_due, now=now)
+    return await database_sync_to_async(reconcile.sessions_reconcile_due)(now=now)
 
 
 async def replay_stop(tale) -> None:
