@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import requests
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.db.models import F
@@ -11,6 +12,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from chargenet.login_throttling import lockout_response
+from tests.live import live_daphne
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,24 @@ def test_an_api_request_gets_the_api_error_shape():
         "detail": "Too many failed logins. Try again in 15 minutes.",
         "errors": {},
     }
+
+
+@pytest.mark.live
+def test_a_live_daphne_answers_429_too(transactional_db):
+    """Under daphne the middleware runs its async path; the lock holds there as well."""
+    url_of = "http://{}/login/".format
+    with live_daphne(LOGIN_FAILURE_LIMIT=str(LIMIT)) as address:
+        browser = requests.Session()
+        browser.get(url_of(address), timeout=10)
+        form = {"username": "operator", "csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+        for _ in range(LIMIT):
+            wrong = browser.post(url_of(address), {**form, "password": "nope"}, timeout=10)
+            assert wrong.status_code in (200, 429)
+        right = browser.post(
+            url_of(address),
+            {**form, "password": OPERATOR_PASSWORD},
+            allow_redirects=False,
+            timeout=10,
+        )
+    assert right.status_code == 429
+    assert "Too many failed logins" in right.text and "sessionid" not in right.cookies
