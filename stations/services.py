@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.services import session_price_later, status_history_record
@@ -378,23 +379,26 @@ def session_find(
 def _store_samples(station_pk, connector_id, session, samples) -> None:
     """One INSERT for all samples; the unique constraint drops replayed ones."""
     MeterSample.objects.bulk_create(
-        [
-            MeterSample(
-                station_id=station_pk,
-                connector_id=connector_id,
-                session=session,
-                timestamp=s.timestamp,
-                measurand=s.measurand,
-                phase=s.phase,
-                location=s.location,
-                context=s.context,
-                value=s.value,
-                unit=s.unit,
-            )
-            for s in samples
-        ],
-        ignore_conflicts=True,
+        _sample_rows(station_pk, connector_id, session, samples), ignore_conflicts=True
     )
+
+
+def _sample_rows(station_pk, connector_id, session, samples) -> list[MeterSample]:
+    return [
+        MeterSample(
+            station_id=station_pk,
+            connector_id=connector_id,
+            session=session,
+            timestamp=s.timestamp,
+            measurand=s.measurand,
+            phase=s.phase,
+            location=s.location,
+            context=s.context,
+            value=s.value,
+            unit=s.unit,
+        )
+        for s in samples
+    ]
 
 
 @transaction.atomic
@@ -438,6 +442,104 @@ def meter_values_record(
     session.save()
     events.publish("session.updated", station_pk, _session_event(session))
     return session
+
+
+@dataclass(frozen=True)
+class MeterValuesIn:
+    """One MeterValues message, version-neutral."""
+
+    station_pk: int
+    connector_id: int
+    transaction_id: str | None
+    samples: list[Sample]
+
+
+#: What a MeterValues message may change on its session.
+_METER_FIELDS = (
+    "meter_last_wh",
+    "energy_wh",
+    "power_w",
+    "flags",
+    "reconcile_after",
+    "reconcile_reason",
+    "updated_at",
+)
+
+
+@transaction.atomic
+def meter_values_record_many(*, messages: list[MeterValuesIn]) -> None:
+    """`meter_values_record` for many messages at once: a handful of queries in all.
+
+    The sessions are locked in primary-key order (one query), every sample goes in
+    one INSERT and every changed session in one UPDATE, so many stations' readings
+    share one transaction (stations/meter_writer.py).
+    """
+    by_transaction, by_connector = _lock_meter_sessions(messages)
+    rows: list[MeterSample] = []
+    changed: dict[int, ChargingSession] = {}
+    for message in messages:
+        if message.transaction_id is not None:
+            session = by_transaction.get((message.station_pk, message.transaction_id))
+        else:
+            session = by_connector.get((message.station_pk, message.connector_id))
+        rows.extend(
+            _sample_rows(message.station_pk, message.connector_id, session, message.samples)
+        )
+        if session is None:
+            continue
+        if session.state == ChargingSession.State.ENDED:
+            session.add_flag("meter_values_after_stop")
+        else:
+            _apply_readings(session, message.samples)
+            if message.transaction_id is not None:
+                reconcile.session_continued(session)
+        changed[session.pk] = session
+    MeterSample.objects.bulk_create(rows, ignore_conflicts=True)
+    if not changed:
+        return
+    now = timezone.now()
+    for session in changed.values():
+        session.updated_at = now
+    ChargingSession.objects.bulk_update(list(changed.values()), _METER_FIELDS)
+    for session in changed.values():
+        if session.state != ChargingSession.State.ENDED:
+            events.publish("session.updated", session.station_id, _session_event(session))
+
+
+def _lock_meter_sessions(messages: list[MeterValuesIn]):
+    """The sessions the messages name, locked: by (station, transaction id) and, for
+    messages without a transaction id, the active one by (station, connector)."""
+    by_transaction = {(m.station_pk, m.transaction_id) for m in messages if m.transaction_id}
+    by_connector = {
+        (m.station_pk, m.connector_id)
+        for m in messages
+        if m.transaction_id is None and m.connector_id
+    }
+    if not by_transaction and not by_connector:
+        return {}, {}
+    wanted = Q()
+    for station_pk, transaction_id in by_transaction:
+        wanted |= Q(station_id=station_pk, transaction_id=transaction_id)
+    for station_pk, connector_id in by_connector:
+        wanted |= Q(
+            station_id=station_pk,
+            connector__connector_id=connector_id,
+            state=ChargingSession.State.ACTIVE,
+        )
+    sessions = (
+        ChargingSession.objects.select_related("connector")
+        .select_for_update(of=("self",))
+        .filter(wanted)
+        .order_by("pk")
+    )
+    found_by_transaction, found_by_connector = {}, {}
+    for session in sessions:
+        found_by_transaction.setdefault((session.station_id, session.transaction_id), session)
+        if session.state == ChargingSession.State.ACTIVE and session.connector is not None:
+            key = (session.station_id, session.connector.connector_id)
+            if key in by_connector:
+                found_by_connector.setdefault(key, session)  # the oldest, as .first()
+    return found_by_transaction, found_by_connector
 
 
 def _apply_readings(session: ChargingSession, samples: list[Sample]) -> None:

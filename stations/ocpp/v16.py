@@ -4,11 +4,12 @@ from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result, enums
 
-from stations import services
+from stations import meter_writer, services
 from stations.data_transfer import data_transfer_handle
 from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.requests16 import BUILDERS
+from stations.services import MeterValuesIn
 
 Action = enums.Action
 MAX_WH = int(MAX_READING) - 1
@@ -117,11 +118,13 @@ class V16Adapter(StationAdapter, ChargePoint):
     @on(Action.meter_values, skip_schema_validation=True)
     async def on_meter_values(self, connector_id, meter_value, **kw):
         transaction_id = kw.get("transaction_id")
-        await self.run(
-            services.meter_values_record,
-            connector_id=connector_id,
-            transaction_id=None if transaction_id is None else str(transaction_id),
-            samples=samples_from(meter_value, timezone.now()),
+        await meter_writer.meter_values_record(
+            MeterValuesIn(
+                station_pk=self.station.pk,
+                connector_id=connector_id,
+                transaction_id=None if transaction_id is None else str(transaction_id),
+                samples=samples_from(meter_value, timezone.now()),
+            )
         )
         return call_result.MeterValues()
 

@@ -12,11 +12,12 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint
 from ocpp.v201.enums import Action
 
-from stations import services
+from stations import meter_writer, services
 from stations.data_transfer import data_transfer_handle
 from stations.metering import ENERGY_REGISTER, Sample, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands
+from stations.services import MeterValuesIn
 
 # TransactionEventRequest chargingState -> the connector's status.
 CHARGING_STATE_STATUS = {
@@ -281,11 +282,13 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     @on(Action.meter_values, skip_schema_validation=True)
     async def on_meter_values(self, evse_id, meter_value, **kw):
         connector_id = await self._connector({"id": evse_id}) if evse_id else 0
-        await self.run(
-            services.meter_values_record,
-            connector_id=connector_id,
-            transaction_id=None,
-            samples=samples_from(meter_value, timezone.now()),
+        await meter_writer.meter_values_record(
+            MeterValuesIn(
+                station_pk=self.station.pk,
+                connector_id=connector_id,
+                transaction_id=None,
+                samples=samples_from(meter_value, timezone.now()),
+            )
         )
         return self._call_result.MeterValues()
 

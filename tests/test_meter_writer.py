@@ -1,0 +1,149 @@
+"""MeterValues by group commit: many stations' readings in one transaction, none lost."""
+
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from stations import meter_writer, services
+from stations.metering import Sample
+from stations.models import ChargingSession, MeterSample
+from stations.services import MeterValuesIn
+from tests.conftest import make_station
+
+T0 = datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+
+def readings(wh: int, minute: int) -> list[Sample]:
+    at = T0.replace(minute=minute)
+    return [
+        Sample(at, "Energy.Active.Import.Register", Decimal(wh), "Wh"),
+        Sample(at, "Power.Active.Import", Decimal(7000), "W"),
+    ]
+
+
+def charging_stations(count: int) -> list[ChargingSession]:
+    sessions = []
+    for n in range(count):
+        station = make_station(f"MW-{n:03d}", connectors=2)
+        sessions.append(
+            services.session_start(
+                station_pk=station.pk,
+                connector_id=1,
+                id_tag=f"TAG-{n}",
+                meter_start_wh=1000,
+                timestamp=T0,
+            ).session
+        )
+    return sessions
+
+
+@pytest.mark.django_db
+def test_a_batch_of_many_stations_costs_a_handful_of_queries():
+    sessions = charging_stations(40)
+    messages = [
+        MeterValuesIn(s.station_id, 1, s.transaction_id, readings(1000 + 100 * i, 5))
+        for i, s in enumerate(sessions)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        services.meter_values_record_many(messages=messages)
+    # lock the sessions, insert the samples, update the sessions (+ savepoint pair)
+    assert len(queries) <= 5, [q["sql"][:80] for q in queries]
+    assert MeterSample.objects.count() == 80
+    for i, session in enumerate(sessions):
+        session.refresh_from_db()
+        assert session.meter_last_wh == 1000 + 100 * i
+        assert session.energy_wh == 100 * i
+        assert session.power_w == 7000
+
+
+@pytest.mark.django_db
+def test_a_batch_keeps_every_rule_of_a_single_message():
+    running, backwards, ended = charging_stations(3)
+    services.meter_values_record(
+        station_pk=backwards.station_id,
+        connector_id=1,
+        transaction_id=backwards.transaction_id,
+        samples=readings(5000, 4),
+    )
+    services.session_stop(
+        station_pk=ended.station_id,
+        transaction_id=ended.transaction_id,
+        meter_stop_wh=1500,
+        timestamp=T0.replace(minute=3),
+    )
+    services.meter_values_record_many(
+        messages=[
+            # no transaction id: the connector's active session
+            MeterValuesIn(running.station_id, 1, None, readings(1800, 5)),
+            MeterValuesIn(backwards.station_id, 1, backwards.transaction_id, readings(4000, 5)),
+            MeterValuesIn(ended.station_id, 1, ended.transaction_id, readings(1600, 5)),
+            # an unknown transaction: samples kept, no session
+            MeterValuesIn(running.station_id, 2, "999999", readings(10, 5)),
+        ]
+    )
+    running.refresh_from_db()
+    backwards.refresh_from_db()
+    ended.refresh_from_db()
+    assert (running.meter_last_wh, running.energy_wh) == (1800, 800)
+    assert "meter_backwards" in backwards.flags and backwards.meter_last_wh == 5000
+    assert "meter_values_after_stop" in ended.flags
+    assert (ended.state, ended.meter_stop_wh) == (ChargingSession.State.ENDED, 1500)
+    assert MeterSample.objects.filter(session=None, connector_id=2).count() == 2
+
+    # A replayed batch inserts nothing twice.
+    before = MeterSample.objects.count()
+    services.meter_values_record_many(
+        messages=[MeterValuesIn(running.station_id, 1, None, readings(1800, 5))]
+    )
+    assert MeterSample.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_frames_of_one_moment_share_a_transaction_and_all_are_answered():
+    sessions = await asyncio.to_thread(charging_stations, 20)
+    calls = []
+    original = meter_writer._record_many
+
+    async def counting(*, messages):
+        calls.append(len(messages))
+        await original(messages=messages)
+
+    meter_writer._record_many = counting
+    try:
+        await asyncio.gather(
+            *(
+                meter_writer.meter_values_record(
+                    MeterValuesIn(s.station_id, 1, s.transaction_id, readings(2000, 6))
+                )
+                for s in sessions
+            )
+        )
+    finally:
+        meter_writer._record_many = original
+    assert sum(calls) == 20 and len(calls) < 20, calls
+    energies = await asyncio.to_thread(
+        lambda: list(ChargingSession.objects.values_list("energy_wh", flat=True))
+    )
+    assert energies == [1000] * 20
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_one_bad_message_fails_only_its_own_frame():
+    (session,) = await asyncio.to_thread(charging_stations, 1)
+    good = meter_writer.meter_values_record(
+        MeterValuesIn(session.station_id, 1, session.transaction_id, readings(3000, 7))
+    )
+    bad = meter_writer.meter_values_record(  # a station that does not exist
+        MeterValuesIn(session.station_id + 1000, 1, None, readings(3000, 7))
+    )
+    results = await asyncio.gather(good, bad, return_exceptions=True)
+    assert results[0] is None
+    assert isinstance(results[1], Exception)
+    stored = await asyncio.to_thread(
+        lambda: list(MeterSample.objects.values_list("station_id", flat=True).distinct())
+    )
+    assert stored == [session.station_id]
