@@ -63,7 +63,9 @@ def sessions_reconcile_due(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     marked = ChargingSession.objects.filter(reconcile_after__isnull=False)
     # Sessions ended otherwise (a new start, an operator's soft stop) drop their mark.
-    marked.filter(state=ChargingSession.State.ENDED).update(reconcile_after=None)
+    marked.filter(state=ChargingSession.State.ENDED).update(
+        reconcile_after=None, reconcile_reason=""
+    )
     due = marked.filter(state=ChargingSession.State.ACTIVE, reconcile_after__lte=now)
     pks = list(due.values_list("pk", flat=True))
     return [pk for pk in pks if session_reconcile(session_id=pk, now=now)]

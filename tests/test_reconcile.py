@@ -262,3 +262,22 @@ def test_the_reconcile_job_runs_every_minute():
         e for e in app.conf.beat_schedule.values() if e["task"] == reconcile_stuck_sessions.name
     ]
     assert entry["schedule"] == 60.0
+
+
+def test_a_marked_session_ended_another_way_just_drops_its_mark(priced):
+    first = services.session_start(
+        station_pk=priced.pk, connector_id=1, id_tag="TAG-0001", meter_start_wh=100, timestamp=T0
+    ).session
+    services.station_boot(station_pk=priced.pk, vendor="V", model="M")
+    services.session_start(  # the station starts anew on that connector
+        station_pk=priced.pk,
+        connector_id=1,
+        id_tag="TAG-0001",
+        meter_start_wh=200,
+        timestamp=T0.replace(minute=30),
+    )
+
+    assert reconcile.sessions_reconcile_due(now=timezone.now() + timedelta(seconds=GRACE)) == []
+    superseded = ChargingSession.objects.get(pk=first.pk)
+    assert (superseded.stop_reason, superseded.reconcile_after) == ("Superseded", None)
+    assert "reconciled" not in superseded.flags
