@@ -22,6 +22,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
+from chargenet.channel_layer import UNREACHABLE
 from stations import diagnostics, passwords, redact, reservations, services
 from stations.models import (
     ChargingSession,
@@ -134,17 +135,23 @@ def send_commands(
 async def _dispatch(station, command: Command, params: dict, timeout: float) -> None:
     layer = get_channel_layer()
     reply_to = await layer.new_channel()
-    await layer.group_send(
-        station.group_name,
-        {
-            "type": "station.command",
-            "command": command.pk,
-            "action": command.action,
-            "params": params,
-            "timeout": timeout,
-            "reply_to": reply_to,
-        },
-    )
+    try:
+        await layer.group_send(
+            station.group_name,
+            {
+                "type": "station.command",
+                "command": command.pk,
+                "action": command.action,
+                "params": params,
+                "timeout": timeout,
+                "reply_to": reply_to,
+            },
+        )
+    except UNREACHABLE:
+        # Redis is away (e.g. restarting): the command never left; say so, don't crash.
+        logger.warning("Command %s not sent: channel layer unreachable", command.pk, exc_info=True)
+        await _finish(command, Command.Status.FAILED, "The channel layer (Redis) is unreachable.")
+        return
     try:
         await asyncio.wait_for(layer.receive(reply_to), ACK_TIMEOUT)
     except TimeoutError:

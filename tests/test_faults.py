@@ -17,6 +17,7 @@ import pytest
 from channels.db import database_sync_to_async
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import ChargePoint, call
+from redis import asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
@@ -27,6 +28,7 @@ from tests.cluster import (
     RedisServer,
     StationRun,
     TcpProxy,
+    await_condition,
     basic_auth,
     check_nothing_lost,
     create_stations,
@@ -373,14 +375,6 @@ async def _commands_across_a_redis_restart(cluster: Cluster, redis: RedisServer)
     return [first.status, second.status]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a Redis restart kills every consumer (channels_redis raises ConnectionError in "
-        "its receive), so every station socket of every daphne drops at once; the "
-        "channel layer should retry and re-join its groups (see the report for issue 10)"
-    ),
-)
 def test_station_sockets_survive_a_redis_restart_and_take_commands(cluster_dir):
     ids = [f"KEEP-{n}" for n in range(1, 5)]
     for station_id in ids:
@@ -400,7 +394,14 @@ async def _sockets_across_a_redis_restart(cluster, redis, ids: list[str]) -> dic
         connected = [await connect_station(cluster.ws_url, station_id) for station_id in ids]
         try:
             await asyncio.to_thread(redis.restart, 1)
-            await asyncio.sleep(2)
+            # The restarted Redis is empty: each daphne adds its stations' groups again.
+            groups = [
+                f"station.{station.pk}"
+                async for station in ChargingStation.objects.filter(station_id__in=ids)
+            ]
+            await await_condition(
+                lambda: groups_present(redis.url, groups), 10, "station groups re-joined"
+            )
             dropped = [
                 station_id
                 for station_id, (_, reader, _) in zip(ids, connected, strict=True)
@@ -418,6 +419,89 @@ async def _sockets_across_a_redis_restart(cluster, redis, ids: list[str]) -> dic
         finally:
             for _, reader, _ in connected:
                 reader.cancel()
+
+
+async def groups_present(redis_url: str, groups: list[str]) -> bool:
+    """Whether every channel group exists in that Redis (channels_redis's key names)."""
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        return await client.exists(*(f"asgi:group:{group}" for group in groups)) == len(groups)
+    finally:
+        await client.aclose()
+
+
+def test_live_page_sockets_survive_a_redis_restart_and_get_events_again(cluster_dir):
+    """/ws/live/ through the balancer: the page's socket stays up across a Redis restart
+    and station events published after it reach the page again, without reconnecting."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    station = make_station("LIVE-1")
+    operator = get_user_model().objects.create_user("operator", is_staff=True)
+    client = Client()
+    client.force_login(operator)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    redis = RedisServer(cluster_dir / "redis").start()
+    env = {"DATABASE_CONN_MAX_AGE": "60", "SECRET_KEY": settings.SECRET_KEY}  # our session
+    try:
+        with cluster_running(
+            cluster_dir / "cluster", processes=2, redis_url=redis.url, env=env
+        ) as cluster:
+            outcome = run_async(_live_page_across_a_redis_restart(cluster, redis, cookie))
+    finally:
+        redis.stop()
+    assert outcome["before"]["station"] == station.pk, outcome
+    assert outcome["after"]["station"] == station.pk, outcome
+    assert outcome["after"]["data"]["status"] == "Charging", outcome
+    assert not outcome["page_closed"] and not outcome["station_dropped"], outcome
+
+
+async def _live_page_across_a_redis_restart(cluster, redis, cookie: str) -> dict:
+    origin = cluster.http_url("").rstrip("/")
+    page = await connect(
+        cluster.ws_url.replace("/ocpp/", "/ws/live/"),
+        additional_headers={"Cookie": cookie, "Origin": origin},
+        open_timeout=10,
+    )
+    charge_point, reader, _ = await connect_station(cluster.ws_url, "LIVE-1")
+    try:
+        await page.send(json.dumps({"subscribe": "network"}))
+        assert json.loads(await asyncio.wait_for(page.recv(), 10))["type"] == "subscribed"
+        before = await _status_event(page, charge_point, "Available", patience=10)
+        step("event before the restart")
+        await asyncio.to_thread(redis.restart, 1)
+        step("Redis restarted")
+        # Best effort, like every event: the station reports until the page hears one.
+        after = await _status_event(page, charge_point, "Charging", patience=15)
+        step("event after the restart")
+        return {
+            "before": before,
+            "after": after,
+            "page_closed": page.close_code is not None,
+            "station_dropped": reader.done(),
+        }
+    finally:
+        reader.cancel()
+        await page.close()
+
+
+async def _status_event(page, charge_point, status: str, patience: float) -> dict:
+    """Have the station report `status` (again each second) until the page shows it."""
+    deadline = asyncio.get_running_loop().time() + patience
+    while asyncio.get_running_loop().time() < deadline:
+        await charge_point.call(
+            call.StatusNotification(connector_id=1, error_code="NoError", status=status)
+        )
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1):
+                while True:
+                    message = json.loads(await page.recv())
+                    if message.get("kind") == "connector.status" and (
+                        message["data"]["status"] == status
+                    ):
+                        return message
+    raise AssertionError(f"the live page never showed the station {status} in {patience:g} s")
 
 
 # --- PostgreSQL unreachable for a while -------------------------------------------------

@@ -1,0 +1,181 @@
+"""The Redis channel layer, made to outlive a Redis restart.
+
+channels_redis raises a ConnectionError from `receive` when Redis goes away, which ends
+every consumer of the process: every station socket of every daphne would drop at once
+and come back as a reconnect storm. This layer keeps receiving instead:
+
+- the blocking read behind `receive` (`_brpop_with_clean`, used by the one coroutine
+  that reads for the whole process and by plain-channel receives) waits and tries
+  again with a growing pause when Redis cannot be reached, so no consumer sees the
+  outage; channels_redis's own receive bookkeeping (lock, buffers, counts) is untouched
+  because the error never leaves that call;
+- Redis keeps nothing on disk, so a restart empties the group sets: the layer
+  remembers which (group, channel) pairs this process added and has not discarded,
+  and adds them again before the first read after an outage;
+- a pooled connection that sat idle across a restart is dead without knowing it: every
+  command is tried once more on a fresh connection, so the first send after Redis came
+  back does not fail (safe here: the layer's writes are idempotent sorted-set adds);
+- `group_discard` during an outage does not raise (a disconnecting consumer must still
+  record the disconnect); the pair is removed once Redis answers again.
+
+`send` and `group_send` still raise redis's ConnectionError / TimeoutError while Redis
+is away: callers decide (events are best effort, a command is recorded as failed).
+"""
+
+import asyncio
+import collections
+import logging
+import time
+
+from channels_redis.core import RedisChannelLayer
+from channels_redis.utils import create_pool
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+#: What "Redis cannot be reached right now" looks like from redis-py.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+FIRST_PAUSE = 0.1  # seconds before the first new attempt after a failed read
+MAX_PAUSE = 2.0  # the pause grows by half up to this: a restarted Redis is seen soon
+RESYNC_BATCH = 500  # group memberships re-added per pipeline round trip
+
+Membership = tuple[str, str]  # (group, channel)
+
+
+class ResilientRedisChannelLayer(RedisChannelLayer):
+    """channels_redis's RedisChannelLayer that survives Redis restarts (module doc)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: (group, channel) pairs added by this process and not discarded since.
+        self.memberships: set[Membership] = set()
+        #: Pairs whose discard failed while Redis was unreachable: removed on resync.
+        self.stale_memberships: set[Membership] = set()
+        #: Set by a failure; the next read first re-adds the memberships.
+        self.resync_needed = False
+        self._unreachable_since: float | None = None
+        self._pause = FIRST_PAUSE
+
+    def create_pool(self, index):
+        host = dict(self.hosts[index])
+        # Not set by the host's configuration: one more try on a new connection.
+        host.setdefault("retry", Retry(NoBackoff(), 1))
+        return create_pool(host)
+
+    # --- reading ----------------------------------------------------------------
+
+    async def _brpop_with_clean(self, index, channel, timeout):
+        """One blocking read; None (read again) after a pause when Redis is away.
+
+        channels_redis's receive_single loops on this while it returns None, so an
+        outage is a series of empty reads; cancellation during the pause propagates as
+        it would during the read itself.
+        """
+        try:
+            if self.resync_needed:
+                await self._resync()
+            member = await super()._brpop_with_clean(index, channel, timeout)
+        except UNREACHABLE as error:
+            self._note_unreachable(error)
+            pause = self._pause
+            self._pause = min(self._pause * 1.5, MAX_PAUSE)
+            await asyncio.sleep(pause)
+            return None
+        self._note_reachable()
+        return member
+
+    async def _clean_receive_backup(self, index, channel):
+        # A detached task: with Redis away the backup copy is either gone with the
+        # restart or put back in the queue by the next read (channels_redis's usual
+        # at-least-once delivery), so an unreachable Redis is nothing to report here.
+        try:
+            await super()._clean_receive_backup(index, channel)
+        except UNREACHABLE:
+            logger.debug("Could not clean the receive backup of %s", channel, exc_info=True)
+
+    def _note_unreachable(self, error: BaseException) -> None:
+        self.resync_needed = True
+        if self._unreachable_since is None:
+            self._unreachable_since = time.monotonic()
+            logger.warning(
+                "Redis channel layer unreachable (%s: %s); retrying, consumers keep running",
+                type(error).__name__,
+                error,
+            )
+
+    def _note_reachable(self) -> None:
+        if self._unreachable_since is not None:
+            logger.warning(
+                "Redis channel layer reachable again after %.1f s; %d group memberships restored",
+                time.monotonic() - self._unreachable_since,
+                len(self.memberships),
+            )
+            self._unreachable_since = None
+        self._pause = FIRST_PAUSE
+
+    async def _resync(self) -> None:
+        """Add this process's memberships again and drop the stale ones.
+
+        Raises the redis error if Redis is still away (the caller pauses and retries).
+        A pair joined or left while this runs is joined or left again at the end, so a
+        resync never undoes what a consumer has just done.
+        """
+        joined = list(self.memberships)
+        stale = list(self.stale_memberships)
+        now = time.time()
+        commands: dict[int, list[tuple[str, bytes, str]]] = collections.defaultdict(list)
+        for group, channel in joined:
+            commands[self.consistent_hash(group)].append(("add", self._group_key(group), channel))
+        for group, channel in stale:
+            commands[self.consistent_hash(group)].append(("rem", self._group_key(group), channel))
+        for index, batch in commands.items():
+            connection = self.connection(index)
+            for start in range(0, len(batch), RESYNC_BATCH):
+                pipe = connection.pipeline(transaction=False)
+                for what, key, channel in batch[start : start + RESYNC_BATCH]:
+                    if what == "add":
+                        pipe.zadd(key, {channel: now})
+                        pipe.expire(key, self.group_expiry)
+                    else:
+                        pipe.zrem(key, channel)
+                await pipe.execute()
+        self.stale_memberships.difference_update(stale)
+        # Joined or left while the pipeline ran: it may have undone that, so redo it.
+        for group, channel in set(stale) & self.memberships:
+            await super().group_add(group, channel)
+        left = set(joined) - self.memberships
+        self.stale_memberships.update(left)
+        for group, channel in left:
+            await super().group_discard(group, channel)
+            self.stale_memberships.discard((group, channel))
+        # A discard that failed meanwhile asks for another round.
+        self.resync_needed = bool(self.stale_memberships)
+
+    # --- groups -----------------------------------------------------------------
+
+    async def group_add(self, group, channel):
+        await super().group_add(group, channel)
+        self.memberships.add((group, channel))
+        self.stale_memberships.discard((group, channel))
+
+    async def group_discard(self, group, channel):
+        self.memberships.discard((group, channel))
+        try:
+            await super().group_discard(group, channel)
+        except UNREACHABLE as error:
+            # Removed from Redis on the next resync (a restarted Redis has lost it anyway).
+            self.stale_memberships.add((group, channel))
+            self.resync_needed = True
+            # One warning per outage: the read path has already said Redis is away.
+            log = logger.debug if self._unreachable_since is not None else logger.warning
+            log("Could not leave group %s, Redis unreachable (%s); leaving it later", group, error)
+
+    async def flush(self):
+        await super().flush()
+        self.memberships.clear()
+        self.stale_memberships.clear()
+        self.resync_needed = False
