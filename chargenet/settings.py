@@ -141,7 +141,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chargenet.channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # channels_redis blocks 5 s reading a channel; redis-py's default read
                 # timeout is also 5 s, which would kill idle consumers: read longer.
