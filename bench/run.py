@@ -1,17 +1,24 @@
-"""ChargeNet's benchmark: simulated OCPP stations against one daphne process.
+"""ChargeNet's benchmark: simulated OCPP stations against daphne processes.
 
-    .venv/bin/python bench/run.py [--stations 1000] [--duration 30] [--workers 2]
-                                  [--version 1.6|2.0.1|mix]
+    .venv/bin/python bench/run.py [--stations 1000] [--servers 2] [--duration 30]
+                                  [--workers 2] [--version 1.6|2.0.1|mix]
+                                  [--storm 60] [--compare-bare]
 
 It recreates a PostgreSQL database, migrates it, bulk-creates the stations (one
-password hash shared by all) and a card per connector, starts `manage.py serve` on a
-free port with DATABASE_URL (PostgreSQL) and REDIS_URL (Redis channel layer), and
-measures the server's resident memory. Worker processes then connect the stations
-over real sockets (`stations.simulator`), every connector charging, heartbeats and
-meter values every few seconds. Once all are up it measures for --duration seconds
-and prints what the server sustained: stations connected, answered requests per
-second, reply latency (client side, Call sent -> CallResult received) and server
-memory per connected station, each beside its goal where one exists.
+password hash shared by all) and a card per connector, starts --servers
+`manage.py serve` processes on free ports with DATABASE_URL (PostgreSQL) and
+REDIS_URL (Redis channel layer), and measures their resident memory. Worker
+processes then connect the stations over real sockets (`stations.simulator`), spread
+over the servers as a balancer would, every connector charging. Once all are up it
+measures for --duration seconds and prints what the servers sustained: stations
+connected, answered requests per second, reply latency (client side, Call sent ->
+CallResult received), memory per connected station and CPU per request.
+
+--storm S then drops every station's socket at a random moment within S seconds (a
+power cut in the field) and measures until all have reconnected and booted again.
+--compare-bare first runs the same load against bench/bare_server.py (the `ocpp`
+library on `websockets`, no database) and prints ChargeNet's requests per
+CPU-second of a server process as a share of the bare server's.
 
 Redis database 14 (by default) is flushed: it must be the benchmark's own.
 """
@@ -38,6 +45,7 @@ if str(ROOT) not in sys.path:
 
 GOAL_KIB_PER_STATION = 64
 GOAL_P99_MS = 250
+GOAL_BARE_RATIO = 0.5
 PASSWORD = "bench-station-password"
 PREFIX = "BENCH-"
 
@@ -50,6 +58,13 @@ def version_label(version: str) -> str:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stations", type=int, default=1000)
+    parser.add_argument("--servers", type=int, default=2, help="daphne processes (%(default)s).")
+    parser.add_argument(
+        "--storm", type=float, default=0.0, help="Then drop every socket within S seconds."
+    )
+    parser.add_argument(
+        "--compare-bare", action="store_true", help="Measure a bare ocpp server first."
+    )
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds measured.")
     parser.add_argument(
         "--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)), help="Processes."
@@ -83,9 +98,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="Flushed (default %(default)s).",
     )
     args = parser.parse_args(argv)
-    if args.stations < 1 or args.workers < 1 or args.connectors < 1 or args.duration <= 0:
-        parser.error("--stations, --workers, --connectors and --duration must be positive")
-    args.workers = min(args.workers, args.stations)
+    if min(args.stations, args.workers, args.connectors, args.servers, args.duration) <= 0:
+        parser.error("--stations, --servers, --workers, --connectors, --duration: positive")
+    if args.compare_bare and args.version != "1.6":
+        parser.error("--compare-bare: the bare server speaks OCPP 1.6")
+    args.workers = min(max(args.workers, args.servers), args.stations)
     if args.ramp is None:
         args.ramp = args.stations / 100
     return args
@@ -239,21 +256,30 @@ def rss_kib(pid: int) -> int:
 
 
 class Server:
-    def __init__(self, env: dict, log_path: Path):
-        self.env, self.log_path = env, log_path
+    """One server process: ChargeNet's daphne or, with `bare`, the bare ocpp server."""
+
+    def __init__(self, env: dict, log_path: Path, bare: bool = False):
+        self.env, self.log_path, self.bare = env, log_path, bare
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        if self.bare:
+            return [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(self.port)]
+        return [sys.executable, "manage.py", "serve", "--port", str(self.port)]
 
     def start(self) -> None:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--port", str(self.port)],
+                self.command(),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # our Ctrl-C is ours; we stop it ourselves
             )
+
+    def wait_listening(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             self.check()
@@ -265,10 +291,11 @@ class Server:
             time.sleep(0.2)
         else:
             raise BenchError(f"the server did not listen on port {self.port}\n{self.log_tail()}")
-        # Warm up Django's HTTP path so the baseline is a started server, not a bare one.
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/admin/login/", timeout=10).read()
-        time.sleep(1)
+        if not self.bare:
+            # Warm up Django's HTTP path so the baseline is a started server, not a bare one.
+            with contextlib.suppress(OSError):
+                url = f"http://127.0.0.1:{self.port}/admin/login/"
+                urllib.request.urlopen(url, timeout=10).read()
 
     def check(self) -> None:
         if self.process is not None and self.process.poll() is not None:
@@ -278,6 +305,9 @@ class Server:
 
     def rss(self) -> int:
         return rss_kib(self.process.pid)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid)
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -303,6 +333,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
     """One process: `count` stations from number `first`, reporting back to the parent."""
     import asyncio
     import logging
+    import random
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s worker %(message)s")
@@ -331,7 +362,47 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         config.tokens = tuple(f"{config.station_id}-{c}" for c in range(1, config.connectors + 1))
     stats = Stats(keep_samples=True)
 
-    async def main() -> dict:
+    async def wait_for(event) -> bool:
+        while not event.is_set() and not events["stop"].is_set():
+            await asyncio.sleep(0.1)
+        return event.is_set()
+
+    async def storm(simulation) -> dict:
+        """Drop every socket at a random moment within the window; wait for the boots."""
+        rng = random.Random(index)
+        window = options["storm"]
+        boots = {id(station): station.boot_count for station in simulation.stations}
+        before = stats.counters()
+        started = time.monotonic()
+
+        async def drop(station, delay: float) -> None:
+            await asyncio.sleep(delay)
+            connection = getattr(station, "_connection", None)
+            if connection is not None and station.connected:
+                connection.transport.abort()  # the link is gone: no closing handshake
+
+        drops = [
+            asyncio.create_task(drop(station, rng.uniform(0, window)))
+            for station in simulation.stations
+        ]
+
+        def rebooted() -> int:
+            return sum(1 for st in simulation.stations if st.boot_count > boots[id(st)])
+
+        deadline = started + window + options["connect_timeout"]
+        while rebooted() < count and time.monotonic() < deadline and not events["stop"].is_set():
+            await asyncio.sleep(0.1)
+        finished = time.monotonic()
+        await asyncio.gather(*drops, return_exceptions=True)
+        after = stats.counters()
+        return {
+            "rebooted": rebooted(),
+            "started": started,
+            "finished": finished,
+            "failures": {key: after[key] - before[key] for key in after},
+        }
+
+    async def main() -> tuple[dict, dict | None]:
         simulation = Simulation(
             configs, url, stats=stats, ramp=options["ramp"], backoff_max=5.0, open_timeout=30.0
         )
@@ -349,19 +420,23 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         ):
             await asyncio.sleep(0.1)
         events["ready"].put((index, booted(), stats.sessions_started))
-        while not events["stop"].is_set():
-            await asyncio.sleep(0.1)
+        stormed = None
+        if options["storm"] and await wait_for(events["storm"]):
+            stormed = await storm(simulation)
+            events["stormed"].put(index)
+        await wait_for(events["stop"])
         at_stop = stats.counters()
         simulation.stop()
         await running
-        return at_stop
+        return at_stop, stormed
 
-    at_stop = asyncio.run(main())
+    at_stop, stormed = asyncio.run(main())
     results.put(
         {
             "index": index,
             "stations": count,
             "at_stop": at_stop,
+            "storm": stormed,
             "reply_times": stats.reply_times.tobytes(),
             "latencies_ms": stats.latencies_ms.tobytes(),
         }
@@ -382,11 +457,7 @@ def share(total: int, parts: int) -> list[tuple[int, int]]:
 # --- the run -----------------------------------------------------------------------
 
 
-def run(args) -> dict:
-    from array import array
-
-    from stations.simulator.stats import percentile
-
+def prepare(args) -> dict:
     check_servers(args.database_url, args.redis_url)
     print(
         f"Preparing: PostgreSQL {_safe(args.database_url)}, Redis {args.redis_url}, "
@@ -397,20 +468,40 @@ def run(args) -> dict:
     env = server_env(args)
     manage(env, "migrate", "--noinput", "-v", "0")
     seed(env, args)
+    return env
 
+
+def run(args, bare: bool = False) -> dict:
+    """One load run against --servers processes (ChargeNet's or, with `bare`, the yardstick)."""
+    from array import array
+
+    from stations.simulator.stats import percentile
+
+    env = dict(os.environ, PYTHONUNBUFFERED="1") if bare else prepare(args)
+    name = "bare ocpp server" if bare else "ChargeNet"
     log_dir = Path(tempfile.mkdtemp(prefix="chargenet-bench-"))
-    server = Server(env, log_dir / "server.log")
+    servers = [Server(env, log_dir / f"server-{n}.log", bare) for n in range(args.servers)]
     context = multiprocessing.get_context("spawn")
-    events = {"ready": context.Queue(), "stop": context.Event()}
+    events = {
+        "ready": context.Queue(),
+        "stormed": context.Queue(),
+        "storm": context.Event(),
+        "stop": context.Event(),
+    }
     results = context.Queue()
     workers = []
+    storm = None
     try:
-        server.start()
-        rss_before = server.rss()
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_listening()
+        time.sleep(1)
+        rss_before = sum(server.rss() for server in servers)
         print(
-            f"Server: daphne pid {server.process.pid} on port {server.port}, RSS {rss_before} KiB"
+            f"{name}: {len(servers)} process(es) on ports "
+            f"{', '.join(str(s.port) for s in servers)}, RSS {rss_before / 1024:.0f} MiB"
         )
-        url = f"ws://127.0.0.1:{server.port}/ocpp/"
         options = {
             "kind": args.kind,
             "version": args.version,
@@ -419,9 +510,11 @@ def run(args) -> dict:
             "heartbeat": args.heartbeat,
             "ramp": args.ramp,
             "connect_timeout": args.connect_timeout,
+            "storm": args.storm,
         }
         started = time.monotonic()
         for index, (first, count) in enumerate(share(args.stations, args.workers)):
+            url = f"ws://127.0.0.1:{servers[index % len(servers)].port}/ocpp/"
             process = context.Process(
                 target=worker_main,
                 args=(index, first, count, url, options, events, results),
@@ -432,10 +525,7 @@ def run(args) -> dict:
         print(f"Connecting {args.stations} stations from {len(workers)} worker processes ...")
         ready = booted = charging = 0
         while ready < len(workers):
-            server.check()
-            for process in workers:
-                if process.exitcode not in (None, 0):
-                    raise BenchError(f"a worker process failed (exit code {process.exitcode})")
+            check_alive(servers, workers)
             with contextlib.suppress(Exception):
                 _, accepted, sessions = events["ready"].get(timeout=1)
                 ready += 1
@@ -449,20 +539,29 @@ def run(args) -> dict:
         )
         time.sleep(2)  # let the last Charging StatusNotifications drain
         load_before = os.getloadavg()[0]
-        server_cpu = cpu_seconds(server.process.pid)
+        server_cpu = sum(server.cpu() for server in servers)
         workers_cpu = sum(cpu_seconds(p.pid) for p in workers)
         window_start = time.monotonic()
-        peak_rss = server.rss()
+        peak_rss = 0
         while time.monotonic() - window_start < args.duration:
             time.sleep(min(1.0, args.duration - (time.monotonic() - window_start)))
-            server.check()
-            peak_rss = max(peak_rss, server.rss())
+            check_alive(servers, workers)
+            peak_rss = max(peak_rss, sum(server.rss() for server in servers))
         window_end = time.monotonic()
-        server_cpu = cpu_seconds(server.process.pid) - server_cpu
+        server_cpu = sum(server.cpu() for server in servers) - server_cpu
         workers_cpu = sum(cpu_seconds(p.pid) for p in workers) - workers_cpu
         load_after = os.getloadavg()[0]
-        rss_after = server.rss()
-        server_connected = count_connected(args.database_url)
+        rss_after = sum(server.rss() for server in servers)
+        server_connected = None if bare else count_connected(args.database_url)
+        if args.storm:
+            print(f"Storm: every socket dropped within {args.storm:g} s; waiting for the boots")
+            events["storm"].set()
+            stormed, deadline = 0, time.monotonic() + args.storm + args.connect_timeout + 30
+            while stormed < len(workers) and time.monotonic() < deadline:
+                check_alive(servers, workers)
+                with contextlib.suppress(Exception):
+                    events["stormed"].get(timeout=1)
+                    stormed += 1
         events["stop"].set()
         reports = []
         deadline = time.monotonic() + 60
@@ -478,7 +577,8 @@ def run(args) -> dict:
             if process.is_alive():
                 process.terminate()
                 process.join(5)
-        server.stop()
+        for server in servers:
+            server.stop()
 
     times, latencies = array("d"), array("d")
     connected = 0
@@ -486,23 +586,30 @@ def run(args) -> dict:
     for report in reports:
         times.frombytes(report["reply_times"])
         latencies.frombytes(report["latencies_ms"])
-        connected += report["at_stop"]["accepted"]
+        connected += report["at_stop"]["accepted"] if not args.storm else 0
         for key, value in report["at_stop"].items():
             counters[key] = counters.get(key, 0) + value
+    if args.storm:
+        storm = storm_figures(reports, times, latencies, args)
+        connected = storm["connected_before"]
     window = [
         lat for t, lat in zip(times, latencies, strict=True) if window_start <= t <= window_end
     ]
     seconds = window_end - window_start
     offered = args.stations * (1 / args.heartbeat + args.connectors / args.meter_interval)
+    answered = len(window) / seconds
+    cores = server_cpu / seconds
     return {
+        "name": name,
         "stations": args.stations,
         "connected": connected,
         "server_connected": server_connected,
         "connect_seconds": connect_seconds,
         "charging": charging,
         "seconds": seconds,
-        "frames_per_second": len(window) / seconds,
+        "frames_per_second": answered,
         "offered_per_second": offered,
+        "per_cpu_second": answered / cores if cores else math.nan,
         "p50": percentile(window, 0.50),
         "p95": percentile(window, 0.95),
         "p99": percentile(window, 0.99),
@@ -512,43 +619,76 @@ def run(args) -> dict:
         "peak_rss": peak_rss,
         "kib_per_station": (rss_after - rss_before) / connected if connected else math.nan,
         "counters": counters,
-        "server_cpu": server_cpu / seconds,
+        "server_cpu": cores,
         "workers_cpu": workers_cpu / seconds,
         "load": (load_before, load_after),
-        "server_log": server.log_path,
+        "storm": storm,
+        "log_dir": log_dir,
     }
 
 
-def verdict(value, goal, unit: str) -> str:
+def storm_figures(reports, times, latencies, args) -> dict:
+    """What the storm did: stations booted again, how long it took, what failed."""
+    from stations.simulator.stats import percentile
+
+    storms = [report["storm"] for report in reports if report["storm"]]
+    started = min(s["started"] for s in storms)
+    finished = max(s["finished"] for s in storms)
+    failures: dict[str, int] = {}
+    for s in storms:
+        for key, value in s["failures"].items():
+            failures[key] = failures.get(key, 0) + value
+    during = [lat for t, lat in zip(times, latencies, strict=True) if started <= t <= finished]
+    return {
+        "rebooted": sum(s["rebooted"] for s in storms),
+        "seconds": finished - started,
+        "failures": failures,
+        "p99": percentile(during, 0.99),
+        "connected_before": sum(r["stations"] for r in reports),
+    }
+
+
+def check_alive(servers: list[Server], workers: list) -> None:
+    for server in servers:
+        server.check()
+    for process in workers:
+        if process.exitcode not in (None, 0):
+            raise BenchError(f"a worker process failed (exit code {process.exitcode})")
+
+
+def verdict(value, goal, unit: str, at_least: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return f"goal < {goal} {unit}: no data"
-    return f"goal < {goal} {unit}: {'met' if value < goal else 'MISSED'}"
+        return f"goal {'>=' if at_least else '<'} {goal} {unit}: no data"
+    met = value >= goal if at_least else value < goal
+    return f"goal {'>=' if at_least else '<'} {goal} {unit}: {'met' if met else 'MISSED'}"
 
 
-def report(result: dict, args) -> None:
+def report(result: dict, args, bare: dict | None = None) -> None:
     def ms(value):
         return "n/a" if value is None else f"{value:.1f} ms"
 
     counters = result["counters"]
     print()
     print(
-        f"ChargeNet benchmark: {args.stations} {version_label(args.version)} {args.kind} "
-        f"stations x "
-        f"{args.connectors} connectors (all charging), heartbeat {args.heartbeat:g} s, "
-        f"meter values {args.meter_interval:g} s, {args.workers} worker processes, "
-        f"one daphne on PostgreSQL + Redis"
+        f"{result['name']} benchmark: {args.stations} {version_label(args.version)} "
+        f"{args.kind} stations x {args.connectors} connectors (all charging), heartbeat "
+        f"{args.heartbeat:g} s, meter values {args.meter_interval:g} s, {args.workers} worker "
+        f"processes, {args.servers} server process(es)"
+        + ("" if result["name"] != "ChargeNet" else " on PostgreSQL + Redis")
     )
     print(
         f"  measured for                {result['seconds']:.1f} s, once {result['charging']} "
         f"connectors charged (boot storm took {result['connect_seconds']:.1f} s)"
     )
+    marked = result["server_connected"]
     print(
         f"  stations connected          {result['connected']} of {result['stations']}"
-        f" (server: {result['server_connected']} marked connected)"
+        + ("" if marked is None else f" (server: {marked} marked connected)")
     )
     print(
-        f"  frames/s sustained          {result['frames_per_second']:.0f} requests answered/s"
-        f" (offered {result['offered_per_second']:.0f}/s)"
+        f"  requests/s sustained        {result['frames_per_second']:.0f} answered/s"
+        f" (offered {result['offered_per_second']:.0f}/s), "
+        f"{result['frames_per_second'] / args.servers:.0f}/s per process"
     )
     print(f"  reply latency p50           {ms(result['p50'])}")
     print(f"  reply latency p95           {ms(result['p95'])}")
@@ -562,18 +702,46 @@ def report(result: dict, args) -> None:
     print(
         f"  errors                      {counters.get('timeouts', 0)} timeouts, "
         f"{counters.get('call_errors', 0)} CallErrors, {counters.get('refused', 0)} refused, "
+        f"{counters.get('connect_failures', 0)} failed connects, "
         f"{counters.get('disconnects', 0)} disconnects (whole run)"
     )
     print(
-        f"  CPU during the window       server {result['server_cpu']:.0%} of a core, "
+        f"  CPU during the window       servers {result['server_cpu']:.0%} of a core, "
         f"workers {result['workers_cpu']:.0%}; machine: {os.cpu_count()} CPUs, load average "
         f"{result['load'][0]:.1f} -> {result['load'][1]:.1f}"
     )
-    print(f"  server log                  {result['server_log']}")
+    print(
+        f"  requests per CPU-second     {result['per_cpu_second']:.0f} "
+        "(what one busy server process answers per second)"
+    )
+    if bare is not None:
+        ratio = result["per_cpu_second"] / bare["per_cpu_second"]
+        print(
+            f"  vs a bare ocpp server       {bare['per_cpu_second']:.0f} requests per "
+            f"CPU-second (same load: {bare['frames_per_second']:.0f}/s, p99 {ms(bare['p99'])},"
+            f" {bare['kib_per_station']:.1f} KiB/station)"
+        )
+        print(
+            f"  ratio ChargeNet / bare      {ratio:.2f}   "
+            f"({verdict(ratio, GOAL_BARE_RATIO, '', at_least=True)})"
+        )
+    storm = result["storm"]
+    if storm is not None:
+        f = storm["failures"]
+        handshake_failures = f.get("refused", 0) + f.get("connect_failures", 0)
+        all_back = storm["rebooted"] == storm["connected_before"] and not handshake_failures
+        print(
+            f"  reconnect storm             {storm['rebooted']} of {storm['connected_before']} "
+            f"dropped within {args.storm:g} s booted again after {storm['seconds']:.1f} s; "
+            f"{handshake_failures} handshake failures (goal: all back, 0 failures: "
+            f"{'met' if all_back else 'MISSED'}), {f.get('timeouts', 0)} timeouts, "
+            f"{f.get('call_errors', 0)} CallErrors, p99 during the storm {ms(storm['p99'])}"
+        )
+    print(f"  server logs                 {result['log_dir']}")
 
 
 def _interrupt(signum, frame):
-    """A SIGTERM unwinds like Ctrl-C, so the server and workers are always stopped."""
+    """A SIGTERM unwinds like Ctrl-C, so the servers and workers are always stopped."""
     raise KeyboardInterrupt
 
 
@@ -581,14 +749,21 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        bare = None
+        if args.compare_bare:
+            bare = run(args, bare=True)
+            print(
+                f"bare ocpp server: {bare['frames_per_second']:.0f} requests/s at "
+                f"{bare['server_cpu']:.0%} of a core"
+            )
         result = run(args)
     except BenchError as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("bench: interrupted; server and workers stopped", file=sys.stderr)
+        print("bench: interrupted; servers and workers stopped", file=sys.stderr)
         return 130
-    report(result, args)
+    report(result, args, bare)
     return 0
 
 

@@ -184,6 +184,8 @@ async def run_station(
                 error.response.body.decode("utf-8", "replace")[:100] if error.response.body else "",
             )
         except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as error:
+            if outcome == "unreachable":  # not a socket that opened and later failed
+                stats.connect_failures += 1
             logger.debug("%s: cannot connect: %r", station.id, error)
         if stop.is_set():
             break

@@ -21,6 +21,7 @@ class Stats:
     timeouts: int = 0  # calls with no answer in time
     connects: int = 0  # sockets opened
     refused: int = 0  # handshakes the server refused (401, 404, ...)
+    connect_failures: int = 0  # sockets that did not open (reset, timeout, bad handshake)
     disconnects: int = 0
     boots: int = 0  # BootNotifications answered Accepted
     sessions_started: int = 0
@@ -48,6 +49,7 @@ class Stats:
                 "timeouts",
                 "connects",
                 "refused",
+                "connect_failures",
                 "disconnects",
                 "boots",
                 "sessions_started",
