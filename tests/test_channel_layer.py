@@ -137,6 +137,8 @@ async def test_a_group_left_while_redis_is_cut_off_is_left_when_it_answers(redis
             assert members(redis_server.url, "station.9") == {staying}
             assert not receiver.done()
             receiver.cancel()
+        # The layer's connections are closed: let the proxy see them go before it stops.
+        await await_condition(lambda: not proxy.pairs, 5, "proxied connections closed")
     finally:
         proxy.close()
 
