@@ -29,6 +29,7 @@ import time
 
 from channels_redis.core import RedisChannelLayer
 from channels_redis.utils import create_pool
+from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -42,6 +43,8 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 FIRST_PAUSE = 0.1  # seconds before the first new attempt after a failed read
 MAX_PAUSE = 2.0  # the pause grows by half up to this: a restarted Redis is seen soon
 RESYNC_BATCH = 500  # group memberships re-added per pipeline round trip
+POOL_SIZE = 100  # Redis connections per process
+POOL_WAIT = 10.0  # seconds a command waits for a free pooled connection
 
 Membership = tuple[str, str]  # (group, channel)
 
@@ -64,6 +67,13 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         host = dict(self.hosts[index])
         # Not set by the host's configuration: one more try on a new connection.
         host.setdefault("retry", Retry(NoBackoff(), 1))
+        if "address" in host:
+            # A boot storm publishes thousands of events at once: wait for a pooled
+            # connection rather than fail with MaxConnectionsError at redis-py's 100.
+            address = host.pop("address")
+            host.setdefault("max_connections", POOL_SIZE)
+            host.setdefault("timeout", POOL_WAIT)
+            return BlockingConnectionPool.from_url(address, **host)
         return create_pool(host)
 
     # --- reading ----------------------------------------------------------------

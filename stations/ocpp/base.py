@@ -10,13 +10,17 @@ import asyncio
 import json
 import logging
 import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from ocpp import messages as ocpp_messages
+from ocpp.charge_point import LOGGER as OCPP_LOGGER
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
+from ocpp.routing import create_route_map
 
 from stations import redact, services
 from stations.message_log import message_log
@@ -92,6 +96,36 @@ class StationInfo:
     registration: str
 
 
+class BoundRoutes(Mapping):
+    """The library's route map (action -> handlers) of one adapter, bound on lookup.
+
+    The handlers are found once per class (`create_route_map` on the class gives
+    plain functions) and bound to the adapter when the library looks an action up.
+    """
+
+    _by_class: dict[type, dict] = {}
+
+    def __init__(self, adapter) -> None:
+        self._adapter = adapter
+        cls = type(adapter)
+        routes = self._by_class.get(cls)
+        if routes is None:
+            routes = self._by_class[cls] = create_route_map(cls)
+        self._routes = routes
+
+    def __getitem__(self, action: str) -> dict:
+        return {
+            option: value.__get__(self._adapter) if callable(value) else value
+            for option, value in self._routes[action].items()
+        }
+
+    def __iter__(self):
+        return iter(self._routes)
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+
 class StationAdapter:
     version: str = ""
     #: Every action of this version, and those a station may send; a station naming
@@ -107,7 +141,18 @@ class StationAdapter:
     allowed_before_acceptance: frozenset[str] = frozenset({"BootNotification"})
 
     def __init__(self, station: StationInfo, connection, response_timeout: float = 30):
-        super().__init__(station.station_id, connection, response_timeout)
+        # What the library's ChargePoint.__init__ sets, but for the route map: that
+        # one it builds per connection with dir() over the whole class (time at every
+        # handshake of a reconnect storm, kilobytes per socket); ours is built once
+        # per class. tests/test_ocpp_adapter.py keeps the two in step.
+        self.id = station.station_id
+        self._response_timeout = response_timeout
+        self._connection = connection
+        self.route_map = BoundRoutes(self)
+        self._call_lock = asyncio.Lock()
+        self._response_queue = asyncio.Queue()
+        self._unique_id_generator = uuid.uuid4
+        self.logger = OCPP_LOGGER
         self.station = station
         self._outstanding: dict[str, str] = {}  # unique id -> action of our calls
         self._expected: set[str] = set()  # messages ChargeNet asked for (TriggerMessage)
