@@ -6,12 +6,17 @@ server advertises `websocket.http.response` in the scope and turns the
 application's `websocket.http.response.*` messages into that HTTP answer.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from autobahn.websocket.types import ConnectionDeny
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+from django.conf import settings
+from twisted.internet import reactor
 
 DENIAL = "websocket.http.response"
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 
 
 def accept_deflate(offers):
@@ -53,4 +58,17 @@ class ChargeNetServer(Server):
 
     def run(self):
         WebSocketFactory.protocol = DenyingWebSocketProtocol
+        # Twisted listens with a backlog of 50: a reconnect storm of thousands of
+        # stations would be refused by the kernel before daphne saw them.
+        self.endpoints = [
+            f"{endpoint}:backlog={LISTEN_BACKLOG}"
+            if endpoint.startswith("tcp:") and "backlog=" not in endpoint
+            else endpoint
+            for endpoint in self.endpoints
+        ]
+        # Stations' database work runs on this pool (StationAdapter.run); asyncio's
+        # default of cores + 4 threads leaves the loop waiting on round trips.
+        reactor._asyncioEventloop.set_default_executor(
+            ThreadPoolExecutor(settings.DATABASE_THREADS, thread_name_prefix="db")
+        )
         super().run()

@@ -120,6 +120,8 @@ else:
             "NAME": VAR_DIR / "chargenet.sqlite3",
         }
     }
+# Threads (each with its own connection) that run stations' database work per daphne.
+DATABASE_THREADS = env_int("DATABASE_THREADS", 12)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and IMMEDIATE transactions let the server, the simulator's demo tasks and
     # tests share one file without "database is locked" errors.

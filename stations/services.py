@@ -200,12 +200,20 @@ def connector_status_update(
                 reason=reconcile.REASON_AVAILABLE,
                 now=now,
             )
+        report = {
+            "status": status,
+            "error_code": error_code,
+            "info": info,
+            "vendor_error_code": vendor_error_code,
+        }
+        if evse_id is not None:
+            report.update(evse_id=evse_id, evse_connector_id=evse_connector_id)
+        if not created and all(getattr(connector, k) == v for k, v in report.items()):
+            return  # a repeat (a reconnecting station re-reports every connector): no news
         if created or connector.status != status:
             connector.status_since = since
-        connector.status, connector.error_code = status, error_code
-        connector.info, connector.vendor_error_code = info, vendor_error_code
-        if evse_id is not None:
-            connector.evse_id, connector.evse_connector_id = evse_id, evse_connector_id
+        for name, value in report.items():
+            setattr(connector, name, value)
         connector.save()
     status_history_record(
         station_pk=station_pk,
