@@ -40,6 +40,11 @@ class DriverLiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         pass  # the socket only listens
 
+    async def live_events(self, batch) -> None:
+        """A batch from a server's outbox (stations/events.py)."""
+        for event in batch["events"]:
+            await self.live_event(event)
+
     async def live_event(self, event) -> None:
         session = event.get("data", {}).get("session")
         if not event["kind"].startswith("session.") or not isinstance(session, int):

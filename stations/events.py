@@ -30,12 +30,79 @@ def publish(kind: str, station_pk: int, data: dict) -> None:
 
 
 _loop = None  # the server's event loop, once a socket has bound it
+_outbox = None
+
+FLUSH_INTERVAL = 0.1  # seconds events wait to share one message per group
+OUTBOX_LIMIT = 20_000  # events held while the channel layer is slow; the oldest go first
 
 
 def bind_loop(loop) -> None:
     """Let database threads hand events to the server's loop without waiting on it."""
-    global _loop
-    _loop = loop
+    global _loop, _outbox
+    if _loop is not loop:
+        _loop, _outbox = loop, Outbox(loop)
+
+
+class Outbox:
+    """The server's events, sent every FLUSH_INTERVAL as one message per group.
+
+    A busy server publishes hundreds of events a second; a group_send each (two per
+    event: the network and the station) would cost more than handling the OCPP
+    frames that caused them. Batching, and keeping only the newest `session.updated`
+    of a session, sends one `live.events` message per group and flush, one flush at
+    a time, so a slow Redis delays the live pages instead of piling up sends.
+    """
+
+    def __init__(self, loop) -> None:
+        self.loop = loop
+        self.pending: dict = {}  # key -> message, in the order first seen
+        self.scheduled = False
+        self.dropped = 0
+
+    def add(self, message: dict) -> None:
+        """From the loop's thread only."""
+        key = _coalescing_key(message) or object()
+        self.pending.pop(key, None)  # the newest one goes last
+        self.pending[key] = message
+        if len(self.pending) > OUTBOX_LIMIT:
+            self.pending.pop(next(iter(self.pending)))
+            self.dropped += 1
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_later(FLUSH_INTERVAL, lambda: self.loop.create_task(self.flush()))
+
+    async def flush(self) -> None:
+        layer = get_channel_layer()
+        try:
+            while self.pending:
+                batch = list(self.pending.values())
+                self.pending.clear()
+                await _send_batch(layer, batch)
+        finally:
+            self.scheduled = False
+            if self.dropped:
+                logger.warning("Dropped %d live events: the channel layer is slow", self.dropped)
+                self.dropped = 0
+
+
+def _coalescing_key(message: dict):
+    if message["kind"] == "session.updated" and "session" in message["data"]:
+        return ("session.updated", message["data"]["session"])
+    return None
+
+
+async def _send_batch(layer, batch: list[dict]) -> None:
+    by_station: dict[int, list[dict]] = {}
+    for message in batch:
+        by_station.setdefault(message["station"], []).append(message)
+    try:
+        await layer.group_send(NETWORK_GROUP, {"type": "live.events", "events": batch})
+        for station_pk, messages in by_station.items():
+            await layer.group_send(
+                station_group(station_pk), {"type": "live.events", "events": messages}
+            )
+    except Exception as error:  # noqa: BLE001 - see module docstring
+        logger.warning("Could not publish %d live events: %r", len(batch), error)
 
 
 async def _group_send(layer, message: dict, station_pk: int) -> None:
@@ -50,10 +117,13 @@ def _send(message: dict, station_pk: int) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    loop = _loop
-    if loop is not None and loop.is_running() and not _in_loop(loop):
-        # A database thread of the server: a busy thread pool must not wait on Redis.
-        loop.call_soon_threadsafe(lambda: loop.create_task(_group_send(layer, message, station_pk)))
+    loop, outbox = _loop, _outbox
+    if loop is not None and loop.is_running():
+        if _in_loop(loop):
+            outbox.add(message)
+        else:
+            # A database thread of the server: a busy thread pool must not wait on Redis.
+            loop.call_soon_threadsafe(outbox.add, message)
         return
     async_to_sync(_group_send)(layer, message, station_pk)
 

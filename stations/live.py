@@ -51,6 +51,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             return None  # answered as an error, not a crash
 
+    async def live_events(self, batch) -> None:
+        """A batch from a server's outbox (stations/events.py)."""
+        for event in batch["events"]:
+            await self.live_event(event)
+
     async def live_event(self, event) -> None:
         await self.send_json(
             {

@@ -1,0 +1,51 @@
+"""The server's live events: batched per group, a session's updates coalesced."""
+
+import asyncio
+
+from channels.layers import get_channel_layer
+
+from stations import events
+
+
+async def test_events_of_a_moment_share_one_message_per_group():
+    layer = get_channel_layer()
+    network = await layer.new_channel()
+    station = await layer.new_channel()
+    await layer.group_add(events.NETWORK_GROUP, network)
+    await layer.group_add(events.station_group(7), station)
+    events.bind_loop(asyncio.get_running_loop())
+    for energy in (100, 200, 300):
+        events._send(
+            {
+                "type": "live.event",
+                "kind": "session.updated",
+                "station": 7,
+                "data": {"session": 1, "energy_wh": energy},
+            },
+            7,
+        )
+    events._send(
+        {
+            "type": "live.event",
+            "kind": "connector.status",
+            "station": 8,
+            "data": {"connector": 1, "status": "Faulted"},
+        },
+        8,
+    )
+    batch = await asyncio.wait_for(layer.receive(network), 2)
+    assert batch["type"] == "live.events"
+    assert [(e["kind"], e["data"]) for e in batch["events"]] == [
+        ("session.updated", {"session": 1, "energy_wh": 300}),
+        ("connector.status", {"connector": 1, "status": "Faulted"}),
+    ]
+    mine = await asyncio.wait_for(layer.receive(station), 2)
+    assert [e["data"]["energy_wh"] for e in mine["events"]] == [300]
+
+
+async def test_a_channel_layer_that_fails_loses_the_batch_not_the_server():
+    class Down:
+        async def group_send(self, group, message):
+            raise ConnectionError("Redis is away")
+
+    await events._send_batch(Down(), [{"kind": "x", "station": 1, "data": {}}])
