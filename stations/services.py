@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
@@ -568,15 +569,27 @@ def _executemany(model, names, rows, *, conflict_free=False, update=False) -> No
         sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"
         if conflict_free:
             sql += " ON CONFLICT DO NOTHING"
+    prepare = [field if field.get_internal_type() in _PREPARED_TYPES else None for field in fields]
     prepared = [
         [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, row, strict=True)
+            value if field is None else field.get_db_prep_save(value, connection)
+            for field, value in zip(prepare, row, strict=True)
         ]
         for row in rows
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+    if connection.vendor == "postgresql":
+        # Server-side parameters: one prepared statement pipelined for every row, not
+        # the statement text rebuilt per row as Django's client-side cursor does.
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.executemany(sql, prepared)
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+
+
+# Field types whose values the database layer must convert (the rest go as they are).
+_PREPARED_TYPES = frozenset({"DateTimeField", "DecimalField", "JSONField"})
 
 
 def _lock_meter_sessions(messages: list[MeterValuesIn]):
