@@ -18,6 +18,13 @@ logger = logging.getLogger(__name__)
 DENIAL_EXTENSION = "websocket.http.response"
 
 
+def on_pool(function):
+    """`function` on the database thread pool, not Channels' one shared thread: a
+    reconnect storm's thousands of handshakes (each a password hash and a few
+    queries) must not queue behind each other (see StationAdapter.run)."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 class ConsumerConnection:
     """The `connection` the ocpp library's ChargePoint writes to."""
 
@@ -41,7 +48,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         events.bind_loop(asyncio.get_running_loop())
-        decision = await database_sync_to_async(handshake.admit)(
+        decision = await on_pool(handshake.admit)(
             raw_path=self.scope.get("raw_path") or self.scope["path"].encode(),
             headers=self.scope.get("headers", []),
             subprotocols=self.scope.get("subprotocols", []),
@@ -62,7 +69,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         )
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept(subprotocol=decision.subprotocol)
-        await database_sync_to_async(services.station_connect)(
+        await on_pool(services.station_connect)(
             station_pk=station.pk,
             channel_name=self.channel_name,
             ocpp_version=self.adapter.version,
@@ -116,7 +123,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             outcome = Outcome("failed", error={"description": "Internal error."})
         if outcome.configuration:
             await self.adapter.run(services.device_model_report, variables=outcome.configuration)
-        await database_sync_to_async(services.command_finish)(
+        await on_pool(services.command_finish)(
             command_id=event["command"],
             status=outcome.status,
             response=outcome.response,
@@ -133,7 +140,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if self.adapter is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await database_sync_to_async(services.station_disconnect)(
+        await on_pool(services.station_disconnect)(
             station_pk=self.adapter.station.pk, channel_name=self.channel_name
         )
         await message_log.flush()

@@ -40,7 +40,9 @@ class MessageLog:
         if not batch:
             return
         try:
-            await database_sync_to_async(OcppMessage.objects.bulk_create)(batch)
+            await database_sync_to_async(OcppMessage.objects.bulk_create, thread_sensitive=False)(
+                batch
+            )
         except Exception:  # noqa: BLE001 - a log write must never break the protocol
             logger.exception("Could not write %d OCPP frames to the message log", len(batch))
 
