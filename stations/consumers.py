@@ -63,10 +63,12 @@ class OcppConsumer(AsyncWebsocketConsumer):
         )
         self.group = f"station.{station.pk}"
         # A second socket for the same station replaces the first (OCPP-J: the newest
-        # connection is the station's).
-        await self.channel_layer.group_send(
-            self.group, {"type": "station.replaced", "channel": self.channel_name}
-        )
+        # connection is the station's). Only asked when one may be open: a storm of
+        # thousands of handshakes should not cost Redis round trips for nothing.
+        if decision.reconnecting:
+            await self.channel_layer.group_send(
+                self.group, {"type": "station.replaced", "channel": self.channel_name}
+            )
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept(subprotocol=decision.subprotocol)
         await on_pool(services.station_connect)(

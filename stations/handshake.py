@@ -26,6 +26,8 @@ class Admission:
     station_id: str
     registration: str
     subprotocol: str
+    #: The station is marked connected: an older socket of it may still be open.
+    reconnecting: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,13 @@ def admit(
             return _refuse(401, "Wrong or missing password", station_id, client)
     elif settings.OCPP_REQUIRE_PASSWORD:
         return _refuse(401, "Station has no password set", station_id, client)
-    return Admission(station.pk, station.station_id, station.registration_status, subprotocol)
+    return Admission(
+        station.pk,
+        station.station_id,
+        station.registration_status,
+        subprotocol,
+        reconnecting=station.connected,
+    )
 
 
 def _refuse(status: int, reason: str, station, client: str) -> Refusal:
