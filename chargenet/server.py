@@ -51,6 +51,29 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
 
 
 class ChargeNetServer(Server):
+    _ticks = {"application": 0, "timeout": 0}
+
+    # daphne walks every connection each second (applications) and every two seconds
+    # (timeouts and pings): with thousands of stations per process that is most of
+    # an idle server's work. Every fifth application round does (cleanup a few
+    # seconds later) and, with a ping interval of 30 s or more, every third
+    # timeout round (pings within six seconds of their interval).
+    def application_checker(self):
+        if self._tick("application", 5):
+            super().application_checker()  # reschedules itself in 1 s
+        else:
+            reactor.callLater(1, self.application_checker)
+
+    def timeout_checker(self):
+        if self._tick("timeout", 3 if self.ping_interval >= 30 else 1):
+            super().timeout_checker()  # reschedules itself in 2 s
+        else:
+            reactor.callLater(2, self.timeout_checker)
+
+    def _tick(self, name: str, every: int) -> bool:
+        self._ticks = {**self._ticks, name: self._ticks[name] + 1}
+        return self._ticks[name] % every == 0
+
     def create_application(self, protocol, scope):
         if scope.get("type") == "websocket":
             scope = {**scope, "extensions": {**scope.get("extensions", {}), DENIAL: {}}}
