@@ -58,8 +58,8 @@ bench: setup
 	$(PY) bench/run.py --compare-bare --stations 1000 --meter-interval 2 --heartbeat 30 \
 	  --duration 30
 	@echo "== 10,000 stations (heartbeat 300 s, meter values 60 s), then a reconnect storm"
-	$(PY) bench/run.py --stations 10000 --workers 4 --heartbeat 300 --meter-interval 60 --ramp 300 \
-	  --connect-timeout 600 --duration 60 --storm 60
+	$(PY) bench/run.py --stations 10000 --connectors 1 --workers 4 --heartbeat 300 \
+	  --meter-interval 60 --ramp 400 --connect-timeout 900 --duration 60 --storm 60
 	@echo "== command round trip across two daphne processes"
 	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
 	  $(PY) manage.py bench_commands --count 300

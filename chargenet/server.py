@@ -51,7 +51,9 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
 
 
 class ChargeNetServer(Server):
-    _ticks = {"application": 0, "timeout": 0}
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._rounds = {"application": 0, "timeout": 0}
 
     # daphne walks every connection each second (applications) and every two seconds
     # (timeouts and pings): with thousands of stations per process that is most of
@@ -71,8 +73,8 @@ class ChargeNetServer(Server):
             reactor.callLater(2, self.timeout_checker)
 
     def _tick(self, name: str, every: int) -> bool:
-        self._ticks = {**self._ticks, name: self._ticks[name] + 1}
-        return self._ticks[name] % every == 0
+        self._rounds[name] += 1
+        return self._rounds[name] % every == 0
 
     def create_application(self, protocol, scope):
         if scope.get("type") == "websocket":

@@ -44,9 +44,8 @@ pytestmark = [
     pytest.mark.skipif(servers_skip_reason() is not None, reason=servers_skip_reason() or ""),
 ]
 
-#: Simulated stations on the cluster when one daphne is killed (the issue's 1,000 at
-#: scale is the benchmark's business; a few hundred keep CI time sane).
-KILLED_DAPHNE_STATIONS = 250
+#: Simulated stations on the cluster when one daphne is killed.
+KILLED_DAPHNE_STATIONS = 1000
 REDIS_RESTART_STATIONS = 40
 #: One connector each; sessions of 6-20 s after 2-10 s idle, a meter value every 4 s
 #: while charging: about half a message a second per station, so that many sessions
@@ -59,6 +58,16 @@ STATION_PACE = {
     "session_min": 6,
     "session_max": 20,
     "ramp": 5,
+}
+#: A thousand stations at a calmer pace (a meter value every 10 s): the machine that
+#: runs the tests also runs the cluster, PostgreSQL and Redis.
+KILLED_DAPHNE_PACE = {
+    **STATION_PACE,
+    "meter_interval": 10,
+    "idle_max": 20,
+    "session_min": 10,
+    "session_max": 30,
+    "ramp": 20,
 }
 
 
@@ -137,7 +146,7 @@ def test_killed_daphne_its_stations_reconnect_through_the_balancer_and_nothing_i
             prefix,
             cards,
             cluster_dir / "stations",
-            **STATION_PACE,
+            **KILLED_DAPHNE_PACE,
         ) as stations,
     ):
         print(f"{time.monotonic() - t0:.1f}s cluster up")
@@ -146,7 +155,7 @@ def test_killed_daphne_its_stations_reconnect_through_the_balancer_and_nothing_i
                 s["stations_booted"] == KILLED_DAPHNE_STATIONS
                 and s["sessions_started"] >= KILLED_DAPHNE_STATIONS // 10
             ),
-            40,
+            150,
             "every simulated station booted, sessions started",
         )
         print(f"{time.monotonic() - t0:.1f}s stations charging")
@@ -158,7 +167,7 @@ def test_killed_daphne_its_stations_reconnect_through_the_balancer_and_nothing_i
         print(f"{time.monotonic() - t0:.1f}s daphne-1 killed")
 
         # Every station that was on the dead process is back and booted.
-        stations.wait_status(stations.recovered, 30, "every dropped station booted again")
+        stations.wait_status(stations.recovered, 120, "every dropped station booted again")
         print(f"{time.monotonic() - t0:.1f}s stations back")
         time.sleep(3)  # sessions continue after the reconnect
         record = stations.finish()
