@@ -70,12 +70,14 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 self.group, {"type": "station.replaced", "channel": self.channel_name}
             )
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept(subprotocol=decision.subprotocol)
+        # Marked connected before the upgrade: once the station has its socket, a
+        # command sent to it must not be answered `offline`.
         await on_pool(services.station_connect)(
             station_pk=station.pk,
             channel_name=self.channel_name,
             ocpp_version=self.adapter.version,
         )
+        await self.accept(subprotocol=decision.subprotocol)
 
     async def _refuse(self, refusal: handshake.Refusal) -> None:
         if DENIAL_EXTENSION in self.scope.get("extensions", {}):
