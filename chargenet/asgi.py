@@ -9,11 +9,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from chargenet.health import with_health_check  # noqa: E402
 from stations.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": with_health_check(django_asgi_app),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

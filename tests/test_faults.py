@@ -477,12 +477,16 @@ async def _live_page_across_a_redis_restart(cluster, redis, cookie: str) -> dict
     try:
         await page.send(json.dumps({"subscribe": "network"}))
         assert json.loads(await asyncio.wait_for(page.recv(), 10))["type"] == "subscribed"
-        before = await _status_event(page, charge_point, "Available", patience=10)
+        before = await _status_event(
+            page, charge_point, "Preparing", patience=10, between="Available"
+        )
         step("event before the restart")
         await asyncio.to_thread(redis.restart, 1)
         step("Redis restarted")
         # Best effort, like every event: the station reports until the page hears one.
-        after = await _status_event(page, charge_point, "Charging", patience=15)
+        after = await _status_event(
+            page, charge_point, "Charging", patience=15, between="SuspendedEV"
+        )
         step("event after the restart")
         return {
             "before": before,
@@ -495,13 +499,15 @@ async def _live_page_across_a_redis_restart(cluster, redis, cookie: str) -> dict
         await page.close()
 
 
-async def _status_event(page, charge_point, status: str, patience: float) -> dict:
-    """Have the station report `status` (again each second) until the page shows it."""
+async def _status_event(page, charge_point, status: str, patience: float, between: str) -> dict:
+    """Have the station change to `status` (from `between`, each second) until the page
+    shows it: a repeated status is no news and publishes nothing."""
     deadline = asyncio.get_running_loop().time() + patience
     while asyncio.get_running_loop().time() < deadline:
-        await charge_point.call(
-            call.StatusNotification(connector_id=1, error_code="NoError", status=status)
-        )
+        for report in (between, status):
+            await charge_point.call(
+                call.StatusNotification(connector_id=1, error_code="NoError", status=report)
+            )
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(1):
                 while True:
