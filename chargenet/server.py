@@ -7,7 +7,9 @@ application's `websocket.http.response.*` messages into that HTTP answer.
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from pprint import pformat
 
+from autobahn.websocket import protocol as autobahn_protocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from autobahn.websocket.types import ConnectionDeny
 from daphne.server import Server
@@ -17,6 +19,28 @@ from twisted.internet import reactor
 
 DENIAL = "websocket.http.response"
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+
+
+class _LazyFormat(str):
+    """pformat(obj), made only when a log line is actually written."""
+
+    def __new__(cls, obj):
+        lazy = super().__new__(cls)
+        lazy.obj = obj
+        return lazy
+
+    def __str__(self) -> str:
+        return pformat(self.obj)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    __repr__ = __str__
+
+
+# autobahn pretty-prints every option of every new connection for a debug line that
+# is not written: a fair share of a handshake's CPU in a reconnect storm.
+autobahn_protocol.pformat = _LazyFormat
 
 
 def accept_deflate(offers):

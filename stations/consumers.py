@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -25,6 +26,23 @@ def on_pool(function):
     return database_sync_to_async(function, thread_sensitive=False)
 
 
+class PoolOnlyDispatch:
+    """Dispatch without Channels' per-message hop to its one shared sync thread.
+
+    Channels runs `close_old_connections` on that thread before every message a
+    consumer handles. A consumer that reaches the database only through
+    `database_sync_to_async` (which closes stale connections on its own threads) has
+    nothing there to close, and the hop would line up every frame of every station
+    behind one thread: a reconnect storm's handshakes waited on it for seconds.
+    """
+
+    async def dispatch(self, message) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
 class ConsumerConnection:
     """The `connection` the ocpp library's ChargePoint writes to."""
 
@@ -38,7 +56,7 @@ class ConsumerConnection:
         raise RuntimeError("ChargeNet feeds frames to the adapter; recv is unused")
 
 
-class OcppConsumer(AsyncWebsocketConsumer):
+class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
     adapter = None
     group = ""
 
