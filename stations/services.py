@@ -162,7 +162,7 @@ def station_registration(*, station_pk: int) -> str:
 def connector_status_update(
     *,
     station_pk: int,
-    connector_id: int,
+    connector_id: int = 0,
     status: str,
     error_code: str = "NoError",
     info: str = "",
@@ -174,21 +174,28 @@ def connector_status_update(
 ) -> None:
     """Store a status report; connector 0 is the station as a whole.
 
+    A station that numbers EVSEs names the connector by `evse_id` (and the connector
+    on it) instead of `connector_id`: it is found, or created on first sight, in this
+    transaction, so a report that fails leaves no connector behind.
     `occupied` reports a plug in use without saying what it does: the connector keeps
     an occupied status it already has (Charging, SuspendedEV, ...), else Preparing.
     """
     now = timezone.now()
     since = timestamp if plausible_time(timestamp, now) else now
-    if connector_id == 0:
+    if not evse_id and connector_id == 0:
         ChargingStation.objects.filter(pk=station_pk).update(
             status=status, error_code=error_code, status_since=since, last_seen=now
         )
     else:
-        connector, created = Connector.objects.select_for_update().get_or_create(
-            station_id=station_pk,
-            connector_id=connector_id,
-            defaults={"status": status, "status_since": since},
-        )
+        if evse_id:
+            connector, created = _evse_connector(station_pk, evse_id, evse_connector_id)
+            connector_id = connector.connector_id
+        else:
+            connector, created = Connector.objects.select_for_update().get_or_create(
+                station_id=station_pk,
+                connector_id=connector_id,
+                defaults={"status": status, "status_since": since},
+            )
         if occupied:
             status = connector.status if connector.status in OCCUPIED_STATUSES else "Preparing"
         # Available again after being occupied: a session still open there may be stuck.
@@ -207,8 +214,6 @@ def connector_status_update(
             "info": info,
             "vendor_error_code": vendor_error_code,
         }
-        if evse_id is not None:
-            report.update(evse_id=evse_id, evse_connector_id=evse_connector_id)
         if not created and all(getattr(connector, k) == v for k, v in report.items()):
             return  # a repeat (a reconnecting station re-reports every connector): no news
         if created or connector.status != status:
@@ -455,12 +460,26 @@ def meter_values_record(
 
 @dataclass(frozen=True)
 class MeterValuesIn:
-    """One MeterValues message, version-neutral."""
+    """One MeterValues message, version-neutral.
+
+    A station that numbers EVSEs names the connector by `evse_id` (and the connector
+    on it) instead of `connector_id`: it is resolved, and created on first sight, in
+    the transaction that stores the readings.
+    """
 
     station_pk: int
     connector_id: int
     transaction_id: str | None
     samples: list[Sample]
+    evse_id: int | None = None
+    evse_connector_id: int | None = None
+
+    @property
+    def evse(self) -> tuple[int, int, int] | None:
+        """(station, EVSE, connector on it) when the message names an EVSE."""
+        if not self.evse_id:
+            return None
+        return (self.station_pk, self.evse_id, self.evse_connector_id or 1)
 
 
 #: What a MeterValues message may change on its session.
@@ -483,19 +502,20 @@ def meter_values_record_many(*, messages: list[MeterValuesIn]) -> None:
     one INSERT and every changed session in one UPDATE, so many stations' readings
     share one transaction (stations/meter_writer.py).
     """
-    by_transaction, by_connector = _lock_meter_sessions(messages)
+    by_transaction, by_connector, evse_numbers = _lock_meter_sessions(messages)
     rows: list[tuple] = []
     changed: dict[int, ChargingSession] = {}
     for message in messages:
+        connector_id = evse_numbers[message.evse] if message.evse else message.connector_id
         if message.transaction_id is not None:
             session = by_transaction.get((message.station_pk, message.transaction_id))
         else:
-            session = by_connector.get((message.station_pk, message.connector_id))
+            session = by_connector.get((message.station_pk, connector_id))
         session_pk = session.pk if session is not None else None
         rows.extend(
             (
                 message.station_pk,
-                message.connector_id,
+                connector_id,
                 session_pk,
                 s.timestamp,
                 s.measurand,
@@ -594,23 +614,57 @@ _PREPARED_TYPES = frozenset({"DateTimeField", "DecimalField", "JSONField"})
 
 def _lock_meter_sessions(messages: list[MeterValuesIn]):
     """The sessions the messages name, locked: by (station, transaction id) and, for
-    messages without a transaction id, the active one by (station, connector)."""
+    messages without a transaction id, the active one by (station, connector number);
+    and the connector numbers of the EVSEs messages name, by (station, EVSE, connector
+    on it), their connectors created on first sight.
+
+    An EVSE's connector comes with the active session on it (the same query): only
+    EVSEs with no session under way cost a query more, one for the whole batch.
+    """
     by_transaction = {(m.station_pk, m.transaction_id) for m in messages if m.transaction_id}
     by_connector = {
         (m.station_pk, m.connector_id)
         for m in messages
-        if m.transaction_id is None and m.connector_id
+        if m.transaction_id is None and m.connector_id and not m.evse
     }
-    if not by_transaction and not by_connector:
+    by_evse = {m.evse for m in messages if m.transaction_id is None and m.evse}
+    found_by_transaction, found_by_connector = _meter_sessions(
+        by_transaction, by_connector, by_evse
+    )
+    evse_numbers = {}
+    for session in (*found_by_transaction.values(), *found_by_connector.values()):
+        connector = session.connector
+        if connector is not None and connector.evse_id is not None:
+            key = (session.station_id, connector.evse_id, connector.evse_connector_id)
+            evse_numbers.setdefault(key, connector.connector_id)
+    unseen = {m.evse for m in messages if m.evse} - evse_numbers.keys()
+    if unseen:
+        adopted = _evse_numbers_find(unseen, evse_numbers)
+        # An operator's connector just taken over for an EVSE may have a session on it.
+        late = {(key[0], evse_numbers[key]) for key in adopted & by_evse}
+        if late:
+            for key, session in _meter_sessions(set(), late, set())[1].items():
+                found_by_connector.setdefault(key, session)
+    return found_by_transaction, found_by_connector, evse_numbers
+
+
+def _meter_sessions(by_transaction: set, by_connector: set, by_evse: set):
+    """Locked sessions by (station, transaction id) and active ones by (station,
+    connector number), these also for the (station, EVSE, connector on it) given."""
+    if not by_transaction and not by_connector and not by_evse:
         return {}, {}
+    active = ChargingSession.State.ACTIVE
     wanted = Q()
     for station_pk, transaction_id in by_transaction:
         wanted |= Q(station_id=station_pk, transaction_id=transaction_id)
     for station_pk, connector_id in by_connector:
+        wanted |= Q(station_id=station_pk, connector__connector_id=connector_id, state=active)
+    for station_pk, evse_id, evse_connector_id in by_evse:
         wanted |= Q(
             station_id=station_pk,
-            connector__connector_id=connector_id,
-            state=ChargingSession.State.ACTIVE,
+            connector__evse_id=evse_id,
+            connector__evse_connector_id=evse_connector_id,
+            state=active,
         )
     sessions = (
         ChargingSession.objects.select_related("connector")
@@ -621,11 +675,32 @@ def _lock_meter_sessions(messages: list[MeterValuesIn]):
     found_by_transaction, found_by_connector = {}, {}
     for session in sessions:
         found_by_transaction.setdefault((session.station_id, session.transaction_id), session)
-        if session.state == ChargingSession.State.ACTIVE and session.connector is not None:
-            key = (session.station_id, session.connector.connector_id)
-            if key in by_connector:
+        connector = session.connector
+        if session.state == active and connector is not None:
+            key = (session.station_id, connector.connector_id)
+            evse = (session.station_id, connector.evse_id, connector.evse_connector_id)
+            if key in by_connector or evse in by_evse:
                 found_by_connector.setdefault(key, session)  # the oldest, as .first()
     return found_by_transaction, found_by_connector
+
+
+def _evse_numbers_find(unseen: set, evse_numbers: dict) -> set:
+    """Add the connector numbers of EVSEs no loaded session named (one query), creating
+    the connectors of EVSEs never seen; returns the EVSEs whose connector an operator
+    had created (taken over now)."""
+    wanted = Q()
+    for station_pk, evse_id, evse_connector_id in unseen:
+        wanted |= Q(station_id=station_pk, evse_id=evse_id, evse_connector_id=evse_connector_id)
+    for connector in Connector.objects.filter(wanted).order_by("pk"):
+        key = (connector.station_id, connector.evse_id, connector.evse_connector_id)
+        evse_numbers.setdefault(key, connector.connector_id)
+    adopted = set()
+    for key in sorted(unseen - evse_numbers.keys()):  # first sight: rare
+        connector, created = _evse_connector(*key)
+        evse_numbers[key] = connector.connector_id
+        if not created:
+            adopted.add(key)
+    return adopted
 
 
 def _apply_readings(session: ChargingSession, samples: list[Sample]) -> None:
@@ -724,33 +799,37 @@ def _session_event(session: ChargingSession) -> dict:
 # --- EVSEs, transaction events and the device model (stations that report them) -----
 
 
-@transaction.atomic
-def connector_for_evse(*, station_pk: int, evse_id: int, evse_connector_id: int | None) -> int:
-    """The station-wide connector number of an EVSE's connector, created on first sight.
+def _evse_connector(
+    station_pk: int, evse_id: int, evse_connector_id: int | None
+) -> tuple[Connector, bool]:
+    """The connector of an EVSE, locked, and whether it was created (on first sight).
 
-    With one connector per EVSE (the common case) the number is the EVSE id.
+    Runs in the transaction of the write it serves: a write that fails leaves no
+    connector behind. Its station-wide number is the EVSE id when the EVSE has one
+    connector (the common case); an operator's connector of that number that names no
+    EVSE yet is taken over.
     """
     evse_connector_id = evse_connector_id or 1
     connectors = Connector.objects.select_for_update().filter(station_id=station_pk)
     match = connectors.filter(evse_id=evse_id, evse_connector_id=evse_connector_id).first()
     if match:
-        return match.connector_id
+        return match, False
     taken = set(connectors.values_list("connector_id", flat=True))
     number = evse_id if evse_connector_id == 1 else max(taken | {evse_id}) + 1
     existing = connectors.filter(connector_id=number, evse_id__isnull=True).first()
     if existing:  # created by an operator before the station reported its EVSEs
         existing.evse_id, existing.evse_connector_id = evse_id, evse_connector_id
         existing.save(update_fields=["evse_id", "evse_connector_id"])
-        return number
+        return existing, False
     if number in taken:
         number = max(taken) + 1
-    Connector.objects.create(
+    connector = Connector.objects.create(
         station_id=station_pk,
         connector_id=number,
         evse_id=evse_id,
         evse_connector_id=evse_connector_id,
     )
-    return number
+    return connector, True
 
 
 @dataclass(frozen=True)
@@ -768,6 +847,10 @@ class SessionEventIn:
     offline: bool = False
     id_tag: str = ""
     connector_id: int | None = None
+    # A station that numbers EVSEs names the connector by these instead (resolved, and
+    # created on first sight, in the transaction that applies the event).
+    evse_id: int | None = None
+    evse_connector_id: int | None = None
     remote_start_id: int | None = None
     reservation_id: int | None = None
     samples: tuple[Sample, ...] = ()
@@ -843,12 +926,20 @@ def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEve
     return SessionEventResult(session, authorization, duplicate=False)
 
 
-def _session_from_event(station_pk: int, event: SessionEventIn, moment: datetime):
-    connector = None
+def _event_connector(station_pk: int, event: SessionEventIn) -> Connector | None:
+    """The connector an event names (created on first sight), or None."""
+    if event.evse_id:
+        return _evse_connector(station_pk, event.evse_id, event.evse_connector_id)[0]
     if event.connector_id:
-        connector, _ = Connector.objects.get_or_create(
+        return Connector.objects.get_or_create(
             station_id=station_pk, connector_id=event.connector_id
-        )
+        )[0]
+    return None
+
+
+def _session_from_event(station_pk: int, event: SessionEventIn, moment: datetime):
+    connector = _event_connector(station_pk, event)
+    if connector is not None:
         _close_superseded_sessions(connector, moment)
     session = ChargingSession.objects.create(
         station_id=station_pk,
@@ -873,10 +964,8 @@ def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bo
         _link_remote_start(session)
     if event.reservation_id is not None:
         session.reservation_id = event.reservation_id
-    if session.connector_id is None and event.connector_id:
-        session.connector, _ = Connector.objects.get_or_create(
-            station_id=session.station_id, connector_id=event.connector_id
-        )
+    if session.connector_id is None:
+        session.connector = _event_connector(session.station_id, event)
     if event.id_tag and (event.event_type == "Ended" or event.trigger_reason == "StopAuthorized"):
         session.stop_id_tag = event.id_tag
     if event.event_type == "Started":

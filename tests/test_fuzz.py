@@ -381,15 +381,9 @@ def snapshot() -> dict:
     }
 
 
-def changes(before: dict, after: dict, version: str) -> dict:
+def changes(before: dict, after: dict) -> dict:
     """What a refused or ignored frame changed (and must not have)."""
     found = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
-    old = before["connectors"]
-    if version != "1.6" and after["connectors"][: len(old)] == old:
-        # KNOWN (xfail below): a 2.0.1 handler creates the connector of an unseen EVSE
-        # in a transaction of its own, before the write that then fails. Remove this
-        # allowance with the fix.
-        found.pop("connectors", None)
     return found
 
 
@@ -472,7 +466,7 @@ async def exchange(subprotocol: str, frames: list[str]) -> dict:
             outcomes[outcome] += 1
             after = await take_snapshot()
             if outcome != "result":
-                changed = changes(before, after, version)
+                changed = changes(before, after)
                 assert not changed, f"{text!r} was refused but changed the database: {changed}"
             before = after
     finally:

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from stations import meter_writer, services
 from stations.metering import Sample
-from stations.models import ChargingSession, MeterSample
+from stations.models import ChargingSession, Connector, MeterSample
 from stations.services import MeterValuesIn
 from tests.conftest import make_station
 
@@ -100,6 +101,78 @@ def test_a_batch_keeps_every_rule_of_a_single_message():
         messages=[MeterValuesIn(running.station_id, 1, None, readings(1800, 5))]
     )
     assert MeterSample.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_an_evse_under_way_is_found_with_its_session_at_no_query_more():
+    sessions = charging_stations(40)
+    Connector.objects.filter(connector_id=1).update(evse_id=1, evse_connector_id=1)
+    messages = [  # as a 2.0.1 station sends them: by EVSE, without a transaction id
+        MeterValuesIn(s.station_id, 0, None, readings(1000 + 100 * i, 5), evse_id=1)
+        for i, s in enumerate(sessions)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        services.meter_values_record_many(messages=messages)
+    # lock the sessions (with their connectors), insert, update (+ savepoint pair)
+    assert len(queries) <= 5, [q["sql"][:80] for q in queries]
+    assert MeterSample.objects.filter(connector_id=1).count() == 80
+    for i, session in enumerate(sessions):
+        session.refresh_from_db()
+        assert (session.meter_last_wh, session.energy_wh) == (1000 + 100 * i, 100 * i)
+        assert MeterSample.objects.filter(session=session).count() == 2
+
+
+@pytest.mark.django_db
+def test_evses_without_a_session_are_numbered_in_the_batch_and_new_ones_created():
+    idle, taken_over = charging_stations(2)  # connector 1 charging on both
+    Connector.objects.filter(station_id=idle.station_id).update(
+        evse_id=F("connector_id"), evse_connector_id=1
+    )
+    with CaptureQueriesContext(connection) as queries:
+        services.meter_values_record_many(
+            messages=[
+                MeterValuesIn(idle.station_id, 0, None, readings(10, 5), evse_id=2),
+                MeterValuesIn(idle.station_id, 0, None, readings(20, 6), evse_id=2),
+            ]
+        )
+    # sessions, the EVSEs' connectors (one query for the batch), insert (+ savepoints)
+    assert len(queries) <= 5, [q["sql"][:80] for q in queries]
+    assert MeterSample.objects.filter(connector_id=2, session=None).count() == 4
+
+    services.meter_values_record_many(
+        messages=[
+            # the station's connectors name no EVSE yet: connector 1 is taken over,
+            # with the session under way on it
+            MeterValuesIn(taken_over.station_id, 0, None, readings(1500, 5), evse_id=1),
+            # never seen: created
+            MeterValuesIn(taken_over.station_id, 0, None, readings(30, 5), evse_id=5),
+        ]
+    )
+    connectors = Connector.objects.filter(station_id=taken_over.station_id)
+    assert sorted(connectors.values_list("connector_id", "evse_id", "evse_connector_id")) == [
+        (1, 1, 1),
+        (2, None, None),
+        (5, 5, 1),
+    ]
+    taken_over.refresh_from_db()
+    assert (taken_over.meter_last_wh, taken_over.energy_wh) == (1500, 500)
+    assert MeterSample.objects.filter(session=taken_over, connector_id=1).count() == 2
+    assert MeterSample.objects.filter(station_id=taken_over.station_id, connector_id=5).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_leaves_no_connector_for_an_unseen_evse(monkeypatch):
+    (session,) = charging_stations(1)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database refused the write")
+
+    monkeypatch.setattr(services, "_executemany", broken)
+    with pytest.raises(RuntimeError):
+        services.meter_values_record_many(
+            messages=[MeterValuesIn(session.station_id, 0, None, readings(10, 5), evse_id=7)]
+        )
+    assert not Connector.objects.filter(evse_id=7).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -314,6 +314,81 @@ async def test_ids_out_of_range_are_a_property_violation_not_an_internal_error(
     await communicator.disconnect()
 
 
+# --- a frame refused by a failing write: its unseen EVSE gets no connector ----------------
+
+UNSEEN_EVSE = 7  # make_station's connectors are 1 and 2: EVSE 7 would get a new one
+UNSEEN_STATUS = _with(STATUS, UNSEEN_EVSE, "evseId")
+UNSEEN_STARTED = _with(STARTED, UNSEEN_EVSE, "evse", "id")
+FAILING_WRITES = [
+    # (action, payload naming the unseen EVSE, the step of its write made to fail)
+    ("StatusNotification", UNSEEN_STATUS, "status_history_record"),
+    (
+        "StatusNotification",
+        _with(UNSEEN_STATUS, "Occupied", "connectorStatus"),
+        "status_history_record",
+    ),
+    ("TransactionEvent", UNSEEN_STARTED, "_close_superseded_sessions"),
+    ("TransactionEvent", UNSEEN_STARTED, "_store_samples"),
+    ("MeterValues", {"evseId": UNSEEN_EVSE, "meterValue": STARTED["meterValue"]}, "_executemany"),
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(("action", "payload", "step"), FAILING_WRITES)
+async def test_a_failing_write_leaves_no_connector_for_an_unseen_evse(
+    station, token, version, action, payload, step, monkeypatch
+):
+    """The EVSE's connector is created in the transaction of the write it serves."""
+    from stations import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database refused the write")
+
+    communicator = await open_socket(version)
+    before = await snapshot()
+    monkeypatch.setattr(services, step, broken)
+    reply = await raw_exchange(communicator, [2, "w1", action, payload])
+    monkeypatch.undo()
+    assert reply[:2] == [4, "w1"], reply
+    await assert_still_answers(communicator)
+    assert await snapshot() == before
+    assert not await Connector.objects.filter(evse_id=UNSEEN_EVSE).aexists()
+    # Sent again, once the write succeeds, the frame creates the EVSE's connector.
+    reply = await raw_exchange(communicator, [2, "w2", action, payload])
+    assert reply[:2] == [3, "w2"], reply
+    assert await Connector.objects.filter(evse_id=UNSEEN_EVSE).aexists()
+    await communicator.disconnect()
+
+
+# A time that leaves the calendar once converted to UTC (the fuzzing found it): the frame
+# is refused, and the EVSE it names gets no connector.
+PAST_9999 = "9999-12-31T23:59:59-01:00"
+REFUSED_TIMES = [
+    ("StatusNotification", _with(_with(STATUS, UNSEEN_EVSE, "evseId"), PAST_9999, "timestamp")),
+    (
+        "MeterValues",
+        {
+            "evseId": UNSEEN_EVSE,
+            "meterValue": [{"timestamp": PAST_9999, "sampledValue": [{"value": 1000}]}],
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(("action", "payload"), REFUSED_TIMES)
+async def test_a_frame_refused_for_its_time_leaves_no_connector_for_an_unseen_evse(
+    station, token, version, action, payload
+):
+    communicator = await open_socket(version)
+    before = await snapshot()
+    reply = await raw_exchange(communicator, [2, "t1", action, payload])
+    assert reply[:2] == [4, "t1"], reply
+    await assert_still_answers(communicator)
+    assert await snapshot() == before
+    await communicator.disconnect()
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_an_id_token_type_outside_201_is_refused_only_by_201(station, token, version):
     """2.0.1 has an IdTokenEnumType; 2.1 made it a string of up to 20 characters."""

@@ -2,7 +2,9 @@
 
 2.0.1 words end here: connector statuses and charging states become the 1.6-style
 connector statuses the rest of ChargeNet uses, TransactionEvents become session
-events, EVSE + connector ids become station-wide connector numbers.
+events. EVSE + connector ids go to the services as they are: each service finds (or
+creates) the station-wide connector in the transaction of its own write, so a frame
+refused by a failing write leaves no connector behind.
 """
 
 from datetime import UTC, datetime
@@ -115,15 +117,6 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             }
         return info
 
-    async def _connector(self, evse: dict | None) -> int | None:
-        if not evse or not evse.get("id"):
-            return None
-        return await self.run(
-            services.connector_for_evse,
-            evse_id=evse["id"],
-            evse_connector_id=evse.get("connector_id"),
-        )
-
     # --- provisioning -------------------------------------------------------------
 
     @on(Action.boot_notification, skip_schema_validation=True)
@@ -182,12 +175,11 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         return self._call_result.StatusNotification()
 
     async def _connector_status(self, evse_id, connector_id, status, timestamp) -> None:
-        number = 0
-        if evse_id:
-            number = await self._connector({"id": evse_id, "connector_id": connector_id})
+        # EVSE 0 (or none): the station as a whole, connector 0.
         await self.run(
             services.connector_status_update,
-            connector_id=number,
+            evse_id=evse_id or None,
+            evse_connector_id=connector_id,
             status="Preparing" if status == "Occupied" else status,
             occupied=status == "Occupied",
             error_code="OtherError" if status == "Faulted" else "NoError",
@@ -243,6 +235,7 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
     ):
         samples = samples_from(kw.get("meter_value"), timezone.now())
         id_token = kw.get("id_token") or {}
+        evse = kw.get("evse") or {}
         charging_state = transaction_info.get("charging_state", "")
         event = services.SessionEventIn(
             event_type=event_type,
@@ -255,7 +248,8 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             stopped_reason=transaction_info.get("stopped_reason", ""),
             offline=kw.get("offline", False),
             id_tag=id_token.get("id_token", ""),
-            connector_id=await self._connector(kw.get("evse")),
+            evse_id=evse.get("id") or None,
+            evse_connector_id=evse.get("connector_id"),
             remote_start_id=transaction_info.get("remote_start_id"),
             reservation_id=kw.get("reservation_id"),
             samples=tuple(samples),
@@ -281,11 +275,11 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
 
     @on(Action.meter_values, skip_schema_validation=True)
     async def on_meter_values(self, evse_id, meter_value, **kw):
-        connector_id = await self._connector({"id": evse_id}) if evse_id else 0
         await meter_writer.meter_values_record(
             MeterValuesIn(
                 station_pk=self.station.pk,
-                connector_id=connector_id,
+                connector_id=0,  # EVSE 0: the station's main meter
+                evse_id=evse_id or None,
                 transaction_id=None,
                 samples=samples_from(meter_value, timezone.now()),
             )
