@@ -1,11 +1,12 @@
 """Thin Channels consumers: the OCPP station socket."""
 
 import asyncio
+import contextlib
 import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import StopConsumer
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -81,12 +82,14 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         )
         self.group = f"station.{station.pk}"
         # A second socket for the same station replaces the first (OCPP-J: the newest
-        # connection is the station's). Only asked when one may be open: a storm of
-        # thousands of handshakes should not cost Redis round trips for nothing.
-        if decision.reconnecting:
-            await self.channel_layer.group_send(
-                self.group, {"type": "station.replaced", "channel": self.channel_name}
-            )
+        # connection is the station's). Told directly, not through the group: one
+        # Redis round trip, and none for a station that was not connected.
+        if decision.previous_channel:
+            with contextlib.suppress(ChannelFull):
+                await self.channel_layer.send(
+                    decision.previous_channel,
+                    {"type": "station.replaced", "channel": self.channel_name},
+                )
         await self.channel_layer.group_add(self.group, self.channel_name)
         # Marked connected before the upgrade: once the station has its socket, a
         # command sent to it must not be answered `offline`.

@@ -26,8 +26,9 @@ class Admission:
     station_id: str
     registration: str
     subprotocol: str
-    #: The station is marked connected: an older socket of it may still be open.
-    reconnecting: bool = False
+    #: The channel of the station's socket that is still marked connected, if any: the
+    #: new socket replaces it.
+    previous_channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def admit(
         station.station_id,
         station.registration_status,
         subprotocol,
-        reconnecting=station.connected,
+        previous_channel=station.connection_channel if station.connected else "",
     )
 
 
