@@ -58,10 +58,19 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
         super()._connectionMade()  # copies the factory's options onto the protocol
         self.perMessageCompressionAccept = accept_deflate
 
+    _denial_headers: list[tuple[str, str]] = []
+
     def handle_reply(self, message):
         kind = message.get("type")
         if kind == f"{DENIAL}.start" and self.state == self.STATE_CONNECTING:
             self._denial_status = int(message.get("status", 403))
+            # The answer has no body here, so only headers that describe the refusal
+            # (WWW-Authenticate, Retry-After) are passed on.
+            self._denial_headers = [
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in message.get("headers", [])
+                if name.lower() not in (b"content-type", b"content-length")
+            ]
         elif kind == f"{DENIAL}.body" and self.state == self.STATE_CONNECTING:
             if not message.get("more_body", False) and hasattr(self, "handshake_deferred"):
                 reason = bytes(message.get("body", b"")).decode("utf-8", "replace")
@@ -72,6 +81,9 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
                 self.server.protocol_disconnected(self)
         else:
             super().handle_reply(message)
+
+    def failHandshake(self, reason, code=400, responseHeaders=None):  # noqa: N802 - autobahn's name
+        super().failHandshake(reason, code, responseHeaders or self._denial_headers or None)
 
 
 class ChargeNetServer(Server):

@@ -290,6 +290,9 @@ OCPP_MAX_STATION_ID_LENGTH = 48
 OCPP_MAX_FRAME_SIZE = env_int("OCPP_MAX_FRAME_SIZE", 256 * 1024)  # characters
 OCPP_RATE_LIMIT = float(env("OCPP_RATE_LIMIT", "20"))  # messages/s per station, sustained
 OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200)  # messages at once
+# Handshakes one process runs at once; more wait up to OCPP_HANDSHAKE_WAIT s, then 503.
+OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 32)
+OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))
 
 LOGGING = {
     "version": 1,

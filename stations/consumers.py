@@ -67,6 +67,15 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         events.bind_loop(asyncio.get_running_loop())
+        slots = handshake.HandshakeSlots.of_this_loop()
+        if not await slots.take():
+            await self._refuse(handshake.BUSY)
+        try:
+            await self._open()
+        finally:
+            slots.release()
+
+    async def _open(self) -> None:
         decision = await on_pool(handshake.admit)(
             raw_path=self.scope.get("raw_path") or self.scope["path"].encode(),
             headers=self.scope.get("headers", []),
@@ -107,7 +116,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
                 {
                     "type": "websocket.http.response.start",
                     "status": refusal.status,
-                    "headers": [(b"content-type", b"text/plain"), *_auth_header(refusal)],
+                    "headers": [(b"content-type", b"text/plain"), *_refusal_headers(refusal)],
                 }
             )
             await self.base_send({"type": "websocket.http.response.body", "body": body})
@@ -171,7 +180,9 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         await message_log.flush()
 
 
-def _auth_header(refusal: handshake.Refusal) -> list[tuple[bytes, bytes]]:
+def _refusal_headers(refusal: handshake.Refusal) -> list[tuple[bytes, bytes]]:
     if refusal.status == 401:
         return [(b"www-authenticate", b'Basic realm="OCPP"')]
+    if refusal.status == 503:
+        return [(b"retry-after", b"10")]
     return []

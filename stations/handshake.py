@@ -4,10 +4,12 @@ Everything here runs before the WebSocket upgrade, so a refused station gets a p
 HTTP status (OCPP-J §3.2, security profile 1) and never a socket.
 """
 
+import asyncio
 import base64
 import binascii
 import logging
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -79,6 +81,48 @@ def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | N
         user, sep, password = decoded.partition(":")
         return (user, password) if sep else None
     return None
+
+
+#: Answered when a process is already busy with as many handshakes as it may run.
+BUSY = Refusal(503, "Too many stations connecting at once; try again later")
+
+
+class HandshakeSlots:
+    """At most OCPP_HANDSHAKE_CONCURRENCY handshakes of one process run at once.
+
+    In a reconnect storm every station asks at once. Taking them all would flood the
+    event loop: every handshake gets slow, stations give up and try again while the
+    server still works on the handshakes they abandoned, and the process never catches
+    up. So the rest wait in line for OCPP_HANDSHAKE_WAIT seconds and are then refused
+    with 503 (and Retry-After), cheaply, to come back later.
+    """
+
+    _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HandshakeSlots]" = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, size: int) -> None:
+        self._free = asyncio.Semaphore(size)
+
+    @classmethod
+    def of_this_loop(cls) -> "HandshakeSlots":
+        loop = asyncio.get_running_loop()
+        slots = cls._by_loop.get(loop)
+        if slots is None:
+            slots = cls._by_loop[loop] = cls(settings.OCPP_HANDSHAKE_CONCURRENCY)
+        return slots
+
+    async def take(self) -> bool:
+        """A slot within OCPP_HANDSHAKE_WAIT seconds (then `release` it), or False."""
+        try:
+            async with asyncio.timeout(settings.OCPP_HANDSHAKE_WAIT):
+                await self._free.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def release(self) -> None:
+        self._free.release()
 
 
 def admit(

@@ -59,14 +59,17 @@ STATION_PACE = {
     "session_max": 20,
     "ramp": 5,
 }
-#: A thousand stations at a calmer pace (a meter value every 10 s): the machine that
-#: runs the tests also runs the cluster, PostgreSQL and Redis.
+#: A thousand stations at a calmer pace, closer to a real network's (a meter value every
+#: 15 s, sessions of one to two minutes): the machine that runs the tests also runs the
+#: cluster, PostgreSQL, Redis and the simulator, and the fault is about reconnecting,
+#: not about session churn.
 KILLED_DAPHNE_PACE = {
     **STATION_PACE,
-    "meter_interval": 10,
-    "idle_max": 20,
-    "session_min": 10,
-    "session_max": 30,
+    "meter_interval": 15,
+    "idle_min": 5,
+    "idle_max": 40,
+    "session_min": 40,
+    "session_max": 90,
     "ramp": 20,
 }
 

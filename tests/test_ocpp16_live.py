@@ -43,6 +43,10 @@ async def test_handshake_answers(server):
     assert await status_of(server + "NOPE", headers=auth("NOPE", "x" * 16)) == 404
     assert await status_of(server + "CP-1", headers=auth("CP-1", "wrong-password-123")) == 401
     assert await status_of(server + "CP-1") == 401
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(server + "CP-1", subprotocols=["ocpp1.6"]):
+            pass
+    assert refused.value.response.headers["WWW-Authenticate"] == 'Basic realm="OCPP"'
     assert await status_of(server + "CP-1", headers=auth("CP-2", STATION_PASSWORD)) == 401
     assert await status_of(server + "X" * 49, headers=good) == 400
     assert await status_of(server + "CP%3A1", headers=good) == 400
@@ -153,3 +157,21 @@ async def wait_for(count, expected: int, timeout: float = 5) -> None:
             assert got == expected
             return
         await asyncio.sleep(0.1)
+
+
+async def test_a_process_busy_with_handshakes_refuses_more_with_503(transactional_db):
+    await database_sync_to_async(make_station)("CP-1")
+    # No handshake slot at all: every station waits its turn, then is sent away.
+    with (
+        live_daphne(OCPP_HANDSHAKE_CONCURRENCY=0, OCPP_HANDSHAKE_WAIT=0.2) as address,
+        pytest.raises(InvalidStatus) as refused,
+    ):
+        async with connect(
+            f"ws://{address}/ocpp/CP-1",
+            subprotocols=["ocpp1.6"],
+            additional_headers=auth("CP-1", STATION_PASSWORD),
+        ):
+            pass
+    assert refused.value.response.status_code == 503
+    assert refused.value.response.headers["Retry-After"] == "10"
+    assert not await ChargingStation.objects.filter(connected=True).aexists()
