@@ -703,6 +703,7 @@ def report(result: dict, args, bare: dict | None = None) -> None:
     print(
         f"  errors                      {counters.get('timeouts', 0)} timeouts, "
         f"{counters.get('call_errors', 0)} CallErrors, {counters.get('refused', 0)} refused, "
+        f"{counters.get('busy', 0)} told to come back later (503), "
         f"{counters.get('connect_failures', 0)} failed connects, "
         f"{counters.get('disconnects', 0)} disconnects (whole run)"
     )
@@ -735,7 +736,8 @@ def report(result: dict, args, bare: dict | None = None) -> None:
             f"  reconnect storm             {storm['rebooted']} of {storm['connected_before']} "
             f"dropped within {args.storm:g} s booted again after {storm['seconds']:.1f} s; "
             f"{handshake_failures} handshake failures (goal: all back, 0 failures: "
-            f"{'met' if all_back else 'MISSED'}), {f.get('timeouts', 0)} timeouts, "
+            f"{'met' if all_back else 'MISSED'}), {f.get('busy', 0)} handshakes told to come "
+            f"back later (503, retried), {f.get('timeouts', 0)} timeouts, "
             f"{f.get('call_errors', 0)} CallErrors, p99 during the storm {ms(storm['p99'])}"
         )
     print(f"  server logs                 {result['log_dir']}")

@@ -1223,3 +1223,32 @@ async def test_201_station_keeps_charging_offline_and_reports_it_on_reconnect():
 
     readings = [energy(e) for e in online[1:] + updates + [ended]]
     assert readings == sorted(readings) and readings[-1] > energy(online[0])
+
+
+async def test_a_busy_server_is_counted_apart_from_refusals():
+    """503 (the CSMS asks to come back later) is back-pressure, not a refused station."""
+    from http import HTTPStatus
+
+    from websockets.asyncio.server import serve
+
+    async def busy(connection, request):
+        return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "busy\n")
+
+    async def never(websocket):  # no socket is ever opened
+        raise AssertionError("the handshake was accepted")
+
+    async with serve(never, "127.0.0.1", 0, process_request=busy) as server:
+        port = server.sockets[0].getsockname()[1]
+        simulation = Simulation(
+            _live_configs(1), f"ws://127.0.0.1:{port}/ocpp/", stats=Stats(), ramp=0
+        )
+        running = asyncio.create_task(simulation.run())
+        try:
+            deadline = time.monotonic() + 10
+            while simulation.stats.busy < 1 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            simulation.stop()
+            await running
+    assert simulation.stats.busy >= 1
+    assert simulation.stats.refused == 0 and simulation.stats.boots == 0

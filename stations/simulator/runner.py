@@ -175,7 +175,10 @@ async def run_station(
                     outcome = await station.serve(websocket)
                     stats.disconnects += 1
         except InvalidStatus as error:
-            stats.refused += 1
+            if error.response.status_code == 503:
+                stats.busy += 1  # back-pressure, not a refusal: tried again as usual
+            else:
+                stats.refused += 1
             outcome = "refused"
             logger.warning(
                 "%s: connection refused: HTTP %s %s",

@@ -21,6 +21,7 @@ class Stats:
     timeouts: int = 0  # calls with no answer in time
     connects: int = 0  # sockets opened
     refused: int = 0  # handshakes the server refused (401, 404, ...)
+    busy: int = 0  # handshakes answered 503: the server asked us to come back later
     connect_failures: int = 0  # sockets that did not open (reset, timeout, bad handshake)
     disconnects: int = 0
     boots: int = 0  # BootNotifications answered Accepted
@@ -49,6 +50,7 @@ class Stats:
                 "timeouts",
                 "connects",
                 "refused",
+                "busy",
                 "connect_failures",
                 "disconnects",
                 "boots",
