@@ -293,6 +293,8 @@ OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200)  # messages at once
 # Handshakes one process runs at once; more wait up to OCPP_HANDSHAKE_WAIT s, then 503.
 OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 32)
 OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))
+# Refused handshakes (400/401/404) from one address per minute before it gets 429 at once.
+OCPP_HANDSHAKE_FAILURE_LIMIT = env_int("OCPP_HANDSHAKE_FAILURE_LIMIT", 30)
 
 LOGGING = {
     "version": 1,

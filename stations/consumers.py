@@ -67,15 +67,18 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         events.bind_loop(asyncio.get_running_loop())
+        address = (self.scope.get("client") or ("",))[0] or ""
+        if handshake.refused_addresses.blocked(address):
+            await self._refuse(handshake.TOO_MANY_FAILURES)
         slots = handshake.HandshakeSlots.of_this_loop()
         if not await slots.take():
             await self._refuse(handshake.BUSY)
         try:
-            await self._open()
+            await self._open(address)
         finally:
             slots.release()
 
-    async def _open(self) -> None:
+    async def _open(self, address: str) -> None:
         decision = await on_pool(handshake.admit)(
             raw_path=self.scope.get("raw_path") or self.scope["path"].encode(),
             headers=self.scope.get("headers", []),
@@ -83,8 +86,8 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
             client=str(self.scope.get("client")),
         )
         if isinstance(decision, handshake.Refusal):
+            handshake.refused_addresses.note_refused(address)
             await self._refuse(decision)
-            return
         station = StationInfo(decision.station_pk, decision.station_id, decision.registration)
         self.adapter = adapter_class(decision.subprotocol)(
             station, ConsumerConnection(self), response_timeout=settings.OCPP_COMMAND_TIMEOUT

@@ -8,6 +8,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import time
 import unicodedata
 import weakref
 from dataclasses import dataclass
@@ -82,6 +83,52 @@ def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | N
         return (user, password) if sep else None
     return None
 
+
+#: Answered, before any database work, to an address whose handshakes keep failing.
+TOO_MANY_FAILURES = Refusal(429, "Too many refused connections from this address")
+
+
+class RefusedAddresses:
+    """Addresses whose handshakes keep being refused are refused at once for a while.
+
+    A flood of connections with unknown ids or wrong passwords would cost a query, and
+    a password hash, each. After OCPP_HANDSHAKE_FAILURE_LIMIT refusals (400, 401, 404)
+    within a minute, an address gets 429 before any database work for the rest of
+    that minute. Counted per process: behind a balancer each process learns on its own,
+    which only multiplies the limit by the number of processes.
+    """
+
+    WINDOW = 60.0  # seconds
+    MAX_TRACKED = 100_000  # addresses; expired ones are dropped when it is reached
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[float, int]] = {}  # address -> (window start, refusals)
+
+    def blocked(self, address: str) -> bool:
+        entry = self._counts.get(address)
+        if entry is None:
+            return False
+        if time.monotonic() - entry[0] >= self.WINDOW:
+            del self._counts[address]
+            return False
+        return entry[1] >= settings.OCPP_HANDSHAKE_FAILURE_LIMIT
+
+    def note_refused(self, address: str) -> None:
+        now = time.monotonic()
+        started, count = self._counts.get(address, (now, 0))
+        if now - started >= self.WINDOW:
+            started, count = now, 0
+        if len(self._counts) >= self.MAX_TRACKED:
+            self._counts = {
+                key: entry for key, entry in self._counts.items() if now - entry[0] < self.WINDOW
+            }
+        self._counts[address] = (started, count + 1)
+
+    def clear(self) -> None:
+        self._counts.clear()
+
+
+refused_addresses = RefusedAddresses()
 
 #: Answered when a process is already busy with as many handshakes as it may run.
 BUSY = Refusal(503, "Too many stations connecting at once; try again later")

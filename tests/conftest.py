@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from stations.handshake import refused_addresses
 from stations.message_log import message_log
 from stations.models import ChargingStation, Connector, IdToken
 
@@ -16,6 +17,14 @@ def fresh_channel_layer():
     channel_layers.backends = {}
     yield
     channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
+def no_refused_addresses():
+    """Tests refuse many handshakes from 127.0.0.1 on purpose: each starts afresh."""
+    refused_addresses.clear()
+    yield
+    refused_addresses.clear()
 
 
 @pytest.fixture
