@@ -191,6 +191,15 @@ def celery_worker():
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
     }
+    # The broker may hold other runs' tasks (a stopped cluster's, say): this worker
+    # would work through all of them before ours.
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "chargenet", "purge", "-f"],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "chargenet", "worker", "--pool=solo",
          "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
