@@ -373,6 +373,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         rng = random.Random(index)
         window = options["storm"]
         boots = {id(station): station.boot_count for station in simulation.stations}
+        dropped: set[int] = set()
         before = stats.counters()
         started = time.monotonic()
 
@@ -380,23 +381,33 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
             await asyncio.sleep(delay)
             connection = getattr(station, "_connection", None)
             if connection is not None and station.connected:
+                dropped.add(id(station))
                 connection.transport.abort()  # the link is gone: no closing handshake
 
-        drops = [
-            asyncio.create_task(drop(station, rng.uniform(0, window)))
-            for station in simulation.stations
-        ]
+        drops = asyncio.gather(
+            *(drop(station, rng.uniform(0, window)) for station in simulation.stations),
+            return_exceptions=True,
+        )
 
         def rebooted() -> int:
-            return sum(1 for st in simulation.stations if st.boot_count > boots[id(st)])
+            return sum(
+                1
+                for st in simulation.stations
+                if id(st) in dropped and st.boot_count > boots[id(st)]
+            )
 
         deadline = started + window + STORM_PATIENCE
-        while rebooted() < count and time.monotonic() < deadline and not events["stop"].is_set():
+        while (
+            (not drops.done() or rebooted() < len(dropped))
+            and time.monotonic() < deadline
+            and not events["stop"].is_set()
+        ):
             await asyncio.sleep(0.1)
         finished = time.monotonic()
-        await asyncio.gather(*drops, return_exceptions=True)
+        await drops
         after = stats.counters()
         return {
+            "dropped": len(dropped),
             "rebooted": rebooted(),
             "started": started,
             "finished": finished,
@@ -592,7 +603,7 @@ def run(args, bare: bool = False) -> dict:
             counters[key] = counters.get(key, 0) + value
     if args.storm:
         storm = storm_figures(reports, times, latencies, args)
-        connected = storm["connected_before"]
+        connected = server_connected  # what the servers held when the window closed
     window = [
         lat for t, lat in zip(times, latencies, strict=True) if window_start <= t <= window_end
     ]
@@ -641,11 +652,11 @@ def storm_figures(reports, times, latencies, args) -> dict:
             failures[key] = failures.get(key, 0) + value
     during = [lat for t, lat in zip(times, latencies, strict=True) if started <= t <= finished]
     return {
+        "dropped": sum(s["dropped"] for s in storms),
         "rebooted": sum(s["rebooted"] for s in storms),
         "seconds": finished - started,
         "failures": failures,
         "p99": percentile(during, 0.99),
-        "connected_before": sum(r["stations"] for r in reports),
     }
 
 
@@ -731,10 +742,15 @@ def report(result: dict, args, bare: dict | None = None) -> None:
     if storm is not None:
         f = storm["failures"]
         handshake_failures = f.get("refused", 0) + f.get("connect_failures", 0)
-        all_back = storm["rebooted"] == storm["connected_before"] and not handshake_failures
+        all_back = (
+            storm["dropped"] == result["stations"]
+            and storm["rebooted"] == storm["dropped"]
+            and not handshake_failures
+        )
         print(
-            f"  reconnect storm             {storm['rebooted']} of {storm['connected_before']} "
-            f"dropped within {args.storm:g} s booted again after {storm['seconds']:.1f} s; "
+            f"  reconnect storm             {storm['dropped']} stations dropped within "
+            f"{args.storm:g} s, {storm['rebooted']} booted again after "
+            f"{storm['seconds']:.1f} s; "
             f"{handshake_failures} handshake failures (goal: all back, 0 failures: "
             f"{'met' if all_back else 'MISSED'}), {f.get('busy', 0)} handshakes told to come "
             f"back later (503, retried), {f.get('timeouts', 0)} timeouts, "
