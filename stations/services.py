@@ -10,6 +10,7 @@ CallError on a transaction message makes the station retry it for ever.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -85,6 +86,14 @@ class StartResult:
 
 
 # --- connection -------------------------------------------------------------------
+
+
+def all_in_one_transaction(*, station_pk: int, calls: list[tuple[Callable, dict]]) -> None:
+    """Several service calls of one message, all or nothing (a refused frame leaves
+    none of them behind)."""
+    with transaction.atomic():
+        for service, kwargs in calls:
+            service(station_pk=station_pk, **kwargs)
 
 
 def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) -> None:

@@ -572,3 +572,53 @@ async def test_a_message_id_of_exactly_36_characters_is_fine(station, version):
     reply = await raw_exchange(communicator, [2, "x" * 36, "Heartbeat", {}])
     assert reply[:2] == [3, "x" * 36]
     await communicator.disconnect()
+
+
+NOTIFY_EVENT = {
+    "generatedAt": "2026-11-24T10:00:00Z",
+    "seqNo": 0,
+    "eventData": [
+        {
+            "eventId": 1,
+            "timestamp": "2026-11-24T09:59:00Z",
+            "trigger": "Delta",
+            "actualValue": "Unavailable",
+            "eventNotificationType": "HardWiredNotification",
+            "component": {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
+            "variable": {"name": "AvailabilityState"},
+        },
+        {
+            "eventId": 2,
+            "timestamp": "2026-11-24T09:59:30Z",
+            "trigger": "Alerting",
+            "actualValue": "true",
+            "eventNotificationType": "HardWiredMonitor",
+            "component": {"name": "ChargingStation"},
+            "variable": {"name": "Problem"},
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_notify_event_refused_halfway_leaves_none_of_its_writes(
+    station, version, monkeypatch
+):
+    """Events, connector statuses and device model of one NotifyEvent: all or nothing
+    (found by the fuzzing on PostgreSQL, which refuses a NUL in a variable name)."""
+    from stations import services
+
+    def broken(**kwargs):
+        raise RuntimeError("the database refused the write")
+
+    communicator = await open_socket(version)
+    before = await snapshot()
+    monkeypatch.setattr(services, "device_model_report", broken)
+    reply = await raw_exchange(communicator, [2, "n1", "NotifyEvent", NOTIFY_EVENT])
+    monkeypatch.undo()
+    assert reply[:2] == [4, "n1"], reply
+    assert await snapshot() == before
+    reply = await raw_exchange(communicator, [2, "n2", "NotifyEvent", NOTIFY_EVENT])
+    assert reply[:2] == [3, "n2"], reply
+    assert await StationEvent.objects.filter(kind="NotifyEvent").acount() == 2
+    await communicator.disconnect()

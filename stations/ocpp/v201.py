@@ -175,20 +175,14 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         return self._call_result.StatusNotification()
 
     async def _connector_status(self, evse_id, connector_id, status, timestamp) -> None:
-        # EVSE 0 (or none): the station as a whole, connector 0.
         await self.run(
             services.connector_status_update,
-            evse_id=evse_id or None,
-            evse_connector_id=connector_id,
-            status="Preparing" if status == "Occupied" else status,
-            occupied=status == "Occupied",
-            error_code="OtherError" if status == "Faulted" else "NoError",
-            timestamp=parse_timestamp(timestamp),
+            **_status_report(evse_id, connector_id, status, timestamp),
         )
 
     @on(Action.notify_event, skip_schema_validation=True)
     async def on_notify_event(self, generated_at, seq_no, event_data, **kw):
-        rows = []
+        rows, writes = [], []
         # Oldest first, so the newest value of a variable reported twice is the one kept.
         for event in sorted(event_data, key=_event_time):
             component, variable = event["component"], event["variable"]
@@ -199,22 +193,25 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
                     "value": event["actual_value"],
                 }
             )
-            await self.run(
-                services.station_event_record,
-                kind="NotifyEvent",
-                status=event.get("trigger", ""),
-                timestamp=parse_timestamp(event.get("timestamp")),
-                data=event,
-            )
+            record = {
+                "kind": "NotifyEvent",
+                "status": event.get("trigger", ""),
+                "timestamp": parse_timestamp(event.get("timestamp")),
+                "data": event,
+            }
+            writes.append((services.station_event_record, record))
             if _availability_of(component, variable, event["actual_value"]):
                 evse = component.get("evse") or {}
-                await self._connector_status(
+                report = _status_report(
                     evse.get("id"),
                     evse.get("connector_id"),
                     event["actual_value"],
                     event["timestamp"],
                 )
-        await self.run(services.device_model_report, variables=_last_per_attribute(rows))
+                writes.append((services.connector_status_update, report))
+        writes.append((services.device_model_report, {"variables": _last_per_attribute(rows)}))
+        # All or nothing: a frame refused halfway must leave no event behind.
+        await self.run(services.all_in_one_transaction, calls=writes)
         return self._call_result.NotifyEvent()
 
     # --- authorization and transactions ---------------------------------------------
@@ -478,4 +475,19 @@ def _component_keys(component: dict, variable: dict) -> dict:
         "connector_id": evse.get("connector_id", 0),
         "variable": variable["name"],
         "variable_instance": variable.get("instance", ""),
+    }
+
+
+def _status_report(evse_id, connector_id, status: str, timestamp) -> dict:
+    """A 2.0.1 connector status as `services.connector_status_update` takes it.
+
+    EVSE 0 (or none) is the station as a whole, connector 0.
+    """
+    return {
+        "evse_id": evse_id or None,
+        "evse_connector_id": connector_id,
+        "status": "Preparing" if status == "Occupied" else status,
+        "occupied": status == "Occupied",
+        "error_code": "OtherError" if status == "Faulted" else "NoError",
+        "timestamp": parse_timestamp(timestamp),
     }
