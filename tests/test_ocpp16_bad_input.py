@@ -83,6 +83,13 @@ async def test_broken_frames_get_the_16_error(station, frame, expected_id, expec
             {"meterStop": 5, "timestamp": "2026-11-20T10:00:00Z"},
             "OccurenceConstraintViolation",
         ),
+        # PostgreSQL stores no NUL character: refused before anything is written.
+        ("BootNotification", {**BOOT, "chargePointVendor": "V\x00"}, "PropertyConstraintViolation"),
+        (
+            "StatusNotification",
+            {"connectorId": 1, "errorCode": "NoError", "status": "Faulted", "info": "a\x00b"},
+            "PropertyConstraintViolation",
+        ),
     ],
 )
 async def test_schema_violations_get_the_16_error_and_change_nothing(
@@ -94,6 +101,16 @@ async def test_schema_violations_get_the_16_error_and_change_nothing(
     assert reply[:3] == [4, "m1", expected_code]
     assert await _snapshot() == before
     await assert_still_answers(communicator)
+    await communicator.disconnect()
+
+
+async def test_an_escaped_backslash_before_u0000_is_no_nul(station):
+    communicator = await open_socket()
+    frame = '[2,"b","BootNotification",{"chargePointVendor":"V\\\\u0000","chargePointModel":"M"}]'
+    reply = await raw_exchange(communicator, frame)
+    assert reply[0] == 3, reply
+    vendor = (await ChargingStation.objects.aget(station_id="CP-1")).vendor
+    assert vendor == "V\\u0000"
     await communicator.disconnect()
 
 

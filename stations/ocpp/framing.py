@@ -97,6 +97,8 @@ class Call:
     unique_id: str
     action: str
     payload: dict
+    #: The frame's text escapes a NUL character somewhere (looked for only then).
+    may_hold_nul: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def parse_frame(text: str, version: str) -> Call | Reply:
     if len(unique_id) > MAX_MESSAGE_ID_LENGTH:
         raise FrameError(unique_id, codes.message_id_too_long, "MessageId is too long")
     if message_type == CALL:
-        return _parse_call(frame, unique_id, codes)
+        return _parse_call(frame, unique_id, codes, "\\u0000" in text)
     if message_type == CALL_RESULT:
         payload = frame[2]
         if len(frame) != 3 or not isinstance(payload, dict):
@@ -187,7 +189,7 @@ def _readable_id(frame: Any) -> str:
     return "-1"
 
 
-def _parse_call(frame: list, unique_id: str, codes: ErrorCodes) -> Call:
+def _parse_call(frame: list, unique_id: str, codes: ErrorCodes, may_hold_nul: bool) -> Call:
     if len(frame) != 4 or not isinstance(frame[2], str):
         raise FrameError(unique_id, codes.bad_frame, "A Call has four elements")
     payload = frame[3]
@@ -195,7 +197,7 @@ def _parse_call(frame: list, unique_id: str, codes: ErrorCodes) -> Call:
         payload = {}  # OCPP-J §4.1.5 wants {}; a null payload is read leniently.
     if not isinstance(payload, dict):
         raise FrameError(unique_id, codes.bad_frame, "Call payload is not an object")
-    return Call(unique_id, frame[2], payload)
+    return Call(unique_id, frame[2], payload, may_hold_nul)
 
 
 def check_payload(call: Call, version: str) -> None:
@@ -203,8 +205,36 @@ def check_payload(call: Call, version: str) -> None:
     codes = ERROR_CODES[version]
     error = first_error(version, call.action, call.payload)
     if error is None:
+        if call.may_hold_nul and (field := nul_path(call.payload)) is not None:
+            # PostgreSQL stores no NUL in text or jsonb: refused here, not half-written.
+            raise FrameError(
+                call.unique_id,
+                codes.bad_value,
+                "NUL characters are not allowed in strings",
+                {"field": field} if field else {},
+            )
         return
     kind = _SCHEMA_ERROR_KIND.get(error.validator, "bad_value")
     field = ".".join(str(part) for part in error.absolute_path) or None
     details = {"field": field} if field else {}
     raise FrameError(call.unique_id, getattr(codes, kind), error.message[:255], details)
+
+
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a NUL character, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, list):
+        items = ((str(index), item) for index, item in enumerate(value))
+    elif isinstance(value, dict):
+        items = value.items()
+    else:
+        return None
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if "\x00" in str(key):
+            return where
+        found = nul_path(item, where)
+        if found is not None:
+            return found
+    return None
