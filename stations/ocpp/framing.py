@@ -211,7 +211,7 @@ def check_payload(call: Call, version: str) -> None:
                 call.unique_id,
                 codes.bad_value,
                 "NUL characters are not allowed in strings",
-                {"field": field} if field else {},
+                {"field": field},
             )
         return
     kind = _SCHEMA_ERROR_KIND.get(error.validator, "bad_value")
