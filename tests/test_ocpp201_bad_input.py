@@ -574,7 +574,7 @@ async def test_a_message_id_of_exactly_36_characters_is_fine(station, version):
     await communicator.disconnect()
 
 
-NOTIFY_EVENT = {
+AVAILABILITY_AND_PROBLEM = {
     "generatedAt": "2026-11-24T10:00:00Z",
     "seqNo": 0,
     "eventData": [
@@ -614,11 +614,11 @@ async def test_a_notify_event_refused_halfway_leaves_none_of_its_writes(
     communicator = await open_socket(version)
     before = await snapshot()
     monkeypatch.setattr(services, "device_model_report", broken)
-    reply = await raw_exchange(communicator, [2, "n1", "NotifyEvent", NOTIFY_EVENT])
+    reply = await raw_exchange(communicator, [2, "n1", "NotifyEvent", AVAILABILITY_AND_PROBLEM])
     monkeypatch.undo()
     assert reply[:2] == [4, "n1"], reply
     assert await snapshot() == before
-    reply = await raw_exchange(communicator, [2, "n2", "NotifyEvent", NOTIFY_EVENT])
+    reply = await raw_exchange(communicator, [2, "n2", "NotifyEvent", AVAILABILITY_AND_PROBLEM])
     assert reply[:2] == [3, "n2"], reply
     assert await StationEvent.objects.filter(kind="NotifyEvent").acount() == 2
     await communicator.disconnect()
