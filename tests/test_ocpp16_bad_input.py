@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from stations.models import ChargingSession, ChargingStation, Connector, IdToken
 from tests.conftest import STATION_PASSWORD
@@ -147,3 +148,20 @@ async def _snapshot():
         station.vendor,
         station.model,
     )
+
+
+@pytest.mark.parametrize("timestamp", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+async def test_a_time_beyond_the_calendar_in_utc_is_read_as_unsynchronised(
+    station, token, timestamp
+):
+    """Python's datetime ends at year 9999 and starts at year 1: such a time, moved to
+    UTC, is an unsynchronised clock like any other and the session starts now."""
+    communicator = await open_socket()
+    reply = await raw_exchange(
+        communicator, [2, "s", "StartTransaction", {**START, "timestamp": timestamp}]
+    )
+    assert reply[0] == 3 and reply[2]["idTagInfo"]["status"] == "Accepted", reply
+    session = await ChargingSession.objects.aget(transaction_id=str(reply[2]["transactionId"]))
+    assert abs((session.started_at - timezone.now()).total_seconds()) < 60
+    await assert_still_answers(communicator)
+    await communicator.disconnect()
