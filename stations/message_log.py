@@ -22,6 +22,11 @@ class MessageLog:
         self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, **fields) -> None:
+        for name, value in fields.items():
+            # A frame may carry a NUL (raw, or escaped in its id); PostgreSQL stores no
+            # NUL, and one such row would cost the whole batch.
+            if isinstance(value, str) and "\x00" in value:
+                fields[name] = value.replace("\x00", "\ufffd")
         self._buffer.append(OcppMessage(**fields))
         loop = asyncio.get_running_loop()
         if len(self._buffer) >= BATCH_SIZE:

@@ -1,6 +1,7 @@
 """Commands from ChargeNet reach the station in its version's words; outcomes are stored."""
 
 import asyncio
+import json
 
 import pytest
 from ocpp.v16 import call as call16
@@ -8,10 +9,16 @@ from ocpp.v201 import call as call201
 
 from stations import commands
 from stations.commands import CommandError, command_send
-from stations.models import ChargingSession, ChargingStation, Command, DeviceModelVariable
+from stations.models import (
+    ChargingSession,
+    ChargingStation,
+    Command,
+    DeviceModelVariable,
+    OcppMessage,
+)
 from stations.services import session_soft_stop
 from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import connected_station
+from tests.ocpp_client import basic_auth, communicator_for, connected_station
 from tests.stations import Station16, Station201
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
@@ -300,3 +307,33 @@ async def test_passwords_sent_to_a_station_are_never_stored(station, subprotocol
     assert secret not in str(command.params)
     logged = [m.payload async for m in OcppMessage.objects.all()]
     assert logged and not any(secret in payload for payload in logged)
+
+
+async def _answer_raw(station, action: str, answer: str) -> Command:
+    """Send `action` to CP-1 and answer it with the raw text `answer % message_id`."""
+    communicator = communicator_for("/ocpp/CP-1", headers=[basic_auth("CP-1", STATION_PASSWORD)])
+    assert (await communicator.connect(timeout=10))[0]
+    sending = asyncio.create_task(command_send(station, action, {}, timeout=5))
+    message_id = json.loads(await communicator.receive_from(timeout=5))[1]
+    await communicator.send_to(text_data=answer % message_id)
+    command = await sending
+    await communicator.disconnect()
+    return command
+
+
+async def test_a_nul_in_an_answer_is_stored_as_a_replacement_character(station, flushed_log):
+    """An answer cannot be refused, and PostgreSQL stores no NUL in text or jsonb."""
+    answer = (
+        '[3,"%s",{"configurationKey":'
+        '[{"key":"Odd\\u0000Key","readonly":true,"value":"a\\u0000b"}]}]'
+    )
+    command = await _answer_raw(station, "get_configuration", answer)
+    assert command.status == "accepted", command.error
+    assert command.response["configurationKey"][0]["value"] == "a\ufffdb"
+    variable = await DeviceModelVariable.objects.aget(variable="Odd\ufffdKey")
+    assert variable.value == "a\ufffdb"
+
+    command = await _answer_raw(station, "clear_cache", '[4,"%s","GenericError","no\\u0000pe",{}]')
+    assert command.status == "failed" and command.error["description"] == "no\ufffdpe"
+    await flushed_log()
+    assert await OcppMessage.objects.filter(payload__contains="\\u0000").acount() == 2

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from stations.models import ChargingSession, ChargingStation, Connector, IdToken
+from stations.models import ChargingSession, ChargingStation, Connector, IdToken, OcppMessage
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import basic_auth, communicator_for, raw_exchange
 
@@ -164,4 +164,21 @@ async def test_a_time_beyond_the_calendar_in_utc_is_read_as_unsynchronised(
     session = await ChargingSession.objects.aget(transaction_id=str(reply[2]["transactionId"]))
     assert abs((session.started_at - timezone.now()).total_seconds()) < 60
     await assert_still_answers(communicator)
+    await communicator.disconnect()
+
+
+async def test_a_frame_with_a_nul_character_is_logged_with_the_rest_of_its_batch(
+    station, flushed_log
+):
+    """PostgreSQL stores no NUL: one such frame must not cost the log its whole batch."""
+    communicator = await open_socket()
+    reply = await raw_exchange(communicator, '[2,"r","Heartbeat",{"x":"\x00"}]')
+    assert reply[:3] == [4, "-1", "FormationViolation"]  # a raw control character
+    reply = await raw_exchange(communicator, '[2,"e\\u0000","Heartbeat",{}]')
+    assert reply[:2] == [3, "e\x00"]
+    await assert_still_answers(communicator)
+    await flushed_log()
+    logged = [m async for m in OcppMessage.objects.order_by("pk")]
+    assert [m.unique_id for m in logged if m.direction == "in"] == ["-1", "e\ufffd", "alive"]
+    assert '{"x":"\ufffd"}' in logged[0].payload
     await communicator.disconnect()

@@ -154,18 +154,27 @@ def parse_frame(text: str, version: str) -> Call | Reply:
         payload = frame[2]
         if len(frame) != 3 or not isinstance(payload, dict):
             raise FrameError(unique_id, codes.bad_frame, "Malformed CallResult")
-        return Reply(CALL_RESULT, unique_id, payload)
-    if message_type == CALL_ERROR:
+        reply = Reply(CALL_RESULT, unique_id, payload)
+    elif message_type == CALL_ERROR:
         if len(frame) < 4 or not isinstance(frame[2], str):
             raise FrameError(unique_id, codes.bad_frame, "Malformed CallError")
         details = frame[4] if len(frame) > 4 and isinstance(frame[4], dict) else {}
         description = frame[3] if isinstance(frame[3], str) else ""
-        return Reply(CALL_ERROR, unique_id, details, frame[2], description)
-    if isinstance(message_type, int) and message_type in codes.unanswered_message_types:
-        raise FrameError(unique_id, None, f"MessageTypeId {message_type} is not answered")
-    raise FrameError(
-        unique_id, codes.unknown_message_type, f"MessageTypeId {message_type!r} unknown"
-    )
+        reply = Reply(CALL_ERROR, unique_id, details, frame[2], description)
+    else:
+        if isinstance(message_type, int) and message_type in codes.unanswered_message_types:
+            raise FrameError(unique_id, None, f"MessageTypeId {message_type} is not answered")
+        raise FrameError(
+            unique_id, codes.unknown_message_type, f"MessageTypeId {message_type!r} unknown"
+        )
+    if "\\u0000" in text:  # an answer cannot be refused, and PostgreSQL stores no NUL
+        reply = replace(
+            reply,
+            payload=without_nul(reply.payload),
+            error_code=without_nul(reply.error_code),
+            error_description=without_nul(reply.error_description),
+        )
+    return reply
 
 
 _LEADING_ID = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"\\]{1,36})"')
@@ -218,6 +227,21 @@ def check_payload(call: Call, version: str) -> None:
     field = ".".join(str(part) for part in error.absolute_path) or None
     details = {"field": field} if field else {}
     raise FrameError(call.unique_id, getattr(codes, kind), error.message[:255], details)
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with every NUL character in its strings and keys replaced by U+FFFD.
+
+    For what a station answers to our commands: an answer cannot be refused, and
+    PostgreSQL stores no NUL in text or jsonb.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
 
 
 def nul_path(value: Any, path: str = "") -> str | None:
