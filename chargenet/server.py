@@ -17,6 +17,8 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
 from twisted.internet import reactor
 
+from stations import handshake
+
 DENIAL = "websocket.http.response"
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 
@@ -81,6 +83,14 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
                 self.server.protocol_disconnected(self)
         else:
             super().handle_reply(message)
+
+    def onConnect(self, request):  # noqa: N802 - autobahn's name
+        # A station that would only be refused after waiting for a handshake slot is
+        # refused here, before an application instance is made: half the CPU.
+        if handshake.crowded(request.path):
+            self._denial_headers = [("Retry-After", str(handshake.BUSY_RETRY_AFTER))]
+            raise ConnectionDeny(handshake.BUSY.status, handshake.BUSY.reason)
+        return super().onConnect(request)
 
     def failHandshake(self, reason, code=400, responseHeaders=None):  # noqa: N802 - autobahn's name
         super().failHandshake(reason, code, responseHeaders or self._denial_headers or None)

@@ -71,7 +71,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         if handshake.refused_addresses.blocked(address):
             await self._refuse(handshake.TOO_MANY_FAILURES)
         slots = handshake.HandshakeSlots.of_this_loop()
-        if not await slots.take():
+        if slots.crowded() or not await slots.take():
             await self._refuse(handshake.BUSY)
         try:
             await self._open(address)
@@ -187,5 +187,5 @@ def _refusal_headers(refusal: handshake.Refusal) -> list[tuple[bytes, bytes]]:
     if refusal.status == 401:
         return [(b"www-authenticate", b'Basic realm="OCPP"')]
     if refusal.status == 503:
-        return [(b"retry-after", b"10")]
+        return [(b"retry-after", str(handshake.BUSY_RETRY_AFTER).encode())]
     return []

@@ -132,6 +132,10 @@ refused_addresses = RefusedAddresses()
 
 #: Answered when a process is already busy with as many handshakes as it may run.
 BUSY = Refusal(503, "Too many stations connecting at once; try again later")
+#: Seconds a station refused with BUSY is asked to wait (HTTP Retry-After).
+BUSY_RETRY_AFTER = 10
+OCPP_PATH_PREFIX = "/ocpp"
+PACE_WINDOW = 2.0  # seconds of a waiting line over which the pace of handshakes is taken
 
 
 class HandshakeSlots:
@@ -141,7 +145,13 @@ class HandshakeSlots:
     event loop: every handshake gets slow, stations give up and try again while the
     server still works on the handshakes they abandoned, and the process never catches
     up. So the rest wait in line for OCPP_HANDSHAKE_WAIT seconds and are then refused
-    with 503 (and Retry-After), cheaply, to come back later.
+    with 503 (and Retry-After) to come back later.
+
+    A station that could not be served within that wait anyway (the line is longer than
+    the process gets through in OCPP_HANDSHAKE_WAIT at its recent pace) is refused before
+    it joins the line (`crowded`), by the server before any application work: that costs
+    less than half of a refusal after waiting, and in a storm refusals were half the
+    process's work.
     """
 
     _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HandshakeSlots]" = (
@@ -149,7 +159,13 @@ class HandshakeSlots:
     )
 
     def __init__(self, size: int) -> None:
+        self._size = size
         self._free = asyncio.Semaphore(size)
+        self._waiting = 0
+        # Handshakes finished per second while others waited: what the process manages.
+        self._pace = float(size)
+        self._served = 0
+        self._since = time.monotonic()
 
     @classmethod
     def of_this_loop(cls) -> "HandshakeSlots":
@@ -159,17 +175,40 @@ class HandshakeSlots:
             slots = cls._by_loop[loop] = cls(settings.OCPP_HANDSHAKE_CONCURRENCY)
         return slots
 
+    def crowded(self) -> bool:
+        """True when a new handshake would not get a slot within OCPP_HANDSHAKE_WAIT."""
+        if not self._free.locked():
+            return False
+        line = max(self._size, self._pace * settings.OCPP_HANDSHAKE_WAIT)
+        return self._waiting >= line
+
     async def take(self) -> bool:
         """A slot within OCPP_HANDSHAKE_WAIT seconds (then `release` it), or False."""
+        self._waiting += 1
         try:
             async with asyncio.timeout(settings.OCPP_HANDSHAKE_WAIT):
                 await self._free.acquire()
         except TimeoutError:
             return False
+        finally:
+            self._waiting -= 1
         return True
 
     def release(self) -> None:
         self._free.release()
+        now = time.monotonic()
+        if not self._waiting:  # nobody waits: this pace says nothing of what it manages
+            self._served, self._since = 0, now
+            return
+        self._served += 1
+        if now - self._since >= PACE_WINDOW:
+            self._pace = self._served / (now - self._since)
+            self._served, self._since = 0, now
+
+
+def crowded(path: str) -> bool:
+    """Whether the server should refuse an OCPP handshake to `path` with BUSY at once."""
+    return path.startswith(OCPP_PATH_PREFIX) and HandshakeSlots.of_this_loop().crowded()
 
 
 def admit(

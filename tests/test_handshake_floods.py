@@ -1,5 +1,7 @@
 """A flood of refused handshakes from one address is refused before any database work."""
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -53,3 +55,28 @@ def test_the_count_starts_again_after_a_minute(settings, monkeypatch):
     assert addresses.blocked("192.0.2.1") and not addresses.blocked("192.0.2.2")
     now[0] += handshake.RefusedAddresses.WINDOW
     assert not addresses.blocked("192.0.2.1")
+
+
+async def test_a_crowded_process_refuses_at_once_without_database_work(settings, monkeypatch):
+    """A station that would only be sent away after waiting is sent away before."""
+    settings.OCPP_HANDSHAKE_WAIT = 1
+    await database_sync_to_async(make_station)("CP-1")
+    slots = handshake.HandshakeSlots(1)
+    monkeypatch.setitem(handshake.HandshakeSlots._by_loop, asyncio.get_running_loop(), slots)
+    assert await slots.take()
+    waiting = asyncio.create_task(slots.take())  # as many wait as it serves in the wait
+    await asyncio.sleep(0.01)
+    assert slots.crowded()
+
+    async def no_line(*args):
+        raise AssertionError("a station joined a line it could not get through")
+
+    def no_admission(**kwargs):
+        raise AssertionError("a crowded process reached the database")
+
+    monkeypatch.setattr(slots, "take", no_line)
+    monkeypatch.setattr(handshake, "admit", no_admission)
+    assert not await attempt(STATION_PASSWORD)
+    slots.release()
+    assert await waiting
+    slots.release()

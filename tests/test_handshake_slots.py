@@ -1,8 +1,9 @@
 """A process runs a bounded number of handshakes at once; the rest wait, then give up."""
 
 import asyncio
+import time
 
-from stations.handshake import HandshakeSlots
+from stations.handshake import PACE_WINDOW, HandshakeSlots
 
 
 async def test_a_handshake_waits_for_a_free_slot(settings):
@@ -35,3 +36,25 @@ async def test_each_event_loop_has_its_own_slots(settings):
 
 async def _slots_of_a_new_loop() -> HandshakeSlots:
     return HandshakeSlots.of_this_loop()
+
+
+async def test_a_line_longer_than_the_process_serves_within_the_wait_is_crowded(settings):
+    settings.OCPP_HANDSHAKE_WAIT = 1
+    slots = HandshakeSlots(1)
+    assert not slots.crowded()  # a slot is free
+    assert await slots.take()
+    waiter = asyncio.create_task(slots.take())
+    await asyncio.sleep(0.01)
+    assert slots.crowded()  # one waits, and one a second is all it is known to manage
+
+    # Serving one every 10 ms while others wait: about 100 a second.
+    started = time.monotonic()
+    while time.monotonic() - started < PACE_WINDOW + 0.2:
+        slots.release()
+        assert await waiter
+        waiter = asyncio.create_task(slots.take())
+        await asyncio.sleep(0.01)
+    assert not slots.crowded()  # one in line gets a slot well within a second
+    slots.release()
+    assert await waiter
+    slots.release()

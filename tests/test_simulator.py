@@ -1252,3 +1252,35 @@ async def test_a_busy_server_is_counted_apart_from_refusals():
             await running
     assert simulation.stats.busy >= 1
     assert simulation.stats.refused == 0 and simulation.stats.boots == 0
+
+
+async def test_a_station_told_to_come_back_later_waits_as_long_as_asked():
+    """Retry-After (seconds) is honoured, spread over up to half as long again."""
+    from websockets.asyncio.server import serve
+    from websockets.datastructures import Headers
+    from websockets.http11 import Response
+
+    attempts: list[float] = []
+
+    async def busy(connection, request):
+        attempts.append(time.monotonic())
+        return Response(503, "Service Unavailable", Headers({"Retry-After": "2"}), b"busy\n")
+
+    async def never(websocket):
+        raise AssertionError("the handshake was accepted")
+
+    async with serve(never, "127.0.0.1", 0, process_request=busy) as server:
+        port = server.sockets[0].getsockname()[1]
+        simulation = Simulation(
+            _live_configs(1), f"ws://127.0.0.1:{port}/ocpp/", stats=Stats(), ramp=0
+        )
+        running = asyncio.create_task(simulation.run())
+        try:
+            deadline = time.monotonic() + 10
+            while len(attempts) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            simulation.stop()
+            await running
+    assert len(attempts) >= 2
+    assert 2.0 <= attempts[1] - attempts[0] < 3.5

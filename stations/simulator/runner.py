@@ -153,6 +153,7 @@ async def run_station(
     while not stop.is_set():
         boots_before = station.boot_count
         outcome = "unreachable"
+        retry_after = None
         try:
             async with connect(
                 uri,
@@ -176,7 +177,8 @@ async def run_station(
                     stats.disconnects += 1
         except InvalidStatus as error:
             if error.response.status_code == 503:
-                stats.busy += 1  # back-pressure, not a refusal: tried again as usual
+                stats.busy += 1  # back-pressure, not a refusal: tried again as asked
+                retry_after = _seconds(error.response.headers.get("Retry-After"))
             else:
                 stats.refused += 1
             outcome = "refused"
@@ -201,10 +203,21 @@ async def run_station(
             failures += 1
             delay = min(backoff_max, BACKOFF_INITIAL * 2 ** (failures - 1))
             delay *= station.rng.uniform(0.5, 1.0)
+            if retry_after:  # spread over half as long again, so they do not return at once
+                delay = max(delay, retry_after * station.rng.uniform(1.0, 1.5))
         log = logger.info if outcome != "unreachable" or failures == 1 else logger.debug
         log("%s: %s; reconnecting in %.1fs", station.id, outcome, delay)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
+
+
+def _seconds(value: str | None) -> float | None:
+    """An HTTP Retry-After given in seconds (RFC 9110 §10.2.3), or None."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if 0 < seconds <= 3600 else None
 
 
 class Simulation:
