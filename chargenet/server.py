@@ -9,6 +9,8 @@ application's `websocket.http.response.*` messages into that HTTP answer.
 from concurrent.futures import ThreadPoolExecutor
 from pprint import pformat
 
+from autobahn import util as autobahn_util
+from autobahn.twisted import websocket as autobahn_twisted_websocket
 from autobahn.websocket import protocol as autobahn_protocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from autobahn.websocket.types import ConnectionDeny
@@ -23,16 +25,16 @@ DENIAL = "websocket.http.response"
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 
 
-class _LazyFormat(str):
-    """pformat(obj), made only when a log line is actually written."""
+class _Lazy(str):
+    """`function(*args)` as text, made only when a log line is actually written."""
 
-    def __new__(cls, obj):
+    def __new__(cls, function, *args):
         lazy = super().__new__(cls)
-        lazy.obj = obj
+        lazy.function, lazy.args = function, args
         return lazy
 
     def __str__(self) -> str:
-        return pformat(self.obj)
+        return str(self.function(*self.args))
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
@@ -40,9 +42,16 @@ class _LazyFormat(str):
     __repr__ = __str__
 
 
-# autobahn pretty-prints every option of every new connection for a debug line that
-# is not written: a fair share of a handshake's CPU in a reconnect storm.
-autobahn_protocol.pformat = _LazyFormat
+def _deferred(function):
+    return lambda *args: _Lazy(function, *args)
+
+
+# autobahn formats (pretty-prints, colours) the arguments of debug lines that are not
+# written: the options of every new connection, and two or three values of every frame
+# received or sent. A fair share of a handshake's CPU in a reconnect storm.
+autobahn_protocol.pformat = _deferred(pformat)
+for _module in (autobahn_protocol, autobahn_twisted_websocket):
+    _module.hltype, _module.hlval = _deferred(autobahn_util.hltype), _deferred(autobahn_util.hlval)
 
 
 def accept_deflate(offers):

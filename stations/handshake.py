@@ -147,11 +147,10 @@ class HandshakeSlots:
     up. So the rest wait in line for OCPP_HANDSHAKE_WAIT seconds and are then refused
     with 503 (and Retry-After) to come back later.
 
-    A station that could not be served within that wait anyway (the line is longer than
-    the process gets through in OCPP_HANDSHAKE_WAIT at its recent pace) is refused before
-    it joins the line (`crowded`), by the server before any application work: that costs
-    less than half of a refusal after waiting, and in a storm refusals were half the
-    process's work.
+    A station unlikely to get a slot within that wait (the line is longer than half of
+    what the process gets through in OCPP_HANDSHAKE_WAIT at its recent pace) is refused
+    before it joins the line (`crowded`), by the server before any application work:
+    that refusal costs less than half the CPU of one after waiting.
     """
 
     _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HandshakeSlots]" = (
@@ -179,7 +178,9 @@ class HandshakeSlots:
         """True when a new handshake would not get a slot within OCPP_HANDSHAKE_WAIT."""
         if not self._free.locked():
             return False
-        line = max(self._size, self._pace * settings.OCPP_HANDSHAKE_WAIT)
+        # Half of what it gets through in the wait: the pace varies, and a refusal after
+        # waiting costs more than two refusals before.
+        line = max(self._size, self._pace * settings.OCPP_HANDSHAKE_WAIT / 2)
         return self._waiting >= line
 
     async def take(self) -> bool:

@@ -131,6 +131,20 @@ def station_touch(*, station_pk: int) -> None:
 # --- boot, heartbeat, status ------------------------------------------------------
 
 
+BOOT_FIELDS = [
+    "vendor",
+    "model",
+    "serial_number",
+    "firmware_version",
+    "iccid",
+    "imsi",
+    "meter_type",
+    "meter_serial_number",
+    "last_boot_at",
+    "last_seen",
+]
+
+
 @transaction.atomic
 def station_boot(
     *,
@@ -152,7 +166,7 @@ def station_boot(
     station.iccid, station.imsi = iccid, imsi
     station.meter_type, station.meter_serial_number = meter_type, meter_serial_number
     station.last_boot_at = station.last_seen = now
-    station.save()
+    station.save(update_fields=BOOT_FIELDS)
     # A station that boots again has lost what it was doing: sessions it does not
     # continue (replayed stops, new events) within the grace are closed (reconcile).
     reconcile.sessions_mark_suspect(station_pk=station_pk, reason=reconcile.REASON_REBOOT, now=now)
@@ -225,11 +239,13 @@ def connector_status_update(
         }
         if not created and all(getattr(connector, k) == v for k, v in report.items()):
             return  # a repeat (a reconnecting station re-reports every connector): no news
+        changed = [name for name, value in report.items() if getattr(connector, name) != value]
         if created or connector.status != status:
             connector.status_since = since
+            changed.append("status_since")
         for name, value in report.items():
             setattr(connector, name, value)
-        connector.save()
+        connector.save(update_fields=changed)
     status_history_record(
         station_pk=station_pk,
         connector_id=connector_id,

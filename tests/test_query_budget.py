@@ -41,7 +41,7 @@ def test_heartbeat_costs_one_query(django_assert_num_queries, charging):
 
 def test_status_notification_budget(django_assert_max_num_queries, charging):
     station, _ = charging
-    with django_assert_max_num_queries(8):  # includes the status history for billing
+    with django_assert_max_num_queries(6):  # includes the status history for billing
         services.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
 
 

@@ -10,7 +10,7 @@ from billing.services.sessions import session_price_later
 from stations.models import ChargingSession
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # all or nothing with its caller's transaction
 def status_history_record(
     *, station_pk: int, connector_id: int, status: str, at: datetime, error_code: str = ""
 ) -> ConnectorStatusPeriod:
