@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from chargenet import channel_layer
 from chargenet.webhooks import dispatch as webhooks
 
 logger = logging.getLogger(__name__)
@@ -95,12 +96,11 @@ async def _send_batch(layer, batch: list[dict]) -> None:
     by_station: dict[int, list[dict]] = {}
     for message in batch:
         by_station.setdefault(message["station"], []).append(message)
+    messages = {NETWORK_GROUP: {"type": "live.events", "events": batch}}
+    for station_pk, events in by_station.items():
+        messages[station_group(station_pk)] = {"type": "live.events", "events": events}
     try:
-        await layer.group_send(NETWORK_GROUP, {"type": "live.events", "events": batch})
-        for station_pk, messages in by_station.items():
-            await layer.group_send(
-                station_group(station_pk), {"type": "live.events", "events": messages}
-            )
+        await channel_layer.group_send_many(layer, messages)
     except Exception as error:  # noqa: BLE001 - see module docstring
         logger.warning("Could not publish %d live events: %r", len(batch), error)
 

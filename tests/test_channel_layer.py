@@ -191,3 +191,21 @@ async def test_a_command_while_redis_is_down_is_stored_failed(redis_server):
     finally:
         channel_layers.backends = {}
         await database_sync_to_async(connections.close_all)()
+
+
+async def test_a_batch_of_group_messages_skips_the_groups_nobody_is_in(redis_server):
+    async with closing(layer_on(redis_server.url)) as (layer,):
+        watcher = await layer.new_channel()
+        await layer.group_add("live.station.7", watcher)
+        sent = []
+        group_send = layer.group_send
+
+        async def counted(group, message):
+            sent.append(group)
+            await group_send(group, message)
+
+        layer.group_send = counted
+        batch = {f"live.station.{n}": {"type": "live.events", "n": n} for n in range(1, 501)}
+        await layer.group_send_many(batch)
+        assert sent == ["live.station.7"]  # the 499 empty groups cost one round trip
+        assert (await asyncio.wait_for(layer.receive(watcher), 2))["n"] == 7
