@@ -4,7 +4,8 @@ Each station is one task that connects (WebSocket, subprotocol `ocpp1.6` or
 `ocpp2.0.1` after its `StationConfig.version`, HTTP Basic auth), lets the station
 speak until the socket ends, and reconnects: at once after a hard reset, otherwise
 after an exponential backoff with jitter (1 s doubling to `backoff_max`), so a
-restarted CSMS is not hit by every station in the same instant. No threads, no
+restarted CSMS is not hit by every station in the same instant; a CSMS that answers
+503 with Retry-After is left alone at least that long. No threads, no
 database: thousands of stations fit in one process.
 """
 
