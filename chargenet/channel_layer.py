@@ -191,8 +191,8 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
 
         Members of every group are counted in one pipelined round trip per Redis host;
         only groups with members are then sent to. A batch of live events names one
-        group per station, and nobody watches most stations: two round trips each for
-        those empty groups were most of a boot storm's Redis work.
+        group per station and nobody watches most stations: this saves two round trips
+        per station and batch.
         """
         by_host: dict[int, list[str]] = collections.defaultdict(list)
         for group in messages:

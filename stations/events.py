@@ -97,8 +97,8 @@ async def _send_batch(layer, batch: list[dict]) -> None:
     for message in batch:
         by_station.setdefault(message["station"], []).append(message)
     messages = {NETWORK_GROUP: {"type": "live.events", "events": batch}}
-    for station_pk, events in by_station.items():
-        messages[station_group(station_pk)] = {"type": "live.events", "events": events}
+    for station_pk, theirs in by_station.items():
+        messages[station_group(station_pk)] = {"type": "live.events", "events": theirs}
     try:
         await channel_layer.group_send_many(layer, messages)
     except Exception as error:  # noqa: BLE001 - see module docstring

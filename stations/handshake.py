@@ -175,7 +175,7 @@ class HandshakeSlots:
         return slots
 
     def crowded(self) -> bool:
-        """True when a new handshake would not get a slot within OCPP_HANDSHAKE_WAIT."""
+        """True when a new handshake is unlikely to get a slot within OCPP_HANDSHAKE_WAIT."""
         if not self._free.locked():
             return False
         # Half of what it gets through in the wait: the pace varies, and a refusal after
