@@ -341,6 +341,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
     logging.getLogger("ocpp").setLevel(logging.ERROR)
     logging.getLogger("stations.simulator").setLevel(logging.ERROR)
 
+    from chargenet.collector import collector_tune
     from stations.simulator.runner import Simulation, station_configs
     from stations.simulator.stats import Stats
 
@@ -362,6 +363,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
     for config in configs:  # a card per connector: no two sessions share one
         config.tokens = tuple(f"{config.station_id}-{c}" for c in range(1, config.connectors + 1))
     stats = Stats(keep_samples=True)
+    collector_tune()  # the generator's CPU is better left to the servers
 
     async def wait_for(event) -> bool:
         while not event.is_set() and not events["stop"].is_set():

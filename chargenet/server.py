@@ -19,6 +19,7 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
 from twisted.internet import reactor
 
+from chargenet.collector import collector_tune
 from stations import handshake
 
 DENIAL = "websocket.http.response"
@@ -151,4 +152,5 @@ class ChargeNetServer(Server):
         reactor._asyncioEventloop.set_default_executor(
             ThreadPoolExecutor(settings.DATABASE_THREADS, thread_name_prefix="db")
         )
+        collector_tune()
         super().run()

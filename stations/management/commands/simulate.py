@@ -11,6 +11,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chargenet.collector import collector_tune
 from stations.demo import DEMO_TOKENS
 from stations.simulator.runner import (
     VERSION_CHOICES,
@@ -173,6 +174,7 @@ class Command(BaseCommand):
         simulation = Simulation(
             configs, url, ramp=options["ramp"], backoff_max=options["backoff_max"]
         )
+        collector_tune()
         asyncio.run(self._run(simulation, options["duration"]))
 
     async def _run(self, simulation: Simulation, duration: float | None) -> None:
