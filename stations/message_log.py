@@ -5,29 +5,55 @@ import logging
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
+from stations.bulk import rows_write
 from stations.models import OcppMessage
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+COLUMNS = (
+    "station_id",
+    "direction",
+    "message_type",
+    "action",
+    "unique_id",
+    "error_code",
+    "payload",
+    "created_at",
+)
 
 
 class MessageLog:
-    """Buffers frames per process and writes them with one INSERT per flush."""
+    """Buffers frames per process and writes each flush in one transaction."""
 
     def __init__(self) -> None:
-        self._buffer: list[OcppMessage] = []
+        self._buffer: list[tuple] = []
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
 
-    def add(self, **fields) -> None:
-        for name, value in fields.items():
-            # A frame may carry a NUL (raw, or escaped in its id); PostgreSQL stores no
-            # NUL, and one such row would cost the whole batch.
-            if isinstance(value, str) and "\x00" in value:
-                fields[name] = value.replace("\x00", "\ufffd")
-        self._buffer.append(OcppMessage(**fields))
+    def add(
+        self,
+        *,
+        station_id: int | None,
+        direction: str,
+        message_type: int | None,
+        action: str,
+        unique_id: str,
+        error_code: str,
+        payload: str,
+    ) -> None:
+        row = (station_id, direction, message_type, action, unique_id, error_code, payload)
+        # A frame may carry a NUL (raw, or escaped in its id); PostgreSQL stores no NUL,
+        # and one such row would cost the whole batch.
+        if any(isinstance(value, str) and "\x00" in value for value in row):
+            row = tuple(
+                value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+                for value in row
+            )
+        self._buffer.append((*row, timezone.now()))
         loop = asyncio.get_running_loop()
         if len(self._buffer) >= BATCH_SIZE:
             loop.create_task(self.flush())
@@ -45,11 +71,17 @@ class MessageLog:
         if not batch:
             return
         try:
-            await database_sync_to_async(OcppMessage.objects.bulk_create, thread_sensitive=False)(
-                batch
-            )
+            await _insert(batch)
         except Exception:  # noqa: BLE001 - a log write must never break the protocol
             logger.exception("Could not write %d OCPP frames to the message log", len(batch))
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    with transaction.atomic():
+        rows_write(OcppMessage, COLUMNS, rows)
+
+
+_insert = database_sync_to_async(_insert_rows, thread_sensitive=False)
 
 
 message_log = MessageLog()

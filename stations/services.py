@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from billing.services import session_price_later, status_history_record
 from chargenet.webhooks import dispatch as webhooks
 from stations import events, load_management, reconcile, reservations
+from stations.bulk import rows_write
 from stations.metering import (
     ENERGY_REGISTER,
     Sample,
@@ -561,13 +561,13 @@ def meter_values_record_many(*, messages: list[MeterValuesIn]) -> None:
             if message.transaction_id is not None:
                 reconcile.session_continued(session)
         changed[session.pk] = session
-    _executemany(MeterSample, _SAMPLE_FIELDS, rows, conflict_free=True)
+    rows_write(MeterSample, _SAMPLE_FIELDS, rows, conflict_free=True)
     if not changed:
         return
     now = timezone.now()
     for session in changed.values():
         session.updated_at = now
-    _executemany(
+    rows_write(
         ChargingSession,
         (*_METER_FIELDS, "id"),
         [[getattr(s, name) for name in (*_METER_FIELDS, "id")] for s in changed.values()],
@@ -590,51 +590,6 @@ _SAMPLE_FIELDS = (
     "value",
     "unit",
 )
-
-
-def _executemany(model, names, rows, *, conflict_free=False, update=False) -> None:
-    """One statement run for many rows, bypassing the ORM's per-query compiling.
-
-    The hot path writes hundreds of rows a second; values are still prepared by their
-    model fields, so they are stored exactly as the ORM would store them. `update`:
-    the last name is the key (`UPDATE ... WHERE key = ...`); `conflict_free`: rows
-    that would break a unique constraint (replays) are skipped.
-    """
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    if update:
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields[:-1])
-        sql = f"UPDATE {table} SET {assignments} WHERE {quote(fields[-1].column)} = %s"
-    else:
-        columns = ", ".join(quote(f.column) for f in fields)
-        values = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"
-        if conflict_free:
-            sql += " ON CONFLICT DO NOTHING"
-    prepare = [field if field.get_internal_type() in _PREPARED_TYPES else None for field in fields]
-    prepared = [
-        [
-            value if field is None else field.get_db_prep_save(value, connection)
-            for field, value in zip(prepare, row, strict=True)
-        ]
-        for row in rows
-    ]
-    if connection.vendor == "postgresql":
-        # Server-side parameters: one prepared statement pipelined for every row, not
-        # the statement text rebuilt per row as Django's client-side cursor does.
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.executemany(sql, prepared)
-    else:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
-
-
-# Field types whose values the database layer must convert (the rest go as they are).
-_PREPARED_TYPES = frozenset({"DateTimeField", "DecimalField", "JSONField"})
 
 
 def _lock_meter_sessions(messages: list[MeterValuesIn]):

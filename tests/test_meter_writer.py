@@ -167,7 +167,7 @@ def test_a_batch_that_fails_leaves_no_connector_for_an_unseen_evse(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the database refused the write")
 
-    monkeypatch.setattr(services, "_executemany", broken)
+    monkeypatch.setattr(services, "rows_write", broken)
     with pytest.raises(RuntimeError):
         services.meter_values_record_many(
             messages=[MeterValuesIn(session.station_id, 0, None, readings(10, 5), evse_id=7)]

@@ -330,7 +330,7 @@ FAILING_WRITES = [
     ),
     ("TransactionEvent", UNSEEN_STARTED, "_close_superseded_sessions"),
     ("TransactionEvent", UNSEEN_STARTED, "_store_samples"),
-    ("MeterValues", {"evseId": UNSEEN_EVSE, "meterValue": STARTED["meterValue"]}, "_executemany"),
+    ("MeterValues", {"evseId": UNSEEN_EVSE, "meterValue": STARTED["meterValue"]}, "rows_write"),
 ]
 
 
