@@ -317,7 +317,7 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         return self._call_result.SecurityEventNotification()
 
     async def _handle_call(self, msg):
-        """The library's dispatch, except for DataTransfer, answered here."""
+        """The adapter's dispatch, except for DataTransfer, answered here."""
         if msg.action == Action.data_transfer:
             await self._answer_data_transfer(msg)
         else:
