@@ -3,6 +3,9 @@
 import os
 
 from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_finished
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargenet.settings")
 django_asgi_app = get_asgi_application()
@@ -11,6 +14,20 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chargenet.health import with_health_check  # noqa: E402
 from stations.routing import websocket_urlpatterns  # noqa: E402
+
+
+def close_request_connections(sender, **kwargs) -> None:
+    """Close the database connections an HTTP request opened.
+
+    Django serves every ASGI request on a thread of its own, so a connection kept for
+    reuse (`CONN_MAX_AGE`) is never reused: left open, it waits for the garbage
+    collector, and enough of them exhaust PostgreSQL's `max_connections`.
+    """
+    if isinstance(sender, type) and issubclass(sender, ASGIHandler):
+        connections.close_all()
+
+
+request_finished.connect(close_request_connections, dispatch_uid="close_request_connections")
 
 application = ProtocolTypeRouter(
     {

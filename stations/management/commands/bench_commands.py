@@ -90,6 +90,11 @@ def daphne():
         try:
             _wait_for_port(port, process, log)
             yield f"127.0.0.1:{port}"
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(f"daphne on {port}, last of its log:\n")
+            sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+            raise
         finally:
             process.terminate()
             try:
