@@ -91,9 +91,7 @@ def daphne():
             _wait_for_port(port, process, log)
             yield f"127.0.0.1:{port}"
         except BaseException:
-            log.seek(0)
-            sys.stderr.write(f"daphne on {port}, last of its log:\n")
-            sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+            sys.stderr.write(f"daphne on {port}, last of its log:\n{_log_tail(log)}\n")
             raise
         finally:
             process.terminate()
@@ -104,13 +102,16 @@ def daphne():
                 process.wait()
 
 
+def _log_tail(log, size: int = 4000) -> str:
+    log.seek(0)
+    return log.read()[-size:].decode(errors="replace")
+
+
 def _wait_for_port(port: int, process: subprocess.Popen, log) -> None:
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
-            log.seek(0)
-            tail = log.read()[-2000:].decode(errors="replace")
-            raise CommandError(f"daphne exited with {process.returncode}:\n{tail}")
+            raise CommandError(f"daphne exited with {process.returncode}:\n{_log_tail(log)}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         if time.monotonic() > deadline:
