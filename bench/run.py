@@ -341,7 +341,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
     logging.getLogger("ocpp").setLevel(logging.ERROR)
     logging.getLogger("stations.simulator").setLevel(logging.ERROR)
 
-    from chargenet.collector import collector_tune
+    from runtime.collector import collector_tune
     from stations.simulator.runner import Simulation, station_configs
     from stations.simulator.stats import Stats
 

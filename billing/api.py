@@ -19,6 +19,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.errors import error_responses
 from billing import documents, services
 from billing.models import Invoice, Report, Tariff
 from billing.serializers import (
@@ -29,7 +30,6 @@ from billing.serializers import (
     TariffSerializer,
 )
 from billing.services.invoices import InvoiceError
-from chargenet.api.errors import error_responses
 from stations.models import ChargingSession
 
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id.")

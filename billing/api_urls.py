@@ -1,4 +1,4 @@
-"""API routes for chargenet/api/urls.py: /api/v1/tariffs/, /invoices/, /reports/."""
+"""API routes for api/urls.py: /api/v1/tariffs/, /invoices/, /reports/."""
 
 from rest_framework.routers import SimpleRouter
 

@@ -61,7 +61,7 @@ def request_monthly_report(year: int | None = None, month: int | None = None) ->
 @shared_task(name="billing.tasks.stop_expired_prepaid_sessions", soft_time_limit=50, time_limit=60)
 def stop_expired_prepaid_sessions() -> int:
     """Stop sessions whose prepaid block ran out; returns how many stops were sent."""
-    from stations.commands import send_command  # the commands module imports services
+    from stations.commands.service import send_command  # the commands module imports services
 
     sent = 0
     for session in services.prepaid_block_expired_sessions():

@@ -12,8 +12,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chargenet.health import with_health_check  # noqa: E402
-from stations.routing import websocket_urlpatterns  # noqa: E402
+from chargenet.routing import websocket_urlpatterns  # noqa: E402
+from runtime.health import with_health_check  # noqa: E402
 
 
 def close_request_connections(sender, **kwargs) -> None:

@@ -67,7 +67,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "stations",
     "billing",
-    "chargenet.webhooks",
+    "drivers",
+    "webhooks",
     "axes",
 ]
 
@@ -81,7 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "chargenet.api.audit.AuditMiddleware",
+    "api.audit.AuditMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -143,7 +144,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chargenet.channel_layer.ResilientRedisChannelLayer",
+            "BACKEND": "runtime.channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # channels_redis blocks 5 s reading a channel; redis-py's default read
                 # timeout is also 5 s, which would kill idle consumers: read longer.
@@ -174,7 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "stations.passwords.StationPasswordHasher",
+    "stations.services.passwords.StationPasswordHasher",
 ]
 
 LANGUAGE_CODE = "en"
@@ -226,8 +227,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # daphne --proxy-headers already puts the client's address in REMOTE_ADDR; a header
 # the client sends itself (X-Forwarded-For) must never choose whom to lock out.
-AXES_CLIENT_IP_CALLABLE = "chargenet.login_throttling.client_address"
-AXES_LOCKOUT_CALLABLE = "chargenet.login_throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "runtime.login_throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "runtime.login_throttling.lockout_response"
 
 REST_FRAMEWORK = {
     # Token first, so a request without credentials answers 401 with WWW-Authenticate.
@@ -235,7 +236,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["chargenet.api.permissions.IsOperator"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsOperator"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -243,10 +244,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "chargenet.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "chargenet.api.throttling.TokenRateThrottle",
-        "chargenet.api.throttling.AnonRateThrottle",
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("API_RATE_TOKEN", "1200/min"),
@@ -280,7 +281,7 @@ OCPP_PING_INTERVAL = env_int("OCPP_PING_INTERVAL", 30)
 OCPP_COMMAND_TIMEOUT = env_int("OCPP_COMMAND_TIMEOUT", 30)
 OCPP_MESSAGE_RETENTION_DAYS = env_int("OCPP_MESSAGE_RETENTION_DAYS", 30)
 # Seconds a session the station seems to have dropped (reboot, connector Available)
-# waits for a StopTransaction/TransactionEvent before stations.reconcile closes it.
+# waits for a StopTransaction/TransactionEvent before stations.services.reconcile closes it.
 OCPP_RECONCILE_GRACE = env_int("OCPP_RECONCILE_GRACE", 120)
 # Days meter samples are kept before being rolled up into session summaries.
 METER_SAMPLE_RETENTION_DAYS = env_int("METER_SAMPLE_RETENTION_DAYS", 90)

@@ -2,13 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-# Registers the balance-ledger and card-request admins before admin.site.urls is built.
-import stations.drivers.admin  # noqa: F401
-from stations.views_uploads import diagnostics_upload
+from stations.views.uploads import diagnostics_upload
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("chargenet.api.urls")),
+    path("api/v1/", include("api.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -22,6 +20,6 @@ urlpatterns = [
     path("uploads/diagnostics/<str:token>/", diagnostics_upload, name="diagnostics-upload"),
     path("uploads/diagnostics/<str:token>/<str:filename>", diagnostics_upload),
     path("billing/", include("billing.urls")),
-    path("", include("stations.drivers.urls")),
+    path("", include("drivers.urls")),
     path("", include("stations.urls")),
 ]

@@ -1,7 +1,7 @@
 """The operator's admin: every station model, with status columns, filters and search.
 
 What stations report (status, boot data, sessions, meter samples, the message log) is
-read-only here: only `stations.services` writes station state. Operators edit what they
+read-only here: only `stations.services.core` writes station state. Operators edit what they
 own: sites, station provisioning (site, kind, password, registration) and ID tokens.
 """
 
@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from stations.admin_commands import CONNECTOR_ACTIONS, STATION_ACTIONS, soft_stop, tokens_changed
+from stations.commands.admin import CONNECTOR_ACTIONS, STATION_ACTIONS, soft_stop, tokens_changed
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -419,7 +419,7 @@ class MeterSampleAdmin(ReadOnlyAdmin):
 
 @admin.register(SessionMeterSummary)
 class SessionMeterSummaryAdmin(ReadOnlyAdmin):
-    """What pruned meter samples said (stations.retention); written by the prune only."""
+    """What pruned meter samples said (stations.services.retention); written by the prune only."""
 
     list_display = [
         "session",

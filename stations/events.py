@@ -11,8 +11,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from chargenet import channel_layer
-from chargenet.webhooks import dispatch as webhooks
+from runtime import channel_layer
+from webhooks import dispatch as webhooks
 
 logger = logging.getLogger(__name__)
 

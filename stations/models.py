@@ -69,7 +69,7 @@ class ChargingStation(models.Model):
         default=Registration.ACCEPTED,
     )
     password = models.CharField(_("password (hashed)"), max_length=200, blank=True)
-    # Password rotation (stations.passwords): the one being sent to the station, and
+    # Password rotation (stations.services.passwords): the one being sent to the station, and
     # the replaced one, accepted until the station first connects with the new one.
     password_pending = models.CharField(max_length=200, blank=True, editable=False)
     password_previous = models.CharField(max_length=200, blank=True, editable=False)
@@ -248,7 +248,7 @@ class ChargingSession(models.Model):
     price_currency = models.CharField(max_length=3, blank=True)
     price_lines = models.JSONField(default=list, blank=True)
     # Suspected stuck (the station rebooted or its connector became Available): closed
-    # by stations.reconcile after this moment unless the station continues it first.
+    # by stations.services.reconcile after this moment unless the station continues it first.
     reconcile_after = models.DateTimeField(_("reconcile after"), null=True, blank=True)
     reconcile_reason = models.CharField(_("reconcile reason"), max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -333,7 +333,7 @@ class MeterSample(models.Model):
 
 
 class SessionMeterSummary(models.Model):
-    """What a session's pruned meter samples said, rolled up (stations.retention).
+    """What a session's pruned meter samples said, rolled up (stations.services.retention).
 
     Energy is the whole-meter register (it only counts up, so the lowest and highest
     readings are the first and last); power the whole-meter active import.

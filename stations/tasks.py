@@ -14,7 +14,7 @@ from asgiref.sync import SyncToAsync, sync_to_async
 from celery import shared_task
 from django.db import OperationalError, transaction
 
-from stations import load_management, local_lists, reconcile, reservations, retention
+from stations.services import load_management, local_lists, reconcile, reservations, retention
 
 logger = logging.getLogger(__name__)
 

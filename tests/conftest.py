@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from stations.handshake import refused_addresses
-from stations.message_log import message_log
 from stations.models import ChargingStation, Connector, IdToken
+from stations.services.handshake import refused_addresses
+from stations.writers.message_log import message_log
 
 STATION_PASSWORD = "station-secret-0001"
 

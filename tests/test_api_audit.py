@@ -5,14 +5,14 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from chargenet.webhooks.models import AuditEntry
+from webhooks.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def audit_middleware(settings):
-    assert "chargenet.api.audit.AuditMiddleware" in settings.MIDDLEWARE
+    assert "api.audit.AuditMiddleware" in settings.MIDDLEWARE
 
 
 def test_writes_are_recorded_with_user_and_object(api_client, operator):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from chargenet.api.throttling import AnonRateThrottle, TokenRateThrottle
+from api.throttling import AnonRateThrottle, TokenRateThrottle
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_api_throttling")]
 
@@ -24,7 +24,7 @@ class Limited(APIView):
 
 urlpatterns = [
     path("api/v1/limited/", Limited.as_view()),
-    path("api/v1/", include("chargenet.api.urls")),
+    path("api/v1/", include("api.urls")),
 ]
 
 

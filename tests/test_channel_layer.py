@@ -1,4 +1,4 @@
-"""chargenet.channel_layer against a real redis-server that is restarted or cut off.
+"""runtime.channel_layer against a real redis-server that is restarted or cut off.
 
 Each test runs its own redis-server (nothing on disk, like production), so a restart
 really empties it.
@@ -16,8 +16,8 @@ from django.db import connections
 from django.test import override_settings
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from chargenet.channel_layer import ResilientRedisChannelLayer
-from stations.commands import command_send
+from runtime.channel_layer import ResilientRedisChannelLayer
+from stations.commands.service import command_send
 from stations.models import ChargingStation, Command
 from tests.cluster import RedisServer, TcpProxy, await_condition, servers_skip_reason
 from tests.conftest import make_station
@@ -175,7 +175,7 @@ async def test_a_command_while_redis_is_down_is_stored_failed(redis_server):
     station = await database_sync_to_async(make_station)("DOWN-1", connected=True)
     layers = {
         "default": {
-            "BACKEND": "chargenet.channel_layer.ResilientRedisChannelLayer",
+            "BACKEND": "runtime.channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {"hosts": [{"address": redis_server.url, "socket_timeout": 15}]},
         }
     }

@@ -5,9 +5,9 @@ import contextlib
 import pytest
 from asgiref.sync import sync_to_async
 
-from stations import charging_profiles
 from stations.models import ChargingProfile, ChargingStation, Command
 from stations.ocpp.requests import CommandError
+from stations.services import charging_profiles
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import connected_station
 from tests.stations import Station16, Station201

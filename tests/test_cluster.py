@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from ocpp.v16 import call
 from websockets.asyncio.client import connect
 
-from stations.commands import command_send
+from stations.commands.service import command_send
 from stations.models import ChargingSession, ChargingStation, MeterSample
 from tests.cluster import Cluster, await_condition, basic_auth, servers_skip_reason, wait
 from tests.conftest import STATION_PASSWORD, make_station

@@ -2,7 +2,7 @@ import gc
 
 import pytest
 
-from chargenet.collector import THRESHOLDS, collector_tune
+from runtime.collector import THRESHOLDS, collector_tune
 
 
 @pytest.fixture

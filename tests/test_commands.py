@@ -7,8 +7,8 @@ import pytest
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from stations import commands
-from stations.commands import CommandError, command_send
+from stations.commands import service as commands
+from stations.commands.service import CommandError, command_send
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -16,7 +16,7 @@ from stations.models import (
     DeviceModelVariable,
     OcppMessage,
 )
-from stations.services import session_soft_stop
+from stations.services.core import session_soft_stop
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import basic_auth, communicator_for, connected_station
 from tests.stations import Station16, Station201
@@ -289,8 +289,8 @@ async def test_soft_stop_ends_a_lost_session_with_what_was_measured(station):
     ],
 )
 async def test_passwords_sent_to_a_station_are_never_stored(station, subprotocol, client, key):
-    from stations.message_log import message_log
     from stations.models import OcppMessage
+    from stations.writers.message_log import message_log
 
     secret = "new-station-secret-42"
     async with connected_station(

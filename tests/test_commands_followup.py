@@ -11,9 +11,10 @@ from django.utils import timezone
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from stations import commands, diagnostics
-from stations.commands import command_send
+from stations.commands import service as commands
+from stations.commands.service import command_send
 from stations.models import Command, DiagnosticsUpload
+from stations.services import diagnostics
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import connected_station
 from tests.stations import Station16, Station201

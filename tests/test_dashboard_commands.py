@@ -1,4 +1,4 @@
-"""Command buttons: disabled without stations.commands, else they show the answer.
+"""Command buttons: disabled without stations.commands.service, else they show the answer.
 
 The sending module is replaced by a stand-in here (the view's contract with it:
 `send_command(station, action, params, user=...)` returning a Command); the real
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
+from stations.commands import views as station_commands
 from stations.models import Command
-from stations.views import station_commands
 from tests.conftest import make_station
 
 FAKE_MODULE = "tests.fake_commands_for_dashboard"
@@ -51,7 +51,7 @@ def without_commands(monkeypatch):
 
 @pytest.fixture
 def sent(monkeypatch):
-    """A stand-in for stations.commands that records calls and answers Accepted."""
+    """A stand-in for stations.commands.service that records calls and answers Accepted."""
     calls = []
 
     def send_command(station, action, params, *, user=None):

@@ -13,14 +13,14 @@ from django.core.management import call_command
 from billing.balances import balance_of
 from billing.models import BalanceEntry, Tariff, TariffAssignment
 from billing.services.sessions import session_price, session_tariff
-from stations.demo import (
+from stations.demo.loader import DEMO_DRIVER, demo_logins_path, demo_logins_read
+from stations.demo.network import (
     DEMO_OPERATOR,
     DEMO_SITE,
     DEMO_STATION_PASSWORD,
     DEMO_STATIONS,
     DEMO_TOKENS,
 )
-from stations.demo_loader import DEMO_DRIVER, demo_logins_path, demo_logins_read
 from stations.models import ChargingStation, Connector, IdToken, Site
 from tests.test_billing_support import session
 
@@ -35,7 +35,7 @@ def demo_settings(settings, tmp_path, monkeypatch):
     # Fast hashing for people; stations keep their own hasher (set_password names it).
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
-        "stations.passwords.StationPasswordHasher",
+        "stations.services.passwords.StationPasswordHasher",
     ]
     monkeypatch.delenv("PORT", raising=False)
 

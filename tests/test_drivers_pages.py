@@ -68,7 +68,7 @@ def sent(monkeypatch):
         calls.append((station.station_id, action, params))
         return Command(station=station, action=action, params=params, status="accepted")
 
-    monkeypatch.setattr("stations.drivers.charging.send_command", fake_send)
+    monkeypatch.setattr("drivers.charging.send_command", fake_send)
     return calls
 
 
@@ -327,7 +327,7 @@ def test_the_balance_page_lists_the_ledger(client_in, driver):
 
 
 def test_an_operator_approves_a_card_in_the_admin(admin_client, driver):
-    from stations.drivers.cards import card_add
+    from drivers.cards import card_add
 
     card = card_add(driver=driver, value="NEW-CARD")
     admin_client.post(

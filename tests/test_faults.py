@@ -21,7 +21,7 @@ from redis import asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from stations.commands import command_send
+from stations.commands.service import command_send
 from stations.models import ChargingSession, ChargingStation, IdToken, MeterSample
 from tests.cluster import (
     Cluster,
@@ -669,8 +669,8 @@ async def _outage(address: str, proxy: TcpProxy) -> dict:
 async def test_database_error_in_the_last_seen_write_never_kills_the_socket(monkeypatch):
     from django.db import OperationalError
 
-    from stations import services
     from stations.ocpp import base
+    from stations.services import core as services
     from tests.ocpp_client import basic_auth as header
     from tests.ocpp_client import communicator_for
 

@@ -32,7 +32,6 @@ from django.db.models import F
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from stations.message_log import message_log
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -46,6 +45,7 @@ from stations.models import (
 )
 from stations.ocpp import adapter_class
 from stations.ocpp.schemas import first_error, schema
+from stations.writers.message_log import message_log
 from tests.conftest import STATION_PASSWORD, make_station
 from tests.ocpp_client import basic_auth, communicator_for
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from stations import handshake
+from stations.services import handshake
 from tests.conftest import STATION_PASSWORD, make_station
 from tests.ocpp_client import basic_auth, communicator_for
 

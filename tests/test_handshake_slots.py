@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from stations.handshake import PACE_WINDOW, HandshakeSlots
+from stations.services.handshake import PACE_WINDOW, HandshakeSlots
 
 
 async def test_a_handshake_waits_for_a_free_slot(settings):

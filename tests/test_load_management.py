@@ -11,9 +11,9 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from chargenet.celery import app
-from stations import load_management
-from stations.load_management import fair_shares
 from stations.models import ChargingProfile, ChargingSession, Connector, Site, StationEvent
+from stations.services import load_management
+from stations.services.load_management import fair_shares
 from tests.conftest import STATION_PASSWORD, make_station
 from tests.ocpp_client import connected_station
 from tests.stations import Station16, Station201

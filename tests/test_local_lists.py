@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chargenet.celery import app
-from stations import local_lists
 from stations.models import DeviceModelVariable, IdToken, LocalAuthList
+from stations.services import local_lists
 from stations.tasks import sync_local_lists
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import connected_station

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.test import RequestFactory
 from django.utils import translation
 
-from chargenet.login_throttling import lockout_response
+from runtime.login_throttling import lockout_response
 from tests.live import live_daphne
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,11 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from stations import meter_writer, services
 from stations.metering import Sample
 from stations.models import ChargingSession, Connector, MeterSample
-from stations.services import MeterValuesIn
+from stations.services import core as services
+from stations.services.core import MeterValuesIn
+from stations.writers import meter_writer
 from tests.conftest import make_station
 
 T0 = datetime(2026, 11, 20, 10, tzinfo=UTC)

@@ -6,8 +6,6 @@ import pytest
 from django.utils import timezone
 from ocpp.v16 import call
 
-from stations import data_transfer
-from stations.data_transfer import DataTransferResult
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -16,6 +14,8 @@ from stations.models import (
     MeterSample,
     StationEvent,
 )
+from stations.services import data_transfer
+from stations.services.data_transfer import DataTransferResult
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
 

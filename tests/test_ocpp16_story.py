@@ -3,8 +3,8 @@
 import pytest
 from ocpp.v16 import call
 
-from stations.message_log import message_log
 from stations.models import ChargingSession, ChargingStation, MeterSample, OcppMessage
+from stations.writers.message_log import message_log
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import connected_station
 

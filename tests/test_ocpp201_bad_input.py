@@ -12,7 +12,6 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from stations.message_log import message_log
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -25,6 +24,7 @@ from stations.models import (
 )
 from stations.ocpp import adapter_class
 from stations.ocpp.base import StationInfo
+from stations.writers.message_log import message_log
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import basic_auth, communicator_for, raw_exchange
 
@@ -340,7 +340,7 @@ async def test_a_failing_write_leaves_no_connector_for_an_unseen_evse(
     station, token, version, action, payload, step, monkeypatch
 ):
     """The EVSE's connector is created in the transaction of the write it serves."""
-    from stations import services
+    from stations.services import core as services
 
     def broken(*args, **kwargs):
         raise RuntimeError("the database refused the write")
@@ -532,7 +532,7 @@ async def test_a_message_the_csms_asked_for_passes_once_while_pending(
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_adapter_never_raises_and_answers_internal_error(station, version, monkeypatch):
     """A service that fails answers InternalError; the adapter lives on."""
-    from stations import services
+    from stations.services import core as services
 
     def broken(**kwargs):
         raise RuntimeError("database is on fire")
@@ -604,7 +604,7 @@ async def test_a_notify_event_refused_halfway_leaves_none_of_its_writes(
 ):
     """Events, connector statuses and device model of one NotifyEvent: all or nothing
     (found by the fuzzing on PostgreSQL, which refuses a NUL in a variable name)."""
-    from stations import services
+    from stations.services import core as services
 
     def broken(**kwargs):
         raise RuntimeError("the database refused the write")

@@ -14,8 +14,6 @@ from ocpp.v21 import call as call21
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 
-from stations import data_transfer
-from stations.data_transfer import DataTransferResult
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -25,6 +23,8 @@ from stations.models import (
     MeterSample,
     StationEvent,
 )
+from stations.services import data_transfer
+from stations.services.data_transfer import DataTransferResult
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
 

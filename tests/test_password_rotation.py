@@ -12,11 +12,11 @@ from django.urls import reverse
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from stations import handshake, passwords
-from stations.commands import CommandError, command_send
-from stations.message_log import message_log
+from stations.commands.service import CommandError, command_send
 from stations.models import ChargingStation, Command, OcppMessage
 from stations.redact import MASK
+from stations.services import handshake, passwords
+from stations.writers.message_log import message_log
 from tests.conftest import STATION_PASSWORD, make_station
 from tests.live import live_daphne
 from tests.ocpp_client import basic_auth, connected_station

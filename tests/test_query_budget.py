@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from stations import services
 from stations.metering import Sample
+from stations.services import core as services
 from tests.conftest import make_station
 
 pytestmark = pytest.mark.django_db

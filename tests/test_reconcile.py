@@ -17,9 +17,11 @@ from ocpp.v201 import ChargePoint as ChargePoint201
 
 from billing.models import Tariff
 from chargenet.celery import app
-from stations import events, reconcile, services
+from stations import events
 from stations.metering import ENERGY_REGISTER, Sample
 from stations.models import ChargingSession
+from stations.services import core as services
+from stations.services import reconcile
 from stations.tasks import reconcile_stuck_sessions
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import Station16, connected_station

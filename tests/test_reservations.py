@@ -10,9 +10,9 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from chargenet.celery import app
-from stations import reservations
-from stations.commands import CommandError, command_send
+from stations.commands.service import CommandError, command_send
 from stations.models import ChargingSession, ChargingStation, Command, IdToken, Reservation
+from stations.services import reservations
 from stations.tasks import expire_reservations
 from tests.conftest import STATION_PASSWORD, make_station
 from tests.ocpp_client import connected_station
@@ -260,7 +260,7 @@ def test_a_group_member_may_use_the_groups_reservation(station):
         expires_at=later(),
         status="accepted",
     )
-    from stations import services
+    from stations.services import core as services
 
     result = services.session_start(
         station_pk=station.pk,

@@ -9,9 +9,9 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from chargenet.celery import app
-from stations import retention
 from stations.metering import ENERGY_REGISTER, POWER
 from stations.models import ChargingSession, MeterSample, OcppMessage, SessionMeterSummary
+from stations.services import retention
 from stations.tasks import prune_message_log, prune_meter_samples
 from tests.conftest import make_station
 

@@ -16,11 +16,12 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from chargenet.webhooks import delivery, dispatch, signing
-from chargenet.webhooks.models import WebhookDelivery, WebhookSubscription
-from stations import events, services
+from stations import events
 from stations.models import Command
+from stations.services import core as services
 from tests.conftest import make_station
+from webhooks import delivery, dispatch, signing
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit runs: deliveries happen
 

@@ -19,8 +19,8 @@ from billing.periods import days_bounds, local_date, month_days
 from billing.pricing.timeofuse import zone
 from billing.services.sessions import session_is_invoiced, session_price
 from billing.services.tariffs import TariffBook
-from chargenet.webhooks import dispatch as webhooks
 from stations.models import ChargingSession
+from webhooks import dispatch as webhooks
 
 
 class InvoiceError(Exception):

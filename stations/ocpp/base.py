@@ -29,8 +29,7 @@ from ocpp.charge_point import (
 from ocpp.exceptions import OCPPError
 from ocpp.routing import create_route_map
 
-from stations import redact, services
-from stations.message_log import message_log
+from stations import redact
 from stations.metering import (
     MAX_READING,
     Sample,
@@ -53,6 +52,8 @@ from stations.ocpp.framing import (
 )
 from stations.ocpp.requests import CommandError, Request, build_request
 from stations.ocpp.schemas import first_error
+from stations.services import core as services
+from stations.writers.message_log import message_log
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from ocpp.v16 import call
 
 from stations.metering import format_timestamp
 from stations.ocpp.requests import CommandError, Request, choice, integer, require, required_int
-from stations.passwords import password_string_error
+from stations.services.passwords import password_string_error
 
 RESET = {"soft": "Soft", "hard": "Hard"}
 AVAILABILITY = {"operative": "Operative", "inoperative": "Inoperative"}
@@ -34,7 +34,7 @@ TOKEN_STATUS = {
 
 
 def charging_profile(profile: dict) -> dict:
-    """A neutral charging profile (see stations.commands) in 1.6 shape."""
+    """A neutral charging profile (see stations.commands.service) in 1.6 shape."""
     (schedule,) = require(profile, "schedule")
     result = {
         "charging_profile_id": integer(profile, "id"),

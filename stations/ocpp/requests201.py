@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from stations.metering import format_timestamp
 from stations.ocpp.requests import CommandError, Request, choice, integer, require, required_int
-from stations.passwords import password_string_error
+from stations.services.passwords import password_string_error
 
 RESET = {"soft": "OnIdle", "hard": "Immediate"}
 AVAILABILITY = {"operative": "Operative", "inoperative": "Inoperative"}
@@ -70,7 +70,7 @@ def split_key(key: str) -> tuple[dict, dict]:
 
 
 def charging_profile(profile: dict) -> dict:
-    """A neutral charging profile (see stations.commands) in 2.0.1 shape."""
+    """A neutral charging profile (see stations.commands.service) in 2.0.1 shape."""
     (schedule,) = require(profile, "schedule")
     return {
         "id": required_int(profile, "id"),

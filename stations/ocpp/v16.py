@@ -4,12 +4,13 @@ from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result, enums
 
-from stations import meter_writer, services
-from stations.data_transfer import data_transfer_handle
 from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.requests16 import BUILDERS
-from stations.services import MeterValuesIn
+from stations.services import core as services
+from stations.services.core import MeterValuesIn
+from stations.services.data_transfer import data_transfer_handle
+from stations.writers import meter_writer
 
 Action = enums.Action
 MAX_WH = int(MAX_READING) - 1

@@ -14,12 +14,13 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint
 from ocpp.v201.enums import Action
 
-from stations import meter_writer, services
-from stations.data_transfer import data_transfer_handle
 from stations.metering import ENERGY_REGISTER, Sample, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands
-from stations.services import MeterValuesIn
+from stations.services import core as services
+from stations.services.core import MeterValuesIn
+from stations.services.data_transfer import data_transfer_handle
+from stations.writers import meter_writer
 
 # TransactionEventRequest chargingState -> the connector's status.
 CHARGING_STATE_STATUS = {

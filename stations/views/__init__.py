@@ -1,8 +1,8 @@
-"""Operator pages: server-rendered, refreshed live over /ws/live/ (stations.live)."""
+"""Operator pages: server-rendered, refreshed live over /ws/live/ (stations.sockets.live)."""
 
+from stations.commands.views import station_command
 from stations.views.network import overview
 from stations.views.sessions import session_list
-from stations.views.station_commands import station_command
 from stations.views.station_pages import (
     session_samples,
     station_detail,

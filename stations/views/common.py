@@ -44,7 +44,7 @@ def status_labels() -> dict[str, str]:
 
 
 def live_config(subscribe: str, station: ChargingStation | None = None) -> dict:
-    """What the page's live socket subscribes to (see stations.live)."""
+    """What the page's live socket subscribes to (see stations.sockets.live)."""
     config = {"subscribe": subscribe}
     if station is not None:
         config["station"] = station.pk

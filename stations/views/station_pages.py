@@ -6,6 +6,7 @@ import json
 from django.http import Http404, JsonResponse
 
 from stations import selectors
+from stations.commands.views import command_panel, command_service
 from stations.views.access import operator_required
 from stations.views.common import (
     live_config,
@@ -16,7 +17,6 @@ from stations.views.common import (
     status_labels,
 )
 from stations.views.forms import MessageFilterForm, StationFilterForm
-from stations.views.station_commands import command_panel, command_service
 
 MESSAGES_PER_PAGE = 50
 

@@ -116,7 +116,7 @@ def test_reset_shows_the_stations_answer(operator_page, station):
     page.goto(STATION_URL)
     button = page.locator("button[data-action=reset]")
     if button.is_disabled():
-        pytest.skip("stations.commands is not installed on this server")
+        pytest.skip("stations.commands.service is not installed on this server")
     button.click()
     result = page.locator("#command-result")
     expect(result).to_have_class(re.compile("outcome-accepted"))
@@ -129,7 +129,7 @@ def test_configuration_is_read_and_changed_in_two_clicks(operator_page, station)
     page = operator_page
     page.goto(STATION_URL)
     if page.locator("button[data-action=get_configuration]").is_disabled():
-        pytest.skip("stations.commands is not installed on this server")
+        pytest.skip("stations.commands.service is not installed on this server")
     page.click("details.command:has(button[data-action=get_configuration]) summary")
     page.click("button[data-action=get_configuration]")
     expect(page.locator("#command-result")).to_have_class(re.compile("outcome-accepted"))

@@ -39,7 +39,7 @@ from ocpp.v201 import call_result as result201
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
-from stations.commands import command_send
+from stations.commands.service import command_send
 from stations.models import ChargingStation
 
 ROOT = Path(settings.BASE_DIR)

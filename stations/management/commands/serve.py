@@ -5,7 +5,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from stations import services
+from stations.services import core as services
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, proxy_headers, **options):
         from daphne.cli import CommandLineInterface
 
-        from chargenet.server import ChargeNetServer
+        from runtime.server import ChargeNetServer
 
         class ChargeNetCLI(CommandLineInterface):
             server_class = ChargeNetServer

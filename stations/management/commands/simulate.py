@@ -11,8 +11,8 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chargenet.collector import collector_tune
-from stations.demo import DEMO_TOKENS
+from runtime.collector import collector_tune
+from stations.demo.network import DEMO_TOKENS
 from stations.simulator.runner import (
     VERSION_CHOICES,
     Simulation,

@@ -1,4 +1,0 @@
-"""Webhooks: integrators subscribe URLs to domain events; deliveries are signed Celery tasks.
-
-Also home of the API write audit log (chargenet/api/audit.py), so both live in one app.
-"""

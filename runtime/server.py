@@ -1,0 +1,156 @@
+"""Daphne, taught the ASGI WebSocket Denial Response extension and permessage-deflate.
+
+OCPP-J §3.2 wants an unknown station refused with HTTP 404 and a bad password with
+401 (security profile 1) before the upgrade; stock daphne can only answer 403. This
+server advertises `websocket.http.response` in the scope and turns the
+application's `websocket.http.response.*` messages into that HTTP answer.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from pprint import pformat
+
+from autobahn import util as autobahn_util
+from autobahn.twisted import websocket as autobahn_twisted_websocket
+from autobahn.websocket import protocol as autobahn_protocol
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
+from autobahn.websocket.types import ConnectionDeny
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+from django.conf import settings
+from twisted.internet import reactor
+
+from runtime.collector import collector_tune
+from stations.services import handshake
+
+DENIAL = "websocket.http.response"
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+
+
+class _Lazy(str):
+    """`function(*args)` as text, made only when a log line is actually written."""
+
+    def __new__(cls, function, *args):
+        lazy = super().__new__(cls)
+        lazy.function, lazy.args = function, args
+        return lazy
+
+    def __str__(self) -> str:
+        return str(self.function(*self.args))
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    __repr__ = __str__
+
+
+def _deferred(function):
+    return lambda *args: _Lazy(function, *args)
+
+
+# autobahn formats (pretty-prints, colours) the arguments of debug lines that are not
+# written: the options of every new connection, and two or three values of every frame
+# received or sent. A fair share of a handshake's CPU in a reconnect storm.
+autobahn_protocol.pformat = _deferred(pformat)
+for _module in (autobahn_protocol, autobahn_twisted_websocket):
+    _module.hltype, _module.hlval = _deferred(autobahn_util.hltype), _deferred(autobahn_util.hlval)
+
+
+def accept_deflate(offers):
+    """Take a permessage-deflate offer (RFC 7692; OCPP-J 2.0.1 §3.3 requires it)."""
+    for offer in offers:
+        if isinstance(offer, PerMessageDeflateOffer):
+            return PerMessageDeflateOfferAccept(offer)
+    return None
+
+
+class DenyingWebSocketProtocol(WebSocketProtocol):
+    _denial_status = 403
+
+    def _connectionMade(self):
+        super()._connectionMade()  # copies the factory's options onto the protocol
+        self.perMessageCompressionAccept = accept_deflate
+
+    _denial_headers: list[tuple[str, str]] = []
+
+    def handle_reply(self, message):
+        kind = message.get("type")
+        if kind == f"{DENIAL}.start" and self.state == self.STATE_CONNECTING:
+            self._denial_status = int(message.get("status", 403))
+            # The answer has no body here, so only headers that describe the refusal
+            # (WWW-Authenticate, Retry-After) are passed on.
+            self._denial_headers = [
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in message.get("headers", [])
+                if name.lower() not in (b"content-type", b"content-length")
+            ]
+        elif kind == f"{DENIAL}.body" and self.state == self.STATE_CONNECTING:
+            if not message.get("more_body", False) and hasattr(self, "handshake_deferred"):
+                reason = bytes(message.get("body", b"")).decode("utf-8", "replace")
+                self.handshake_deferred.errback(
+                    ConnectionDeny(code=self._denial_status, reason=reason or None)
+                )
+                del self.handshake_deferred
+                self.server.protocol_disconnected(self)
+        else:
+            super().handle_reply(message)
+
+    def onConnect(self, request):  # noqa: N802 - autobahn's name
+        # A station that would only be refused after waiting for a handshake slot is
+        # refused here, before an application instance is made: half the CPU.
+        if handshake.crowded(request.path):
+            self._denial_headers = [("Retry-After", str(handshake.BUSY_RETRY_AFTER))]
+            raise ConnectionDeny(handshake.BUSY.status, handshake.BUSY.reason)
+        return super().onConnect(request)
+
+    def failHandshake(self, reason, code=400, responseHeaders=None):  # noqa: N802 - autobahn's name
+        super().failHandshake(reason, code, responseHeaders or self._denial_headers or None)
+
+
+class ChargeNetServer(Server):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._rounds = {"application": 0, "timeout": 0}
+
+    # daphne walks every connection each second (applications) and every two seconds
+    # (timeouts and pings): with thousands of stations per process that is most of
+    # an idle server's work. Every fifth application round does (cleanup a few
+    # seconds later) and, with a ping interval of 30 s or more, every third
+    # timeout round (pings within six seconds of their interval).
+    def application_checker(self):
+        if self._tick("application", 5):
+            super().application_checker()  # reschedules itself in 1 s
+        else:
+            reactor.callLater(1, self.application_checker)
+
+    def timeout_checker(self):
+        if self._tick("timeout", 3 if self.ping_interval >= 30 else 1):
+            super().timeout_checker()  # reschedules itself in 2 s
+        else:
+            reactor.callLater(2, self.timeout_checker)
+
+    def _tick(self, name: str, every: int) -> bool:
+        self._rounds[name] += 1
+        return self._rounds[name] % every == 0
+
+    def create_application(self, protocol, scope):
+        if scope.get("type") == "websocket":
+            scope = {**scope, "extensions": {**scope.get("extensions", {}), DENIAL: {}}}
+        return super().create_application(protocol, scope)
+
+    def run(self):
+        WebSocketFactory.protocol = DenyingWebSocketProtocol
+        # Twisted listens with a backlog of 50: a reconnect storm of thousands of
+        # stations would be refused by the kernel before daphne saw them.
+        self.endpoints = [
+            f"{endpoint}:backlog={LISTEN_BACKLOG}"
+            if endpoint.startswith("tcp:") and "backlog=" not in endpoint
+            else endpoint
+            for endpoint in self.endpoints
+        ]
+        # Stations' database work runs on this pool (StationAdapter.run); asyncio's
+        # default of cores + 4 threads leaves the loop waiting on round trips.
+        reactor._asyncioEventloop.set_default_executor(
+            ThreadPoolExecutor(settings.DATABASE_THREADS, thread_name_prefix="db")
+        )
+        collector_tune()
+        super().run()

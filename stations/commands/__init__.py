@@ -1,0 +1,3 @@
+"""Commands from ChargeNet to stations: the service every face calls, its REST API,
+serializers, admin actions and page views.
+"""

@@ -1,0 +1,318 @@
+"""Admin: commands to stations, reservations, charging profiles, local lists.
+
+The actions here send commands (stations.commands.service) and report each station's answer
+as a message: success when accepted, a warning when the station said no or did not
+answer, an error when the command could not be sent. stations/admin.py puts the
+station, connector, session and token actions on its model admins.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from stations.commands import service as commands
+from stations.models import (
+    ChargingProfile,
+    ChargingSession,
+    Command,
+    LocalAuthList,
+    Reservation,
+)
+from stations.ocpp.requests import CommandError
+from stations.services import charging_profiles, local_lists, reservations
+from stations.services import core as services
+
+
+def _json(value) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return format_html('<pre class="ocpp-payload">{}</pre>', text)
+
+
+def outcome_text(command: Command) -> str:
+    """One line for an operator: what the station answered, or why there is no answer."""
+    error = command.error or {}
+    why = error.get("description") or error.get("code") or ""
+    if command.status == Command.Status.FAILED and error.get("code"):
+        why = f"{error['code']}: {error.get('description', '')}".rstrip(": ")
+    answer = (command.response or {}).get("status", "")
+    extra = why or (answer if answer and answer.lower() != command.status else "")
+    return f"{command.get_status_display()}" + (f" ({extra})" if extra else "")
+
+
+def report(modeladmin, request, label, result) -> None:
+    """Tell the operator how one command went."""
+    if isinstance(result, CommandError):
+        details = "; ".join(f"{k}: {v}" for k, v in result.errors.items())
+        modeladmin.message_user(request, f"{label}: {result.detail} {details}", messages.ERROR)
+        return
+    level = messages.SUCCESS if result.status == Command.Status.ACCEPTED else messages.WARNING
+    name = result.action.replace("_", " ")
+    modeladmin.message_user(request, f"{label}: {name} — {outcome_text(result)}", level)
+
+
+def _send_each(modeladmin, request, items) -> None:
+    """items: [(label, station, action, params)]; sent together, reported one by one."""
+    results = commands.send_commands([item[1:] for item in items], user=request.user)
+    for item, result in zip(items, results, strict=True):
+        report(modeladmin, request, item[0], result)
+
+
+# --- station actions ----------------------------------------------------------------
+
+
+def _station_action(action: str, params: dict, description):
+    def run(modeladmin, request, queryset):
+        _send_each(modeladmin, request, [(str(s), s, action, dict(params)) for s in queryset])
+
+    run.short_description = description
+    run.__name__ = f"command_{action}_{'_'.join(str(v) for v in params.values())}".rstrip("_")
+    return run
+
+
+STATION_ACTIONS = [
+    _station_action("reset", {"type": "soft"}, _("Reset (soft) selected stations")),
+    _station_action("reset", {"type": "hard"}, _("Reset (hard) selected stations")),
+    _station_action(
+        "trigger_message",
+        {"message": "StatusNotification"},
+        _("Ask selected stations for their status"),
+    ),
+    _station_action("get_configuration", {}, _("Read the configuration of selected stations")),
+    _station_action("clear_cache", {}, _("Clear the authorisation cache of selected stations")),
+    # A new random password goes to each station; its hash is kept once it accepts.
+    _station_action("rotate_password", {}, _("Rotate the password of selected stations")),
+]
+
+
+@admin.action(description=_("Resynchronise the local authorisation list (full)"))
+def resync_local_list(modeladmin, request, queryset) -> None:
+    for station in queryset:
+        result = local_lists.local_list_sync(station=station, full=True, user=request.user)
+        if result.commands and result.status != "accepted":
+            report(modeladmin, request, str(station), result.commands[-1])
+        else:
+            message = _("%(station)s: local list version %(version)s, %(count)s message(s).") % {
+                "station": station,
+                "version": result.version,
+                "count": len(result.commands),
+            }
+            modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+STATION_ACTIONS.append(resync_local_list)
+
+
+# --- connector actions --------------------------------------------------------------
+
+
+def _connector_action(action: str, params: dict, description):
+    def run(modeladmin, request, queryset):
+        items = [
+            (str(c), c.station, action, {**params, "connector_id": c.connector_id})
+            for c in queryset.select_related("station")
+        ]
+        _send_each(modeladmin, request, items)
+
+    run.short_description = description
+    run.__name__ = f"command_{action}_{'_'.join(str(v) for v in params.values())}".rstrip("_")
+    return run
+
+
+CONNECTOR_ACTIONS = [
+    _connector_action("unlock_connector", {}, _("Unlock selected connectors")),
+    _connector_action(
+        "change_availability", {"type": "operative"}, _("Make selected connectors operative")
+    ),
+    _connector_action(
+        "change_availability", {"type": "inoperative"}, _("Make selected connectors inoperative")
+    ),
+]
+
+
+# --- sessions and tokens --------------------------------------------------------------
+
+
+@admin.action(description=_("Soft stop: end selected active sessions without the station"))
+def soft_stop(modeladmin, request, queryset) -> None:
+    active = queryset.filter(state=ChargingSession.State.ACTIVE)
+    ended = [
+        services.session_soft_stop(session_id=pk) for pk in active.values_list("pk", flat=True)
+    ]
+    message = _("%(count)d session(s) soft-stopped; the stations were sent nothing.") % {
+        "count": len(ended)
+    }
+    modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+tokens_changed = local_lists.local_lists_tokens_changed
+
+
+# --- what commands left behind ----------------------------------------------------------
+
+
+class ReadOnly:
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Command)
+class CommandAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "station",
+        "action",
+        "status",
+        "ocpp_action",
+        "requested_by",
+        "follow_up",
+        "download",
+    ]
+    list_filter = ["status", "action"]
+    list_select_related = ["station", "requested_by", "upload"]
+    search_fields = ["=station__station_id", "action"]
+    date_hierarchy = "created_at"
+    fields = [
+        "station",
+        "action",
+        "params_pretty",
+        "status",
+        "ocpp_action",
+        "response_pretty",
+        "error_pretty",
+        "requested_by",
+        "created_at",
+        "finished_at",
+        "session",
+        "follow_up",
+        "download",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("parameters"))
+    def params_pretty(self, command) -> str:
+        return _json(command.params)
+
+    @admin.display(description=_("station's answer"))
+    def response_pretty(self, command) -> str:
+        return _json(command.response)
+
+    @admin.display(description=_("error"))
+    def error_pretty(self, command) -> str:
+        return _json(command.error)
+
+    @admin.display(description=_("what followed"))
+    def follow_up(self, command) -> str:
+        """A remote start's session (or none), a firmware update's or upload's progress."""
+        state = commands.remote_start_state(command)
+        if state:
+            return {"waiting": _("waiting for a session"), "no_session": _("no session")}.get(
+                state, _("session #%(id)s") % {"id": command.session_id}
+            )
+        return commands.command_progress(command) or "–"
+
+    @admin.display(description=_("diagnostics file"))
+    def download(self, command) -> str:
+        upload = getattr(command, "upload", None) if command.action == "get_diagnostics" else None
+        if upload is None or not upload.file:
+            return "–"
+        url = reverse("command-diagnostics", kwargs={"pk": command.pk})
+        return format_html('<a href="{}">{}</a> ({} bytes)', url, upload.filename, upload.size)
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["id", "station", "connector", "id_tag", "expires_at", "status", "session"]
+    list_filter = ["status"]
+    list_select_related = ["station", "connector__station"]
+    search_fields = ["=station__station_id", "id_tag"]
+    readonly_fields = [
+        "station",
+        "connector",
+        "id_token",
+        "id_tag",
+        "expires_at",
+        "status",
+        "command",
+        "cancel_command",
+        "session",
+        "requested_by",
+        "created_at",
+        "updated_at",
+    ]
+    fields = readonly_fields
+    actions = ["cancel"]
+
+    @admin.action(description=_("Cancel selected reservations"))
+    def cancel(self, request, queryset) -> None:
+        for reservation in queryset.select_related("station"):
+            try:
+                reservation = reservations.reservation_cancel(
+                    reservation=reservation, user=request.user
+                )
+            except CommandError as error:
+                report(self, request, f"#{reservation.pk}", error)
+                continue
+            report(self, request, f"#{reservation.pk}", reservation.cancel_command)
+
+
+@admin.register(ChargingProfile)
+class ChargingProfileAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "station",
+        "profile_id",
+        "connector",
+        "purpose",
+        "stack_level",
+        "limits",
+        "status",
+        "source",
+        "updated_at",
+    ]
+    list_filter = ["status", "purpose", "source"]
+    list_select_related = ["station", "connector__station"]
+    search_fields = ["=station__station_id"]
+    exclude = ["periods"]
+    readonly_fields = ["periods_pretty"]
+    actions = ["clear"]
+
+    @admin.display(description=_("limits"))
+    def limits(self, profile) -> str:
+        return ", ".join(
+            f"{p['limit']} {profile.unit} from {p['start_period']} s" for p in profile.periods
+        )
+
+    @admin.display(description=_("schedule periods"))
+    def periods_pretty(self, profile) -> str:
+        return _json(profile.periods)
+
+    @admin.action(description=_("Clear selected profiles from their stations"))
+    def clear(self, request, queryset) -> None:
+        for profile in queryset.select_related("station"):
+            profile = charging_profiles.charging_profile_clear(profile=profile, user=request.user)
+            report(self, request, str(profile), profile.clear_command)
+
+
+@admin.register(LocalAuthList)
+class LocalAuthListAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["station", "version", "entry_count", "needs_sync", "last_status", "synced_at"]
+    list_filter = ["needs_sync", "last_status"]
+    list_select_related = ["station"]
+    search_fields = ["=station__station_id"]
+    exclude = ["entries"]
+    readonly_fields = ["entry_count"]
+    actions = ["resync"]
+
+    @admin.display(description=_("entries"))
+    def entry_count(self, state) -> int:
+        return len(state.entries)
+
+    @admin.action(description=_("Resynchronise selected stations (full)"))
+    def resync(self, request, queryset) -> None:
+        stations = [state.station for state in queryset.select_related("station")]
+        resync_local_list(self, request, stations)

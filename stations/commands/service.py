@@ -1,0 +1,268 @@
+"""Commands from ChargeNet to a station, whichever process holds its socket.
+
+Every caller (admin, dashboard, REST API, Celery) uses `command_send` (async) or
+`send_command` (sync). The command is stored, checked for the station's OCPP version,
+sent to the channel group `station.<pk>` and answered by the consumer holding the
+socket; its outcome (accepted, rejected, failed, timeout, offline) is stored and
+returned. A station with no socket is known offline at once: the socket's consumer
+acknowledges within ACK_TIMEOUT or nobody holds it.
+
+What happens after a command was accepted is read back here too: whether a remote
+start led to a session (`remote_start_state`) and how a firmware update or a
+diagnostics upload went (`command_progress`), from what the station reported since.
+"""
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from runtime.channel_layer import UNREACHABLE
+from stations import redact
+from stations.models import (
+    ChargingSession,
+    ChargingStation,
+    Command,
+    Connector,
+    DiagnosticsUpload,
+    StationEvent,
+)
+from stations.ocpp import build_command
+from stations.ocpp.requests import ACTIONS, CommandError
+from stations.services import core as services
+from stations.services import diagnostics, passwords, reservations
+
+logger = logging.getLogger(__name__)
+
+ACK_TIMEOUT = 5.0  # seconds for the socket's process to confirm it holds the station
+RESULT_MARGIN = 5.0  # beyond the command's own timeout, for the answer to travel back
+# Actions whose 2.x request carries a requestId that later notifications repeat: the
+# command's pk, so a FirmwareStatusNotification / LogStatusNotification names it.
+REQUEST_ID_ACTIONS = frozenset({"update_firmware", "get_diagnostics"})
+
+__all__ = ["ACTIONS", "CommandError", "command_send", "send_command", "send_commands"]
+
+
+async def command_send(
+    station: ChargingStation,
+    action: str,
+    params: dict | None = None,
+    *,
+    timeout: float | None = None,
+    user=None,
+    base_url: str | None = None,
+) -> Command:
+    """Send a command and wait for its outcome; raises CommandError for bad input.
+
+    `base_url` (e.g. "https://csms.example") is where stations reach ChargeNet over
+    HTTP; it makes the upload URL of a get_diagnostics without `location`.
+    """
+    timeout = float(timeout or settings.OCPP_COMMAND_TIMEOUT)
+    station = await ChargingStation.objects.aget(pk=station.pk)
+    params = dict(params or {})
+    new_password = None
+    if action == "rotate_password":
+        new_password = await database_sync_to_async(_rotation_password)(station, params)
+        params = {**params, "password": new_password}
+    upload_token = None
+    if action == "get_diagnostics" and not params.get("location"):
+        upload_token = diagnostics.new_token()
+        params["location"] = diagnostics.upload_url(upload_token, base_url)
+    params = await database_sync_to_async(_complete_params)(station, action, params)
+    build_command(station.ocpp_version, action, {**params, "remote_start_id": 1})
+    command = await Command.objects.acreate(
+        station=station,
+        action=action,
+        params=redact.command_params(action, params),
+        requested_by=user,
+    )
+    if upload_token:
+        await DiagnosticsUpload.objects.acreate(command=command, token=upload_token)
+    if station.ocpp_version not in ("", "1.6"):
+        if action == "remote_start":
+            params["remote_start_id"] = command.pk
+        if action in REQUEST_ID_ACTIONS:
+            params.setdefault("request_id", command.pk)
+    if not station.connected:
+        await _finish(command, Command.Status.OFFLINE, "The station is not connected.")
+    else:
+        if new_password:
+            await database_sync_to_async(passwords.station_password_offer)(
+                station_pk=station.pk, raw=new_password
+            )
+        await _dispatch(station, command, params, timeout)
+    await command.arefresh_from_db()
+    if new_password and station.connected:
+        await database_sync_to_async(passwords.station_password_settle)(
+            station_pk=station.pk, raw=new_password, status=command.status
+        )
+    return command
+
+
+def send_command(
+    station, action, params=None, *, timeout=None, user=None, base_url=None
+) -> Command:
+    """Synchronous `command_send`, for views, admin actions and Celery tasks."""
+    return async_to_sync(command_send)(
+        station, action, params, timeout=timeout, user=user, base_url=base_url
+    )
+
+
+def send_commands(
+    requests: list[tuple[ChargingStation, str, dict]], *, timeout=None, user=None
+) -> list[Command | CommandError]:
+    """Send several commands at once (e.g. to every selected station) and wait for all.
+
+    Each item of the result is the stored Command, or the CommandError that refused it.
+    """
+
+    async def send_all():
+        return await asyncio.gather(
+            *(command_send(s, a, p, timeout=timeout, user=user) for s, a, p in requests),
+            return_exceptions=True,
+        )
+
+    results = async_to_sync(send_all)()
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, CommandError):
+            raise result
+    return results
+
+
+async def _dispatch(station, command: Command, params: dict, timeout: float) -> None:
+    layer = get_channel_layer()
+    reply_to = await layer.new_channel()
+    try:
+        await layer.group_send(
+            station.group_name,
+            {
+                "type": "station.command",
+                "command": command.pk,
+                "action": command.action,
+                "params": params,
+                "timeout": timeout,
+                "reply_to": reply_to,
+            },
+        )
+    except UNREACHABLE:
+        # Redis is away (e.g. restarting): the command never left; say so, don't crash.
+        logger.warning("Command %s not sent: channel layer unreachable", command.pk, exc_info=True)
+        await _finish(command, Command.Status.FAILED, "The channel layer (Redis) is unreachable.")
+        return
+    try:
+        await asyncio.wait_for(layer.receive(reply_to), ACK_TIMEOUT)
+    except TimeoutError:
+        await _finish(command, Command.Status.OFFLINE, "No process holds the station's socket.")
+        return
+    try:
+        await asyncio.wait_for(layer.receive(reply_to), timeout + RESULT_MARGIN)
+    except TimeoutError:
+        await _finish(command, Command.Status.TIMEOUT, f"No answer in {timeout:g} s.")
+
+
+async def _finish(command: Command, status: str, description: str) -> None:
+    await database_sync_to_async(services.command_finish)(
+        command_id=command.pk, status=status, error={"description": description}
+    )
+
+
+def _rotation_password(station: ChargingStation, params: dict) -> str:
+    """A new password for rotate_password; ChargeNet makes it, callers never choose it."""
+    if params.get("password"):
+        raise CommandError(
+            "ChargeNet makes the new password.", {"password": "Send no password; one is made."}
+        )
+    if not station.password:
+        raise CommandError(
+            "The station has no password to rotate.",
+            {"action": "Set the station's first password in the admin or the API."},
+        )
+    return passwords.station_password_generate()
+
+
+def _complete_params(station: ChargingStation, action: str, params: dict) -> dict:
+    """Add what a station's version needs and callers need not know (EVSE ids)."""
+    if action not in ACTIONS:
+        raise CommandError(f"Unknown action {action!r}.", {"action": "Unknown action."})
+    if action == "remote_stop" and "transaction_id" not in params and params.get("session_id"):
+        session = ChargingSession.objects.filter(pk=params["session_id"], station=station).first()
+        if session is None or not session.transaction_id:
+            raise CommandError(
+                "Unknown session.", {"session_id": "No such session on this station."}
+            )
+        params["transaction_id"] = session.transaction_id
+    connector_id = params.get("connector_id")
+    if connector_id and "evse_id" not in params:
+        connector = Connector.objects.filter(station=station, connector_id=connector_id).first()
+        if connector is None:
+            raise CommandError("Unknown connector.", {"connector_id": "No such connector."})
+        params["evse_id"] = connector.evse_id or connector.connector_id
+        params["evse_connector_id"] = connector.evse_connector_id or 1
+    if action == "remote_start":
+        reservations.remote_start_check(
+            station=station, connector_id=connector_id, id_tag=params.get("id_tag", "")
+        )
+    return params
+
+
+# --- what followed a command --------------------------------------------------------
+
+
+def remote_start_timeout() -> timedelta:
+    """How long an accepted remote start may take to become a session."""
+    return timedelta(seconds=settings.OCPP_REMOTE_START_TIMEOUT)
+
+
+def remote_start_state(command: Command, now: datetime | None = None) -> str | None:
+    """waiting, started or no_session for an accepted remote start; None otherwise."""
+    if command.action != "remote_start":
+        return None
+    if command.session_id:
+        return "started"
+    if command.status != Command.Status.ACCEPTED:
+        return None
+    answered = command.finished_at or command.created_at
+    if (now or timezone.now()) < answered + remote_start_timeout():
+        return "waiting"
+    return "no_session"
+
+
+# Station notifications that follow an accepted command, by action.
+PROGRESS_EVENTS = {
+    "update_firmware": ("FirmwareStatus",),
+    "get_diagnostics": ("DiagnosticsStatus", "LogStatus"),
+}
+
+
+def command_progress(command: Command) -> str | None:
+    """The latest status the station reported about this firmware update or upload.
+
+    2.x notifications name the command by requestId; 1.6 ones name nothing, so they
+    belong to the latest such command sent before them.
+    """
+    kinds = PROGRESS_EVENTS.get(command.action)
+    if not kinds or command.status != Command.Status.ACCEPTED:
+        return None
+    events = StationEvent.objects.filter(
+        station_id=command.station_id, kind__in=kinds, created_at__gte=command.created_at
+    )
+    later = (
+        Command.objects.filter(
+            station_id=command.station_id, action=command.action, created_at__gt=command.created_at
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    by_request = events.filter(data__request_id=command.pk)
+    if by_request.exists():
+        events = by_request
+    elif later is not None:
+        events = events.filter(created_at__lt=later)
+    event = events.order_by("-created_at", "-id").first()
+    return event.status if event else None

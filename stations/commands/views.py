@@ -1,0 +1,283 @@
+"""Command buttons and forms on the station page, and the view that sends them.
+
+The sending is done by `stations.commands.service` (`command_send`, or `send_command`), found
+by `command_service()`. Without that module the buttons are shown disabled: the page
+never pretends a station answered. Params are the version-neutral ones
+`stations.ocpp.requests*` take (`reset` {"type": "soft"|"hard"}, ...).
+"""
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from channels.db import database_sync_to_async
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from stations import selectors
+from stations.metering import format_timestamp
+from stations.models import ChargingStation
+from stations.views.access import operator_required
+
+logger = logging.getLogger(__name__)
+
+COMMANDS_MODULE = "stations.commands.service"
+
+
+class _NoSuchError(Exception):
+    """Stands in for a command module without CommandError: never raised."""
+
+
+@dataclass(frozen=True)
+class CommandService:
+    send: Callable  # (station, action, params, *, user) -> Command; async or sync
+    invalid: type[Exception]  # what `send` raises for parameters the station cannot take
+
+
+def command_service() -> CommandService | None:
+    """How to send commands, or None while `stations.commands.service` does not exist."""
+    try:
+        module = importlib.import_module(COMMANDS_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name != COMMANDS_MODULE:
+            raise  # the module exists but something it imports is missing
+        return None
+    send = getattr(module, "command_send", None) or getattr(module, "send_command", None)
+    if send is None:
+        return None
+    return CommandService(send, getattr(module, "CommandError", _NoSuchError))
+
+
+# --- the forms: each turns its input into the action's version-neutral params -------
+
+
+class CommandForm(forms.Form):
+    def params(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+
+
+def _connector_field(minimum: int = 1, required: bool = True, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(label=_("Connector"), min_value=minimum, required=required, **kwargs)
+
+
+class ResetForm(CommandForm):
+    type = forms.ChoiceField(label=_("Type"), choices=[("soft", _("Soft")), ("hard", _("Hard"))])
+
+
+class UnlockConnectorForm(CommandForm):
+    connector_id = _connector_field()
+
+
+class ChangeAvailabilityForm(CommandForm):
+    connector_id = _connector_field(0, initial=0, help_text=_("0: the whole station"))
+    type = forms.ChoiceField(
+        label=_("Availability"),
+        choices=[("operative", _("Operative")), ("inoperative", _("Inoperative"))],
+    )
+
+
+class RemoteStartForm(CommandForm):
+    id_tag = forms.CharField(label=_("Token"), max_length=36)
+    connector_id = _connector_field(required=False)
+
+
+class RemoteStopForm(CommandForm):
+    transaction_id = forms.CharField(label=_("Transaction"), max_length=36)
+
+
+TRIGGERABLE = (
+    "BootNotification",
+    "Heartbeat",
+    "StatusNotification",
+    "MeterValues",
+    "FirmwareStatusNotification",
+    "DiagnosticsStatusNotification",
+)
+
+
+class TriggerMessageForm(CommandForm):
+    message = forms.ChoiceField(label=_("Message"), choices=[(m, m) for m in TRIGGERABLE])
+    connector_id = _connector_field(0, required=False)
+
+
+class GetConfigurationForm(CommandForm):
+    keys = forms.CharField(
+        label=_("Keys"),
+        required=False,
+        max_length=1000,
+        help_text=_("Comma-separated; empty for all keys"),
+    )
+
+    def clean_keys(self) -> list[str]:
+        return [key.strip() for key in self.cleaned_data["keys"].split(",") if key.strip()]
+
+
+class SetConfigurationForm(CommandForm):
+    key = forms.CharField(label=_("Key"), max_length=50)
+    value = forms.CharField(label=_("Value"), max_length=500)
+
+
+class UpdateFirmwareForm(CommandForm):
+    location = forms.CharField(label=_("Firmware URL"), max_length=512)
+    retrieve_date = forms.DateTimeField(
+        label=_("Install from"),
+        required=False,
+        help_text=_("Empty: now"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def clean_retrieve_date(self) -> str | None:
+        moment = self.cleaned_data["retrieve_date"]
+        return format_timestamp(moment) if moment else None
+
+
+class GetDiagnosticsForm(CommandForm):
+    location = forms.CharField(label=_("Upload URL"), max_length=512)
+
+
+class RotatePasswordForm(CommandForm):
+    """No input: ChargeNet makes the password (stations.services.passwords)."""
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    action: str
+    label: str
+    form: type[CommandForm]
+    hint: str = ""
+
+
+COMMANDS = {
+    spec.action: spec
+    for spec in (
+        CommandSpec("reset", _("Reset"), ResetForm),
+        CommandSpec("unlock_connector", _("Unlock connector"), UnlockConnectorForm),
+        CommandSpec("change_availability", _("Change availability"), ChangeAvailabilityForm),
+        CommandSpec("remote_start", _("Remote start"), RemoteStartForm),
+        CommandSpec("remote_stop", _("Remote stop"), RemoteStopForm),
+        CommandSpec("trigger_message", _("Trigger message"), TriggerMessageForm),
+        CommandSpec("get_configuration", _("Get configuration"), GetConfigurationForm),
+        CommandSpec("set_configuration", _("Change configuration"), SetConfigurationForm),
+        CommandSpec("update_firmware", _("Update firmware"), UpdateFirmwareForm),
+        CommandSpec("get_diagnostics", _("Get diagnostics"), GetDiagnosticsForm),
+        CommandSpec(
+            "rotate_password",
+            _("Rotate password"),
+            RotatePasswordForm,
+            _(
+                "Sends the station a new random password; ChargeNet keeps it once the "
+                "station accepts. The old one works until the station reconnects with "
+                "the new one. Nobody is shown the password."
+            ),
+        ),
+    )
+}
+
+# Command outcomes (DESIGN: Command.status), for the answer shown to the operator.
+OUTCOME_LABELS = {
+    "pending": _("Waiting for the station"),
+    "accepted": _("Accepted"),
+    "rejected": _("Rejected"),
+    "failed": _("Failed"),
+    "timeout": _("No answer in time"),
+    "offline": _("Station offline"),
+}
+
+
+@dataclass(frozen=True)
+class CommandPanel:
+    enabled: bool
+    forms: list[tuple[CommandSpec, CommandForm]]
+
+
+# Forms whose connector field starts at the station's first connector.
+_FIRST_CONNECTOR = {"unlock_connector", "remote_start"}
+
+
+def command_panel(station: ChargingStation, connectors: list) -> CommandPanel:
+    """The forms of the station page's command panel (the quick buttons post the same)."""
+    first = {"connector_id": connectors[0].connector_id if connectors else 1}
+    return CommandPanel(
+        enabled=command_service() is not None,
+        forms=[
+            (spec, spec.form(initial=first if action in _FIRST_CONNECTOR else None, prefix=action))
+            for action, spec in COMMANDS.items()
+        ],
+    )
+
+
+# --- the view ------------------------------------------------------------------------
+
+
+@operator_required
+async def station_command(request, station_id: str, action: str):
+    """Send one command and answer with the station's reply (JSON, or back to the page)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    spec = COMMANDS.get(action)
+    station = await sync_to_async(selectors.station_by_id)(station_id)
+    if spec is None or station is None:
+        raise Http404(action)
+    form = spec.form(request.POST, prefix=action)
+    if not form.is_valid():
+        return _answer(request, station, {"status": "invalid", "errors": form.errors}, 400)
+    service = command_service()
+    if service is None:
+        outcome = {"status": "unavailable", "error": gettext("Commands are not available yet.")}
+        return _answer(request, station, outcome, 503)
+    try:
+        outcome = await _send(service, station, action, form.params(), request.user)
+    except service.invalid as error:
+        errors = getattr(error, "errors", None) or {"params": [str(error)]}
+        return _answer(request, station, {"status": "invalid", "errors": errors}, 400)
+    return _answer(request, station, outcome)
+
+
+async def _send(service: CommandService, station, action: str, params: dict, user) -> dict:
+    try:
+        if iscoroutinefunction(service.send):
+            command = await service.send(station, action, params, user=user)
+        else:
+            # Not thread-sensitive: the wait for the station must not hold up other pages.
+            threaded = database_sync_to_async(service.send, thread_sensitive=False)
+            command = await threaded(station, action, params, user=user)
+    except service.invalid:
+        raise
+    except Exception as error:  # noqa: BLE001 - the operator sees what went wrong
+        logger.exception("Command %s to %s failed", action, station.station_id)
+        return {"status": "failed", "error": str(error)}
+    return {
+        "status": command.status,
+        "response": command.response,
+        "error": _error_text(command.error),
+        "command": command.pk,
+    }
+
+
+def _error_text(error) -> str:
+    """Command.error is JSON: {"description": ...} or the station's CallError."""
+    if not error:
+        return ""
+    if isinstance(error, dict):
+        parts = [error.get("code"), error.get("description")]
+        return " — ".join(str(p) for p in parts if p) or json.dumps(error, ensure_ascii=False)
+    return str(error)
+
+
+def _answer(request, station: ChargingStation, outcome: dict, status: int = 200):
+    outcome["label"] = str(OUTCOME_LABELS.get(outcome["status"], outcome["status"]))
+    if request.headers.get("accept", "").startswith("application/json"):
+        if outcome.get("response") is not None:
+            outcome["response_text"] = json.dumps(outcome["response"], indent=2, ensure_ascii=False)
+        return JsonResponse(outcome, status=status, json_dumps_params={"default": str})
+    level = messages.SUCCESS if outcome["status"] == "accepted" else messages.WARNING
+    detail = outcome.get("error") or ""
+    messages.add_message(request, level, f"{outcome['label']} {detail}".strip())
+    return redirect("dashboard:station", station_id=station.station_id)

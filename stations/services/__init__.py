@@ -1,0 +1,3 @@
+"""Version-neutral station business logic, one module per concept: the only code that writes
+station state.
+"""

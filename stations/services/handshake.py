@@ -1,0 +1,253 @@
+"""Who may open an OCPP socket: station id, subprotocol and HTTP Basic checks.
+
+Everything here runs before the WebSocket upgrade, so a refused station gets a plain
+HTTP status (OCPP-J §3.2, security profile 1) and never a socket.
+"""
+
+import asyncio
+import base64
+import binascii
+import logging
+import time
+import unicodedata
+import weakref
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from django.conf import settings
+
+from stations.models import ChargingStation
+from stations.ocpp import SUBPROTOCOLS
+from stations.services import passwords
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Admission:
+    station_pk: int
+    station_id: str
+    registration: str
+    subprotocol: str
+    #: The channel of the station's socket that is still marked connected, if any: the
+    #: new socket replaces it.
+    previous_channel: str = ""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str
+
+
+def station_id_from_path(raw_path: bytes) -> str | None:
+    """The percent-decoded last path segment, or None when it is not a valid id.
+
+    `+` stays a plus sign: only %XX escapes are decoded (RFC 3986, not form encoding).
+    """
+    try:
+        segment = raw_path.decode("ascii").rstrip("/").rsplit("/", 1)[-1]
+        station_id = unquote(segment, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not station_id or len(station_id) > settings.OCPP_MAX_STATION_ID_LENGTH:
+        return None
+    # ':' separates the Basic-auth user name from the password (OCPP 2.0.1 §A00.FR.505).
+    if ":" in station_id or "/" in station_id:
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in station_id):
+        return None
+    return station_id
+
+
+def choose_subprotocol(offered: list[str]) -> str | None:
+    """The newest OCPP version both sides speak, never a fallback."""
+    for subprotocol in SUBPROTOCOLS:
+        if subprotocol in offered:
+            return subprotocol
+    return None
+
+
+def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+    for name, value in headers:
+        if name.lower() != b"authorization":
+            continue
+        scheme, _, encoded = value.partition(b" ")
+        if scheme.lower() != b"basic":
+            return None
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, sep, password = decoded.partition(":")
+        return (user, password) if sep else None
+    return None
+
+
+#: Answered, before any database work, to an address whose handshakes keep failing.
+TOO_MANY_FAILURES = Refusal(429, "Too many refused connections from this address")
+
+
+class RefusedAddresses:
+    """Addresses whose handshakes keep being refused are refused at once for a while.
+
+    A flood of connections with unknown ids or wrong passwords would cost a query, and
+    a password hash, each. After OCPP_HANDSHAKE_FAILURE_LIMIT refusals (400, 401, 404)
+    within a minute, an address gets 429 before any database work for the rest of
+    that minute. Counted per process: behind a balancer each process learns on its own,
+    which only multiplies the limit by the number of processes.
+    """
+
+    WINDOW = 60.0  # seconds
+    MAX_TRACKED = 100_000  # addresses; expired ones are dropped when it is reached
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[float, int]] = {}  # address -> (window start, refusals)
+
+    def blocked(self, address: str) -> bool:
+        entry = self._counts.get(address)
+        if entry is None:
+            return False
+        if time.monotonic() - entry[0] >= self.WINDOW:
+            del self._counts[address]
+            return False
+        return entry[1] >= settings.OCPP_HANDSHAKE_FAILURE_LIMIT
+
+    def note_refused(self, address: str) -> None:
+        now = time.monotonic()
+        started, count = self._counts.get(address, (now, 0))
+        if now - started >= self.WINDOW:
+            started, count = now, 0
+        if len(self._counts) >= self.MAX_TRACKED:
+            self._counts = {
+                key: entry for key, entry in self._counts.items() if now - entry[0] < self.WINDOW
+            }
+        self._counts[address] = (started, count + 1)
+
+    def clear(self) -> None:
+        self._counts.clear()
+
+
+refused_addresses = RefusedAddresses()
+
+#: Answered when a process is already busy with as many handshakes as it may run.
+BUSY = Refusal(503, "Too many stations connecting at once; try again later")
+#: Seconds a station refused with BUSY is asked to wait (HTTP Retry-After).
+BUSY_RETRY_AFTER = 10
+OCPP_PATH_PREFIX = "/ocpp"
+PACE_WINDOW = 2.0  # seconds of a waiting line over which the pace of handshakes is taken
+
+
+class HandshakeSlots:
+    """At most OCPP_HANDSHAKE_CONCURRENCY handshakes of one process run at once.
+
+    In a reconnect storm every station asks at once. Taking them all would flood the
+    event loop: every handshake gets slow, stations give up and try again while the
+    server still works on the handshakes they abandoned, and the process never catches
+    up. So the rest wait in line for OCPP_HANDSHAKE_WAIT seconds and are then refused
+    with 503 (and Retry-After) to come back later.
+
+    A station unlikely to get a slot within that wait (the line is longer than half of
+    what the process gets through in OCPP_HANDSHAKE_WAIT at its recent pace) is refused
+    before it joins the line (`crowded`), by the server before any application work:
+    that refusal costs less than half the CPU of one after waiting.
+    """
+
+    _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HandshakeSlots]" = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._free = asyncio.Semaphore(size)
+        self._waiting = 0
+        # Handshakes finished per second while others waited: what the process manages.
+        self._pace = float(size)
+        self._served = 0
+        self._since = time.monotonic()
+
+    @classmethod
+    def of_this_loop(cls) -> "HandshakeSlots":
+        loop = asyncio.get_running_loop()
+        slots = cls._by_loop.get(loop)
+        if slots is None:
+            slots = cls._by_loop[loop] = cls(settings.OCPP_HANDSHAKE_CONCURRENCY)
+        return slots
+
+    def crowded(self) -> bool:
+        """True when a new handshake is unlikely to get a slot within OCPP_HANDSHAKE_WAIT."""
+        if not self._free.locked():
+            return False
+        # Half of what it gets through in the wait: the pace varies, and a refusal after
+        # waiting costs more than two refusals before.
+        line = max(self._size, self._pace * settings.OCPP_HANDSHAKE_WAIT / 2)
+        return self._waiting >= line
+
+    async def take(self) -> bool:
+        """A slot within OCPP_HANDSHAKE_WAIT seconds (then `release` it), or False."""
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(settings.OCPP_HANDSHAKE_WAIT):
+                await self._free.acquire()
+        except TimeoutError:
+            return False
+        finally:
+            self._waiting -= 1
+        return True
+
+    def release(self) -> None:
+        self._free.release()
+        now = time.monotonic()
+        if not self._waiting:  # nobody waits: this pace says nothing of what it manages
+            self._served, self._since = 0, now
+            return
+        self._served += 1
+        if now - self._since >= PACE_WINDOW:
+            self._pace = self._served / (now - self._since)
+            self._served, self._since = 0, now
+
+
+def crowded(path: str) -> bool:
+    """Whether the server should refuse an OCPP handshake to `path` with BUSY at once."""
+    return path.startswith(OCPP_PATH_PREFIX) and HandshakeSlots.of_this_loop().crowded()
+
+
+def admit(
+    *, raw_path: bytes, headers: list[tuple[bytes, bytes]], subprotocols: list[str], client: str
+) -> Admission | Refusal:
+    """Decide whether a station may connect; runs in a thread (it reads the database)."""
+    station_id = station_id_from_path(raw_path)
+    if station_id is None:
+        return _refuse(400, "Malformed station id", raw_path, client)
+    subprotocol = choose_subprotocol(subprotocols)
+    if subprotocol is None:
+        return _refuse(400, "No supported OCPP subprotocol offered", station_id, client)
+    station = ChargingStation.objects.filter(station_id=station_id).first()
+    if station is None:
+        if settings.OCPP_UNKNOWN_STATIONS != "pending":
+            return _refuse(404, "Unknown station", station_id, client)
+        station, _ = ChargingStation.objects.get_or_create(
+            station_id=station_id,
+            defaults={"registration_status": ChargingStation.Registration.PENDING},
+        )
+        logger.info("Registered unknown station %r as pending", station_id)
+    credentials = basic_credentials(headers)
+    if credentials is not None and credentials[0] != station_id:
+        return _refuse(401, "User name is not the station id", station_id, client)
+    if station.password:
+        if credentials is None or not passwords.station_password_admit(station, credentials[1]):
+            return _refuse(401, "Wrong or missing password", station_id, client)
+    elif settings.OCPP_REQUIRE_PASSWORD:
+        return _refuse(401, "Station has no password set", station_id, client)
+    return Admission(
+        station.pk,
+        station.station_id,
+        station.registration_status,
+        subprotocol,
+        previous_channel=station.connection_channel if station.connected else "",
+    )
+
+
+def _refuse(status: int, reason: str, station, client: str) -> Refusal:
+    logger.warning("Refused OCPP connection %r from %s: %s", station, client, reason)
+    return Refusal(status, reason)

@@ -1,0 +1,139 @@
+"""Stuck sessions: sessions a station dropped without telling ChargeNet.
+
+A station that boots again, or reports a connector Available, while ChargeNet still
+holds an active session there has probably lost that session. It is not closed at
+once: real stations report Available before their StopTransaction and replay queued
+StopTransaction/TransactionEvent messages after a reboot. The session is marked
+(`reconcile_after` = now + OCPP_RECONCILE_GRACE); any message that continues it
+clears the mark; `sessions_reconcile_due` (Celery beat, every minute) closes what is
+still marked once the grace has passed, with the last meter reading. A real stop
+that arrives later still wins (`late_stop_applies`).
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from stations.metering import ENERGY_REGISTER
+from stations.models import ChargingSession, MeterSample
+
+REASON_REBOOT = "Reconciled: station rebooted"
+REASON_AVAILABLE = "Reconciled: connector reported Available"
+RECONCILED = "reconciled"  # flag: closed by reconciliation, not by the station
+STOPPED_LATE = "stopped_after_reconcile"  # flag: the station's real stop came later
+
+
+def _grace() -> timedelta:
+    return timedelta(seconds=settings.OCPP_RECONCILE_GRACE)
+
+
+def sessions_mark_suspect(
+    *,
+    station_pk: int,
+    reason: str,
+    connector_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Mark the station's (or one connector's) active sessions; return how many.
+
+    A session already marked keeps its first mark: the grace runs from the first sign.
+    """
+    if reason not in (REASON_REBOOT, REASON_AVAILABLE):
+        raise ValueError(f"unknown reconcile reason {reason!r}")
+    now = now or timezone.now()
+    sessions = ChargingSession.objects.filter(
+        station_id=station_pk, state=ChargingSession.State.ACTIVE, reconcile_after__isnull=True
+    )
+    if connector_id is not None:
+        sessions = sessions.filter(connector__connector_id=connector_id)
+    return sessions.update(reconcile_after=now + _grace(), reconcile_reason=reason, updated_at=now)
+
+
+def session_continued(session: ChargingSession) -> None:
+    """The station sent a message for this session: it is not stuck (caller saves)."""
+    session.reconcile_after = None
+    session.reconcile_reason = ""
+
+
+def sessions_reconcile_due(*, now: datetime | None = None) -> list[int]:
+    """Close every marked session whose grace has passed; return their ids."""
+    now = now or timezone.now()
+    marked = ChargingSession.objects.filter(reconcile_after__isnull=False)
+    # Sessions ended otherwise (a new start, an operator's soft stop) drop their mark.
+    marked.filter(state=ChargingSession.State.ENDED).update(
+        reconcile_after=None, reconcile_reason=""
+    )
+    due = marked.filter(state=ChargingSession.State.ACTIVE, reconcile_after__lte=now)
+    pks = list(due.values_list("pk", flat=True))
+    return [pk for pk in pks if session_reconcile(session_id=pk, now=now)]
+
+
+@transaction.atomic
+def session_reconcile(*, session_id: int, now: datetime | None = None) -> bool:
+    """Close one marked session at its last meter reading, if it is still due.
+
+    Re-checked under the row lock: a message that arrived since clears the mark.
+    """
+    from stations.services.core import session_soft_stop  # services call this module
+
+    now = now or timezone.now()
+    session = ChargingSession.objects.select_for_update().filter(pk=session_id).first()
+    if (
+        session is None
+        or session.state != ChargingSession.State.ACTIVE
+        or session.reconcile_after is None
+        or session.reconcile_after > now
+    ):
+        return False
+    if session.meter_last_wh is None:
+        session.meter_last_wh = _latest_register_wh(session)
+    ended_at = _end_estimate(session, now)
+    session.add_flag(RECONCILED)
+    session.reconcile_after = None  # the reason stays, next to the stop reason
+    session.save(update_fields=["meter_last_wh", "flags", "reconcile_after", "updated_at"])
+    session_soft_stop(session_id=session.pk, reason=session.reconcile_reason, ended_at=ended_at)
+    return True
+
+
+def _end_estimate(session: ChargingSession, now: datetime) -> datetime:
+    """When the session really ended, as far as ChargeNet can tell.
+
+    Available: when the connector said so (the car has gone). Reboot: the station went
+    down after the last thing it said about the session, which may be days before it
+    came back; billing time and idle fees must not run over the outage.
+    """
+    marked_at = min(max(session.reconcile_after - _grace(), session.started_at), now)
+    if session.reconcile_reason != REASON_REBOOT:
+        return marked_at
+    heard = [
+        session.samples.aggregate(last=Max("timestamp"))["last"],
+        session.events.aggregate(last=Max("timestamp"))["last"],
+    ]
+    last_heard = max([session.started_at, *(moment for moment in heard if moment)])
+    return min(marked_at, last_heard)
+
+
+def _latest_register_wh(session: ChargingSession) -> int | None:
+    value = (
+        MeterSample.objects.filter(
+            session=session, measurand=ENERGY_REGISTER, phase="", location__in=("", "Outlet")
+        )
+        .order_by("-timestamp")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return None if value is None else int(value)
+
+
+def late_stop_applies(session: ChargingSession) -> bool:
+    """An ended session that takes the station's stop: reconciled, not yet really stopped.
+
+    Marks it so a replay of the same stop changes nothing (caller saves).
+    """
+    if RECONCILED not in session.flags or STOPPED_LATE in session.flags:
+        return False
+    session.add_flag(STOPPED_LATE)
+    return True

@@ -1,0 +1,222 @@
+"""Reservations: a connector (or any connector of a station) kept for one token.
+
+ChargeNet sends ReserveNow with the reservation's pk as reservationId and stores the
+answer. The station enforces the reservation (OCPP 1.6 §5.13, 2.0.1 H01); ChargeNet
+enforces it on its side too:
+
+- a remote start on a connector reserved for another token is refused before sending;
+- a session that starts on a reserved connector with another token is answered
+  Invalid (the station then ends it, as for any refused token) and flagged;
+- a session that names the reservation (1.6 StartTransaction reservationId, 2.0.1
+  TransactionEvent reservationId), or starts there with the reserved token, uses it.
+
+A reservation for the whole station (no connector) never refuses a start: the
+station decides which of its connectors stays free for it.
+
+Expiry needs no job to be correct: only reservations whose `expires_at` lies ahead
+count. `reservations_expire` (a periodic Celery task) records the status.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from stations.commands import service as commands
+from stations.metering import format_timestamp
+from stations.models import (
+    ChargingSession,
+    ChargingStation,
+    Command,
+    Connector,
+    IdToken,
+    Reservation,
+)
+from stations.ocpp.requests import CommandError
+
+# Command outcome -> reservation status. A timeout leaves it "requested": the station
+# may hold it, so it keeps counting until it expires.
+_STATUS_AFTER_RESERVE = {
+    Command.Status.ACCEPTED: Reservation.Status.ACCEPTED,
+    Command.Status.REJECTED: Reservation.Status.REJECTED,
+    Command.Status.FAILED: Reservation.Status.REJECTED,
+    Command.Status.OFFLINE: Reservation.Status.REJECTED,
+}
+# 2.0.1 ReservationStatusUpdate (H05): what the station did with a reservation.
+_STATUS_UPDATES = {"Expired": Reservation.Status.EXPIRED, "Removed": Reservation.Status.CANCELLED}
+
+
+def reservation_create(
+    *,
+    station: ChargingStation,
+    id_token: IdToken,
+    expires_at: datetime,
+    connector_id: int | None = None,
+    user=None,
+    timeout: float | None = None,
+) -> Reservation:
+    """Reserve and send ReserveNow; raises CommandError (nothing sent) for bad input."""
+    reservation = _reservation_new(station, id_token, expires_at, connector_id, user)
+    params = {
+        "connector_id": connector_id or 0,
+        "id_tag": id_token.value,
+        "reservation_id": reservation.pk,
+        "expires_at": format_timestamp(expires_at),
+    }
+    if id_token.parent_id:
+        params["parent_id_tag"] = id_token.parent.value
+    try:
+        command = commands.send_command(station, "reserve_now", params, timeout=timeout, user=user)
+    except CommandError:
+        reservation.delete()
+        raise
+    reservation.command = command
+    reservation.status = _STATUS_AFTER_RESERVE.get(command.status, reservation.status)
+    reservation.save(update_fields=["command", "status", "updated_at"])
+    return reservation
+
+
+@transaction.atomic
+def _reservation_new(station, id_token, expires_at, connector_id, user) -> Reservation:
+    # The station row lock serialises reservations of one station (no double booking).
+    station = ChargingStation.objects.select_for_update().get(pk=station.pk)
+    errors = {}
+    if expires_at <= timezone.now():
+        errors["expires_at"] = "Must be in the future."
+    if id_token.effective_status() != IdToken.Status.ACCEPTED:
+        errors["id_token"] = "The token is not accepted."
+    connector = None
+    if connector_id:
+        connector = Connector.objects.filter(station=station, connector_id=connector_id).first()
+        if connector is None:
+            errors["connector_id"] = "No such connector."
+    taken = Reservation.objects.active().filter(station=station, connector=connector)
+    if connector is not None and taken.exists():
+        errors["connector_id"] = "The connector is already reserved."
+    if errors:
+        raise CommandError("Invalid reservation.", errors)
+    return Reservation.objects.create(
+        station=station,
+        connector=connector,
+        id_token=id_token,
+        id_tag=id_token.value,
+        expires_at=expires_at,
+        requested_by=user,
+    )
+
+
+def reservation_cancel(
+    *, reservation: Reservation, user=None, timeout: float | None = None
+) -> Reservation:
+    """Send CancelReservation; cancelled once the station confirms or holds no such id.
+
+    Offline or no answer: the reservation stays as it was and `cancel_command` says why.
+    """
+    if reservation.status not in (Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED):
+        raise CommandError(
+            "Only a requested or accepted reservation can be cancelled.",
+            {"status": f"The reservation is {reservation.status}."},
+        )
+    command = commands.send_command(
+        reservation.station,
+        "cancel_reservation",
+        {"reservation_id": reservation.pk},
+        timeout=timeout,
+        user=user,
+    )
+    reservation.cancel_command = command
+    # Rejected (1.6 §5.2, 2.0.1 H02): the station holds no reservation with that id.
+    if command.status in (Command.Status.ACCEPTED, Command.Status.REJECTED):
+        reservation.status = Reservation.Status.CANCELLED
+    reservation.save(update_fields=["cancel_command", "status", "updated_at"])
+    return reservation
+
+
+def reservations_expire() -> int:
+    """Mark reservations past their expiry as expired; return how many."""
+    return Reservation.objects.filter(
+        status__in=[Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED],
+        expires_at__lte=timezone.now(),
+    ).update(status=Reservation.Status.EXPIRED, updated_at=timezone.now())
+
+
+def reservation_status_apply(*, station_pk: int, data: dict) -> None:
+    """A 2.0.1 ReservationStatusUpdate: the station expired or removed a reservation."""
+    status = _STATUS_UPDATES.get(data.get("reservation_update_status"))
+    if status is None or data.get("reservation_id") is None:
+        return
+    Reservation.objects.filter(
+        pk=data["reservation_id"],
+        station_id=station_pk,
+        status__in=[Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED],
+    ).update(status=status, updated_at=timezone.now())
+
+
+# --- what a reservation means for starts --------------------------------------------
+
+
+def _holder_matches(reservation: Reservation, id_tag: str) -> bool:
+    """The reserved token, or a token of the same group (parentIdTag, 1.6 §5.13)."""
+    if not id_tag:
+        return False
+    if reservation.id_tag == id_tag:
+        return True
+    token = IdToken.objects.filter(value=id_tag).select_related("parent").first()
+    reserved = reservation.id_token
+    return bool(token and reserved and token.parent_id and token.parent_id == reserved.parent_id)
+
+
+def remote_start_check(*, station: ChargingStation, connector_id: int | None, id_tag: str) -> None:
+    """Refuse a remote start on a connector reserved for another token."""
+    if not connector_id:
+        return
+    reservation = (
+        Reservation.objects.active()
+        .filter(station=station, connector__connector_id=connector_id)
+        .select_related("id_token")
+        .first()
+    )
+    if reservation and not _holder_matches(reservation, id_tag):
+        until = format_timestamp(reservation.expires_at)
+        raise CommandError(
+            "The connector is reserved for another token.",
+            {"connector_id": f"Reserved for another token until {until}."},
+        )
+
+
+def reservation_session_start(session: ChargingSession, authorization):
+    """Consume the reservation a new session uses, or refuse a reserved connector.
+
+    Returns the authorization to answer: Invalid when the session took a connector
+    reserved for another token. Call inside the session's transaction.
+    """
+    from stations.services import core as services  # services calls this module
+
+    # One query, usually empty: the station's reservations active when it started.
+    active = list(
+        Reservation.objects.active(session.started_at)
+        .filter(station_id=session.station_id)
+        .select_related("id_token")
+    )
+    named = None
+    if session.reservation_id is not None:
+        named = Reservation.objects.filter(
+            pk=session.reservation_id, station_id=session.station_id
+        ).first()
+    on_connector = [
+        r for r in active if session.connector_id and r.connector_id == session.connector_id
+    ]
+    if named is None and on_connector and session.id_tag:
+        if not _holder_matches(on_connector[0], session.id_tag):
+            session.add_flag("connector_reserved")
+            if authorization is not None and authorization.status == services.ACCEPTED:
+                return services.Authorization(services.INVALID)
+            return authorization
+        named = on_connector[0]
+    if named is None:
+        anywhere = [r for r in active if r.connector_id is None and r.id_tag == session.id_tag]
+        named = anywhere[0] if anywhere else None
+    if named is not None and named.status != Reservation.Status.USED:
+        named.status, named.session = Reservation.Status.USED, session
+        named.save(update_fields=["status", "session", "updated_at"])
+    return authorization

@@ -1,0 +1,1 @@
+"""Thin Channels consumers: the OCPP station socket and the operators' live socket."""

@@ -1,0 +1,193 @@
+"""Thin Channels consumers: the OCPP station socket."""
+
+import asyncio
+import contextlib
+import logging
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull, StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from stations import events
+from stations.ocpp import adapter_class
+from stations.ocpp.base import Outcome, StationInfo
+from stations.services import core as services
+from stations.services import handshake
+from stations.writers.message_log import message_log
+
+logger = logging.getLogger(__name__)
+
+DENIAL_EXTENSION = "websocket.http.response"
+
+
+def on_pool(function):
+    """`function` on the database thread pool, not Channels' one shared thread: a
+    reconnect storm's thousands of handshakes (each a password hash and a few
+    queries) must not queue behind each other (see StationAdapter.run)."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
+class PoolOnlyDispatch:
+    """Dispatch without Channels' per-message hop to its one shared sync thread.
+
+    Channels runs `close_old_connections` on that thread before every message a
+    consumer handles. A consumer that reaches the database only through
+    `database_sync_to_async` (which closes stale connections on its own threads) has
+    nothing there to close, and the hop would line up every frame of every station
+    behind one thread: a reconnect storm's handshakes waited on it for seconds.
+    """
+
+    async def dispatch(self, message) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class ConsumerConnection:
+    """The `connection` the ocpp library's ChargePoint writes to."""
+
+    def __init__(self, consumer: AsyncWebsocketConsumer):
+        self._consumer = consumer
+
+    async def send(self, message: str) -> None:
+        await self._consumer.send(text_data=message)
+
+    async def recv(self) -> str:  # frames are pushed through handle_frame instead
+        raise RuntimeError("ChargeNet feeds frames to the adapter; recv is unused")
+
+
+class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
+    adapter = None
+    group = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.command_tasks: set[asyncio.Task] = set()
+
+    async def connect(self) -> None:
+        events.bind_loop(asyncio.get_running_loop())
+        address = (self.scope.get("client") or ("",))[0] or ""
+        if handshake.refused_addresses.blocked(address):
+            await self._refuse(handshake.TOO_MANY_FAILURES)
+        slots = handshake.HandshakeSlots.of_this_loop()
+        if slots.crowded() or not await slots.take():
+            await self._refuse(handshake.BUSY)
+        try:
+            await self._open(address)
+        finally:
+            slots.release()
+
+    async def _open(self, address: str) -> None:
+        decision = await on_pool(handshake.admit)(
+            raw_path=self.scope.get("raw_path") or self.scope["path"].encode(),
+            headers=self.scope.get("headers", []),
+            subprotocols=self.scope.get("subprotocols", []),
+            client=str(self.scope.get("client")),
+        )
+        if isinstance(decision, handshake.Refusal):
+            handshake.refused_addresses.note_refused(address)
+            await self._refuse(decision)
+        station = StationInfo(decision.station_pk, decision.station_id, decision.registration)
+        self.adapter = adapter_class(decision.subprotocol)(
+            station, ConsumerConnection(self), response_timeout=settings.OCPP_COMMAND_TIMEOUT
+        )
+        self.group = f"station.{station.pk}"
+        # A second socket for the same station replaces the first (OCPP-J: the newest
+        # connection is the station's). Told directly, not through the group: one
+        # Redis round trip, and none for a station that was not connected.
+        if decision.previous_channel:
+            with contextlib.suppress(ChannelFull):
+                await self.channel_layer.send(
+                    decision.previous_channel,
+                    {"type": "station.replaced", "channel": self.channel_name},
+                )
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Marked connected before the upgrade: once the station has its socket, a
+        # command sent to it must not be answered `offline`.
+        await on_pool(services.station_connect)(
+            station_pk=station.pk,
+            channel_name=self.channel_name,
+            ocpp_version=self.adapter.version,
+        )
+        await self.accept(subprotocol=decision.subprotocol)
+
+    async def _refuse(self, refusal: handshake.Refusal) -> None:
+        if DENIAL_EXTENSION in self.scope.get("extensions", {}):
+            body = refusal.reason.encode()
+            await self.base_send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": refusal.status,
+                    "headers": [(b"content-type", b"text/plain"), *_refusal_headers(refusal)],
+                }
+            )
+            await self.base_send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await self.close()
+        raise StopConsumer()
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if text_data is None:
+            text_data = bytes_data.decode("utf-8", errors="replace")
+        await self.adapter.handle_frame(text_data)
+
+    async def station_replaced(self, event) -> None:
+        if event["channel"] != self.channel_name:
+            logger.info(
+                "Station %s reconnected; closing the old socket", self.adapter.station.station_id
+            )
+            await self.close(code=1000)
+
+    async def station_command(self, event) -> None:
+        """A command from any process: acknowledge at once, run it as its own task.
+
+        Awaiting the station here would block this consumer, so the station's answer
+        could never be read (shared/DESIGN.md, "Commands").
+        """
+        await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
+        task = asyncio.create_task(self._run_command(event))
+        self.command_tasks.add(task)
+        task.add_done_callback(self.command_tasks.discard)
+
+    async def _run_command(self, event) -> None:
+        try:
+            outcome = await self.adapter.perform(event["action"], event["params"], event["timeout"])
+        except asyncio.CancelledError:
+            outcome = Outcome("offline", error={"description": "The station disconnected."})
+        except Exception:  # noqa: BLE001 - the outcome must be stored whatever happened
+            logger.exception("Command %s failed", event["command"])
+            outcome = Outcome("failed", error={"description": "Internal error."})
+        if outcome.configuration:
+            await self.adapter.run(services.device_model_report, variables=outcome.configuration)
+        await on_pool(services.command_finish)(
+            command_id=event["command"],
+            status=outcome.status,
+            response=outcome.response,
+            error=outcome.error,
+            ocpp_action=outcome.ocpp_action,
+        )
+        await self.channel_layer.send(
+            event["reply_to"], {"type": "command.result", "status": outcome.status}
+        )
+
+    async def disconnect(self, code) -> None:
+        for task in list(self.command_tasks):
+            task.cancel()
+        if self.adapter is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await on_pool(services.station_disconnect)(
+            station_pk=self.adapter.station.pk, channel_name=self.channel_name
+        )
+        await message_log.flush()
+
+
+def _refusal_headers(refusal: handshake.Refusal) -> list[tuple[bytes, bytes]]:
+    if refusal.status == 401:
+        return [(b"www-authenticate", b'Basic realm="OCPP"')]
+    if refusal.status == 503:
+        return [(b"retry-after", str(handshake.BUSY_RETRY_AFTER).encode())]
+    return []

@@ -1,0 +1,87 @@
+"""The OCPP frame log, written in batches so logging never costs a query per frame."""
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from stations.models import OcppMessage
+from stations.writers.bulk import rows_write
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+COLUMNS = (
+    "station_id",
+    "direction",
+    "message_type",
+    "action",
+    "unique_id",
+    "error_code",
+    "payload",
+    "created_at",
+)
+
+
+class MessageLog:
+    """Buffers frames per process and writes each flush in one transaction."""
+
+    def __init__(self) -> None:
+        self._buffer: list[tuple] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+
+    def add(
+        self,
+        *,
+        station_id: int | None,
+        direction: str,
+        message_type: int | None,
+        action: str,
+        unique_id: str,
+        error_code: str,
+        payload: str,
+    ) -> None:
+        row = (station_id, direction, message_type, action, unique_id, error_code, payload)
+        # A frame may carry a NUL (raw, or escaped in its id); PostgreSQL stores no NUL,
+        # and one such row would cost the whole batch.
+        if any(isinstance(value, str) and "\x00" in value for value in row):
+            row = tuple(
+                value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+                for value in row
+            )
+        self._buffer.append((*row, timezone.now()))
+        loop = asyncio.get_running_loop()
+        if len(self._buffer) >= BATCH_SIZE:
+            loop.create_task(self.flush())
+        elif self._timer is None or self._timer_loop is not loop:
+            self._timer_loop = loop
+            self._timer = loop.call_later(
+                settings.OCPP_LOG_FLUSH_INTERVAL, lambda: loop.create_task(self.flush())
+            )
+
+    async def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        try:
+            await _insert(batch)
+        except Exception:  # noqa: BLE001 - a log write must never break the protocol
+            logger.exception("Could not write %d OCPP frames to the message log", len(batch))
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    with transaction.atomic():
+        rows_write(OcppMessage, COLUMNS, rows)
+
+
+_insert = database_sync_to_async(_insert_rows, thread_sensitive=False)
+
+
+message_log = MessageLog()
