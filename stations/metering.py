@@ -4,8 +4,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import Q
+
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
+# The whole meter's energy register: no single phase's, and the meter's own reading
+# (no location, or Outlet), not the EV's, an inlet's or a cable's.
+REGISTER_LOCATIONS = ("", "Outlet")
+WHOLE_METER_ENERGY = Q(measurand=ENERGY_REGISTER, phase="", location__in=REGISTER_LOCATIONS)
+WHOLE_METER_POWER = Q(measurand=POWER, phase="")
 
 # OCPP default unit per measurand prefix when a sampled value names none.
 _DEFAULT_UNITS = (
@@ -86,16 +93,40 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def is_whole_meter_energy(sample: Sample) -> bool:
+    """The sample is the whole meter's energy register (see WHOLE_METER_ENERGY)."""
+    return (
+        sample.measurand == ENERGY_REGISTER
+        and not sample.phase
+        and sample.location in REGISTER_LOCATIONS
+    )
+
+
+def register_readings_wh(samples: list[Sample]) -> list[int]:
+    """The whole-meter energy register readings among samples, oldest first, in Wh."""
+    ordered = sorted(samples, key=lambda s: s.timestamp)
+    return [int(s.value) for s in ordered if is_whole_meter_energy(s)]
+
+
 def energy_reading_wh(samples: list[Sample]) -> int | None:
     """The latest whole-meter energy register reading among samples, in Wh."""
-    readings = [
-        s
-        for s in samples
-        if s.measurand == ENERGY_REGISTER and not s.phase and s.location in ("", "Outlet")
-    ]
+    readings = register_readings_wh(samples)
+    return readings[-1] if readings else None
+
+
+def register_reading_wh(samples: list[Sample], context: str, *, latest: bool) -> int | None:
+    """The register reading a transaction event names as its start or end, in Wh.
+
+    A reading with the event's own context (Transaction.Begin / Transaction.End) wins;
+    else the earliest (start) or latest (end): an Ended event may carry the whole
+    transaction's series (SampledDataTxEndedMeasurands).
+    """
+    readings = [s for s in samples if is_whole_meter_energy(s)]
+    readings = [s for s in readings if s.context == context] or readings
     if not readings:
         return None
-    return int(max(readings, key=lambda s: s.timestamp).value)
+    pick = max if latest else min
+    return int(pick(readings, key=lambda s: s.timestamp).value)
 
 
 def power_reading_w(samples: list[Sample]) -> int | None:

@@ -1,6 +1,6 @@
 """REST API v1 representations of tariffs, invoices and reports.
 
-Field names are the published v1 contract (DESIGN.md, "Interfaces"): add, never rename.
+Field names are the published v1 contract (docs/api.md): add, never rename.
 """
 
 from billing.serializers.documents import (

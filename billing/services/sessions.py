@@ -22,7 +22,7 @@ from billing.pricing import (
 from billing.pricing.derive import idle_periods_from_readings
 from billing.services.tariffs import TariffBook, tariff_for
 from stations import events
-from stations.metering import ENERGY_REGISTER, POWER
+from stations.metering import POWER, WHOLE_METER_ENERGY, WHOLE_METER_POWER
 from stations.models import ChargingSession, MeterSample
 
 logger = logging.getLogger(__name__)
@@ -66,19 +66,14 @@ def session_facts(
 def session_readings(session: ChargingSession) -> tuple[Reading, ...]:
     """Whole-meter power (W) and energy register (Wh) readings, one per moment."""
     rows = (
-        MeterSample.objects.filter(
-            session=session, measurand__in=(POWER, ENERGY_REGISTER), phase=""
-        )
+        MeterSample.objects.filter(WHOLE_METER_ENERGY | WHOLE_METER_POWER, session=session)
         .order_by("timestamp")
-        .values_list("timestamp", "measurand", "location", "value")
+        .values_list("timestamp", "measurand", "value")
     )
     moments: dict[datetime, dict] = {}
-    for at, measurand, location, value in rows:
-        values = moments.setdefault(at, {})
-        if measurand == POWER and "power_w" not in values:
-            values["power_w"] = value
-        elif measurand == ENERGY_REGISTER and location in ("", "Outlet"):
-            values.setdefault("energy_wh", value)
+    for at, measurand, value in rows:
+        key = "power_w" if measurand == POWER else "energy_wh"
+        moments.setdefault(at, {}).setdefault(key, value)
     return tuple(Reading(at, **values) for at, values in moments.items())
 
 

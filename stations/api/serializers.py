@@ -1,6 +1,6 @@
 """REST API v1 representations of stations, sessions and ID tokens.
 
-Field names here are the published v1 contract (DESIGN.md, "Interfaces"): add fields,
+Field names here are the published v1 contract (docs/api.md): add fields,
 never rename them.
 """
 

@@ -162,7 +162,7 @@ class CommandCreateSerializer(serializers.Serializer):
     """A command to send: the action, its parameters and how long to wait."""
 
     action = serializers.ChoiceField(
-        choices=ACTIONS, help_text="The version-neutral action (DESIGN.md, Interfaces)."
+        choices=ACTIONS, help_text="The version-neutral action (docs/api.md)."
     )
     params = serializers.DictField(
         required=False,

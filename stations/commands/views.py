@@ -180,7 +180,7 @@ COMMANDS = {
     )
 }
 
-# Command outcomes (DESIGN: Command.status), for the answer shown to the operator.
+# Command outcomes (Command.status), for the answer shown to the operator.
 OUTCOME_LABELS = {
     "pending": _("Waiting for the station"),
     "accepted": _("Accepted"),

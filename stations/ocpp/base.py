@@ -3,7 +3,7 @@
 An adapter is a version's `ocpp` ChargePoint plus `StationAdapter`. The consumer
 hands it every text frame through `handle_frame`; replies to ChargeNet's own calls
 are fed to the library's `call()` waiting in another task (never awaited inline: a
-Channels consumer handles one event at a time, see shared/DESIGN.md).
+Channels consumer handles one event at a time, see docs/architecture.md).
 """
 
 import asyncio

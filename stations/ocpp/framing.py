@@ -1,10 +1,10 @@
 """OCPP-J framing and payload checks, with each version's own CallError spellings.
 
 The `ocpp` library answers 1.6 stations with 2.0.1 error codes, sends nothing for a
-frame it cannot parse and blames enum errors on the format (see
-shared/OCPP_LIBRARY.md §3). ChargeNet checks every incoming frame here first, so the
-station always gets the CallError its version's OCPP-J spec names (OCPP-J 1.6 §4.2.3,
-OCPP-J 2.0.1 §4.2.3 and §4.4).
+frame it cannot parse and blames enum errors on the format (docs/architecture.md,
+"The protocol layer"). ChargeNet checks every incoming frame here first, so the station
+always gets the CallError its version's OCPP-J spec names (OCPP-J 1.6 §4.2.3, OCPP-J
+2.0.1 §4.2.3 and §4.4).
 """
 
 import json

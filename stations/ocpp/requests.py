@@ -10,7 +10,7 @@ from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_ca
 
 from stations.ocpp.schemas import first_error
 
-# The actions every caller may ask for (shared/DESIGN.md "Interfaces").
+# The actions every caller may ask for (docs/api.md).
 ACTIONS = (
     "remote_start",
     "remote_stop",

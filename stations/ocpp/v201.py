@@ -14,7 +14,7 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint
 from ocpp.v201.enums import Action
 
-from stations.metering import ENERGY_REGISTER, Sample, format_timestamp, parse_timestamp
+from stations.metering import format_timestamp, parse_timestamp, register_reading_wh
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands
 from stations.services import core as services
@@ -71,25 +71,6 @@ RECORDED_NOTIFICATIONS = {
     "ReservationStatusUpdate": "ReservationStatus",
     "PublishFirmwareStatusNotification": "PublishFirmwareStatus",
 }
-
-
-def _register_reading(samples: list[Sample], context: str, *, latest: bool) -> int | None:
-    """The whole-meter energy register reading an event names as its start or end.
-
-    A reading with the event's own context (Transaction.Begin / Transaction.End) wins;
-    else the earliest (start) or latest (end): an Ended event may carry the whole
-    transaction's series (SampledDataTxEndedMeasurands). Same readings as MeterValues.
-    """
-    readings = [
-        s
-        for s in samples
-        if s.measurand == ENERGY_REGISTER and not s.phase and s.location in ("", "Outlet")
-    ]
-    readings = [s for s in readings if s.context == context] or readings
-    if not readings:
-        return None
-    pick = max if latest else min
-    return int(pick(readings, key=lambda s: s.timestamp).value)
 
 
 class V201Adapter(V201Commands, StationAdapter, ChargePoint):
@@ -252,12 +233,12 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             reservation_id=kw.get("reservation_id"),
             samples=tuple(samples),
             meter_start_wh=(
-                _register_reading(samples, "Transaction.Begin", latest=False)
+                register_reading_wh(samples, "Transaction.Begin", latest=False)
                 if event_type == "Started"
                 else None
             ),
             meter_stop_wh=(
-                _register_reading(samples, "Transaction.End", latest=True)
+                register_reading_wh(samples, "Transaction.End", latest=True)
                 if event_type == "Ended"
                 else None
             ),

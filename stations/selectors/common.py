@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from stations.models import ChargingSession
 
-# OCPP 1.6 connector statuses, in the order an operator reads them (DESIGN: 2.0.1
+# OCPP 1.6 connector statuses, in the order an operator reads them (docs/api.md: 2.0.1
 # states map onto these). gettext_noop: templates translate them with {% translate %}.
 CONNECTOR_STATUSES = (
     gettext_noop("Available"),

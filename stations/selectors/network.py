@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
-from stations.metering import ENERGY_REGISTER
+from stations.metering import WHOLE_METER_ENERGY
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -177,9 +177,8 @@ def energy_today_by_site(now: dt.datetime | None = None) -> dict[int | None, int
 def _energy_since(midnight: dt.datetime):
     before = (
         MeterSample.objects.filter(
+            WHOLE_METER_ENERGY,
             session=OuterRef("pk"),
-            measurand=ENERGY_REGISTER,
-            phase="",
             timestamp__lt=midnight,
         )
         .order_by("-timestamp")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from stations.metering import ENERGY_REGISTER, POWER
+from stations.metering import ENERGY_REGISTER, POWER, WHOLE_METER_ENERGY, WHOLE_METER_POWER
 from stations.models import ChargingSession, ChargingStation, MeterSample, Site
 from stations.selectors.common import DEFAULT_ZONE, with_display, zone
 
@@ -68,9 +68,7 @@ def session_samples(
     Returns aligned arrays `t` (Unix seconds), `power_w` and `energy_wh` (energy
     delivered in the session: register minus meter start); a gap is None.
     """
-    samples = MeterSample.objects.filter(
-        session=session, measurand__in=(POWER, ENERGY_REGISTER), phase=""
-    )
+    samples = MeterSample.objects.filter(WHOLE_METER_ENERGY | WHOLE_METER_POWER, session=session)
     if after is not None:
         samples = samples.filter(timestamp__gt=after)
     newest = samples.order_by("-timestamp").values_list("timestamp", "measurand", "value")

@@ -22,11 +22,11 @@ from django.utils import timezone
 from billing.services import session_price_later, status_history_record
 from stations import events
 from stations.metering import (
-    ENERGY_REGISTER,
     Sample,
     energy_reading_wh,
     plausible_time,
     power_reading_w,
+    register_readings_wh,
 )
 from stations.models import (
     ChargingSession,
@@ -971,11 +971,7 @@ def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bo
 
 def _apply_event_readings(session: ChargingSession, event: SessionEventIn, is_newest: bool) -> None:
     """Start, latest and end register readings, whatever order events arrive in."""
-    readings = [
-        int(s.value)
-        for s in sorted(event.samples, key=lambda s: s.timestamp)
-        if s.measurand == ENERGY_REGISTER and not s.phase and s.location in ("", "Outlet")
-    ]
+    readings = register_readings_wh(list(event.samples))
     if event.meter_start_wh is not None:
         session.meter_start_wh = event.meter_start_wh
         session.flags = [f for f in session.flags if f != "meter_start_estimated"]

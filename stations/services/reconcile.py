@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from stations.metering import ENERGY_REGISTER
+from stations.metering import WHOLE_METER_ENERGY
 from stations.models import ChargingSession, MeterSample
 
 REASON_REBOOT = "Reconciled: station rebooted"
@@ -118,9 +118,7 @@ def _end_estimate(session: ChargingSession, now: datetime) -> datetime:
 
 def _latest_register_wh(session: ChargingSession) -> int | None:
     value = (
-        MeterSample.objects.filter(
-            session=session, measurand=ENERGY_REGISTER, phase="", location__in=("", "Outlet")
-        )
+        MeterSample.objects.filter(WHOLE_METER_ENERGY, session=session)
         .order_by("-timestamp")
         .values_list("value", flat=True)
         .first()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from stations.metering import ENERGY_REGISTER, POWER
+from stations.metering import WHOLE_METER_ENERGY, WHOLE_METER_POWER
 from stations.models import ChargingSession, MeterSample, OcppMessage, SessionMeterSummary
 
 BATCH_SIZE = 5000
@@ -24,8 +24,8 @@ CURRENT = "Current.Import"
 
 # What each roll-up reads: the whole-meter register (as billing does), whole-meter
 # power, and the current of any phase.
-_ENERGY = Q(measurand=ENERGY_REGISTER, phase="", location__in=("", "Outlet"))
-_POWER = Q(measurand=POWER, phase="")
+_ENERGY = WHOLE_METER_ENERGY
+_POWER = WHOLE_METER_POWER
 _CURRENT = Q(measurand=CURRENT)
 
 

@@ -145,7 +145,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         """A command from any process: acknowledge at once, run it as its own task.
 
         Awaiting the station here would block this consumer, so the station's answer
-        could never be read (shared/DESIGN.md, "Commands").
+        could never be read (docs/architecture.md, "Commands").
         """
         await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
         task = asyncio.create_task(self._run_command(event))
