@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "stations",
     "billing",
     "drivers",
+    "demo",
     "webhooks",
     "axes",
 ]

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from billing.balances import balance_of
 from billing.models import BalanceEntry, Tariff, TariffAssignment
 from billing.services.sessions import session_price, session_tariff
-from stations.demo.loader import DEMO_DRIVER, demo_logins_path, demo_logins_read
-from stations.demo.network import (
+from demo.loader import DEMO_DRIVER, demo_logins_path, demo_logins_read
+from demo.network import (
     DEMO_OPERATOR,
     DEMO_SITE,
     DEMO_STATION_PASSWORD,

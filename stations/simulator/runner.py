@@ -19,7 +19,7 @@ from urllib.parse import quote, urlparse
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from stations.demo.network import DEMO_STATION_PASSWORD, DEMO_STATIONS, DEMO_TOKENS
+from demo.network import DEMO_STATION_PASSWORD, DEMO_STATIONS, DEMO_TOKENS
 from stations.simulator.station import SimulatedStation, StationBase, StationConfig
 from stations.simulator.station201 import SimulatedStation201
 from stations.simulator.stats import Stats
@@ -105,7 +105,7 @@ def station_configs(
 
 
 def demo_configs(seed: int | None = None, **options) -> list[StationConfig]:
-    """The stations of `stations.demo.network`, with its password and cards."""
+    """The stations of `demo.network`, with its password and cards."""
     options.setdefault("tokens", tuple(DEMO_TOKENS))
     configs = []
     for number, demo in enumerate(DEMO_STATIONS, start=1):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from ocpp.v16 import call
 
-from stations.demo.network import DEMO_TOKENS
+from demo.network import DEMO_TOKENS
 from stations.simulator import power as curves
 
 IDLE, PREPARING, CHARGING, FINISHING = "idle", "preparing", "charging", "finishing"

@@ -2,9 +2,11 @@
 
 import os
 
+from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from runtime.server import ChargeNetServer
 from stations.services import core as services
 
 
@@ -21,10 +23,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, proxy_headers, **options):
-        from daphne.cli import CommandLineInterface
-
-        from runtime.server import ChargeNetServer
-
         class ChargeNetCLI(CommandLineInterface):
             server_class = ChargeNetServer
 

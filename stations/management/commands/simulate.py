@@ -11,8 +11,8 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.network import DEMO_TOKENS
 from runtime.collector import collector_tune
-from stations.demo.network import DEMO_TOKENS
 from stations.simulator.runner import (
     VERSION_CHOICES,
     Simulation,
@@ -115,7 +115,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo",
             action="store_true",
-            help="Drive exactly the demo network (stations.demo) with its password and cards.",
+            help="Drive exactly the demo network (demo) with its password and cards.",
         )
         parser.add_argument("--duration", type=positive, default=None, help="Stop after N seconds.")
         parser.add_argument(

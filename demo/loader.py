@@ -1,4 +1,4 @@
-"""Load the demo network of `stations.demo.network` and its logins; a second run creates nothing.
+"""Load the demo network of `demo.network` and its logins; a second run creates nothing.
 
 The demo logins' passwords are random, made on the first run and kept in
 VAR_DIR/demo-login.txt (mode 0600) so every later run prints the same ones.
@@ -20,7 +20,7 @@ from django.db import transaction
 
 from billing.balances import balance_top_up
 from billing.models import BalanceEntry, PowerTierPrice, Tariff, TariffAssignment
-from stations.demo.network import (
+from demo.network import (
     DEMO_OPERATOR,
     DEMO_SITE,
     DEMO_STATION_PASSWORD,

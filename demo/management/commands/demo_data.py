@@ -4,8 +4,8 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from stations.demo.loader import DemoLogin, DemoNetwork, demo_logins_path, demo_network_load
-from stations.demo.network import DEMO_STATION_PASSWORD
+from demo.loader import DemoLogin, DemoNetwork, demo_logins_path, demo_network_load
+from demo.network import DEMO_STATION_PASSWORD
 
 
 class Command(BaseCommand):

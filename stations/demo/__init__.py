@@ -1,1 +1,0 @@
-"""The demo network that `make run` loads and the simulator drives."""
