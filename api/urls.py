@@ -4,10 +4,16 @@ Resources register on one router; a field once published in v1 keeps its name.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 from rest_framework.routers import SimpleRouter
 
 from api.audit import AuditEntryViewSet
+from api.root import ApiRoot
+from billing.api_urls import router as billing_router
 from drivers import api as driver_api
 from stations.api.views import ANY_SEGMENT, IdTokenViewSet, SessionViewSet, StationViewSet
 from stations.commands.api import (
@@ -29,9 +35,17 @@ router.register("charging-profiles", ChargingProfileViewSet, basename="charging-
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("audit-log", AuditEntryViewSet, basename="audit-entry")
 
+# What GET /api/v1/ lists: every resource, then the driver's own.
+RESOURCES = {
+    prefix: f"{basename}-list"
+    for prefix, _, basename in [*router.registry, *billing_router.registry]
+} | {"me/sessions": "me-sessions", "me/cards": "me-cards", "me/balance": "me-balance"}
+
 urlpatterns = [
+    path("", ApiRoot.as_view(resources=RESOURCES), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     re_path(
         rf"^stations/(?P<station_id>{ANY_SEGMENT})/commands/$",
         StationCommandView.as_view(),
@@ -47,5 +61,5 @@ urlpatterns = [
     path("me/cards/<int:pk>/block/", driver_api.MyCardBlock.as_view(), name="me-card-block"),
     path("me/balance/", driver_api.MyBalance.as_view(), name="me-balance"),
     path("", include(router.urls)),
-    path("", include("billing.api_urls")),
+    path("", include(billing_router.urls)),
 ]

@@ -1,4 +1,4 @@
-"""API routes for api/urls.py: /api/v1/tariffs/, /invoices/, /reports/."""
+"""Billing's API resources, routed by api/urls.py: /api/v1/tariffs/, /invoices/, /reports/."""
 
 from rest_framework.routers import SimpleRouter
 

@@ -1,0 +1,26 @@
+"""GET /api/v1/ lists the resources; the docs are served without the internet."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_api_root_lists_every_resource_and_document():
+    answer = Client().get("/api/v1/")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["version"] == "v1"
+    for resource in ("stations", "sessions", "id-tokens", "commands", "tariffs", "invoices"):
+        assert body["resources"][resource] == f"http://testserver/api/v1/{resource}/"
+    assert body["schema"] == "http://testserver/api/v1/schema/"
+    assert body["docs"] == "http://testserver/api/v1/docs/"
+
+
+@pytest.mark.parametrize("page", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_api_docs_load_nothing_from_another_host(page):
+    answer = Client().get(page)
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html
