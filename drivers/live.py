@@ -2,19 +2,19 @@
 
 It joins the event groups of the stations where the driver charges now or has just
 asked for a remote start, and forwards only events of the driver's own sessions (the
-page then re-reads /me/live.json): another driver's figures never reach it.
+page then re-reads /me/live.json): another driver's figures never reach it. The reads
+are functions of `drivers.selectors`, run on a thread off the event loop.
 """
-
-from datetime import timedelta
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import timezone
 
+from drivers.selectors import driver_live_station_pks, driver_owns_session
 from stations import events
-from stations.models import ChargingSession, Command
 
-RECENT_START = timedelta(minutes=5)
+# The selectors query the database: they run on a thread, off the event loop.
+_live_station_pks = database_sync_to_async(driver_live_station_pks)
+_owns_session = database_sync_to_async(driver_owns_session)
 
 
 class DriverLiveConsumer(AsyncJsonWebsocketConsumer):
@@ -28,7 +28,8 @@ class DriverLiveConsumer(AsyncJsonWebsocketConsumer):
         self.user_pk = user.pk
         self.mine: set[int] = set()
         await self.accept()
-        self.groups_joined = tuple(events.station_group(pk) for pk in await self._stations())
+        stations = await _live_station_pks(self.user_pk)
+        self.groups_joined = tuple(events.station_group(pk) for pk in stations)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "subscribed"})
@@ -49,24 +50,6 @@ class DriverLiveConsumer(AsyncJsonWebsocketConsumer):
         session = event.get("data", {}).get("session")
         if not event["kind"].startswith("session.") or not isinstance(session, int):
             return
-        if session in self.mine or await self._is_mine(session):
+        if session in self.mine or await _owns_session(self.user_pk, session):
             self.mine.add(session)
             await self.send_json({"type": "event", "kind": event["kind"], "session": session})
-
-    @database_sync_to_async
-    def _stations(self) -> set[int]:
-        active = ChargingSession.objects.filter(
-            id_token__owner_id=self.user_pk, state=ChargingSession.State.ACTIVE
-        ).values_list("station_id", flat=True)
-        started = Command.objects.filter(
-            requested_by_id=self.user_pk,
-            action="remote_start",
-            created_at__gte=timezone.now() - RECENT_START,
-        ).values_list("station_id", flat=True)
-        return set(active) | set(started)
-
-    @database_sync_to_async
-    def _is_mine(self, session_pk: int) -> bool:
-        return ChargingSession.objects.filter(
-            pk=session_pk, id_token__owner_id=self.user_pk
-        ).exists()

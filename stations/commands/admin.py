@@ -2,7 +2,7 @@
 
 The actions here send commands (stations.commands.service) and report each station's answer
 as a message: success when accepted, a warning when the station said no or did not
-answer, an error when the command could not be sent. stations/admin.py puts the
+answer, an error when the command could not be sent. The stations.admin package puts the
 station, connector, session and token actions on its model admins.
 """
 

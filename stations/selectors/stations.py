@@ -100,3 +100,8 @@ def station_reservations(station: ChargingStation, limit: int = 20) -> list[Rese
 def station_charging_profiles(station: ChargingStation, limit: int = 50) -> list[ChargingProfile]:
     profiles = station.charging_profiles.select_related("connector")
     return list(profiles.order_by("-created_at", "-id")[:limit])
+
+
+def station_exists(pk: int) -> bool:
+    """Whether a station has that pk (the live socket checks a page's subscription)."""
+    return ChargingStation.objects.filter(pk=pk).exists()

@@ -5,7 +5,9 @@ returns the library's `call_result`; whatever the command makes the station send
 afterwards (NotifyReport, FirmwareStatusNotification, LogStatusNotification, the
 triggered message, new statuses) runs from an `@after` hook as a separate task.
 The state and the arithmetic behind the answers (reservations, charging profiles,
-the local list) are the ones the 1.6 station uses.
+the local list) are the ones the 1.6 station uses. The device-model and smart-charging
+handlers are mixins of their own (`handlers201_device_model.py`,
+`handlers201_smart_charging.py`).
 """
 
 import asyncio
@@ -17,12 +19,12 @@ from ocpp.routing import after, on
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
+from stations.simulator.handlers201_device_model import DeviceModelHandlers201
+from stations.simulator.handlers201_smart_charging import SmartChargingHandlers201, profile_data
 from stations.simulator.state import (
     MAX_LOCAL_LIST,
     Connector,
-    Profile,
     Reservation,
-    now_iso,
     parse_time,
     seconds_until,
 )
@@ -38,33 +40,10 @@ TRIGGERABLE = {
     "StatusNotification",
     "TransactionEvent",
 }
-# 2.0.1 charging profile purposes -> the 1.6 names `smart_charging` computes with.
-PURPOSES = {
-    "ChargingStationMaxProfile": "ChargePointMaxProfile",
-    "TxDefaultProfile": "TxDefaultProfile",
-    "TxProfile": "TxProfile",
-}
 NOT_IDLE = 1e9  # seconds: no new driver while a reset waits for the station to be idle
 
 
-def profile_data(profile: dict) -> dict:
-    """A 2.0.1 chargingProfile in the shape `smart_charging` reads (1.6 names)."""
-    schedules = profile.get("charging_schedule") or [{}]
-    return {
-        "charging_profile_id": profile.get("id"),
-        "stack_level": profile.get("stack_level", 0),
-        "charging_profile_purpose": PURPOSES.get(profile.get("charging_profile_purpose"), ""),
-        "charging_profile_kind": profile.get("charging_profile_kind"),
-        "charging_schedule": schedules[0],
-        "transaction_id": profile.get("transaction_id"),
-    }
-
-
-def _variable_key(item: dict) -> tuple[str, str]:
-    return (item["component"]["name"], item["variable"]["name"])
-
-
-class CsmsHandlers201:
+class CsmsHandlers201(DeviceModelHandlers201, SmartChargingHandlers201):
     """Mixed into `SimulatedStation201`: one handler per CSMS-initiated 2.0.1 action."""
 
     # --- transactions ----------------------------------------------------------------
@@ -179,128 +158,6 @@ class CsmsHandlers201:
         if targets:
             self._spawn(self._sync_idle_statuses(targets))
 
-    # --- device model ------------------------------------------------------------------
-
-    @on(Action.get_variables)
-    def on_get_variables(self, get_variable_data, **kwargs):
-        results = []
-        for item in get_variable_data:
-            result = {"component": item["component"], "variable": item["variable"]}
-            entry = self.variables.get(_variable_key(item))
-            if item.get("attribute_type", "Actual") != "Actual":
-                result["attribute_status"] = "NotSupportedAttributeType"
-            elif entry is None:
-                known = {component for component, _ in self.variables}
-                component = item["component"]["name"]
-                result["attribute_status"] = (
-                    "UnknownVariable" if component in known else "UnknownComponent"
-                )
-            else:
-                result["attribute_status"] = "Accepted"
-                result["attribute_value"] = entry[0]
-            results.append(result)
-        return call_result.GetVariables(get_variable_result=results)
-
-    @on(Action.set_variables)
-    def on_set_variables(self, set_variable_data, **kwargs):
-        results = []
-        for item in set_variable_data:
-            key = _variable_key(item)
-            status = self._set_variable(key, item["attribute_value"], item.get("attribute_type"))
-            results.append(
-                {
-                    "attribute_status": status,
-                    "component": item["component"],
-                    "variable": item["variable"],
-                }
-            )
-        return call_result.SetVariables(set_variable_result=results)
-
-    def _set_variable(self, key: tuple[str, str], value: str, attribute_type) -> str:
-        entry = self.variables.get(key)
-        if attribute_type not in (None, "Actual"):
-            return "NotSupportedAttributeType"
-        if entry is None:
-            known = {component for component, _ in self.variables}
-            return "UnknownVariable" if key[0] in known else "UnknownComponent"
-        if entry[1]:
-            return "Rejected"
-        if entry[2] == "integer":
-            try:
-                number = int(value)
-            except ValueError:
-                return "Rejected"
-            if number < 0:
-                return "Rejected"
-            value = str(number)
-            if key == ("OCPPCommCtrlr", "HeartbeatInterval"):
-                self._set_heartbeat(number)
-            elif key == ("SampledDataCtrlr", "TxUpdatedInterval") and number > 0:
-                self.meter_interval = float(number)
-        elif entry[2] == "boolean":
-            if value.lower() not in ("true", "false"):
-                return "Rejected"
-            value = value.lower()
-        entry[0] = value
-        logger.info("%s: %s.%s = %s", self.id, key[0], key[1], value)
-        return "Accepted"
-
-    @on(Action.get_base_report)
-    def on_get_base_report(self, request_id, report_base, **kwargs):
-        return call_result.GetBaseReport(status="Accepted")
-
-    @after(Action.get_base_report)
-    def after_get_base_report(self, request_id, report_base, **kwargs):
-        self._spawn(self._notify_report(request_id, report_base))
-
-    def _report_data(self, report_base: str) -> list[dict]:
-        data = []
-        for (component, variable), (value, read_only, data_type) in self.variables.items():
-            if report_base == "ConfigurationInventory" and read_only:
-                continue
-            if report_base == "SummaryInventory" and variable != "AvailabilityState":
-                continue
-            data.append(
-                {
-                    "component": {"name": component},
-                    "variable": {"name": variable},
-                    "variable_attribute": [
-                        {
-                            "type": "Actual",
-                            "value": value,
-                            "mutability": "ReadOnly" if read_only else "ReadWrite",
-                        }
-                    ],
-                    "variable_characteristics": {
-                        "data_type": data_type,
-                        "supports_monitoring": False,
-                    },
-                }
-            )
-        return data
-
-    async def _notify_report(self, request_id: int, report_base: str) -> None:
-        data = self._report_data(report_base)
-        parts = [data[i : i + 10] for i in range(0, len(data), 10)] or [[]]
-        for seq_no, part in enumerate(parts):
-            await self._notify(
-                call.NotifyReport(
-                    request_id=request_id,
-                    generated_at=now_iso(),
-                    seq_no=seq_no,
-                    report_data=part or None,
-                    tbc=seq_no < len(parts) - 1,
-                )
-            )
-
-    @on(Action.clear_cache)
-    def on_clear_cache(self, **kwargs):
-        return call_result.ClearCache(status="Accepted")
-
-    @on(Action.data_transfer)
-    def on_data_transfer(self, vendor_id, **kwargs):
-        return call_result.DataTransfer(status="UnknownVendorId")
-
     # --- remote trigger ----------------------------------------------------------------
 
     def _trigger_targets(self, evse) -> list[Connector] | None:
@@ -406,75 +263,6 @@ class CsmsHandlers201:
     def on_cancel_reservation(self, reservation_id, **kwargs):
         found = self._cancel_reservation(reservation_id)
         return call_result.CancelReservation(status="Accepted" if found else "Rejected")
-
-    # --- smart charging ------------------------------------------------------------------
-
-    @on(Action.set_charging_profile)
-    def on_set_charging_profile(self, evse_id, charging_profile, **kwargs):
-        data = profile_data(charging_profile)
-        purpose = data["charging_profile_purpose"]
-        connector = self.connectors.get(evse_id)
-        rejected = call_result.SetChargingProfile(status="Rejected")
-        if (evse_id != 0 and connector is None) or not purpose:
-            return rejected
-        if purpose == "ChargePointMaxProfile" and evse_id != 0:
-            return rejected
-        if purpose == "TxProfile":
-            if connector is None or connector.transaction_id is None:
-                return rejected
-            if data["transaction_id"] not in (None, connector.transaction_id):
-                return rejected
-            data["transaction_id"] = connector.transaction_id
-        self._install_profile(evse_id, data)
-        logger.info(
-            "%s: charging profile %s (%s) set on EVSE %d",
-            self.id,
-            data["charging_profile_id"],
-            charging_profile.get("charging_profile_purpose"),
-            evse_id,
-        )
-        return call_result.SetChargingProfile(status="Accepted")
-
-    @on(Action.clear_charging_profile)
-    def on_clear_charging_profile(
-        self, charging_profile_id=None, charging_profile_criteria=None, **kwargs
-    ):
-        criteria = charging_profile_criteria or {}
-        evse_id = criteria.get("evse_id")
-        purpose = PURPOSES.get(criteria.get("charging_profile_purpose"))
-        stack_level = criteria.get("stack_level")
-
-        def matches(profile: Profile) -> bool:
-            if charging_profile_id is not None:
-                return profile.id == charging_profile_id
-            return (
-                (evse_id is None or profile.connector_id == evse_id)
-                and (purpose is None or profile.purpose == purpose)
-                and (stack_level is None or profile.stack_level == stack_level)
-            )
-
-        kept = [p for p in self.profiles if not matches(p)]
-        removed = len(self.profiles) - len(kept)
-        self.profiles = kept
-        return call_result.ClearChargingProfile(status="Accepted" if removed else "Unknown")
-
-    @on(Action.get_composite_schedule)
-    def on_get_composite_schedule(self, duration, evse_id, charging_rate_unit=None, **kwargs):
-        if evse_id != 0 and evse_id not in self.connectors:
-            return call_result.GetCompositeSchedule(status="Rejected")
-        unit = charging_rate_unit or "W"
-        return call_result.GetCompositeSchedule(
-            status="Accepted",
-            schedule={
-                "evse_id": evse_id,
-                "duration": duration,
-                "schedule_start": now_iso(),
-                "charging_rate_unit": unit,
-                "charging_schedule_period": [
-                    {"start_period": 0, "limit": round(self._schedule_limit(evse_id, unit), 1)}
-                ],
-            },
-        )
 
     # --- local authorization list ----------------------------------------------------
 

@@ -20,7 +20,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from demo.network import DEMO_STATION_PASSWORD, DEMO_STATIONS, DEMO_TOKENS
-from stations.simulator.station import SimulatedStation, StationBase, StationConfig
+from stations.simulator.base import StationBase
+from stations.simulator.state import StationConfig
+from stations.simulator.station import SimulatedStation
 from stations.simulator.station201 import SimulatedStation201
 from stations.simulator.stats import Stats
 

@@ -1,7 +1,8 @@
 """What a simulated station knows: its configuration, connectors, reservations.
 
-Plain data and small helpers shared by the station (`station.py`), its answers to
-the CSMS (`handlers.py`) and its smart-charging arithmetic (`smart_charging.py`).
+Plain data and small helpers shared by the station (`base.py`, `connector_life.py`),
+its answers to the CSMS (`handlers.py`, `handlers201*.py`) and its smart-charging
+arithmetic (`smart_charging.py`).
 """
 
 import asyncio

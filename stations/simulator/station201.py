@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 
 from ocpp.v201 import ChargePoint, call
 
+from stations.simulator.base import StationBase
 from stations.simulator.handlers201 import CsmsHandlers201
 from stations.simulator.state import DEFAULT_HEARTBEAT, MAX_LOCAL_LIST, Connector, now_iso
-from stations.simulator.station import StationBase
 from stations.simulator.stats import Stats
 
 # The 1.6-style status the station keeps -> the 2.0.1 connectorStatus it reports.

@@ -4,7 +4,8 @@ A page says what it shows (`{"subscribe": "network"}` or `{"subscribe": "station
 "station": <pk>}`); the consumer joins that group of `stations.events` and sends each
 `live.event` on as `{"type": "event", "kind", "station", "data"}`. It answers a
 subscription with `{"type": "subscribed", ...}`: the page then re-reads its state, so
-nothing published while it was (re)connecting is lost.
+nothing published while it was (re)connecting is lost. The one read, whether a station
+exists, is `stations.selectors.station_exists`, run off the event loop.
 """
 
 import json
@@ -13,8 +14,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from stations import events
-from stations.models import ChargingStation
+from stations.selectors import station_exists
 from stations.views.access import is_operator
+
+# The selector queries the database: it runs on a thread, off the event loop.
+_station_exists = database_sync_to_async(station_exists)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -80,10 +84,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _error(self, message: str) -> None:
         await self.send_json({"type": "error", "error": message})
 
-    @database_sync_to_async
-    def _station_pk(self, value) -> int | None:
+    async def _station_pk(self, value) -> int | None:
         try:
             pk = int(value)
         except (TypeError, ValueError):
             return None
-        return pk if ChargingStation.objects.filter(pk=pk).exists() else None
+        return pk if await _station_exists(pk) else None

@@ -1,0 +1,98 @@
+"""Admin for charging sessions and their meter data, read-only: stations report them."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from stations.admin.common import ReadOnlyAdmin, kwh, pretty_json
+from stations.commands.admin import soft_stop
+from stations.models import ChargingSession, MeterSample, SessionMeterSummary
+
+
+@admin.register(ChargingSession)
+class ChargingSessionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "station",
+        "connector_number",
+        "id_tag",
+        "state",
+        "energy",
+        "started_at",
+        "ended_at",
+        "price",
+    ]
+    list_filter = ["state", "station__site", "station__kind"]
+    list_select_related = ["station", "connector"]
+    search_fields = ["transaction_id", "id_tag", "station__station_id"]
+    date_hierarchy = "started_at"
+    exclude = ["price_lines", "flags"]
+    readonly_fields = ["energy", "flag_list", "price_lines_pretty"]
+    actions = [soft_stop]
+
+    @admin.display(description=_("connector"), ordering="connector__connector_id")
+    def connector_number(self, session):
+        return session.connector.connector_id if session.connector else "–"
+
+    @admin.display(description=_("energy"), ordering="energy_wh")
+    def energy(self, session) -> str:
+        return kwh(session.energy_wh)
+
+    @admin.display(description=_("price"), ordering="price_total")
+    def price(self, session) -> str:
+        if session.price_total is None:
+            return "–"
+        return f"{session.price_total} {session.price_currency}"
+
+    @admin.display(description=_("flags"))
+    def flag_list(self, session) -> str:
+        return ", ".join(session.flags) or "–"
+
+    @admin.display(description=_("price lines"))
+    def price_lines_pretty(self, session) -> str:
+        return pretty_json(session.price_lines)
+
+
+@admin.register(MeterSample)
+class MeterSampleAdmin(ReadOnlyAdmin):
+    list_display = [
+        "timestamp",
+        "station",
+        "connector_id",
+        "session_id",
+        "measurand",
+        "phase",
+        "location",
+        "value",
+        "unit",
+    ]
+    list_select_related = ["station"]
+    # The largest table: exact-match search only, and no full COUNT(*) per page.
+    search_fields = ["=station__station_id", "=session__transaction_id", "=measurand"]
+    date_hierarchy = "timestamp"
+    show_full_result_count = False
+
+
+@admin.register(SessionMeterSummary)
+class SessionMeterSummaryAdmin(ReadOnlyAdmin):
+    """What pruned meter samples said (stations.services.retention); written by the prune only."""
+
+    list_display = [
+        "session",
+        "sample_count",
+        "first_at",
+        "last_at",
+        "energy",
+        "power_max_w",
+        "power_avg_w",
+        "current_max_a",
+    ]
+    list_select_related = ["session__station"]
+    search_fields = ["=session__station__station_id", "=session__transaction_id"]
+    date_hierarchy = "first_at"
+    exclude = ["power_samples", "power_sum_w"]
+
+    @admin.display(description=_("energy in the samples"))
+    def energy(self, summary) -> str:
+        if summary.energy_first_wh is None:
+            return "–"
+        return kwh(summary.energy_last_wh - summary.energy_first_wh)

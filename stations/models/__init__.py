@@ -1,0 +1,50 @@
+"""The stations app's models, one module per concept; import them from here.
+
+Energy is integer Wh, power W, times aware UTC.
+
+- network: Site, ChargingStation, Connector (the network's shape and live status)
+- tokens: IdToken (cards, app tokens and their groups)
+- sessions: ChargingSession, MeterSample, SessionMeterSummary, SessionEvent
+- log: OcppMessage (the OCPP frame log), StationEvent (what operators should see)
+- device_model: DeviceModelVariable (a station's reported configuration)
+- commands: Command (calls to stations), DiagnosticsUpload (files they upload)
+- reservations: Reservation and its ReservationQuerySet
+- local_lists: LocalAuthList (the list each station holds)
+- charging_profiles: ChargingProfile (limits set on stations)
+"""
+
+# Django finds an app's models by importing this package: every model is imported here.
+from stations.models.charging_profiles import ChargingProfile
+from stations.models.commands import Command, DiagnosticsUpload
+from stations.models.device_model import DeviceModelVariable
+from stations.models.local_lists import LocalAuthList
+from stations.models.log import OcppMessage, StationEvent
+from stations.models.network import ChargingStation, Connector, Site
+from stations.models.reservations import Reservation, ReservationQuerySet
+from stations.models.sessions import (
+    ChargingSession,
+    MeterSample,
+    SessionEvent,
+    SessionMeterSummary,
+)
+from stations.models.tokens import IdToken
+
+__all__ = [
+    "ChargingProfile",
+    "ChargingSession",
+    "ChargingStation",
+    "Command",
+    "Connector",
+    "DeviceModelVariable",
+    "DiagnosticsUpload",
+    "IdToken",
+    "LocalAuthList",
+    "MeterSample",
+    "OcppMessage",
+    "Reservation",
+    "ReservationQuerySet",
+    "SessionEvent",
+    "SessionMeterSummary",
+    "Site",
+    "StationEvent",
+]
