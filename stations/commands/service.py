@@ -304,7 +304,7 @@ def command_progress(command: Command) -> str | None:
     kinds = PROGRESS_EVENTS.get(command.action)
     if not kinds or command.status != Command.Status.ACCEPTED:
         return None
-    events = StationEvent.objects.filter(
+    reports = StationEvent.objects.filter(
         station_id=command.station_id, kind__in=kinds, created_at__gte=command.created_at
     )
     later = (
@@ -315,10 +315,10 @@ def command_progress(command: Command) -> str | None:
         .values_list("created_at", flat=True)
         .first()
     )
-    by_request = events.filter(data__request_id=command.pk)
+    by_request = reports.filter(data__request_id=command.pk)
     if by_request.exists():
-        events = by_request
+        reports = by_request
     elif later is not None:
-        events = events.filter(created_at__lt=later)
-    event = events.order_by("-created_at", "-id").first()
+        reports = reports.filter(created_at__lt=later)
+    event = reports.order_by("-created_at", "-id").first()
     return event.status if event else None

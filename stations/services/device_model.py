@@ -2,38 +2,29 @@
 component variable (OCPP 2.0.1 NotifyReport, NotifyEvent, GetVariables; a 1.6
 configuration key is the variable of a component named after the version).
 
-`DEVICE_MODEL_KEY` names one attribute: the fields a station's rows are unique by
-(DeviceModelVariable's unique constraint). Reports are upserts by that key, and
-when a report names an attribute twice the last value wins.
+`DEVICE_MODEL_KEY` names one attribute: the fields a station's rows are unique by,
+read from DeviceModelVariable's unique constraint so the rule is written once. Reports
+are upserts by that key, and when a report names an attribute twice the last value
+wins.
 """
 
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 
 from stations.models import DeviceModelVariable
 
+(_UNIQUE,) = [c for c in DeviceModelVariable._meta.constraints if isinstance(c, UniqueConstraint)]
 #: What names one attribute of a station's device model (besides the station).
-DEVICE_MODEL_KEY = (
-    "component",
-    "component_instance",
-    "evse_id",
-    "connector_id",
-    "variable",
-    "variable_instance",
-    "attribute_type",
-)
+DEVICE_MODEL_KEY = tuple(name for name in _UNIQUE.fields if name != "station")
 # What a row that leaves a key field out means (the model's defaults).
 _KEY_DEFAULTS = {
-    "component_instance": "",
-    "evse_id": 0,
-    "connector_id": 0,
-    "variable_instance": "",
-    "attribute_type": "Actual",
+    name: DeviceModelVariable._meta.get_field(name).get_default() for name in DEVICE_MODEL_KEY
 }
 
 
 def device_model_key(fields: dict) -> tuple:
     """The key of a row given as DeviceModelVariable fields."""
-    return tuple(fields.get(name, _KEY_DEFAULTS.get(name)) for name in DEVICE_MODEL_KEY)
+    return tuple(fields.get(name, _KEY_DEFAULTS[name]) for name in DEVICE_MODEL_KEY)
 
 
 def device_model_last_per_key(rows: list[dict]) -> list[dict]:
