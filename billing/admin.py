@@ -25,6 +25,7 @@ from billing.models import (
     TimeOfUsePrice,
 )
 from billing.services.invoices import InvoiceError
+from billing.tasks import generate_report
 from stations.admin import pretty_json
 
 
@@ -262,8 +263,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Generate the selected reports again"))
     def regenerate(self, request, queryset) -> None:
-        from billing.tasks import generate_report
-
         for report in queryset:
             generate_report.delay(report.pk)
         self.message_user(request, _("Reports queued."))

@@ -2,7 +2,8 @@
 
 Pricing is queued with transaction.on_commit when a session ends (see
 billing.services.session_price_later); invoices and reports run monthly from the beat
-schedule in chargenet/celery.py.
+schedule in chargenet/celery.py. Services queue these tasks by name
+(chargenet.celery.task), so no service imports this module.
 """
 
 from celery import shared_task
@@ -12,6 +13,7 @@ from django.utils import timezone
 from billing import services
 from billing.models import OperatorProfile, Report
 from billing.periods import previous_month
+from stations.commands.service import send_command
 from stations.models import ChargingSession
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
@@ -61,8 +63,6 @@ def request_monthly_report(year: int | None = None, month: int | None = None) ->
 @shared_task(name="billing.tasks.stop_expired_prepaid_sessions", soft_time_limit=50, time_limit=60)
 def stop_expired_prepaid_sessions() -> int:
     """Stop sessions whose prepaid block ran out; returns how many stops were sent."""
-    from stations.commands.service import send_command  # the commands module imports services
-
     sent = 0
     for session in services.prepaid_block_expired_sessions():
         command = send_command(session.station, "remote_stop", {"session_id": session.pk})

@@ -1,15 +1,25 @@
-"""The Celery application; tasks run eagerly in the embedded default."""
+"""The Celery application; tasks run eagerly in the embedded default.
 
+Code that queues a task looks it up by name (`task`, `enqueue_on_commit`) instead of
+importing its module: a tasks module imports the services its tasks call, so a
+service that queues one of them would import itself in a circle.
+"""
+
+import logging
 import os
 
+from asgiref.sync import SyncToAsync, sync_to_async
 from celery import Celery
 from celery.schedules import crontab
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargenet.settings")
 
 app = Celery("chargenet")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
 
 # The beat schedule lives in code, next to the tasks it runs.
 app.conf.beat_schedule = {
@@ -51,3 +61,52 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=12, day_of_month=1),
     },
 }
+
+
+def task(name: str):
+    """The task registered as `name` ("app.tasks.function").
+
+    A process that never imported the task's module (a web server) loads every app's
+    tasks module first, as a worker does (Celery's autodiscovery).
+    """
+    if name not in app.tasks:
+        app.autodiscover_tasks(force=True)
+    return app.tasks[name]
+
+
+def enqueue_on_commit(name: str, *args) -> None:
+    """Queue task `name` with `args` once the current transaction commits (best effort).
+
+    For tasks that talk to stations: after the caller's transaction commits, and never
+    inside an OCPP message's handling. In the embedded default Celery runs tasks
+    eagerly, in the caller's thread; there the task is handed to a worker thread of the
+    running event loop instead, because the caller may be the very socket the task will
+    send a command to (stations/commands/service.py waits for that socket's answer).
+    """
+    job = task(name)
+    transaction.on_commit(lambda: _enqueue(job, args))
+
+
+def _delay(job, args: tuple) -> None:
+    # The caller's work is committed: a broker that is down, or an eager task that
+    # fails, must not fail it.
+    try:
+        job.delay(*args)
+    except Exception:  # noqa: BLE001
+        logger.exception("Task %s%r could not be queued or failed", job.name, args)
+
+
+def _enqueue(job, args: tuple) -> None:
+    if not job.app.conf.task_always_eager:
+        _delay(job, args)
+        return
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    owner = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
+    if loop is None or owner != os.getpid() or not loop.is_running():
+        _delay(job, args)  # plain synchronous code (a script, a test): run it here
+        return
+    # Called from a thread an event loop is waiting on: run the task in another thread
+    # of that loop, without waiting for it.
+    loop.call_soon_threadsafe(
+        lambda: loop.create_task(sync_to_async(_delay, thread_sensitive=False)(job, args))
+    )

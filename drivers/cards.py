@@ -1,7 +1,8 @@
 """Drivers' cards: add one (pending approval if the operator wants it), block a lost one.
 
 A token's status says what stations are told; a `CardRequest` records that the driver
-added the card and whether an operator has approved it. Every change marks the local
+added the card and whether an operator has approved it. Tokens are written by the
+station services (stations/services/authorization.py); every change marks the local
 authorisation lists stale, so the block reaches stations on the next sync.
 """
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from billing.models import CardRequest
 from drivers.charging import cards_need_approval
 from stations.models import IdToken
+from stations.services.authorization import id_token_create, id_token_status_set
 from stations.services.local_lists import local_lists_tokens_changed
 
 
@@ -46,7 +48,7 @@ def card_add(*, driver, value: str, label: str = "") -> IdToken:
     if IdToken.objects.filter(value__iexact=value).exists():
         raise CardError(_("This card is already registered."))
     pending = cards_need_approval()
-    card = IdToken.objects.create(
+    card = id_token_create(
         value=value,
         owner=driver,
         label=label[:100],
@@ -67,8 +69,8 @@ def card_block(*, driver, card: IdToken) -> IdToken:
     """Block the driver's (lost) card at once; only an operator unblocks it."""
     if card.owner_id != driver.pk:
         raise Http404
+    id_token_status_set(token_pk=card.pk, status=IdToken.Status.BLOCKED)
     card.status = IdToken.Status.BLOCKED
-    card.save(update_fields=["status"])
     CardRequest.objects.filter(id_token=card, status=CardRequest.Status.PENDING).update(
         status=CardRequest.Status.REFUSED, decided_at=timezone.now()
     )
@@ -83,7 +85,7 @@ def card_request_decide(*, request: CardRequest, approve: bool) -> None:
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])
     if approve:
-        IdToken.objects.filter(pk=request.id_token_id).update(status=IdToken.Status.ACCEPTED)
+        id_token_status_set(token_pk=request.id_token_id, status=IdToken.Status.ACCEPTED)
         local_lists_tokens_changed()
 
 

@@ -1,33 +1,83 @@
-"""Domain events, published on the channel layer after the transaction commits.
+"""Domain events: what happened to stations and sessions, for whoever subscribed.
 
-The live dashboard consumer forwards them to browsers. Publishing is best effort: a
-channel layer that is down must never fail the OCPP message that caused the event.
+`publish` sends an event to the live pages (on the channel layer, after the
+transaction commits) and hands it to the subscribers of its kind. The station core
+never imports the apps that react to its events: billing and webhooks `subscribe` in
+their `AppConfig.ready()`, so dependencies point one way (they import stations).
+
+A subscriber is `handler(kind, station_pk, data)` and runs either
+
+- after the publishing transaction commits (the default): work that must only follow
+  a committed change and must never undo it, such as queueing a session's pricing or
+  a webhook delivery; or
+- `in_transaction`, at once, inside the publisher's transaction: writes that belong
+  to the change itself and commit or roll back with it, such as the connector status
+  history billing keeps for idle fees. Its failure fails the publisher.
+
+Kinds published but not sent to the live pages (`live=False`): CONNECTOR_STATUS_RECORDED,
+`command.finished`, `invoice.issued`.
+
+Sending to the live pages is best effort: a channel layer that is down must never fail
+the OCPP message that caused the event.
 """
 
 import asyncio
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from runtime import channel_layer
-from webhooks import dispatch as webhooks
 
 logger = logging.getLogger(__name__)
 
 NETWORK_GROUP = "live.network"
+
+#: A connector's status (connector 0: the station's) was stored: data holds `connector`,
+#: `status`, `at` (when that status began) and `error_code`. Not live: for subscribers
+#: that keep a status history, in the transaction that stored the status.
+CONNECTOR_STATUS_RECORDED = "connector.status_recorded"
+
+Handler = Callable[[str, "int | None", dict], None]
+_after_commit: dict[str, list[Handler]] = {}
+_in_transaction: dict[str, list[Handler]] = {}
 
 
 def station_group(station_pk: int) -> str:
     return f"live.station.{station_pk}"
 
 
-def publish(kind: str, station_pk: int, data: dict) -> None:
-    """Queue an event for after the current transaction commits."""
-    message = {"type": "live.event", "kind": kind, "station": station_pk, "data": data}
-    transaction.on_commit(lambda: _send(message, station_pk))
-    webhooks.emit(kind, data, station_pk=station_pk)  # webhook deliveries (issue 9)
+def subscribe(kind: str, handler: Handler, *, in_transaction: bool = False) -> None:
+    """Call `handler(kind, station_pk, data)` for every event of `kind` (see above)."""
+    handlers = (_in_transaction if in_transaction else _after_commit).setdefault(kind, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def publish(kind: str, station_pk: int | None, data: dict, *, live: bool = True) -> None:
+    """Hand an event to its subscribers; send it to the live pages once committed."""
+    for handler in _in_transaction.get(kind, ()):
+        handler(kind, station_pk, data)
+    if live:
+        message = {"type": "live.event", "kind": kind, "station": station_pk, "data": data}
+        transaction.on_commit(lambda: _send(message, station_pk))
+    for handler in _after_commit.get(kind, ()):
+        transaction.on_commit(partial(handler, kind, station_pk, data))
+
+
+def session_data(session) -> dict:
+    """What a `session.*` event says about a session."""
+    return {
+        "session": session.pk,
+        "connector": session.connector.connector_id if session.connector_id else None,
+        "transaction_id": session.transaction_id,
+        "state": session.state,
+        "energy_wh": session.energy_wh,
+        "power_w": session.power_w,
+    }
 
 
 _loop = None  # the server's event loop, once a socket has bound it

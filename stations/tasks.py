@@ -1,52 +1,13 @@
 """Station jobs: thin Celery tasks that call one service each.
 
-Tasks that talk to stations are queued with `enqueue_on_commit`: after the caller's
-transaction commits, and never inside an OCPP message's handling. In the embedded
-default Celery runs tasks eagerly, in the caller's thread; there the task is handed
-to a worker thread of the running event loop instead, because the caller may be the
-very socket the task will send a command to (shared/DESIGN.md, "Commands").
+Services queue the tasks that talk to stations by name, after their transaction
+commits (chargenet.celery.enqueue_on_commit), so no service imports this module.
 """
 
-import logging
-import os
-
-from asgiref.sync import SyncToAsync, sync_to_async
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
 from stations.services import load_management, local_lists, reconcile, reservations, retention
-
-logger = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Queue `task(*args)` once the current transaction commits (best effort)."""
-    transaction.on_commit(lambda: _enqueue(task, args))
-
-
-def _delay(task, args: tuple) -> None:
-    # The caller's work is committed: a broker that is down, or an eager task that
-    # fails, must not fail it.
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001
-        logger.exception("Task %s%r could not be queued or failed", task.name, args)
-
-
-def _enqueue(task, args: tuple) -> None:
-    if not task.app.conf.task_always_eager:
-        _delay(task, args)
-        return
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    owner = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
-    if loop is None or owner != os.getpid() or not loop.is_running():
-        _delay(task, args)  # plain synchronous code (a script, a test): run it here
-        return
-    # Called from a thread an event loop is waiting on: run the task in another thread
-    # of that loop, without waiting for it.
-    loop.call_soon_threadsafe(
-        lambda: loop.create_task(sync_to_async(_delay, thread_sensitive=False)(task, args))
-    )
 
 
 @shared_task(

@@ -2,7 +2,7 @@
 invoiced as PDF and in the month's report — in process, and on real servers with a
 Celery worker on Redis and PostgreSQL.
 
-Both need billing's two hooks in stations.services.core (pricing queued when a session ends,
+Both need billing's two hooks in billing.hooks (pricing queued when a session ends,
 status history recorded on every StatusNotification); they skip until those are wired.
 """
 
@@ -21,21 +21,20 @@ from channels.db import database_sync_to_async
 from ocpp.v16 import ChargePoint, call
 from websockets.asyncio.client import connect
 
-from billing import documents, services
+from billing import documents, hooks, services
 from billing.models import Invoice, Report, Tariff
 from billing.tasks import issue_monthly_invoices
 from chargenet.celery import app
 from stations.models import ChargingSession, IdToken
-from stations.services import core as station_services
 from tests.conftest import STATION_PASSWORD
 from tests.live import ROOT, database_url, live_daphne
 from tests.ocpp_client import basic_auth, connected_station
 from tests.test_billing_support import assign, car_tariff, driver, ebike_tariff, network
 
-_SOURCE = inspect.getsource(station_services)
+_SOURCE = inspect.getsource(hooks)
 HOOKS_WIRED = "session_price_later" in _SOURCE and "status_history_record" in _SOURCE
 needs_hooks = pytest.mark.skipif(
-    not HOOKS_WIRED, reason="billing hooks are not yet called from stations.services.core"
+    not HOOKS_WIRED, reason="billing hooks are not yet subscribed in billing.hooks"
 )
 FRIDAY = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)  # 16:30 in Amsterdam; peak from 17:00
 

@@ -16,7 +16,7 @@ from stations.models import (
     DeviceModelVariable,
     OcppMessage,
 )
-from stations.services.core import session_soft_stop
+from stations.services.reconcile import session_soft_stop
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import basic_auth, communicator_for, connected_station
 from tests.stations import Station16, Station201

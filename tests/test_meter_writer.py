@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from stations.metering import Sample
 from stations.models import ChargingSession, Connector, MeterSample
-from stations.services import core as services
-from stations.services.core import MeterValuesIn
+from stations.services import meter_values
+from stations.services.meter_values import MeterValuesIn
+from stations.services.sessions import session_start, session_stop
 from stations.writers import meter_writer
 from tests.conftest import make_station
 
@@ -32,7 +33,7 @@ def charging_stations(count: int) -> list[ChargingSession]:
     for n in range(count):
         station = make_station(f"MW-{n:03d}", connectors=2)
         sessions.append(
-            services.session_start(
+            session_start(
                 station_pk=station.pk,
                 connector_id=1,
                 id_tag=f"TAG-{n}",
@@ -51,7 +52,7 @@ def test_a_batch_of_many_stations_costs_a_handful_of_queries():
         for i, s in enumerate(sessions)
     ]
     with CaptureQueriesContext(connection) as queries:
-        services.meter_values_record_many(messages=messages)
+        meter_values.meter_values_record_many(messages=messages)
     # lock the sessions, insert the samples, update the sessions (+ savepoint pair)
     assert len(queries) <= 5, [q["sql"][:80] for q in queries]
     assert MeterSample.objects.count() == 80
@@ -65,19 +66,18 @@ def test_a_batch_of_many_stations_costs_a_handful_of_queries():
 @pytest.mark.django_db
 def test_a_batch_keeps_every_rule_of_a_single_message():
     running, backwards, ended = charging_stations(3)
-    services.meter_values_record(
-        station_pk=backwards.station_id,
-        connector_id=1,
-        transaction_id=backwards.transaction_id,
-        samples=readings(5000, 4),
+    meter_values.meter_values_record_many(
+        messages=[
+            MeterValuesIn(backwards.station_id, 1, backwards.transaction_id, readings(5000, 4))
+        ]
     )
-    services.session_stop(
+    session_stop(
         station_pk=ended.station_id,
         transaction_id=ended.transaction_id,
         meter_stop_wh=1500,
         timestamp=T0.replace(minute=3),
     )
-    services.meter_values_record_many(
+    meter_values.meter_values_record_many(
         messages=[
             # no transaction id: the connector's active session
             MeterValuesIn(running.station_id, 1, None, readings(1800, 5)),
@@ -98,7 +98,7 @@ def test_a_batch_keeps_every_rule_of_a_single_message():
 
     # A replayed batch inserts nothing twice.
     before = MeterSample.objects.count()
-    services.meter_values_record_many(
+    meter_values.meter_values_record_many(
         messages=[MeterValuesIn(running.station_id, 1, None, readings(1800, 5))]
     )
     assert MeterSample.objects.count() == before
@@ -113,7 +113,7 @@ def test_an_evse_under_way_is_found_with_its_session_at_no_query_more():
         for i, s in enumerate(sessions)
     ]
     with CaptureQueriesContext(connection) as queries:
-        services.meter_values_record_many(messages=messages)
+        meter_values.meter_values_record_many(messages=messages)
     # lock the sessions (with their connectors), insert, update (+ savepoint pair)
     assert len(queries) <= 5, [q["sql"][:80] for q in queries]
     assert MeterSample.objects.filter(connector_id=1).count() == 80
@@ -130,7 +130,7 @@ def test_evses_without_a_session_are_numbered_in_the_batch_and_new_ones_created(
         evse_id=F("connector_id"), evse_connector_id=1
     )
     with CaptureQueriesContext(connection) as queries:
-        services.meter_values_record_many(
+        meter_values.meter_values_record_many(
             messages=[
                 MeterValuesIn(idle.station_id, 0, None, readings(10, 5), evse_id=2),
                 MeterValuesIn(idle.station_id, 0, None, readings(20, 6), evse_id=2),
@@ -140,7 +140,7 @@ def test_evses_without_a_session_are_numbered_in_the_batch_and_new_ones_created(
     assert len(queries) <= 5, [q["sql"][:80] for q in queries]
     assert MeterSample.objects.filter(connector_id=2, session=None).count() == 4
 
-    services.meter_values_record_many(
+    meter_values.meter_values_record_many(
         messages=[
             # the station's connectors name no EVSE yet: connector 1 is taken over,
             # with the session under way on it
@@ -168,9 +168,9 @@ def test_a_batch_that_fails_leaves_no_connector_for_an_unseen_evse(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the database refused the write")
 
-    monkeypatch.setattr(services, "rows_write", broken)
+    monkeypatch.setattr(meter_values, "rows_write", broken)
     with pytest.raises(RuntimeError):
-        services.meter_values_record_many(
+        meter_values.meter_values_record_many(
             messages=[MeterValuesIn(session.station_id, 0, None, readings(10, 5), evse_id=7)]
         )
     assert not Connector.objects.filter(evse_id=7).exists()

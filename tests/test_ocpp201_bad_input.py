@@ -322,15 +322,23 @@ UNSEEN_STATUS = _with(STATUS, UNSEEN_EVSE, "evseId")
 UNSEEN_STARTED = _with(STARTED, UNSEEN_EVSE, "evse", "id")
 FAILING_WRITES = [
     # (action, payload naming the unseen EVSE, the step of its write made to fail)
-    ("StatusNotification", UNSEEN_STATUS, "status_history_record"),
+    ("StatusNotification", UNSEEN_STATUS, "billing.services.status.status_history_record"),
     (
         "StatusNotification",
         _with(UNSEEN_STATUS, "Occupied", "connectorStatus"),
-        "status_history_record",
+        "billing.services.status.status_history_record",
     ),
-    ("TransactionEvent", UNSEEN_STARTED, "_close_superseded_sessions"),
-    ("TransactionEvent", UNSEEN_STARTED, "_store_samples"),
-    ("MeterValues", {"evseId": UNSEEN_EVSE, "meterValue": STARTED["meterValue"]}, "rows_write"),
+    (
+        "TransactionEvent",
+        UNSEEN_STARTED,
+        "stations.services.sessions.close_superseded_sessions",
+    ),
+    ("TransactionEvent", UNSEEN_STARTED, "stations.services.meter_values.samples_store"),
+    (
+        "MeterValues",
+        {"evseId": UNSEEN_EVSE, "meterValue": STARTED["meterValue"]},
+        "stations.services.meter_values.rows_write",
+    ),
 ]
 
 
@@ -340,14 +348,13 @@ async def test_a_failing_write_leaves_no_connector_for_an_unseen_evse(
     station, token, version, action, payload, step, monkeypatch
 ):
     """The EVSE's connector is created in the transaction of the write it serves."""
-    from stations.services import core as services
 
     def broken(*args, **kwargs):
         raise RuntimeError("the database refused the write")
 
     communicator = await open_socket(version)
     before = await snapshot()
-    monkeypatch.setattr(services, step, broken)
+    monkeypatch.setattr(step, broken)
     reply = await raw_exchange(communicator, [2, "w1", action, payload])
     monkeypatch.undo()
     assert reply[:2] == [4, "w1"], reply

@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 
 from stations.metering import Sample
-from stations.services import core as services
+from stations.services import (
+    authorization,
+    connections,
+    meter_values,
+    sessions,
+    status,
+    transaction_events,
+)
 from tests.conftest import make_station
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +33,8 @@ def samples(wh: int, minute: int) -> list[Sample]:
 @pytest.fixture
 def charging():
     station = make_station()
-    services.id_token_authorize(value="TAG")  # warm nothing: tokens are looked up per call
-    session = services.session_start(
+    authorization.id_token_authorize(value="TAG")  # warm nothing: tokens are looked up per call
+    session = sessions.session_start(
         station_pk=station.pk, connector_id=1, id_tag="TAG", meter_start_wh=0, timestamp=T0
     ).session
     return station, session
@@ -36,35 +43,34 @@ def charging():
 def test_heartbeat_costs_one_query(django_assert_num_queries, charging):
     station, _ = charging
     with django_assert_num_queries(1):
-        services.station_touch(station_pk=station.pk)
+        connections.station_touch(station_pk=station.pk)
 
 
 def test_status_notification_budget(django_assert_max_num_queries, charging):
     station, _ = charging
     with django_assert_max_num_queries(6):  # includes the status history for billing
-        services.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
 
 
 def test_meter_values_budget(django_assert_max_num_queries, charging):
     station, session = charging
     with django_assert_max_num_queries(6):
-        services.meter_values_record(
-            station_pk=station.pk,
-            connector_id=1,
-            transaction_id=session.transaction_id,
-            samples=samples(1000, 5),
+        meter_values.meter_values_record_many(
+            messages=[
+                meter_values.MeterValuesIn(station.pk, 1, session.transaction_id, samples(1000, 5))
+            ]
         )
 
 
 def test_authorize_budget(django_assert_max_num_queries, charging):
     with django_assert_max_num_queries(2):
-        services.id_token_authorize(value="TAG")
+        authorization.id_token_authorize(value="TAG")
 
 
 def test_stop_budget(django_assert_max_num_queries, charging):
     station, session = charging
     with django_assert_max_num_queries(9):
-        services.session_stop(
+        sessions.session_stop(
             station_pk=station.pk,
             transaction_id=session.transaction_id,
             meter_stop_wh=2000,
@@ -74,7 +80,7 @@ def test_stop_budget(django_assert_max_num_queries, charging):
 
 def test_transaction_event_budget(django_assert_max_num_queries, charging):
     station, _ = charging
-    event = services.SessionEventIn(
+    event = transaction_events.SessionEventIn(
         event_type="Updated",
         seq_no=1,
         transaction_id=_.transaction_id,
@@ -82,16 +88,16 @@ def test_transaction_event_budget(django_assert_max_num_queries, charging):
         samples=tuple(samples(1500, 5)),
     )
     with django_assert_max_num_queries(12):
-        services.session_event_apply(station_pk=station.pk, event=event)
+        transaction_events.session_event_apply(station_pk=station.pk, event=event)
 
 
 def test_a_repeated_status_is_no_news(django_assert_max_num_queries, charging):
     station, _ = charging
-    services.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
+    status.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
     # one SELECT (+ the savepoint pair of its transaction inside the test)
     with django_assert_max_num_queries(3):  # a reconnect storm re-reports every connector
-        services.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
-    services.connector_status_update(
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
+    status.connector_status_update(
         station_pk=station.pk, connector_id=1, status="Charging", error_code="GroundFailure"
     )
     assert station.connectors.get(connector_id=1).error_code == "GroundFailure"

@@ -20,8 +20,7 @@ from chargenet.celery import app
 from stations import events
 from stations.metering import ENERGY_REGISTER, Sample
 from stations.models import ChargingSession
-from stations.services import core as services
-from stations.services import reconcile
+from stations.services import meter_values, reconcile, registration, sessions
 from stations.tasks import reconcile_stuck_sessions
 from tests.conftest import STATION_PASSWORD
 from tests.ocpp_client import Station16, connected_station
@@ -235,17 +234,18 @@ async def test_available_repeated_on_a_connector_never_occupied_marks_nothing(pr
 
 
 def test_a_marked_session_closes_with_its_latest_sample_when_no_reading_was_applied(priced):
-    started = services.session_start(
+    started = sessions.session_start(
         station_pk=priced.pk, connector_id=1, id_tag="TAG-0001", meter_start_wh=100, timestamp=T0
     ).session
-    services.meter_values_record(
-        station_pk=priced.pk,
-        connector_id=1,
-        transaction_id=None,
-        samples=[Sample(T0.replace(minute=5), ENERGY_REGISTER, D(900), "Wh")],
+    meter_values.meter_values_record_many(
+        messages=[
+            meter_values.MeterValuesIn(
+                priced.pk, 1, None, [Sample(T0.replace(minute=5), ENERGY_REGISTER, D(900), "Wh")]
+            )
+        ]
     )
     ChargingSession.objects.filter(pk=started.pk).update(meter_last_wh=None)
-    services.station_boot(station_pk=priced.pk, vendor="V", model="M")
+    registration.station_boot(station_pk=priced.pk, vendor="V", model="M")
 
     assert reconcile_stuck_sessions.delay().get() == []  # within the grace
     now = timezone.now() + timedelta(seconds=GRACE)
@@ -268,11 +268,11 @@ def test_the_reconcile_job_runs_every_minute():
 
 
 def test_a_marked_session_ended_another_way_just_drops_its_mark(priced):
-    first = services.session_start(
+    first = sessions.session_start(
         station_pk=priced.pk, connector_id=1, id_tag="TAG-0001", meter_start_wh=100, timestamp=T0
     ).session
-    services.station_boot(station_pk=priced.pk, vendor="V", model="M")
-    services.session_start(  # the station starts anew on that connector
+    registration.station_boot(station_pk=priced.pk, vendor="V", model="M")
+    sessions.session_start(  # the station starts anew on that connector
         station_pk=priced.pk,
         connector_id=1,
         id_tag="TAG-0001",

@@ -12,7 +12,7 @@ from ocpp.v201 import call as call201
 from chargenet.celery import app
 from stations.commands.service import CommandError, command_send
 from stations.models import ChargingSession, ChargingStation, Command, IdToken, Reservation
-from stations.services import reservations
+from stations.services import authorization, reservations
 from stations.tasks import expire_reservations
 from tests.conftest import STATION_PASSWORD, make_station
 from tests.ocpp_client import connected_station
@@ -260,9 +260,9 @@ def test_a_group_member_may_use_the_groups_reservation(station):
         expires_at=later(),
         status="accepted",
     )
-    from stations.services import core as services
+    from stations.services import sessions
 
-    result = services.session_start(
+    result = sessions.session_start(
         station_pk=station.pk,
         connector_id=1,
         id_tag="CARD-2",
@@ -324,9 +324,9 @@ def test_an_expired_reservation_no_longer_holds_its_connector(station):
         expires_at=later(-1),
         status="accepted",
     )
-    reservations.remote_start_check(station=station, connector_id=1, id_tag="TAG-0001")
+    authorization.remote_start_check(station=station, connector_id=1, id_tag="TAG-0001")
 
 
 def test_any_station_id_is_accepted(transactional_db):
     station = make_station("RDAM 123")
-    assert reservations.remote_start_check(station=station, connector_id=None, id_tag="X") is None
+    assert authorization.remote_start_check(station=station, connector_id=None, id_tag="X") is None

@@ -17,8 +17,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from stations import events
+from stations.commands.service import command_finish
 from stations.models import Command
-from stations.services import core as services
+from stations.services import sessions
 from tests.conftest import make_station
 from webhooks import delivery, dispatch, signing
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -248,7 +249,7 @@ def test_session_and_command_events_are_delivered():
     kinds = ["session.started", "session.ended", "command.finished", "connector.status"]
     with receiver() as hook:
         subscribe(hook.url, events=kinds)
-        result = services.session_start(
+        result = sessions.session_start(
             station_pk=station.pk,
             connector_id=1,
             id_tag="TAG-1",
@@ -256,8 +257,8 @@ def test_session_and_command_events_are_delivered():
             timestamp=timezone.now(),
         )
         command = Command.objects.create(station=station, action="reset", params={})
-        services.command_finish(command_id=command.pk, status="accepted", response={})
-        services.command_finish(command_id=command.pk, status="failed")  # once only
+        command_finish(command_id=command.pk, status="accepted", response={})
+        command_finish(command_id=command.pk, status="failed")  # once only
     received = [r.json() for r in hook.requests]
     started = [p for p in received if p["kind"] == "session.started"]
     assert len(started) == 1

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from webhooks import signing
+from webhooks.dispatch import _forget
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -150,8 +151,6 @@ def _count_failure(subscription_pk: int) -> bool:
         disabled_reason=f"Disabled after {limit} failed deliveries in a row.",
     )
     if disabled:
-        from webhooks.dispatch import _forget
-
         _forget()
     return (
         bool(disabled)

@@ -1,9 +1,11 @@
-"""emit(): queue webhook deliveries for a domain event, after the transaction commits.
+"""Webhook deliveries for domain events, queued after the transaction commits.
 
-Every domain event passes through stations.events.publish, which calls emit(); events
-without a station (invoice.issued) call emit() directly. The hot OCPP path pays nothing
-while nobody subscribes: active subscriptions are cached per process for a few seconds
-(and dropped at once when this process saves or deletes one).
+Every domain event goes through stations.events.publish; `event_published` is
+subscribed there (WebhooksConfig.ready) for every kind an integrator may subscribe
+to. The hot OCPP path pays nothing while nobody subscribes: active subscriptions are
+cached per process for a few seconds (and dropped at once when this process saves or
+deletes one). Deliveries are attempted by the task `webhooks.tasks.deliver_webhook`,
+queued by name (its module imports this one through webhooks.delivery).
 """
 
 import json
@@ -11,11 +13,12 @@ import logging
 import time
 import uuid
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from webhooks.models import EVENT_KINDS, WebhookDelivery, WebhookSubscription
+from chargenet.celery import task
+from stations.models import ChargingStation, Command
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +48,12 @@ def _active_subscriptions() -> list[tuple[int, set[str]]]:
     return _cache["subscriptions"]
 
 
-def emit(kind: str, data: dict, *, station_pk: int | None = None) -> None:
-    """Deliver `kind` to its subscribers once the current transaction commits.
+def event_published(kind: str, station_pk: int | None, data: dict) -> None:
+    """A domain event committed: deliver it to its subscribers.
 
     Best effort, like the live events: a failure here never fails the caller.
     """
-    if kind not in EVENT_KINDS:
-        return
-    transaction.on_commit(lambda: _dispatch(kind, data, station_pk))
+    _dispatch(kind, data, station_pk)
 
 
 def _dispatch(kind: str, data: dict, station_pk: int | None) -> None:
@@ -60,14 +61,12 @@ def _dispatch(kind: str, data: dict, station_pk: int | None) -> None:
         targets = [pk for pk, events in _active_subscriptions() if kind in events]
         if targets:
             enqueue(kind, data, targets, station_pk=station_pk)
-    except Exception:  # noqa: BLE001 - see emit()
+    except Exception:  # noqa: BLE001 - see event_published()
         logger.warning("Could not queue %s webhooks", kind, exc_info=True)
 
 
 def body_for(kind: str, data: dict, *, station_pk: int | None = None) -> tuple[str, str]:
     """The JSON body of an event and its id: the same bytes for every subscriber."""
-    from stations.models import ChargingStation, Command  # stations imports us: import late
-
     if kind == "command.finished" and station_pk is None:
         row = Command.objects.filter(pk=data.get("command")).values("station_id", "action").first()
         if row:
@@ -88,8 +87,7 @@ def enqueue(
     kind: str, data: dict, subscription_pks: list[int], *, station_pk: int | None = None
 ) -> list[WebhookDelivery]:
     """Store one delivery per subscription and queue its first attempt."""
-    from webhooks.tasks import deliver_webhook  # tasks import this module
-
+    deliver_webhook = task("webhooks.tasks.deliver_webhook")
     event_id, body = body_for(kind, data, station_pk=station_pk)
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(subscription_id=pk, event_id=event_id, kind=kind, body=body)

@@ -5,7 +5,7 @@ from celery import shared_task
 from webhooks import delivery
 
 
-@shared_task(ignore_result=True, acks_late=True)
+@shared_task(name="webhooks.tasks.deliver_webhook", ignore_result=True, acks_late=True)
 def deliver_webhook(delivery_pk: int) -> None:
     retry_in = delivery.attempt(delivery_pk)
     if retry_in is not None:

@@ -19,8 +19,8 @@ from billing.periods import days_bounds, local_date, month_days
 from billing.pricing.timeofuse import zone
 from billing.services.sessions import session_is_invoiced, session_price
 from billing.services.tariffs import TariffBook
+from stations import events
 from stations.models import ChargingSession
-from webhooks import dispatch as webhooks
 
 
 class InvoiceError(Exception):
@@ -122,7 +122,7 @@ def _issue(
         )
         for position, session in enumerate(sessions, start=1)
     )
-    webhooks.emit("invoice.issued", _invoice_event(invoice))  # webhooks (issue 9)
+    events.publish("invoice.issued", None, _invoice_event(invoice), live=False)  # webhooks
     return invoice
 
 

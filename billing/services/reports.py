@@ -21,6 +21,7 @@ from billing import report_files
 from billing.models import ConnectorStatusPeriod, OperatorProfile, Report
 from billing.periods import days_bounds, month_days
 from billing.pricing.timeofuse import zone
+from chargenet.celery import task
 from stations.models import ChargingSession, ChargingStation
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,6 @@ def report_request(
     kind: str = Report.Kind.ON_DEMAND,
 ) -> Report:
     """Record a report and queue its generation for after the commit."""
-    from billing.tasks import generate_report  # tasks import services: import late
-
     if period_end < period_start:
         raise ValueError("The period ends before it starts.")
     report = Report.objects.create(
@@ -86,7 +85,7 @@ def report_request(
         station=station,
         requested_by=requested_by,
     )
-    transaction.on_commit(lambda: generate_report.delay(report.pk))
+    transaction.on_commit(lambda: task("billing.tasks.generate_report").delay(report.pk))
     return report
 
 

@@ -1,4 +1,10 @@
-"""Pricing sessions: gather a session's facts, price it, store the price on the session."""
+"""Pricing sessions: gather a session's facts, price it, store the price.
+
+A session's price is stored by `session_price_store` alone: the SessionCharge (net,
+tax, gross, lines, tariff) and the session's own copy of gross, currency and lines
+(price_total, price_currency, price_lines) that lists, pages and the API read. Pricing
+is queued when a session ends (billing/hooks.py subscribes to `session.ended`).
+"""
 
 import logging
 from datetime import datetime, timedelta
@@ -21,6 +27,7 @@ from billing.pricing import (
 )
 from billing.pricing.derive import idle_periods_from_readings
 from billing.services.tariffs import TariffBook, tariff_for
+from chargenet.celery import task
 from stations import events
 from stations.metering import POWER, WHOLE_METER_ENERGY, WHOLE_METER_POWER
 from stations.models import ChargingSession, MeterSample
@@ -139,7 +146,7 @@ def session_price(
         logger.warning("No tariff prices session %s: it stays unpriced", session.pk)
         return None
     price = tariff_price_session(spec, session_facts(session, now=now))
-    _store(session, tariff, price, now or timezone.now())
+    session_price_store(session, tariff, price, now or timezone.now())
     return price
 
 
@@ -154,10 +161,16 @@ def _resolve(session: ChargingSession, book: TariffBook | None) -> tuple[Tariff 
     return tariff, tariff.spec() if tariff else None
 
 
-def _store(session: ChargingSession, tariff: Tariff, price: Price, now: datetime) -> None:
+def session_price_store(
+    session: ChargingSession, tariff: Tariff, price: Price, now: datetime
+) -> None:
+    """Store a session's price: its SessionCharge and the session's copy of gross,
+    currency and lines, from the one Price; then debit a prepaid driver and announce it.
+    The only writer of a session's price (call inside the session's transaction)."""
+    lines = price.lines_json()
     session.price_total = price.gross
     session.price_currency = price.currency
-    session.price_lines = price.lines_json()
+    session.price_lines = lines
     session.save(update_fields=["price_total", "price_currency", "price_lines", "updated_at"])
     SessionCharge.objects.update_or_create(
         session=session,
@@ -169,7 +182,7 @@ def _store(session: ChargingSession, tariff: Tariff, price: Price, now: datetime
             "tax_rate_percent": price.tax_rate_percent,
             "tax": price.tax,
             "gross": price.gross,
-            "lines": price.lines_json(),
+            "lines": lines,
             "priced_at": now,
         },
     )
@@ -183,9 +196,7 @@ def _store(session: ChargingSession, tariff: Tariff, price: Price, now: datetime
 
 def session_price_later(*, session_pk: int) -> None:
     """Queue pricing for after the current transaction commits (the session has ended)."""
-    from billing.tasks import price_session  # tasks import services: import late
-
-    transaction.on_commit(lambda: price_session.delay(session_pk))
+    transaction.on_commit(lambda: task("billing.tasks.price_session").delay(session_pk))
 
 
 def prepaid_block_expired_sessions(*, now: datetime | None = None) -> list[ChargingSession]:

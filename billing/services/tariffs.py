@@ -20,11 +20,37 @@ def tariff_for(*, station_pk: int, connector_pk: int | None, site_pk: int | None
         where |= Q(connector_id=connector_pk)
     if site_pk is not None:
         where |= Q(site_id=site_pk)
-    assignments = list(TariffAssignment.objects.filter(where))
-    assignments.sort(key=lambda a: 0 if a.connector_id else 1 if a.station_id else 2)
-    if assignments:
-        return _tariffs().get(pk=assignments[0].tariff_id)
+    by_target = dict(_target(a) for a in TariffAssignment.objects.filter(where))
+    pk = _most_specific(
+        by_target, station_pk=station_pk, connector_pk=connector_pk, site_pk=site_pk
+    )
+    if pk is not None:
+        return _tariffs().get(pk=pk)
     return _tariffs().filter(is_default=True).first()
+
+
+def _target(assignment: TariffAssignment) -> tuple[tuple[str, int], int]:
+    """((kind, pk) of what the assignment prices, its tariff's pk)."""
+    if assignment.connector_id:
+        return ("connector", assignment.connector_id), assignment.tariff_id
+    if assignment.station_id:
+        return ("station", assignment.station_id), assignment.tariff_id
+    return ("site", assignment.site_id), assignment.tariff_id
+
+
+def _most_specific(
+    by_target: dict[tuple[str, int], int],
+    *,
+    station_pk: int,
+    connector_pk: int | None,
+    site_pk: int | None,
+) -> int | None:
+    """The tariff pk assigned to the connector, else the station, else the site; the one
+    precedence rule (the default tariff comes after all of them)."""
+    for key in (("connector", connector_pk), ("station", station_pk), ("site", site_pk)):
+        if key[1] is not None and key in by_target:
+            return by_target[key]
+    return None
 
 
 class TariffBook:
@@ -33,27 +59,19 @@ class TariffBook:
     def __init__(self) -> None:
         self.tariffs = {tariff.pk: tariff for tariff in _tariffs()}
         self.specs = {pk: tariff.spec() for pk, tariff in self.tariffs.items()}
-        self.by_target: dict[tuple[str, int], int] = {}
-        for a in TariffAssignment.objects.all():
-            kind, pk = (
-                ("connector", a.connector_id)
-                if a.connector_id
-                else ("station", a.station_id)
-                if a.station_id
-                else ("site", a.site_id)
-            )
-            self.by_target[(kind, pk)] = a.tariff_id
+        self.by_target = dict(_target(a) for a in TariffAssignment.objects.all())
         self.default = next((pk for pk, t in self.tariffs.items() if t.is_default), None)
 
     def resolve(self, *, station_pk: int, connector_pk: int | None, site_pk: int | None):
         """(tariff, spec) for the target, or (None, None) if nothing prices it."""
-        for key in (("connector", connector_pk), ("station", station_pk), ("site", site_pk)):
-            if key[1] is not None and key in self.by_target:
-                pk = self.by_target[key]
-                return self.tariffs[pk], self.specs[pk]
-        if self.default is None:
+        pk = _most_specific(
+            self.by_target, station_pk=station_pk, connector_pk=connector_pk, site_pk=site_pk
+        )
+        if pk is None:
+            pk = self.default
+        if pk is None:
             return None, None
-        return self.tariffs[self.default], self.specs[self.default]
+        return self.tariffs[pk], self.specs[pk]
 
     def spec(self, tariff: Tariff) -> TariffSpec:
         return self.specs[tariff.pk]

@@ -1,19 +1,20 @@
 """REST API v1 representations of stations, sessions and ID tokens.
 
 Field names here are the published v1 contract (docs/api.md): add fields,
-never rename them.
+never rename them. Writes go through the station services (registration, id tokens).
 """
 
 import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from stations.models import ChargingSession, ChargingStation, Connector, IdToken, Site
+from stations.services import authorization, registration
 
 # OCPP 1.6 ChargePointStatus words; 2.0.1 statuses are mapped onto them.
 CONNECTOR_STATUSES = (
@@ -185,17 +186,8 @@ class StationSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict) -> ChargingStation:
         """Register a station: hash its password and create its first connectors."""
-        password = validated_data.pop("password", None)
-        connector_count = validated_data.pop("connector_count", 0)
         try:
-            with transaction.atomic():
-                station = ChargingStation(**validated_data)
-                station.set_password(password)
-                station.save()
-                Connector.objects.bulk_create(
-                    Connector(station=station, connector_id=number, status="Unavailable")
-                    for number in range(1, connector_count + 1)
-                )
+            station = registration.station_register(**validated_data)
         except IntegrityError as exc:
             # Registered concurrently (or connected as "pending") since validation.
             raise serializers.ValidationError(
@@ -230,11 +222,9 @@ class StationUpdateSerializer(StationSerializer):
             "last_seen",
         ]
 
-    @transaction.atomic
     def update(self, instance: ChargingStation, validated_data: dict) -> ChargingStation:
-        if "password" in validated_data:
-            instance.set_password(validated_data.pop("password"))
-        return super().update(instance, validated_data)
+        serializers.raise_errors_on_nested_writes("update", self, validated_data)
+        return registration.station_update(instance, **validated_data)
 
 
 # --- sessions ---------------------------------------------------------------------
@@ -378,6 +368,14 @@ class IdTokenSerializer(serializers.ModelSerializer):
             "expires_at": {"help_text": "When the token stops being accepted; null: never."},
             "label": {"help_text": "Free text for operators, e.g. the name printed on a card."},
         }
+
+    def create(self, validated_data: dict) -> IdToken:
+        serializers.raise_errors_on_nested_writes("create", self, validated_data)
+        return authorization.id_token_create(**validated_data)
+
+    def update(self, instance: IdToken, validated_data: dict) -> IdToken:
+        serializers.raise_errors_on_nested_writes("update", self, validated_data)
+        return authorization.id_token_update(instance, **validated_data)
 
     def to_representation(self, token: IdToken) -> dict:
         data = super().to_representation(token)

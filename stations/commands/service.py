@@ -7,9 +7,14 @@ socket; its outcome (accepted, rejected, failed, timeout, offline) is stored and
 returned. A station with no socket is known offline at once: the socket's consumer
 acknowledges within ACK_TIMEOUT or nobody holds it.
 
-What happens after a command was accepted is read back here too: whether a remote
-start led to a session (`remote_start_state`) and how a firmware update or a
-diagnostics upload went (`command_progress`), from what the station reported since.
+What happens after a command was accepted is kept and read back here too: its
+outcome, stored once (`command_finish`); the session a remote start led to
+(`remote_start_link`, `remote_start_state`); how a firmware update or a diagnostics
+upload went (`command_progress`), from what the station reported since.
+
+The Command rows (and a get_diagnostics command's DiagnosticsUpload) are the command
+domain's own state and written only here; what a command changes on a station is
+written by the services in stations/services/.
 """
 
 import asyncio
@@ -23,7 +28,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from runtime.channel_layer import UNREACHABLE
-from stations import redact
+from stations import events, redact
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -34,8 +39,8 @@ from stations.models import (
 )
 from stations.ocpp import build_command
 from stations.ocpp.requests import ACTIONS, CommandError
-from stations.services import core as services
-from stations.services import diagnostics, passwords, reservations
+from stations.services import diagnostics, passwords
+from stations.services.authorization import remote_start_check
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +171,7 @@ async def _dispatch(station, command: Command, params: dict, timeout: float) -> 
 
 
 async def _finish(command: Command, status: str, description: str) -> None:
-    await database_sync_to_async(services.command_finish)(
+    await database_sync_to_async(command_finish)(
         command_id=command.pk, status=status, error={"description": description}
     )
 
@@ -204,13 +209,64 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
         params["evse_id"] = connector.evse_id or connector.connector_id
         params["evse_connector_id"] = connector.evse_connector_id or 1
     if action == "remote_start":
-        reservations.remote_start_check(
+        remote_start_check(
             station=station, connector_id=connector_id, id_tag=params.get("id_tag", "")
         )
     return params
 
 
 # --- what followed a command --------------------------------------------------------
+
+
+def command_finish(
+    *,
+    command_id: int,
+    status: str,
+    response: dict | None = None,
+    error: dict | None = None,
+    ocpp_action: str = "",
+) -> bool:
+    """Store a command's outcome once; a later report of the same command is ignored."""
+    finished = bool(
+        Command.objects.filter(pk=command_id, status=Command.Status.PENDING).update(
+            status=status,
+            response=response,
+            error=error,
+            ocpp_action=ocpp_action,
+            finished_at=timezone.now(),
+        )
+    )
+    if finished:  # for webhooks (issue 9), not a live dashboard event
+        events.publish(
+            "command.finished", None, {"command": command_id, "status": status}, live=False
+        )
+    return finished
+
+
+REMOTE_START_WINDOW = timedelta(minutes=10)
+
+
+def remote_start_link(session: ChargingSession) -> None:
+    """Tie a session to the remote start that led to it.
+
+    With a remote start id (2.0.1) the match is exact; otherwise it is the latest
+    accepted remote start on that station for that token (1.6 gives no id back).
+    """
+    commands = Command.objects.filter(
+        station_id=session.station_id, action="remote_start", session__isnull=True
+    )
+    if session.remote_start_id is not None:
+        commands = commands.filter(pk=session.remote_start_id)
+    else:
+        commands = commands.filter(
+            status=Command.Status.ACCEPTED,
+            params__id_tag=session.id_tag,
+            created_at__gte=session.started_at - REMOTE_START_WINDOW,
+        )
+    command = commands.order_by("-created_at").first()
+    if command:
+        command.session = session
+        command.save(update_fields=["session"])
 
 
 def remote_start_timeout() -> timedelta:
@@ -248,7 +304,7 @@ def command_progress(command: Command) -> str | None:
     kinds = PROGRESS_EVENTS.get(command.action)
     if not kinds or command.status != Command.Status.ACCEPTED:
         return None
-    events = StationEvent.objects.filter(
+    reports = StationEvent.objects.filter(
         station_id=command.station_id, kind__in=kinds, created_at__gte=command.created_at
     )
     later = (
@@ -259,10 +315,10 @@ def command_progress(command: Command) -> str | None:
         .values_list("created_at", flat=True)
         .first()
     )
-    by_request = events.filter(data__request_id=command.pk)
+    by_request = reports.filter(data__request_id=command.pk)
     if by_request.exists():
-        events = by_request
+        reports = by_request
     elif later is not None:
-        events = events.filter(created_at__lt=later)
-    event = events.order_by("-created_at", "-id").first()
+        reports = reports.filter(created_at__lt=later)
+    event = reports.order_by("-created_at", "-id").first()
     return event.status if event else None

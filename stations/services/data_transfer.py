@@ -8,7 +8,7 @@ station event so an operator can see what the station sent.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stations.services import core as services
+from stations.services.status import station_event_record
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def data_transfer_handle(
         result = DataTransferResult("UnknownVendorId")
     else:
         result = handler(station_pk=station_pk, message_id=message_id, data=data)
-    services.station_event_record(
+    station_event_record(
         station_pk=station_pk,
         kind="DataTransfer",
         status=result.status,

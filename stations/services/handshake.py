@@ -18,7 +18,7 @@ from django.conf import settings
 
 from stations.models import ChargingStation
 from stations.ocpp import SUBPROTOCOLS
-from stations.services import passwords
+from stations.services import passwords, registration
 
 logger = logging.getLogger(__name__)
 
@@ -226,10 +226,7 @@ def admit(
     if station is None:
         if settings.OCPP_UNKNOWN_STATIONS != "pending":
             return _refuse(404, "Unknown station", station_id, client)
-        station, _ = ChargingStation.objects.get_or_create(
-            station_id=station_id,
-            defaults={"registration_status": ChargingStation.Registration.PENDING},
-        )
+        station = registration.station_register_pending(station_id=station_id)
         logger.info("Registered unknown station %r as pending", station_id)
     credentials = basic_credentials(headers)
     if credentials is not None and credentials[0] != station_id:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from chargenet.celery import enqueue_on_commit
 from stations.models import ChargingProfile, ChargingSession, Site, StationEvent
 from stations.ocpp.requests import CommandError
 from stations.services import charging_profiles
@@ -163,12 +164,10 @@ def _report(site: Site, result: ShareResult) -> None:
 
 def session_changed(session: ChargingSession) -> None:
     """After a session starts or ends: rebalance its site's power once committed."""
-    from stations import tasks  # tasks import the services that call this
-
     site_id = (
         Site.objects.filter(stations=session.station_id, max_power_w__isnull=False)
         .values_list("pk", flat=True)
         .first()
     )
     if site_id is not None:
-        tasks.enqueue_on_commit(tasks.site_power_rebalance, site_id)
+        enqueue_on_commit("stations.tasks.site_power_rebalance", site_id)

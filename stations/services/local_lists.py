@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
+from chargenet.celery import enqueue_on_commit
 from stations.commands import service as commands
 from stations.metering import format_timestamp
 from stations.models import (
@@ -177,10 +178,8 @@ def local_lists_mark_stale() -> int:
 
 def local_lists_tokens_changed() -> None:
     """After a token edit: mark every list stale and queue the differential sync."""
-    from stations import tasks  # tasks call this module
-
     if local_lists_mark_stale():
-        tasks.enqueue_on_commit(tasks.sync_local_lists)
+        enqueue_on_commit("stations.tasks.sync_local_lists")
 
 
 def local_lists_sync_stale(*, timeout: float | None = None) -> dict[str, str]:

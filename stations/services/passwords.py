@@ -29,6 +29,8 @@ import string
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, make_password
 from django.db import transaction
 
+from stations.models import ChargingStation
+
 HASHER = "station_pbkdf2_sha256"
 MIN_LENGTH = 16
 # OCPP 2.0.1 part 2 §2.1.4 passwordString; a generated password uses letters and
@@ -63,15 +65,11 @@ def password_string_error(value: object, max_length: int) -> str | None:
     return None
 
 
-def _stations():
-    from stations.models import ChargingStation  # models import this module's hasher
-
-    return ChargingStation.objects
-
-
 def station_password_offer(*, station_pk: int, raw: str) -> None:
     """Accept `raw` as the pending password while it is being sent to the station."""
-    _stations().filter(pk=station_pk).update(password_pending=station_password_hash(raw))
+    ChargingStation.objects.filter(pk=station_pk).update(
+        password_pending=station_password_hash(raw)
+    )
 
 
 @transaction.atomic
@@ -81,7 +79,7 @@ def station_password_settle(*, station_pk: int, raw: str, status: str) -> bool:
     `status` is the command's: accepted promotes the password, rejected/failed forget
     it, anything else (timeout, offline) leaves it pending (see the module docstring).
     """
-    station = _stations().select_for_update().get(pk=station_pk)
+    station = ChargingStation.objects.select_for_update().get(pk=station_pk)
     ours = bool(station.password_pending) and check_password(raw, station.password_pending)
     if status == "accepted":
         if not check_password(raw, station.password):  # not promoted by a handshake yet
@@ -105,13 +103,13 @@ def station_password_admit(station, raw: str) -> bool:
     """
     if station.check_password(raw):
         if station.password_previous:
-            _stations().filter(pk=station.pk, password=station.password).update(
+            ChargingStation.objects.filter(pk=station.pk, password=station.password).update(
                 password_previous=""
             )
         return True
     if station.password_pending and check_password(raw, station.password_pending):
-        _stations().filter(pk=station.pk, password_pending=station.password_pending).update(
-            password=station.password_pending, password_previous="", password_pending=""
-        )
+        ChargingStation.objects.filter(
+            pk=station.pk, password_pending=station.password_pending
+        ).update(password=station.password_pending, password_previous="", password_pending="")
         return True
     return bool(station.password_previous) and check_password(raw, station.password_previous)

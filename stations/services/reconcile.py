@@ -6,8 +6,9 @@ once: real stations report Available before their StopTransaction and replay que
 StopTransaction/TransactionEvent messages after a reboot. The session is marked
 (`reconcile_after` = now + OCPP_RECONCILE_GRACE); any message that continues it
 clears the mark; `sessions_reconcile_due` (Celery beat, every minute) closes what is
-still marked once the grace has passed, with the last meter reading. A real stop
-that arrives later still wins (`late_stop_applies`).
+still marked once the grace has passed, with the last meter reading (a soft stop,
+`session_soft_stop`, which operators may also order). A real stop that arrives later
+still wins (`late_stop_applies`).
 """
 
 from datetime import datetime, timedelta
@@ -17,8 +18,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from stations import events
 from stations.metering import WHOLE_METER_ENERGY
 from stations.models import ChargingSession, MeterSample
+from stations.services import load_management
 
 REASON_REBOOT = "Reconciled: station rebooted"
 REASON_AVAILABLE = "Reconciled: connector reported Available"
@@ -77,8 +80,6 @@ def session_reconcile(*, session_id: int, now: datetime | None = None) -> bool:
 
     Re-checked under the row lock: a message that arrived since clears the mark.
     """
-    from stations.services.core import session_soft_stop  # services call this module
-
     now = now or timezone.now()
     session = ChargingSession.objects.select_for_update().filter(pk=session_id).first()
     if (
@@ -96,6 +97,29 @@ def session_reconcile(*, session_id: int, now: datetime | None = None) -> bool:
     session.save(update_fields=["meter_last_wh", "flags", "reconcile_after", "updated_at"])
     session_soft_stop(session_id=session.pk, reason=session.reconcile_reason, ended_at=ended_at)
     return True
+
+
+@transaction.atomic
+def session_soft_stop(
+    *, session_id: int, reason: str = "SoftStop", ended_at: datetime | None = None
+) -> ChargingSession:
+    """End a session the station lost, with what was measured (at `ended_at`, default
+    now); sends nothing."""
+    session = ChargingSession.objects.select_for_update().get(pk=session_id)
+    if session.state == ChargingSession.State.ENDED:
+        return session
+    last = session.meter_last_wh
+    session.state = ChargingSession.State.ENDED
+    session.ended_at = max(ended_at or timezone.now(), session.started_at)
+    session.stop_reason = reason
+    session.meter_stop_wh = last
+    session.energy_wh = max(0, last - session.meter_start_wh) if last is not None else 0
+    session.power_w = None
+    session.add_flag("soft_stopped")
+    session.save()
+    load_management.session_changed(session)
+    events.publish("session.ended", session.station_id, events.session_data(session))
+    return session
 
 
 def _end_estimate(session: ChargingSession, now: datetime) -> datetime:

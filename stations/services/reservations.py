@@ -11,7 +11,9 @@ enforces it on its side too:
   TransactionEvent reservationId), or starts there with the reserved token, uses it.
 
 A reservation for the whole station (no connector) never refuses a start: the
-station decides which of its connectors stays free for it.
+station decides which of its connectors stays free for it. These rules for starts
+live with the other answers about tokens, in stations/services/authorization.py
+(the command service checks remote starts with them before sending).
 
 Expiry needs no job to be correct: only reservations whose `expires_at` lies ahead
 count. `reservations_expire` (a periodic Celery task) records the status.
@@ -25,7 +27,6 @@ from django.utils import timezone
 from stations.commands import service as commands
 from stations.metering import format_timestamp
 from stations.models import (
-    ChargingSession,
     ChargingStation,
     Command,
     Connector,
@@ -150,73 +151,3 @@ def reservation_status_apply(*, station_pk: int, data: dict) -> None:
         station_id=station_pk,
         status__in=[Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED],
     ).update(status=status, updated_at=timezone.now())
-
-
-# --- what a reservation means for starts --------------------------------------------
-
-
-def _holder_matches(reservation: Reservation, id_tag: str) -> bool:
-    """The reserved token, or a token of the same group (parentIdTag, 1.6 §5.13)."""
-    if not id_tag:
-        return False
-    if reservation.id_tag == id_tag:
-        return True
-    token = IdToken.objects.filter(value=id_tag).select_related("parent").first()
-    reserved = reservation.id_token
-    return bool(token and reserved and token.parent_id and token.parent_id == reserved.parent_id)
-
-
-def remote_start_check(*, station: ChargingStation, connector_id: int | None, id_tag: str) -> None:
-    """Refuse a remote start on a connector reserved for another token."""
-    if not connector_id:
-        return
-    reservation = (
-        Reservation.objects.active()
-        .filter(station=station, connector__connector_id=connector_id)
-        .select_related("id_token")
-        .first()
-    )
-    if reservation and not _holder_matches(reservation, id_tag):
-        until = format_timestamp(reservation.expires_at)
-        raise CommandError(
-            "The connector is reserved for another token.",
-            {"connector_id": f"Reserved for another token until {until}."},
-        )
-
-
-def reservation_session_start(session: ChargingSession, authorization):
-    """Consume the reservation a new session uses, or refuse a reserved connector.
-
-    Returns the authorization to answer: Invalid when the session took a connector
-    reserved for another token. Call inside the session's transaction.
-    """
-    from stations.services import core as services  # services calls this module
-
-    # One query, usually empty: the station's reservations active when it started.
-    active = list(
-        Reservation.objects.active(session.started_at)
-        .filter(station_id=session.station_id)
-        .select_related("id_token")
-    )
-    named = None
-    if session.reservation_id is not None:
-        named = Reservation.objects.filter(
-            pk=session.reservation_id, station_id=session.station_id
-        ).first()
-    on_connector = [
-        r for r in active if session.connector_id and r.connector_id == session.connector_id
-    ]
-    if named is None and on_connector and session.id_tag:
-        if not _holder_matches(on_connector[0], session.id_tag):
-            session.add_flag("connector_reserved")
-            if authorization is not None and authorization.status == services.ACCEPTED:
-                return services.Authorization(services.INVALID)
-            return authorization
-        named = on_connector[0]
-    if named is None:
-        anywhere = [r for r in active if r.connector_id is None and r.id_tag == session.id_tag]
-        named = anywhere[0] if anywhere else None
-    if named is not None and named.status != Reservation.Status.USED:
-        named.status, named.session = Reservation.Status.USED, session
-        named.save(update_fields=["status", "session", "updated_at"])
-    return authorization

@@ -1,0 +1,33 @@
+"""What billing does when the station core announces something (stations/events.py).
+
+- `session.ended`, after the commit: price the session (queued, so the OCPP message
+  that ended it never waits for pricing, and only an end that committed is priced).
+- CONNECTOR_STATUS_RECORDED, inside the transaction that stored the status: keep the
+  connector status history idle fees are priced from, all or nothing with the status.
+
+Subscribed once per process, in BillingConfig.ready(); stations never import billing.
+"""
+
+from billing.services import sessions, status
+from stations import events
+
+
+def session_ended(kind: str, station_pk: int | None, data: dict) -> None:
+    sessions.session_price_later(session_pk=data["session"])
+
+
+def connector_status_recorded(kind: str, station_pk: int | None, data: dict) -> None:
+    status.status_history_record(
+        station_pk=station_pk,
+        connector_id=data["connector"],
+        status=data["status"],
+        at=data["at"],
+        error_code=data["error_code"],
+    )
+
+
+def subscribe() -> None:
+    events.subscribe("session.ended", session_ended)
+    events.subscribe(
+        events.CONNECTOR_STATUS_RECORDED, connector_status_recorded, in_transaction=True
+    )

@@ -1,0 +1,159 @@
+"""Id tokens and who may charge where: the answers a station gets about a token, the
+claims reservations lay on connectors, and changes to tokens themselves.
+
+A token's answer (Accepted, Blocked, Expired, Invalid, ConcurrentTx, Unknown) is said
+in OCPP words; adapters map Unknown where a version lacks it. A reservation refuses a
+start on its connector with another token (Invalid) and is consumed by the session
+that uses it (stations/services/reservations.py sends and cancels reservations).
+Tokens are created and blocked here, whoever asks (the API, the driver portal); the
+callers mark the stations' local lists stale (stations/services/local_lists.py).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from stations.metering import format_timestamp
+from stations.models import ChargingSession, ChargingStation, IdToken, Reservation
+from stations.ocpp.requests import CommandError
+
+# Authorization answers, in OCPP words; adapters map UNKNOWN where a version lacks it.
+ACCEPTED, BLOCKED, EXPIRED, INVALID, CONCURRENT_TX, UNKNOWN = (
+    "Accepted",
+    "Blocked",
+    "Expired",
+    "Invalid",
+    "ConcurrentTx",
+    "Unknown",
+)
+_TOKEN_STATUS = {
+    IdToken.Status.ACCEPTED: ACCEPTED,
+    IdToken.Status.BLOCKED: BLOCKED,
+    IdToken.Status.EXPIRED: EXPIRED,
+    IdToken.Status.INVALID: INVALID,
+}
+
+
+@dataclass(frozen=True)
+class Authorization:
+    status: str
+    expires_at: datetime | None = None
+    parent: str | None = None
+    parent_type: str | None = None
+
+
+def token_find(value: str, *, parent: bool = False) -> IdToken | None:
+    """The token with that value; OCPP compares id tokens without regard to case."""
+    if not value:
+        return None
+    tokens = IdToken.objects.select_related("parent") if parent else IdToken.objects
+    return tokens.filter(value__iexact=value).first()
+
+
+def id_token_authorize(
+    *, value: str, station_pk: int | None = None, for_start: bool = False
+) -> Authorization:
+    """Answer whether a token may charge; ConcurrentTx if it is charging elsewhere."""
+    token = token_find(value, parent=True)
+    if token is None:
+        return Authorization(UNKNOWN)
+    status = _TOKEN_STATUS[token.effective_status()]
+    parent = token.parent.value if token.parent else None
+    parent_type = token.parent.type if token.parent else None
+    if status == ACCEPTED and not for_start:
+        busy = ChargingSession.objects.filter(
+            id_token=token, state=ChargingSession.State.ACTIVE
+        ).exists()
+        if busy:
+            status = CONCURRENT_TX
+    return Authorization(status, token.expires_at, parent, parent_type)
+
+
+# --- what a reservation means for starts --------------------------------------------
+
+
+def _holder_matches(reservation: Reservation, id_tag: str) -> bool:
+    """The reserved token, or a token of the same group (parentIdTag, 1.6 §5.13)."""
+    if not id_tag:
+        return False
+    if reservation.id_tag == id_tag:
+        return True
+    token = IdToken.objects.filter(value=id_tag).select_related("parent").first()
+    reserved = reservation.id_token
+    return bool(token and reserved and token.parent_id and token.parent_id == reserved.parent_id)
+
+
+def remote_start_check(*, station: ChargingStation, connector_id: int | None, id_tag: str) -> None:
+    """Refuse a remote start on a connector reserved for another token."""
+    if not connector_id:
+        return
+    reservation = (
+        Reservation.objects.active()
+        .filter(station=station, connector__connector_id=connector_id)
+        .select_related("id_token")
+        .first()
+    )
+    if reservation and not _holder_matches(reservation, id_tag):
+        until = format_timestamp(reservation.expires_at)
+        raise CommandError(
+            "The connector is reserved for another token.",
+            {"connector_id": f"Reserved for another token until {until}."},
+        )
+
+
+def reservation_session_start(
+    session: ChargingSession, authorization: Authorization | None
+) -> Authorization | None:
+    """Consume the reservation a new session uses, or refuse a reserved connector.
+
+    Returns the authorization to answer: Invalid when the session took a connector
+    reserved for another token. Call inside the session's transaction.
+    """
+    # One query, usually empty: the station's reservations active when it started.
+    active = list(
+        Reservation.objects.active(session.started_at)
+        .filter(station_id=session.station_id)
+        .select_related("id_token")
+    )
+    named = None
+    if session.reservation_id is not None:
+        named = Reservation.objects.filter(
+            pk=session.reservation_id, station_id=session.station_id
+        ).first()
+    on_connector = [
+        r for r in active if session.connector_id and r.connector_id == session.connector_id
+    ]
+    if named is None and on_connector and session.id_tag:
+        if not _holder_matches(on_connector[0], session.id_tag):
+            session.add_flag("connector_reserved")
+            if authorization is not None and authorization.status == ACCEPTED:
+                return Authorization(INVALID)
+            return authorization
+        named = on_connector[0]
+    if named is None:
+        anywhere = [r for r in active if r.connector_id is None and r.id_tag == session.id_tag]
+        named = anywhere[0] if anywhere else None
+    if named is not None and named.status != Reservation.Status.USED:
+        named.status, named.session = Reservation.Status.USED, session
+        named.save(update_fields=["status", "session", "updated_at"])
+    return authorization
+
+
+# --- changes to tokens --------------------------------------------------------------
+
+
+def id_token_create(**fields) -> IdToken:
+    """A new token with these IdToken fields (value, type, status, owner, ...)."""
+    return IdToken.objects.create(**fields)
+
+
+def id_token_update(token: IdToken, **fields) -> IdToken:
+    """Change these IdToken fields of `token` and save it whole."""
+    for name, value in fields.items():
+        setattr(token, name, value)
+    token.save()
+    return token
+
+
+def id_token_status_set(*, token_pk: int, status: str) -> None:
+    """Accept, block, expire or invalidate a token (an IdToken.Status)."""
+    IdToken.objects.filter(pk=token_pk).update(status=status)

@@ -1,0 +1,113 @@
+"""Which stations ChargeNet knows and what they are: operators register and edit them
+(the REST API), an unknown station that connects may be kept as pending, and a
+booting station says what it is and learns whether it is accepted.
+
+A password set by hand (registration, an edit) replaces any rotation under way
+(stations/services/passwords.py).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from stations.models import ChargingStation, Connector
+from stations.services import reconcile
+
+BOOT_FIELDS = [
+    "vendor",
+    "model",
+    "serial_number",
+    "firmware_version",
+    "iccid",
+    "imsi",
+    "meter_type",
+    "meter_serial_number",
+    "last_boot_at",
+    "last_seen",
+]
+
+
+@dataclass(frozen=True)
+class BootResult:
+    status: str  # Accepted | Pending | Rejected
+    interval: int
+    current_time: datetime
+
+
+@transaction.atomic
+def station_register(
+    *, password: str | None = None, connector_count: int = 0, **fields
+) -> ChargingStation:
+    """Register a station: hash its password and create connectors 1..N, Unavailable
+    until the station reports. Raises IntegrityError if the station id is taken."""
+    station = ChargingStation(**fields)
+    station.set_password(password)
+    station.save()
+    Connector.objects.bulk_create(
+        Connector(station=station, connector_id=number, status="Unavailable")
+        for number in range(1, connector_count + 1)
+    )
+    return station
+
+
+_UNCHANGED = object()
+
+
+@transaction.atomic
+def station_update(station: ChargingStation, *, password=_UNCHANGED, **fields) -> ChargingStation:
+    """An operator's edit: set these ChargingStation fields (and the password, if
+    given: None or "" removes it) and save the station whole."""
+    if password is not _UNCHANGED:
+        station.set_password(password)
+    for name, value in fields.items():
+        setattr(station, name, value)
+    station.save()
+    return station
+
+
+def station_register_pending(*, station_id: str) -> ChargingStation:
+    """An unknown station that connects, kept as pending for an operator to accept."""
+    station, _ = ChargingStation.objects.get_or_create(
+        station_id=station_id,
+        defaults={"registration_status": ChargingStation.Registration.PENDING},
+    )
+    return station
+
+
+@transaction.atomic
+def station_boot(
+    *,
+    station_pk: int,
+    vendor: str,
+    model: str,
+    serial_number: str = "",
+    firmware_version: str = "",
+    iccid: str = "",
+    imsi: str = "",
+    meter_type: str = "",
+    meter_serial_number: str = "",
+) -> BootResult:
+    """Record what the station says it is; answer with its registration status."""
+    station = ChargingStation.objects.select_for_update().get(pk=station_pk)
+    now = timezone.now()
+    station.vendor, station.model = vendor, model
+    station.serial_number, station.firmware_version = serial_number, firmware_version
+    station.iccid, station.imsi = iccid, imsi
+    station.meter_type, station.meter_serial_number = meter_type, meter_serial_number
+    station.last_boot_at = station.last_seen = now
+    station.save(update_fields=BOOT_FIELDS)
+    # A station that boots again has lost what it was doing: sessions it does not
+    # continue (replayed stops, new events) within the grace are closed (reconcile).
+    reconcile.sessions_mark_suspect(station_pk=station_pk, reason=reconcile.REASON_REBOOT, now=now)
+    if station.registration_status == ChargingStation.Registration.ACCEPTED:
+        return BootResult("Accepted", settings.OCPP_HEARTBEAT_INTERVAL, now)
+    if station.registration_status == ChargingStation.Registration.PENDING:
+        return BootResult("Pending", settings.OCPP_PENDING_INTERVAL, now)
+    return BootResult("Rejected", settings.OCPP_PENDING_INTERVAL, now)
+
+
+def station_registration(*, station_pk: int) -> str:
+    return ChargingStation.objects.values_list("registration_status", flat=True).get(pk=station_pk)

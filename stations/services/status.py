@@ -1,0 +1,196 @@
+"""What stations report about themselves and their connectors: status notifications,
+the connectors of EVSEs (created on first sight), and notifications an operator
+should see (firmware, diagnostics, logs, security, reservations, vendor data).
+
+Every stored status change is published twice: `connector.status` for the live pages
+and webhooks, and CONNECTOR_STATUS_RECORDED (stations/events.py) for subscribers that
+keep a status history inside the same transaction (billing, for idle fees).
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from stations import events
+from stations.metering import plausible_time
+from stations.models import ChargingStation, Connector, StationEvent
+from stations.services import reconcile, reservations
+
+# Connector statuses that mean a vehicle is plugged in or a session is under way.
+OCCUPIED_STATUSES = frozenset(
+    {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing"}
+)
+# Notifications whose status the station row keeps, by kind.
+_STATUS_FIELDS = {
+    "FirmwareStatus": "firmware_status",
+    "DiagnosticsStatus": "diagnostics_status",
+    "LogStatus": "log_status",
+}
+
+
+@transaction.atomic
+def connector_status_update(
+    *,
+    station_pk: int,
+    connector_id: int = 0,
+    status: str,
+    error_code: str = "NoError",
+    info: str = "",
+    vendor_error_code: str = "",
+    timestamp: datetime | None = None,
+    evse_id: int | None = None,
+    evse_connector_id: int | None = None,
+    occupied: bool = False,
+) -> None:
+    """Store a status report; connector 0 is the station as a whole.
+
+    A station that numbers EVSEs names the connector by `evse_id` (and the connector
+    on it) instead of `connector_id`: it is found, or created on first sight, in this
+    transaction, so a report that fails leaves no connector behind.
+    `occupied` reports a plug in use without saying what it does: the connector keeps
+    an occupied status it already has (Charging, SuspendedEV, ...), else Preparing.
+    """
+    now = timezone.now()
+    since = timestamp if plausible_time(timestamp, now) else now
+    if not evse_id and connector_id == 0:
+        ChargingStation.objects.filter(pk=station_pk).update(
+            status=status, error_code=error_code, status_since=since, last_seen=now
+        )
+    else:
+        if evse_id:
+            connector, created = evse_connector(station_pk, evse_id, evse_connector_id)
+            connector_id = connector.connector_id
+        else:
+            connector, created = Connector.objects.select_for_update().get_or_create(
+                station_id=station_pk,
+                connector_id=connector_id,
+                defaults={"status": status, "status_since": since},
+            )
+        if occupied:
+            status = connector.status if connector.status in OCCUPIED_STATUSES else "Preparing"
+        # Available again after being occupied: a session still open there may be stuck.
+        # Available repeated is no news: a 2.0.1 transaction may start before the cable
+        # is plugged in (TxStartPoint Authorized) while the connector stays Available.
+        if status == "Available" and not created and connector.status != status:
+            reconcile.sessions_mark_suspect(
+                station_pk=station_pk,
+                connector_id=connector_id,
+                reason=reconcile.REASON_AVAILABLE,
+                now=now,
+            )
+        report = {
+            "status": status,
+            "error_code": error_code,
+            "info": info,
+            "vendor_error_code": vendor_error_code,
+        }
+        if not created and all(getattr(connector, k) == v for k, v in report.items()):
+            return  # a repeat (a reconnecting station re-reports every connector): no news
+        changed = [name for name, value in report.items() if getattr(connector, name) != value]
+        if created or connector.status != status:
+            connector.status_since = since
+            changed.append("status_since")
+        for name, value in report.items():
+            setattr(connector, name, value)
+        connector.save(update_fields=changed)
+    _status_published(station_pk, connector_id, status, since, error_code, error_code)
+
+
+def connector_status_follow(connector: Connector, status: str) -> None:
+    """A transaction event moved the connector to `status` (a new one); the error code
+    it reported last stays, and the status history records none."""
+    connector.status, connector.status_since = status, timezone.now()
+    connector.save(update_fields=["status", "status_since"])
+    _status_published(
+        connector.station_id,
+        connector.connector_id,
+        status,
+        connector.status_since,
+        connector.error_code,
+        "",
+    )
+
+
+def _status_published(
+    station_pk: int,
+    connector_id: int,
+    status: str,
+    since: datetime,
+    error_code: str,
+    recorded_error_code: str,
+) -> None:
+    events.publish(
+        events.CONNECTOR_STATUS_RECORDED,
+        station_pk,
+        {
+            "connector": connector_id,
+            "status": status,
+            "at": since,
+            "error_code": recorded_error_code,
+        },
+        live=False,
+    )
+    events.publish(
+        "connector.status",
+        station_pk,
+        {"connector": connector_id, "status": status, "error_code": error_code},
+    )
+
+
+def evse_connector(
+    station_pk: int, evse_id: int, evse_connector_id: int | None
+) -> tuple[Connector, bool]:
+    """The connector of an EVSE, locked, and whether it was created (on first sight).
+
+    Runs in the transaction of the write it serves: a write that fails leaves no
+    connector behind. Its station-wide number is the EVSE id when the EVSE has one
+    connector (the common case); an operator's connector of that number that names no
+    EVSE yet is taken over.
+    """
+    evse_connector_id = evse_connector_id or 1
+    connectors = Connector.objects.select_for_update().filter(station_id=station_pk)
+    match = connectors.filter(evse_id=evse_id, evse_connector_id=evse_connector_id).first()
+    if match:
+        return match, False
+    taken = set(connectors.values_list("connector_id", flat=True))
+    number = evse_id if evse_connector_id == 1 else max(taken | {evse_id}) + 1
+    existing = connectors.filter(connector_id=number, evse_id__isnull=True).first()
+    if existing:  # created by an operator before the station reported its EVSEs
+        existing.evse_id, existing.evse_connector_id = evse_id, evse_connector_id
+        existing.save(update_fields=["evse_id", "evse_connector_id"])
+        return existing, False
+    if number in taken:
+        number = max(taken) + 1
+    connector = Connector.objects.create(
+        station_id=station_pk,
+        connector_id=number,
+        evse_id=evse_id,
+        evse_connector_id=evse_connector_id,
+    )
+    return connector, True
+
+
+def station_event_record(
+    *,
+    station_pk: int,
+    kind: str,
+    status: str = "",
+    timestamp: datetime | None = None,
+    data: dict | None = None,
+) -> StationEvent:
+    """Keep a notification where an operator can see it; track the latest status."""
+    now = timezone.now()
+    event = StationEvent.objects.create(
+        station_id=station_pk,
+        kind=kind,
+        status=status,
+        timestamp=timestamp if plausible_time(timestamp, now) else now,
+        data=data or {},
+    )
+    status_field = _STATUS_FIELDS.get(kind)
+    if status_field:
+        ChargingStation.objects.filter(pk=station_pk).update(**{status_field: status})
+    if kind == "ReservationStatus":
+        reservations.reservation_status_apply(station_pk=station_pk, data=data or {})
+    return event
