@@ -1,7 +1,7 @@
 """The operator's admin: every station model, with status columns, filters and search.
 
 What stations report (status, boot data, sessions, meter samples, the message log) is
-read-only here: only `stations.services.core` writes station state. Operators edit what they
+read-only here: only `stations.services` writes station state. Operators edit what they
 own: sites, station provisioning (site, kind, password, registration) and ID tokens.
 
 Django's autodiscovery imports this package, which registers the model admins of:

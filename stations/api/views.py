@@ -1,7 +1,7 @@
 """REST API v1 views: stations, sessions, ID tokens (operators only).
 
 Views stay thin: querysets, serializers, filters and permissions. What a write means
-lives in the serializers (registration) and in stations.services.core (everything a
+lives in the serializers (registration) and in stations.services (everything a
 station reports).
 """
 

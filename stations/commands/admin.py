@@ -22,8 +22,7 @@ from stations.models import (
     Reservation,
 )
 from stations.ocpp.requests import CommandError
-from stations.services import charging_profiles, local_lists, reservations
-from stations.services import core as services
+from stations.services import charging_profiles, local_lists, reconcile, reservations
 
 
 def _json(value) -> str:
@@ -139,7 +138,7 @@ CONNECTOR_ACTIONS = [
 def soft_stop(modeladmin, request, queryset) -> None:
     active = queryset.filter(state=ChargingSession.State.ACTIVE)
     ended = [
-        services.session_soft_stop(session_id=pk) for pk in active.values_list("pk", flat=True)
+        reconcile.session_soft_stop(session_id=pk) for pk in active.values_list("pk", flat=True)
     ]
     message = _("%(count)d session(s) soft-stopped; the stations were sent nothing.") % {
         "count": len(ended)

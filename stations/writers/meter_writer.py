@@ -6,7 +6,7 @@ database the limit of how many stations one process serves. So each frame's
 readings join the next batch; one batch is written at a time per event loop, and
 the frames that arrive while it is being written form the next one. Under light
 load a batch is one frame and waits for nothing; under heavy load batches grow and
-the queries per frame fall (`services.meter_values_record_many`).
+the queries per frame fall (`meter_values_record_many`).
 
 A batch that fails is retried one message at a time, so one bad message fails only
 its own frame (answered with a CallError), never its neighbours'.
@@ -18,8 +18,7 @@ import weakref
 
 from channels.db import database_sync_to_async
 
-from stations.services import core as services
-from stations.services.core import MeterValuesIn
+from stations.services.meter_values import MeterValuesIn, meter_values_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class MeterWriter:
             _settle(future, None)
 
 
-_record_many = database_sync_to_async(services.meter_values_record_many, thread_sensitive=False)
+_record_many = database_sync_to_async(meter_values_record_many, thread_sensitive=False)
 
 
 def _settle(future: asyncio.Future, error: BaseException | None) -> None:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from runtime.server import ChargeNetServer
-from stations.services import core as services
+from stations.services.connections import stations_mark_offline
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
         if not settings.REDIS_URL:
             # Embedded mode has one process: no socket survived its last run.
-            services.stations_mark_offline()
+            stations_mark_offline()
         ping = str(settings.OCPP_PING_INTERVAL)
         argv = [
             "--bind", host,
