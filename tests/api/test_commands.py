@@ -12,10 +12,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from stations.models import ChargingProfile, ChargingStation, Command, Reservation
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.ocpp_client import connected_station
-from tests.stations import Station16, Station201
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.ocpp_client import connected_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

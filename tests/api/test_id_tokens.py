@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from stations.models import ChargingSession, IdToken
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,7 @@ def test_a_past_expiry_reads_expired(api_client):
 
 
 @pytest.fixture
-def tokens(operator):
+def tokens_of_each_status(operator):
     now = timezone.now()
     driver = get_user_model().objects.create_user("driver")
     IdToken.objects.create(value="ACTIVE", owner=driver, label="Anna's card")
@@ -141,22 +141,22 @@ def values(response) -> list[str]:
         ({"limit": 2, "offset": 1}, ["BLOCKED", "FUTURE"]),
     ],
 )
-def test_list_filters(api_client, tokens, params, expected):
+def test_list_filters(api_client, tokens_of_each_status, params, expected):
     assert values(api_client.get(URL, params)) == expected
 
 
-def test_list_filters_by_owner(api_client, tokens, operator):
-    assert values(api_client.get(URL, {"owner": tokens.pk})) == ["ACTIVE", "FUTURE"]
+def test_list_filters_by_owner(api_client, tokens_of_each_status, operator):
+    assert values(api_client.get(URL, {"owner": tokens_of_each_status.pk})) == ["ACTIVE", "FUTURE"]
     assert values(api_client.get(URL, {"owner": operator.pk})) == ["BLOCKED"]
 
 
-def test_list_reports_effective_status(api_client, tokens):
+def test_list_reports_effective_status(api_client, tokens_of_each_status):
     statuses = {t["value"]: t["status"] for t in api_client.get(URL).json()["results"]}
     assert statuses["LAPSED"] == "expired"
     assert statuses["FUTURE"] == "accepted"
 
 
-def test_list_rejects_unknown_status(api_client, tokens):
+def test_list_rejects_unknown_status(api_client, tokens_of_each_status):
     response = api_client.get(URL, {"status": "gone"})
     assert response.status_code == 400
     assert "status" in response.json()["errors"]

@@ -8,13 +8,6 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def schema(db) -> dict:
-    response = APIClient().get("/api/v1/schema/")
-    assert response.status_code == 200
-    return yaml.safe_load(response.content)
-
-
 def test_schema_lists_the_v1_resources(schema):
     paths = schema["paths"]
     assert set(paths["/api/v1/stations/"]) == {"get", "post"}

@@ -7,7 +7,6 @@ Nothing leaves 127.0.0.1: operations that would make ChargeNet POST to a generat
 """
 
 import difflib
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -21,9 +20,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from tests.live import live_daphne
+from tests.support.live import ROOT, live_daphne
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "openapi.yaml"
 EXAMPLES = 10  # per operation: CI-sized (well under a minute in all)
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]

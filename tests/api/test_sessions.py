@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from stations.models import ChargingSession, Connector, IdToken
-from tests.conftest import make_station
+from stations.models import ChargingSession, IdToken
+from tests.support.factories import ChargingSessionFactory, make_station
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +16,8 @@ T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def session(station, connector_id=1, started_at=T0, **fields) -> ChargingSession:
-    connector = Connector.objects.get(station=station, connector_id=connector_id)
-    fields.setdefault("transaction_id", None)
-    return ChargingSession.objects.create(
-        station=station, connector=connector, started_at=started_at, **fields
+    return ChargingSessionFactory(
+        station=station, connector_number=connector_id, started_at=started_at, **fields
     )
 
 

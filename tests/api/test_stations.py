@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from stations.models import ChargingStation, Connector, Site
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_list_paginates_with_limit_and_offset(api_client):
 
 
 @pytest.fixture
-def network(db):
+def depot_and_harbour(db):
     depot = Site.objects.create(name="Depot")
     harbour = Site.objects.create(name="Harbour")
     make_station(
@@ -174,16 +174,16 @@ def ids(response) -> list[str]:
         ({"kind": "car", "connected": "true"}, ["CAR-1"]),
     ],
 )
-def test_list_filters(api_client, network, params, expected):
+def test_list_filters(api_client, depot_and_harbour, params, expected):
     assert ids(api_client.get(URL, params)) == expected
 
 
-def test_list_filters_site_by_id(api_client, network):
-    depot, _ = network
+def test_list_filters_site_by_id(api_client, depot_and_harbour):
+    depot, _ = depot_and_harbour
     assert ids(api_client.get(URL, {"site": str(depot.pk)})) == ["CAR-1"]
 
 
-def test_list_rejects_an_unknown_choice(api_client, network):
+def test_list_rejects_an_unknown_choice(api_client, depot_and_harbour):
     response = api_client.get(URL, {"kind": "scooter"})
     assert response.status_code == 400
     body = response.json()

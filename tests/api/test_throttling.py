@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from api.throttling import AnonRateThrottle, TokenRateThrottle
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_api_throttling")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.test_throttling")]
 
 
 class Limited(APIView):

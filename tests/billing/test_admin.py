@@ -1,7 +1,6 @@
 """The billing admin: every page loads; tariffs are edited with their parts; invoices stay put."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -18,7 +17,7 @@ from billing.models import (
     TariffAssignment,
     TimeOfUsePrice,
 )
-from tests.test_billing_support import (
+from tests.support.billing import (
     FRIDAY,
     URLCONF,
     assign,
@@ -42,13 +41,6 @@ MODELS = [
     Invoice,
     Report,
 ]
-
-
-@pytest.fixture
-def ops(client):
-    user = get_user_model().objects.create_superuser("ops", "ops@example.com", None)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from billing import services
 from billing.models import Invoice, Report, Tariff
-from tests.test_billing_support import (
+from tests.support.billing import (
     FRIDAY,
     URLCONF,
     assign,
@@ -298,13 +298,6 @@ def test_a_report_period_must_not_end_before_it_starts(api_client):
 
 
 # --- schema ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def schema() -> dict:
-    response = APIClient().get("/api/v1/schema/")
-    assert response.status_code == 200
-    return yaml.safe_load(response.content)
 
 
 def test_schema_lists_the_billing_resources(schema):

@@ -9,7 +9,7 @@ from django.db import close_old_connections, connection
 
 from billing import services
 from billing.models import Invoice
-from tests.test_billing_support import FRIDAY, assign, car_tariff, network, session
+from tests.support.billing import FRIDAY, assign, car_tariff, network, session
 
 pytestmark = [
     pytest.mark.server,

@@ -11,7 +11,7 @@ from billing.models import ImmutableInvoiceError, Invoice, InvoiceSequence, Oper
 from billing.services.invoices import InvoiceError
 from billing.tasks import issue_monthly_invoices
 from chargenet.celery import app
-from tests.test_billing_support import (
+from tests.support.billing import (
     FRIDAY,
     URLCONF,
     assign,

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from billing import services
 from billing.models import Report
-from tests.test_billing_support import (
+from tests.support.billing import (
     FRIDAY,
     URLCONF,
     assign,
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLCONF)]
 
 
 @pytest.fixture
-def ops(client):
+def staff_ops(client):
     user = get_user_model().objects.create_user("ops", "ops@example.com", None, is_staff=True)
     client.force_login(user)
     return client
@@ -45,28 +45,28 @@ def test_pages_need_an_operator(client):
 
 
 def test_reports_page_asks_for_a_report_and_shows_it_when_ready(
-    ops, invoiced, django_capture_on_commit_callbacks
+    staff_ops, invoiced, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = ops.post(
+        response = staff_ops.post(
             "/billing/reports/", {"period_start": "2025-03-01", "period_end": "2025-03-31"}
         )
 
     assert response.status_code == 302
     report = Report.objects.get()
     assert report.status == "done" and report.requested_by.username == "ops"
-    page = ops.get("/billing/reports/?month=2025-03").content.decode()
+    page = staff_ops.get("/billing/reports/?month=2025-03").content.decode()
     assert f"/billing/reports/{report.pk}/csv/" in page
     assert "<svg" in page and "Harbour Square" in page and "Revenue (EUR)" in page
 
 
-def test_a_report_being_made_shows_its_progress(ops):
+def test_a_report_being_made_shows_its_progress(staff_ops):
     report = Report.objects.create(
         period_start=FRIDAY.date(), period_end=FRIDAY.date(), status="running", progress=40
     )
 
-    page = ops.get("/billing/reports/").content.decode()
-    status = ops.get(f"/billing/reports/{report.pk}/status/").json()
+    page = staff_ops.get("/billing/reports/").content.decode()
+    status = staff_ops.get(f"/billing/reports/{report.pk}/status/").json()
 
     assert '<progress max="100" value="40">' in page
     assert f'data-status-url="/billing/reports/{report.pk}/status/"' in page
@@ -77,11 +77,11 @@ def test_a_report_being_made_shows_its_progress(ops):
         "error": "",
         "summary": {},
     }
-    assert ops.get(f"/billing/reports/{report.pk}/csv/").status_code == 404
+    assert staff_ops.get(f"/billing/reports/{report.pk}/csv/").status_code == 404
 
 
-def test_an_invalid_report_request_shows_the_form_again(ops):
-    response = ops.post(
+def test_an_invalid_report_request_shows_the_form_again(staff_ops):
+    response = staff_ops.post(
         "/billing/reports/", {"period_start": "2025-03-02", "period_end": "2025-03-01"}
     )
 
@@ -90,24 +90,24 @@ def test_an_invalid_report_request_shows_the_form_again(ops):
     assert not Report.objects.exists()
 
 
-def test_report_files_download(ops, invoiced, django_capture_on_commit_callbacks):
+def test_report_files_download(staff_ops, invoiced, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         report = services.report_request(
             period_start=FRIDAY.date().replace(day=1), period_end=FRIDAY.date()
         )
 
-    csv = ops.get(f"/billing/reports/{report.pk}/csv/")
-    xlsx = ops.get(f"/billing/reports/{report.pk}/xlsx/")
+    csv = staff_ops.get(f"/billing/reports/{report.pk}/csv/")
+    xlsx = staff_ops.get(f"/billing/reports/{report.pk}/xlsx/")
 
     assert csv.status_code == xlsx.status_code == 200
     assert b"CN-CAR-1" in b"".join(csv.streaming_content)
     assert b"".join(xlsx.streaming_content).startswith(b"PK")  # a zip: the XLSX container
-    assert ops.get(f"/billing/reports/{report.pk}/pdf/").status_code == 404
+    assert staff_ops.get(f"/billing/reports/{report.pk}/pdf/").status_code == 404
 
 
-def test_operators_see_all_invoices(ops, invoiced):
-    page = ops.get("/billing/invoices/?year=2026").content.decode()
-    everything = ops.get("/billing/invoices/").content.decode()
+def test_operators_see_all_invoices(staff_ops, invoiced):
+    page = staff_ops.get("/billing/invoices/?year=2026").content.decode()
+    everything = staff_ops.get("/billing/invoices/").content.decode()
 
     assert invoiced.number in everything and "Dora Driver" in everything
     assert (invoiced.number in page) == (invoiced.year == 2026)
@@ -126,7 +126,7 @@ def test_a_driver_sees_their_invoice_and_nobody_elses(client, invoiced):
     assert invoiced.number not in client.get("/billing/invoices/mine/").content.decode()
 
 
-def test_operator_reads_an_invoice_as_html(ops, invoiced):
-    page = ops.get(f"/billing/invoices/{invoiced.pk}/").content.decode()
+def test_operator_reads_an_invoice_as_html(staff_ops, invoiced):
+    page = staff_ops.get(f"/billing/invoices/{invoiced.pk}/").content.decode()
 
     assert f"Invoice {invoiced.number}" in page and "11.45" in page

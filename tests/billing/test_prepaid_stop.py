@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from billing import tasks
 from stations.models import ChargingSession, Command
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 
 @pytest.mark.django_db(transaction=True)

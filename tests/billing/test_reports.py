@@ -14,8 +14,7 @@ from billing.selectors import site_charts
 from billing.services.reports import station_totals
 from billing.tasks import request_monthly_report
 from stations.models import Site
-from tests.conftest import make_station
-from tests.test_billing_support import (
+from tests.support.billing import (
     FRIDAY,
     assign,
     car_readings,
@@ -24,6 +23,7 @@ from tests.test_billing_support import (
     network,
     session,
 )
+from tests.support.factories import make_station
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from billing import services
 from billing.models import ConnectorStatusPeriod, SessionCharge, Tariff
 from billing.services.invoices import invoice_issue_for_session
 from billing.tasks import price_session
-from tests.test_billing_support import (
+from tests.support.billing import (
     FRIDAY,
     assign,
     car_readings,

@@ -27,10 +27,10 @@ from billing.tasks import issue_monthly_invoices
 from chargenet.celery import app
 from stations.models import ChargingSession, IdToken
 from stations.services import core as station_services
-from tests.conftest import STATION_PASSWORD
-from tests.live import ROOT, database_url, live_daphne
-from tests.ocpp_client import basic_auth, connected_station
-from tests.test_billing_support import assign, car_tariff, driver, ebike_tariff, network
+from tests.support.billing import assign, car_tariff, driver, ebike_tariff, network
+from tests.support.factories import STATION_PASSWORD
+from tests.support.live import ROOT, database_url, live_daphne
+from tests.support.ocpp_client import basic_auth, connected_station
 
 _SOURCE = inspect.getsource(station_services)
 HOOKS_WIRED = "session_price_later" in _SOURCE and "status_history_record" in _SOURCE
@@ -95,7 +95,7 @@ async def car_charges(cp, start: datetime, tag: str) -> int:
 
 
 @pytest.fixture
-def month(transactional_db, settings, tmp_path, monkeypatch):
+def priced_network(transactional_db, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setitem(app.conf, "task_always_eager", True)  # even with REDIS_URL set
     _, car, bike = network()
@@ -106,7 +106,7 @@ def month(transactional_db, settings, tmp_path, monkeypatch):
 
 @needs_hooks
 @pytest.mark.django_db(transaction=True)
-async def test_car_and_e_bike_are_priced_invoiced_and_reported(month):
+async def test_car_and_e_bike_are_priced_invoiced_and_reported(priced_network):
     async with connected_station("CN-CAR-1", STATION_PASSWORD) as (cp, _):
         await cp.call(call.BootNotification(charge_point_vendor="V", charge_point_model="M"))
         car_tx = await car_charges(cp, FRIDAY, "DORA")

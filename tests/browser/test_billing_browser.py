@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
 from billing.models import Report
-from tests.live import live_daphne
-from tests.test_billing_support import FRIDAY, assign, car_tariff, network, session
+from tests.support.billing import FRIDAY, assign, car_tariff, network, session
+from tests.support.live import live_daphne
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"]
@@ -38,7 +38,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def server(transactional_db):
+def reports_server(transactional_db):
+    """A live daphne; an operator, a priced session and a report 40 % made."""
     get_user_model().objects.create_user("operator", password=PASSWORD, is_staff=True)
     _, car, _ = network()
     assign(car_tariff(), station=car)
@@ -53,12 +54,13 @@ def server(transactional_db):
 
 
 @pytest.fixture
-def page(server):
+def reports_page(reports_server):
+    """The reports page of March 2025, logged in as the operator."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
-    address, _ = server
+    address, _ = reports_server
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=f"http://{address}")
@@ -79,10 +81,11 @@ def in_another_thread(work) -> None:
     thread.join()
 
 
-def test_a_report_shows_its_progress_and_appears_when_ready(server, page):
+def test_a_report_shows_its_progress_and_appears_when_ready(reports_server, reports_page):
     from playwright.sync_api import expect
 
-    _, report = server
+    _, report = reports_server
+    page = reports_page
     row = page.locator(f'tr[data-report="{report.pk}"]')
     expect(row.locator("progress")).to_have_attribute("value", "40")
     expect(page.locator("svg[aria-label=Energy]").first).to_be_visible()

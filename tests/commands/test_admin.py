@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -18,19 +17,11 @@ from stations.models import (
     LocalAuthList,
     Reservation,
 )
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import connected_station
-from tests.stations import Station16
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, booted
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import connected_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def ops(client):
-    user = get_user_model().objects.create_superuser("ops", "ops@example.com", None)
-    client.force_login(user)
-    return client
 
 
 @contextlib.asynccontextmanager

@@ -8,10 +8,9 @@ from asgiref.sync import sync_to_async
 from stations.models import ChargingProfile, ChargingStation, Command
 from stations.ocpp.requests import CommandError
 from stations.services import charging_profiles
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import connected_station
-from tests.stations import Station16, Station201
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import connected_station
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

@@ -17,9 +17,9 @@ from stations.models import (
     OcppMessage,
 )
 from stations.services.core import session_soft_stop
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import basic_auth, communicator_for, connected_station
-from tests.stations import Station16, Station201
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import basic_auth, communicator_for, connected_station
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 
@@ -106,17 +106,6 @@ CASES = [
     ("get_local_list_version", {}, "GetLocalListVersion", "GetLocalListVersion"),
 ]
 VERSIONS = [("ocpp1.6", "1.6", Station16, 2), ("ocpp2.0.1", "2.0.1", Station201, 3)]
-
-
-async def booted(cp, version: str):
-    if version == "1.6":
-        await cp.call(call16.BootNotification(charge_point_vendor="V", charge_point_model="M"))
-    else:
-        await cp.call(
-            call201.BootNotification(
-                charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
-            )
-        )
 
 
 @pytest.mark.parametrize(

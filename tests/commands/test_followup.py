@@ -15,10 +15,9 @@ from stations.commands import service as commands
 from stations.commands.service import command_send
 from stations.models import Command, DiagnosticsUpload
 from stations.services import diagnostics
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import connected_station
-from tests.stations import Station16, Station201
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import connected_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,13 +11,17 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from chargenet.celery import app
-from stations.models import ChargingProfile, ChargingSession, Connector, Site, StationEvent
+from stations.models import (
+    ChargingProfile,
+    ChargingStation,
+    Site,
+    StationEvent,
+)
 from stations.services import load_management
 from stations.services.load_management import fair_shares
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.ocpp_client import connected_station
-from tests.stations import Station16, Station201
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD, ChargingSessionFactory, make_station
+from tests.support.ocpp_client import connected_station
 
 # --- the rule -----------------------------------------------------------------------
 
@@ -110,12 +114,10 @@ def site(transactional_db):
 
 
 def active_session(station_id, transaction_id, connector_id=1):
-    connector = Connector.objects.get(station__station_id=station_id, connector_id=connector_id)
-    return ChargingSession.objects.create(
-        station=connector.station,
-        connector=connector,
+    return ChargingSessionFactory(
+        station=ChargingStation.objects.get(station_id=station_id),
+        connector_number=connector_id,
         transaction_id=transaction_id,
-        started_at=timezone.now(),
         id_tag="TAG-0001",
     )
 

@@ -12,10 +12,9 @@ from chargenet.celery import app
 from stations.models import DeviceModelVariable, IdToken, LocalAuthList
 from stations.services import local_lists
 from stations.tasks import sync_local_lists
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import connected_station
-from tests.stations import Station16, Station201
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import connected_station
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

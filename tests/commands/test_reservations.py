@@ -14,10 +14,9 @@ from stations.commands.service import CommandError, command_send
 from stations.models import ChargingSession, ChargingStation, Command, IdToken, Reservation
 from stations.services import reservations
 from stations.tasks import expire_reservations
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.ocpp_client import connected_station
-from tests.stations import Station16, Station201
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.ocpp_client import connected_station
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from tests.conftest import make_station
-
 PAGES = [
     ("dashboard:overview", {}),
     ("dashboard:station-list", {}),
@@ -14,15 +12,12 @@ PAGES = [
     ("dashboard:session-list", {}),
 ]
 
+pytestmark = pytest.mark.station("CP 1+ä")
+
 
 @pytest.fixture
-def driver(db):
+def driver_account(db):
     return get_user_model().objects.create_user("driver", "d@example.com", "driver-pass-123")
-
-
-@pytest.fixture
-def station(db):
-    return make_station("CP 1+ä")
 
 
 @pytest.mark.parametrize(("name", "kwargs"), PAGES)
@@ -34,8 +29,8 @@ def test_anonymous_users_are_sent_to_log_in(client, station, name, kwargs):
 
 
 @pytest.mark.parametrize(("name", "kwargs"), PAGES)
-def test_drivers_are_refused(client, driver, station, name, kwargs):
-    client.force_login(driver)
+def test_drivers_are_refused(client, driver_account, station, name, kwargs):
+    client.force_login(driver_account)
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == 403
     assert b"Operators only" in response.content
@@ -51,8 +46,8 @@ def test_station_urls_percent_encode_the_id(station):
     assert reverse("dashboard:station", args=["CP 1+ä"]) == "/stations/CP%201+%C3%A4/"
 
 
-def test_drivers_cannot_send_commands(client, driver, station):
-    client.force_login(driver)
+def test_drivers_cannot_send_commands(client, driver_account, station):
+    client.force_login(driver_account)
     url = reverse("dashboard:station-command", args=[station.station_id, "reset"])
     assert client.post(url, {"reset-type": "Soft"}).status_code == 403
 

@@ -20,7 +20,7 @@ from stations.models import (
     Site,
     StationEvent,
 )
-from tests.conftest import STATION_PASSWORD, make_station
+from tests.support.factories import STATION_PASSWORD, ChargingSessionFactory, make_station
 
 pytestmark = pytest.mark.django_db
 
@@ -37,14 +37,6 @@ MODELS = [
 BOOT_FRAME = (
     '[2,"boot-1","BootNotification",{"chargePointVendor":"Alfen","chargePointModel":"Eve"}]'
 )
-
-
-@pytest.fixture
-def ops(client):
-    """A logged-in operator (superuser) client; no password hashing to keep tests fast."""
-    user = get_user_model().objects.create_superuser("ops", "ops@example.com", None)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -400,12 +392,7 @@ def test_station_page_shows_only_recent_sessions(ops, network):
 def add_stations(count: int, site: Site) -> None:
     for n in range(count):
         station = make_station(f"CP-X{n:02}", site=site, connectors=3, password=None)
-        ChargingSession.objects.create(
-            station=station,
-            connector=station.connectors.first(),
-            transaction_id=str(n),
-            started_at=timezone.now(),
-        )
+        ChargingSessionFactory(station=station, transaction_id=str(n))
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

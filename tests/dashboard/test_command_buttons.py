@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from stations.commands import views as station_commands
 from stations.models import Command
-from tests.conftest import make_station
 
 FAKE_MODULE = "tests.fake_commands_for_dashboard"
+
+pytestmark = pytest.mark.station("CP 1+ä")
 
 
 @dataclass
@@ -34,23 +35,12 @@ class FakeCommandError(ValueError):
 
 
 @pytest.fixture
-def station(db):
-    return make_station("CP 1+ä")
-
-
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def without_commands(monkeypatch):
     monkeypatch.setattr(station_commands, "COMMANDS_MODULE", "stations.no_such_commands")
 
 
 @pytest.fixture
-def sent(monkeypatch):
+def sent_commands(monkeypatch):
     """A stand-in for stations.commands.service that records calls and answers Accepted."""
     calls = []
 
@@ -87,7 +77,7 @@ def test_posting_without_commands_answers_unavailable(operator_client, station, 
     assert response.status_code == 503 and response.json()["status"] == "unavailable"
 
 
-def test_a_command_is_sent_and_the_answer_shown(operator_client, station, sent):
+def test_a_command_is_sent_and_the_answer_shown(operator_client, station, sent_commands):
     page = operator_client.get(reverse("dashboard:station", args=[station.station_id]))
     assert b'type="submit" data-action="reset"' in page.content
     response = operator_client.post(
@@ -97,7 +87,7 @@ def test_a_command_is_sent_and_the_answer_shown(operator_client, station, sent):
     answer = response.json()
     assert answer["status"] == "accepted" and answer["label"] == "Accepted"
     assert answer["response"] == {"status": "Accepted"} and answer["command"] == 41
-    assert sent == [("CP 1+ä", "reset", {"type": "hard"}, "operator")]
+    assert sent_commands == [("CP 1+ä", "reset", {"type": "hard"}, "operator")]
 
 
 @pytest.mark.parametrize(
@@ -130,35 +120,37 @@ def test_a_command_is_sent_and_the_answer_shown(operator_client, station, sent):
     ],
 )  # fmt: skip
 def test_each_form_sends_version_neutral_params(
-    operator_client, station, sent, action, form, params
+    operator_client, station, sent_commands, action, form, params
 ):
     data = {f"{action}-{name}": value for name, value in form.items()}
     response = operator_client.post(
         command_url(station, action), data, HTTP_ACCEPT="application/json"
     )
     assert response.status_code == 200, response.content
-    assert sent == [("CP 1+ä", action, params, "operator")]
+    assert sent_commands == [("CP 1+ä", action, params, "operator")]
 
 
-def test_invalid_input_is_not_sent(operator_client, station, sent):
+def test_invalid_input_is_not_sent(operator_client, station, sent_commands):
     response = operator_client.post(
         command_url(station, "unlock_connector"),
         {"unlock_connector-connector_id": "0"},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 400 and "connector_id" in response.json()["errors"]
-    assert sent == []
+    assert sent_commands == []
 
 
-def test_unknown_action_is_404(operator_client, station, sent):
+def test_unknown_action_is_404(operator_client, station, sent_commands):
     assert operator_client.post(command_url(station, "self_destruct")).status_code == 404
 
 
-def test_get_is_not_allowed(operator_client, station, sent):
+def test_get_is_not_allowed(operator_client, station, sent_commands):
     assert operator_client.get(command_url(station, "reset")).status_code == 405
 
 
-def test_without_javascript_the_answer_comes_back_as_a_message(operator_client, station, sent):
+def test_without_javascript_the_answer_comes_back_as_a_message(
+    operator_client, station, sent_commands
+):
     response = operator_client.post(
         command_url(station, "reset"), {"reset-type": "soft"}, follow=True
     )
@@ -166,7 +158,9 @@ def test_without_javascript_the_answer_comes_back_as_a_message(operator_client, 
     assert b"Accepted" in response.content
 
 
-def test_a_failing_sender_is_reported_not_raised(operator_client, station, sent, monkeypatch):
+def test_a_failing_sender_is_reported_not_raised(
+    operator_client, station, sent_commands, monkeypatch
+):
     def broken(station, action, params, user):
         raise RuntimeError("channel layer down")
 
@@ -181,7 +175,7 @@ def test_a_failing_sender_is_reported_not_raised(operator_client, station, sent,
     }
 
 
-def test_an_async_sender_is_awaited(operator_client, station, sent, monkeypatch):
+def test_an_async_sender_is_awaited(operator_client, station, sent_commands, monkeypatch):
     async def command_send(station, action, params, *, user):
         return FakeCommand("rejected", {"status": "Rejected"})
 
@@ -193,7 +187,7 @@ def test_an_async_sender_is_awaited(operator_client, station, sent, monkeypatch)
 
 
 def test_parameters_the_station_cannot_take_are_reported(
-    operator_client, station, sent, monkeypatch
+    operator_client, station, sent_commands, monkeypatch
 ):
     def refuse(station, action, params, user):
         raise FakeCommandError("Invalid parameters.", {"connector_id": "No such connector."})
@@ -208,7 +202,7 @@ def test_parameters_the_station_cannot_take_are_reported(
     assert response.json()["errors"] == {"connector_id": "No such connector."}
 
 
-def test_a_command_error_is_shown_as_text(operator_client, station, sent, monkeypatch):
+def test_a_command_error_is_shown_as_text(operator_client, station, sent_commands, monkeypatch):
     def fail(station, action, params, user):
         return FakeCommand("failed", None, {"code": "NotSupported", "description": "Nope"})
 

@@ -6,13 +6,13 @@ import pytest
 from django.urls import reverse
 
 from stations.models import ChargingSession, Connector, Site
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9,en;q=0.5"}
 
 
 @pytest.fixture
-def station(db):
+def shanghai_station(db):
     site = Site.objects.create(name="上海 Xintiandi", timezone="Asia/Shanghai")
     station = make_station("EB 1+上海", site=site, kind="ebike", connected=True)
     Connector.objects.filter(station=station, connector_id=1).update(status="Charging")
@@ -26,12 +26,6 @@ def station(db):
     return station
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 @pytest.mark.parametrize(
     ("url", "words"),
     [
@@ -42,24 +36,24 @@ def operator_client(client, operator):
         ("/sessions/", ["充电会话", "导出 CSV", "进行中"]),
     ],
 )
-def test_pages_speak_chinese_to_a_chinese_browser(operator_client, station, url, words):
+def test_pages_speak_chinese_to_a_chinese_browser(operator_client, shanghai_station, url, words):
     html = operator_client.get(url, **ZH).content.decode()
     assert '<html lang="zh-hans">' in html
     for word in words:
         assert word in html, word
 
 
-def test_the_live_script_gets_translated_status_names(operator_client, station):
+def test_the_live_script_gets_translated_status_names(operator_client, shanghai_station):
     html = operator_client.get("/stations/", **ZH).content.decode()
     assert '"Charging": "\\u5145\\u7535\\u4e2d"' in html  # 充电中, JSON-escaped
 
 
-def test_english_is_the_default(operator_client, station):
+def test_english_is_the_default(operator_client, shanghai_station):
     html = operator_client.get("/").content.decode()
     assert '<html lang="en">' in html and "Network overview" in html
 
 
-def test_the_switcher_remembers_the_choice(operator_client, station):
+def test_the_switcher_remembers_the_choice(operator_client, shanghai_station):
     response = operator_client.post(
         reverse("set_language"), {"language": "zh-hans", "next": "/sessions/"}
     )
@@ -71,6 +65,8 @@ def test_login_page_is_translated(client, db):
     assert "运营人员登录" in client.get(reverse("login"), **ZH).content.decode()
 
 
-def test_times_are_in_the_sites_time_zone(operator_client, station):
-    html = operator_client.get(reverse("dashboard:station", args=[station.station_id])).content
+def test_times_are_in_the_sites_time_zone(operator_client, shanghai_station):
+    html = operator_client.get(
+        reverse("dashboard:station", args=[shanghai_station.station_id])
+    ).content
     assert "07:30" in html.decode()  # 23:30 UTC is 07:30 the next day in Shanghai

@@ -11,10 +11,10 @@ from ocpp.v16 import call
 
 from chargenet.asgi import application
 from stations import events
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.ocpp_client import connected_station
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.ocpp_client import connected_station
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.station("CP 1+ä")]
 
 
 @database_sync_to_async
@@ -35,11 +35,6 @@ def live_socket(cookie: bytes | None, origin: bytes = b"http://localhost:8000"):
 @pytest.fixture
 async def operator_cookie():
     return await session_cookie("operator", staff=True)
-
-
-@pytest.fixture
-async def station():
-    return await database_sync_to_async(make_station)("CP 1+ä")
 
 
 async def subscribe(socket, **message) -> dict:

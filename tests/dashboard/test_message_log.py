@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from stations.models import OcppMessage
 from stations.views.station_pages import pretty_frame
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ from stations.models import (
     Site,
     StationEvent,
 )
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 
 @pytest.fixture
-def network(db):
+def harbour_and_shanghai(db):
     """Two sites, three stations; one charging, one faulted, one offline e-bike pile."""
     harbour = Site.objects.create(name="Harbour Square", timezone="Europe/Amsterdam")
     shanghai = Site.objects.create(name="上海 Xintiandi", timezone="Asia/Shanghai")
@@ -54,12 +54,6 @@ def network(db):
     return {"car": car, "ebike": ebike, "faulty": faulty, "session": session, "harbour": harbour}
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def figure(html: str, name: str) -> str:
     """The text of the element marked data-figure=name (whitespace squeezed)."""
     start = html.index(f'data-figure="{name}"')
@@ -70,7 +64,7 @@ def figure(html: str, name: str) -> str:
 # --- overview ---------------------------------------------------------------------
 
 
-def test_overview_shows_the_network_figures(operator_client, network):
+def test_overview_shows_the_network_figures(operator_client, harbour_and_shanghai):
     html = operator_client.get("/").content.decode()
     assert "2<small> / 3</small>" in figure(html, "stations-online")
     assert "1 offline" in figure(html, "stations-online")
@@ -84,17 +78,17 @@ def test_overview_shows_the_network_figures(operator_client, network):
     assert '{"subscribe": "network"}' in html
 
 
-def test_overview_fragment_is_only_the_body(operator_client, network):
+def test_overview_fragment_is_only_the_body(operator_client, harbour_and_shanghai):
     response = operator_client.get("/?fragment=body")
     html = response.content.decode()
     assert "<html" not in html and 'data-figure="energy-today"' in html
 
 
 def test_overview_costs_a_fixed_number_of_queries(
-    operator_client, network, django_assert_max_num_queries
+    operator_client, harbour_and_shanghai, django_assert_max_num_queries
 ):
     for number in range(10):
-        make_station(f"EXTRA-{number}", site=network["harbour"])
+        make_station(f"EXTRA-{number}", site=harbour_and_shanghai["harbour"])
     with django_assert_max_num_queries(16):
         operator_client.get("/")
 
@@ -168,32 +162,36 @@ def test_energy_today_of_stations_without_a_site_uses_utc(db):
         ("kind=car&status=Faulted", ["CN-CAR-002"]),
     ],
 )
-def test_station_list_filters(operator_client, network, query, expected):
+def test_station_list_filters(operator_client, harbour_and_shanghai, query, expected):
     page = operator_client.get(f"/stations/?{query}").context["page"]
     assert [station.station_id for station in page] == expected
 
 
-def test_station_list_filters_by_site(operator_client, network):
-    page = operator_client.get(f"/stations/?site={network['harbour'].pk}").context["page"]
+def test_station_list_filters_by_site(operator_client, harbour_and_shanghai):
+    page = operator_client.get(f"/stations/?site={harbour_and_shanghai['harbour'].pk}").context[
+        "page"
+    ]
     assert [s.station_id for s in page] == ["CN-CAR-001", "CN-CAR-002"]
 
 
-def test_station_list_renders_chips_the_live_script_can_find(operator_client, network):
+def test_station_list_renders_chips_the_live_script_can_find(operator_client, harbour_and_shanghai):
     html = operator_client.get("/stations/").content.decode()
-    car = network["car"]
+    car = harbour_and_shanghai["car"]
     assert f'class="chip st-Charging" data-chip="{car.pk}:1"' in html
     assert f'data-online="{car.pk}"' in html
     assert reverse("dashboard:station", args=["EB 1+上海"]) in html
 
 
-def test_station_list_has_no_n_plus_one(operator_client, network, django_assert_max_num_queries):
+def test_station_list_has_no_n_plus_one(
+    operator_client, harbour_and_shanghai, django_assert_max_num_queries
+):
     for number in range(20):
-        make_station(f"EXTRA-{number:02}", site=network["harbour"], connectors=3)
+        make_station(f"EXTRA-{number:02}", site=harbour_and_shanghai["harbour"], connectors=3)
     with django_assert_max_num_queries(8):
         operator_client.get("/stations/")
 
 
-def test_invalid_filters_are_ignored(operator_client, network):
+def test_invalid_filters_are_ignored(operator_client, harbour_and_shanghai):
     page = operator_client.get("/stations/?site=999&status=Sleeping").context["page"]
     assert len(page) == 3
 
@@ -201,47 +199,49 @@ def test_invalid_filters_are_ignored(operator_client, network):
 # --- station page -----------------------------------------------------------------
 
 
-def test_station_page_shows_identity_connectors_and_the_session(operator_client, network):
-    car = network["car"]
+def test_station_page_shows_identity_connectors_and_the_session(
+    operator_client, harbour_and_shanghai
+):
+    car = harbour_and_shanghai["car"]
     html = operator_client.get(reverse("dashboard:station", args=[car.station_id])).content
     html = html.decode()
     assert "Alfen" in html and "Europe/Amsterdam" in html
     assert "TAG-0001" in html
     assert 'data-figure="session-energy">3.50 kWh' in html
     assert 'data-figure="session-power">7.2 kW' in html
-    session = network["session"]
+    session = harbour_and_shanghai["session"]
     assert f'data-session-chart="{session.pk}"' in html
     assert f'"station": {car.pk}' in html  # the live subscription
 
 
-def test_station_page_of_an_id_with_spaces_and_utf8(operator_client, network):
+def test_station_page_of_an_id_with_spaces_and_utf8(operator_client, harbour_and_shanghai):
     response = operator_client.get("/stations/EB%201+%E4%B8%8A%E6%B5%B7/")
     assert response.status_code == 200
-    assert response.context["station"] == network["ebike"]
+    assert response.context["station"] == harbour_and_shanghai["ebike"]
 
 
-def test_unknown_station_is_404(operator_client, network):
+def test_unknown_station_is_404(operator_client, harbour_and_shanghai):
     assert operator_client.get("/stations/NOPE/").status_code == 404
 
 
-def test_station_fragment_is_only_the_live_part(operator_client, network):
+def test_station_fragment_is_only_the_live_part(operator_client, harbour_and_shanghai):
     url = reverse("dashboard:station", args=["CN-CAR-001"]) + "?fragment=live"
     html = operator_client.get(url).content.decode()
     assert "<html" not in html and "TAG-0001" in html and 'id="commands"' not in html
 
 
-def test_station_events_are_listed(operator_client, network):
+def test_station_events_are_listed(operator_client, harbour_and_shanghai):
     html = operator_client.get(reverse("dashboard:station", args=["CN-CAR-002"])).content
     assert b"SecurityEvent" in html and b"TamperDetected" in html
 
 
-def test_session_samples_are_aligned_for_the_chart(operator_client, network):
-    session = network["session"]
+def test_session_samples_are_aligned_for_the_chart(operator_client, harbour_and_shanghai):
+    session = harbour_and_shanghai["session"]
     at = session.started_at
     for minute, power, energy in [(1, 7000, 1500), (2, 7200, 1620), (3, None, 1740)]:
         stamp = at + dt.timedelta(minutes=minute)
         MeterSample.objects.create(
-            station=network["car"],
+            station=harbour_and_shanghai["car"],
             session=session,
             connector_id=1,
             timestamp=stamp,
@@ -250,7 +250,7 @@ def test_session_samples_are_aligned_for_the_chart(operator_client, network):
         )
         if power is not None:
             MeterSample.objects.create(
-                station=network["car"],
+                station=harbour_and_shanghai["car"],
                 session=session,
                 connector_id=1,
                 timestamp=stamp,
@@ -265,13 +265,15 @@ def test_session_samples_are_aligned_for_the_chart(operator_client, network):
     assert newer["energy_wh"] == [740]
 
 
-def test_samples_of_another_stations_session_are_404(operator_client, network):
-    url = reverse("dashboard:session-samples", args=["CN-CAR-002", network["session"].pk])
+def test_samples_of_another_stations_session_are_404(operator_client, harbour_and_shanghai):
+    url = reverse(
+        "dashboard:session-samples", args=["CN-CAR-002", harbour_and_shanghai["session"].pk]
+    )
     assert operator_client.get(url).status_code == 404
 
 
-def test_reported_configuration_reservations_and_profiles(operator_client, network):
-    car = network["car"]
+def test_reported_configuration_reservations_and_profiles(operator_client, harbour_and_shanghai):
+    car = harbour_and_shanghai["car"]
     connector = car.connectors.get(connector_id=2)
     DeviceModelVariable.objects.create(
         station=car, component="OCPP 1.6", variable="HeartbeatInterval", value="300"
@@ -298,7 +300,7 @@ def test_reported_configuration_reservations_and_profiles(operator_client, netwo
 
 
 def test_station_page_costs_a_fixed_number_of_queries(
-    operator_client, network, django_assert_max_num_queries
+    operator_client, harbour_and_shanghai, django_assert_max_num_queries
 ):
     url = reverse("dashboard:station", args=["CN-CAR-001"])
     with django_assert_max_num_queries(14):

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from stations.models import ChargingSession, Site
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 
 @pytest.fixture
-def sessions(db):
+def zoned_sessions(db):
     amsterdam = Site.objects.create(name="Harbour Square", timezone="Europe/Amsterdam")
     shanghai = Site.objects.create(name="Xintiandi", timezone="Asia/Shanghai")
     car = make_station("CN-CAR-001", site=amsterdam)
@@ -40,12 +40,6 @@ def sessions(db):
     }
 
 
-@pytest.fixture
-def operator_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 def listed(client, query: str) -> list[str]:
     return [s.transaction_id for s in client.get(f"/sessions/?{query}").context["page"]]
 
@@ -64,26 +58,26 @@ def listed(client, query: str) -> list[str]:
         ("since=2026-11-20&until=2026-11-20", ["3", "2"]),
     ],
 )
-def test_session_filters(operator_client, sessions, query, expected):
+def test_session_filters(operator_client, zoned_sessions, query, expected):
     assert listed(operator_client, query) == expected
 
 
-def test_date_filters_use_the_chosen_sites_time_zone(operator_client, sessions):
+def test_date_filters_use_the_chosen_sites_time_zone(operator_client, zoned_sessions):
     shanghai = Site.objects.get(name="Xintiandi")
     assert listed(operator_client, f"site={shanghai.pk}&since=2026-11-21") == ["3"]
     assert listed(operator_client, f"site={shanghai.pk}&until=2026-11-20") == []
 
 
-def test_site_filter(operator_client, sessions):
-    assert listed(operator_client, f"site={sessions['amsterdam'].pk}") == ["2", "1"]
+def test_site_filter(operator_client, zoned_sessions):
+    assert listed(operator_client, f"site={zoned_sessions['amsterdam'].pk}") == ["2", "1"]
 
 
-def test_times_are_shown_in_the_sites_time_zone(operator_client, sessions):
+def test_times_are_shown_in_the_sites_time_zone(operator_client, zoned_sessions):
     html = operator_client.get("/sessions/?state=active").content.decode()
     assert "2026-11-21 07:30" in html  # Shanghai, UTC+8
 
 
-def test_invalid_dates_are_reported_and_ignored(operator_client, sessions):
+def test_invalid_dates_are_reported_and_ignored(operator_client, zoned_sessions):
     response = operator_client.get("/sessions/?since=yesterday")
     assert len(response.context["page"]) == 3
     assert b"Some filters are not valid" in response.content
@@ -100,7 +94,7 @@ async def read_csv(async_client, query: str) -> list[dict]:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_csv_export_follows_the_filters(async_client, operator, sessions):
+async def test_csv_export_follows_the_filters(async_client, operator, zoned_sessions):
     await async_client.aforce_login(operator)
     rows = await read_csv(async_client, "format=csv&station=CN-CAR-001")
     assert [row["transaction_id"] for row in rows] == ["1", "2"]
@@ -111,7 +105,7 @@ async def test_csv_export_follows_the_filters(async_client, operator, sessions):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_csv_export_defuses_formulas(async_client, operator, sessions):
+async def test_csv_export_defuses_formulas(async_client, operator, zoned_sessions):
     await async_client.aforce_login(operator)
     rows = await read_csv(async_client, "format=csv&state=active")
     assert rows[0]["id_tag"] == "'=HYPERLINK(1)"
@@ -119,18 +113,20 @@ async def test_csv_export_defuses_formulas(async_client, operator, sessions):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_csv_export_streams_in_batches(async_client, operator, sessions, monkeypatch):
+async def test_csv_export_streams_in_batches(async_client, operator, zoned_sessions, monkeypatch):
     monkeypatch.setattr("stations.views.sessions.CSV_BATCH", 1)
     await async_client.aforce_login(operator)
     rows = await read_csv(async_client, "format=csv")
     assert len(rows) == 3
 
 
-def test_csv_needs_an_operator(client, sessions):
+def test_csv_needs_an_operator(client, zoned_sessions):
     assert client.get("/sessions/?format=csv").status_code == 302
 
 
-def test_sessions_page_has_no_n_plus_one(operator_client, sessions, django_assert_max_num_queries):
+def test_sessions_page_has_no_n_plus_one(
+    operator_client, zoned_sessions, django_assert_max_num_queries
+):
     station = make_station("MANY")
     for number in range(30):
         ChargingSession.objects.create(

@@ -3,14 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing.balances import balance_top_up
-from stations.models import IdToken
-from tests.conftest import make_station
-from tests.test_drivers_pages import PASSWORD, sent, session_for  # noqa: F401
+from tests.support.drivers import session_for
 
 
 def client_for(user) -> APIClient:
@@ -18,25 +15,6 @@ def client_for(user) -> APIClient:
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
-
-
-@pytest.fixture
-def driver(db):
-    user = get_user_model().objects.create_user("dora", "dora@example.com", PASSWORD)
-    IdToken.objects.create(value="DORA-1", owner=user)
-    return user
-
-
-@pytest.fixture
-def other(db):
-    user = get_user_model().objects.create_user("otto", "otto@example.com", PASSWORD)
-    IdToken.objects.create(value="OTTO-1", owner=user)
-    return user
-
-
-@pytest.fixture
-def pile(db):
-    return make_station("EB-1", kind="ebike", connected=True)
 
 
 @pytest.fixture
@@ -69,7 +47,7 @@ def test_live_figures_of_a_running_session(api, driver, pile):
     assert live["energy_wh"] == 1200 and live["station_id"] == "EB-1"
 
 
-def test_start_and_stop(api, driver, other, pile, sent):  # noqa: F811
+def test_start_and_stop(api, driver, other, pile, sent):
     answer = api.post("/api/v1/me/start/", {"station_id": "EB-1", "connector_id": 2})
     assert answer.status_code == 201 and answer.json()["status"] == "accepted"
     session = session_for(driver, pile, state="active")
@@ -79,7 +57,7 @@ def test_start_and_stop(api, driver, other, pile, sent):  # noqa: F811
     assert [action for _, action, _ in sent] == ["remote_start", "remote_stop"]
 
 
-def test_start_on_a_busy_connector_is_refused(api, pile, sent):  # noqa: F811
+def test_start_on_a_busy_connector_is_refused(api, pile, sent):
     pile.connectors.filter(connector_id=1).update(status="Charging")
     answer = api.post("/api/v1/me/start/", {"station_id": "EB-1", "connector_id": 1})
     assert answer.status_code == 409 and "busy" in answer.json()["detail"]

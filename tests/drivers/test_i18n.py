@@ -1,6 +1,6 @@
 """Drivers' pages in Simplified Chinese."""
 
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 
 def test_connector_page_speaks_chinese(client, db):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from chargenet.asgi import application
 from stations import events
 from stations.models import ChargingSession, IdToken
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

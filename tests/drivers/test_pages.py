@@ -1,75 +1,21 @@
 """Drivers' pages: accounts, /me/, the QR start flow, cards, balance and what they may see."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.utils import timezone
 
 from billing.balances import balance_debit_session, balance_of, balance_top_up
 from billing.models import BalanceEntry, CardRequest, Tariff
-from stations.models import ChargingSession, Command, IdToken, LocalAuthList
-from tests.conftest import make_station
-
-PASSWORD = "driver-pass-123"
-
-
-@pytest.fixture
-def driver(db):
-    user = get_user_model().objects.create_user("dora", "dora@example.com", PASSWORD)
-    IdToken.objects.create(value="DORA-1", owner=user)
-    return user
-
-
-@pytest.fixture
-def other(db):
-    user = get_user_model().objects.create_user("otto", "otto@example.com", PASSWORD)
-    IdToken.objects.create(value="OTTO-1", owner=user)
-    return user
-
-
-@pytest.fixture
-def pile(db):
-    station = make_station("EB-1", kind="ebike", connected=True)
-    return station
+from stations.models import IdToken, LocalAuthList
+from tests.support.drivers import PASSWORD, session_for
 
 
 @pytest.fixture
 def client_in(client, driver):
     client.force_login(driver)
     return client
-
-
-def session_for(user, station, *, state="ended", price=Decimal("1.50"), days_ago=0):
-    started = timezone.now() - timedelta(days=days_ago, hours=1)
-    return ChargingSession.objects.create(
-        station=station,
-        connector=station.connectors.get(connector_id=1),
-        id_token=user.id_tokens.first(),
-        id_tag=user.id_tokens.first().value,
-        state=state,
-        started_at=started,
-        ended_at=None if state == "active" else started + timedelta(minutes=30),
-        energy_wh=1200,
-        price_total=price if state == "ended" else None,
-        price_currency="CNY" if state == "ended" else "",
-        price_lines=[{"description": "Energy", "quantity": "1.2", "unit": "kWh", "amount": "1.50"}],
-    )
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """Record remote starts/stops instead of sending them; the station accepts."""
-    calls = []
-
-    def fake_send(station, action, params=None, **kwargs):
-        calls.append((station.station_id, action, params))
-        return Command(station=station, action=action, params=params, status="accepted")
-
-    monkeypatch.setattr("drivers.charging.send_command", fake_send)
-    return calls
 
 
 # --- accounts ----------------------------------------------------------------------------

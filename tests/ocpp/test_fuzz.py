@@ -46,8 +46,8 @@ from stations.models import (
 from stations.ocpp import adapter_class
 from stations.ocpp.schemas import first_error, schema
 from stations.writers.message_log import message_log
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.ocpp_client import basic_auth, communicator_for
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.ocpp_client import basic_auth, communicator_for
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from stations.models import ChargingSession, ChargingStation, Connector, IdToken, OcppMessage
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import basic_auth, communicator_for, raw_exchange
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import basic_auth, communicator_for, raw_exchange
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

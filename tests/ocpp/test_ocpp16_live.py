@@ -10,8 +10,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from stations.models import ChargingSession, ChargingStation, MeterSample, OcppMessage
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import live_daphne
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.live import live_daphne
 
 pytestmark = [pytest.mark.protocol, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,8 @@ async def status_of(url: str, subprotocols=("ocpp1.6",), headers=None) -> int:
 
 
 @pytest.fixture
-def server(transactional_db):
+def live_ocpp16_url(transactional_db):
+    """A live daphne's OCPP URL; stations CP-1, "RDAM 123" and "A+B*C"."""
     make_station("CP-1")
     make_station("RDAM 123")
     make_station("A+B*C")
@@ -37,29 +38,41 @@ def server(transactional_db):
         yield f"ws://{address}/ocpp/"
 
 
-async def test_handshake_answers(server):
+async def test_handshake_answers(live_ocpp16_url):
     good = auth("CP-1", STATION_PASSWORD)
-    assert await status_of(server + "CP-1", headers=good) == 101
-    assert await status_of(server + "NOPE", headers=auth("NOPE", "x" * 16)) == 404
-    assert await status_of(server + "CP-1", headers=auth("CP-1", "wrong-password-123")) == 401
-    assert await status_of(server + "CP-1") == 401
+    assert await status_of(live_ocpp16_url + "CP-1", headers=good) == 101
+    assert await status_of(live_ocpp16_url + "NOPE", headers=auth("NOPE", "x" * 16)) == 404
+    assert (
+        await status_of(live_ocpp16_url + "CP-1", headers=auth("CP-1", "wrong-password-123")) == 401
+    )
+    assert await status_of(live_ocpp16_url + "CP-1") == 401
     with pytest.raises(InvalidStatus) as refused:
-        async with connect(server + "CP-1", subprotocols=["ocpp1.6"]):
+        async with connect(live_ocpp16_url + "CP-1", subprotocols=["ocpp1.6"]):
             pass
     assert refused.value.response.headers["WWW-Authenticate"] == 'Basic realm="OCPP"'
-    assert await status_of(server + "CP-1", headers=auth("CP-2", STATION_PASSWORD)) == 401
-    assert await status_of(server + "X" * 49, headers=good) == 400
-    assert await status_of(server + "CP%3A1", headers=good) == 400
-    assert await status_of(server + "CP-1", subprotocols=(), headers=good) == 400
-    assert await status_of(server + "CP-1", subprotocols=("ocpp0.1",), headers=good) == 400
-    assert await status_of(server + "RDAM%20123", headers=auth("RDAM 123", STATION_PASSWORD)) == 101
-    assert await status_of(server + "A+B*C", headers=auth("A+B*C", STATION_PASSWORD)) == 101
-    assert await status_of(server + "A%2BB%2AC", headers=auth("A+B*C", STATION_PASSWORD)) == 101
+    assert await status_of(live_ocpp16_url + "CP-1", headers=auth("CP-2", STATION_PASSWORD)) == 401
+    assert await status_of(live_ocpp16_url + "X" * 49, headers=good) == 400
+    assert await status_of(live_ocpp16_url + "CP%3A1", headers=good) == 400
+    assert await status_of(live_ocpp16_url + "CP-1", subprotocols=(), headers=good) == 400
+    assert await status_of(live_ocpp16_url + "CP-1", subprotocols=("ocpp0.1",), headers=good) == 400
+    assert (
+        await status_of(live_ocpp16_url + "RDAM%20123", headers=auth("RDAM 123", STATION_PASSWORD))
+        == 101
+    )
+    assert (
+        await status_of(live_ocpp16_url + "A+B*C", headers=auth("A+B*C", STATION_PASSWORD)) == 101
+    )
+    assert (
+        await status_of(live_ocpp16_url + "A%2BB%2AC", headers=auth("A+B*C", STATION_PASSWORD))
+        == 101
+    )
 
 
-async def test_a_station_charges_end_to_end(server, token):
+async def test_a_station_charges_end_to_end(live_ocpp16_url, token):
     async with connect(
-        server + "CP-1", subprotocols=["ocpp1.6"], additional_headers=auth("CP-1", STATION_PASSWORD)
+        live_ocpp16_url + "CP-1",
+        subprotocols=["ocpp1.6"],
+        additional_headers=auth("CP-1", STATION_PASSWORD),
     ) as websocket:
         assert websocket.subprotocol == "ocpp1.6"
         cp = ChargePoint("CP-1", websocket)
@@ -107,10 +120,14 @@ async def test_a_station_charges_end_to_end(server, token):
     )
 
 
-async def test_second_socket_replaces_the_first(server):
+async def test_second_socket_replaces_the_first(live_ocpp16_url):
     headers = auth("CP-1", STATION_PASSWORD)
-    first = await connect(server + "CP-1", subprotocols=["ocpp1.6"], additional_headers=headers)
-    second = await connect(server + "CP-1", subprotocols=["ocpp1.6"], additional_headers=headers)
+    first = await connect(
+        live_ocpp16_url + "CP-1", subprotocols=["ocpp1.6"], additional_headers=headers
+    )
+    second = await connect(
+        live_ocpp16_url + "CP-1", subprotocols=["ocpp1.6"], additional_headers=headers
+    )
     with pytest.raises(ConnectionClosed):
         await asyncio.wait_for(first.recv(), 5)
     await second.send('[2,"1","Heartbeat",{}]')

@@ -16,8 +16,8 @@ from stations.models import (
 )
 from stations.services import data_transfer
 from stations.services.data_transfer import DataTransferResult
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

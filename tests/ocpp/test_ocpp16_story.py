@@ -5,8 +5,8 @@ from ocpp.v16 import call
 
 from stations.models import ChargingSession, ChargingStation, MeterSample, OcppMessage
 from stations.writers.message_log import message_log
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import connected_station
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import connected_station
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

@@ -25,8 +25,8 @@ from stations.models import (
 from stations.ocpp import adapter_class
 from stations.ocpp.base import StationInfo
 from stations.writers.message_log import message_log
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import basic_auth, communicator_for, raw_exchange
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import basic_auth, communicator_for, raw_exchange
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

@@ -19,8 +19,8 @@ from stations.models import (
     OcppMessage,
     SessionEvent,
 )
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import live_daphne
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.live import live_daphne
 
 pytestmark = [pytest.mark.protocol, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -51,28 +51,34 @@ async def negotiated(url: str, offered, headers) -> tuple[str | None, str]:
 
 
 @pytest.fixture
-def server(transactional_db):
+def live_ocpp201_url(transactional_db):
+    """A live daphne's OCPP URL; stations CP-1 and one with the longest id."""
     make_station("CP-1")
     make_station(LONGEST_ID)
     with live_daphne() as address:
         yield f"ws://{address}/ocpp/"
 
 
-async def test_201_handshake_answers(server):
-    assert await status_of(server + "CP-1", headers=auth("CP-1")) == 101
-    assert await status_of(server + LONGEST_ID, headers=auth(LONGEST_ID)) == 101
+async def test_201_handshake_answers(live_ocpp201_url):
+    assert await status_of(live_ocpp201_url + "CP-1", headers=auth("CP-1")) == 101
+    assert await status_of(live_ocpp201_url + LONGEST_ID, headers=auth(LONGEST_ID)) == 101
     # identifierString: at most 48 characters, and no ':' (the Basic-auth separator).
     too_long = "S" * 49
-    assert await status_of(server + too_long, headers=auth(too_long)) == 400
-    assert await status_of(server + "CP%3A1", headers=auth("CP-1")) == 400
-    assert await status_of(server + "CP:1", headers=auth("CP-1")) == 400
+    assert await status_of(live_ocpp201_url + too_long, headers=auth(too_long)) == 400
+    assert await status_of(live_ocpp201_url + "CP%3A1", headers=auth("CP-1")) == 400
+    assert await status_of(live_ocpp201_url + "CP:1", headers=auth("CP-1")) == 400
     # Security profile 1 and the unknown-station policy, the same as for 1.6.
-    assert await status_of(server + "CP-1", headers=auth("CP-1", "wrong-password-123")) == 401
-    assert await status_of(server + "CP-1") == 401
-    assert await status_of(server + "NOPE", headers=auth("NOPE", "x" * 16)) == 404
+    assert (
+        await status_of(live_ocpp201_url + "CP-1", headers=auth("CP-1", "wrong-password-123"))
+        == 401
+    )
+    assert await status_of(live_ocpp201_url + "CP-1") == 401
+    assert await status_of(live_ocpp201_url + "NOPE", headers=auth("NOPE", "x" * 16)) == 404
     for version in ("ocpp2.1", "ocpp2.0.1"):
-        assert await status_of(server + "S" * 49, (version,), headers=auth("S" * 49)) == 400
-    assert await status_of(server + "CP-1", ("ocpp2.0",), headers=auth("CP-1")) == 400
+        assert (
+            await status_of(live_ocpp201_url + "S" * 49, (version,), headers=auth("S" * 49)) == 400
+        )
+    assert await status_of(live_ocpp201_url + "CP-1", ("ocpp2.0",), headers=auth("CP-1")) == 400
 
 
 @pytest.mark.parametrize(
@@ -86,15 +92,15 @@ async def test_201_handshake_answers(server):
         (("ocpp1.6",), "ocpp1.6"),
     ],
 )
-async def test_the_newest_offered_version_wins_and_is_stored(server, offered, chosen):
-    subprotocol, stored = await negotiated(server + "CP-1", offered, auth("CP-1"))
+async def test_the_newest_offered_version_wins_and_is_stored(live_ocpp201_url, offered, chosen):
+    subprotocol, stored = await negotiated(live_ocpp201_url + "CP-1", offered, auth("CP-1"))
     assert (subprotocol, stored) == (chosen, chosen.removeprefix("ocpp"))
 
 
-async def test_a_client_offering_permessage_deflate_exchanges_frames(server):
+async def test_a_client_offering_permessage_deflate_exchanges_frames(live_ocpp201_url):
     """2.0.1 §3.3: the CSMS must also work for a client that offers compression."""
     async with connect(
-        server + "CP-1",
+        live_ocpp201_url + "CP-1",
         subprotocols=["ocpp2.0.1"],
         additional_headers=auth("CP-1"),
         compression="deflate",
@@ -108,10 +114,10 @@ async def test_a_client_offering_permessage_deflate_exchanges_frames(server):
     assert data_reply == '[3,"d1",{"status":"UnknownVendorId"}]'
 
 
-async def test_permessage_deflate_is_negotiated(server):
+async def test_permessage_deflate_is_negotiated(live_ocpp201_url):
     """2.0.1 §3.3: the CSMS SHALL support RFC 7692 permessage-deflate."""
     async with connect(
-        server + "CP-1",
+        live_ocpp201_url + "CP-1",
         subprotocols=["ocpp2.0.1"],
         additional_headers=auth("CP-1"),
         compression="deflate",
@@ -124,10 +130,10 @@ async def test_permessage_deflate_is_negotiated(server):
 
 
 @pytest.mark.parametrize("version", list(CLIENTS))
-async def test_a_station_charges_end_to_end(server, token, version):
+async def test_a_station_charges_end_to_end(live_ocpp201_url, token, version):
     station_class, call = CLIENTS[version]
     async with connect(
-        server + "CP-1", subprotocols=[version], additional_headers=auth("CP-1")
+        live_ocpp201_url + "CP-1", subprotocols=[version], additional_headers=auth("CP-1")
     ) as websocket:
         assert websocket.subprotocol == version
         cp = station_class("CP-1", websocket)

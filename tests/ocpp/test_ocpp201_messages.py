@@ -25,20 +25,14 @@ from stations.models import (
 )
 from stations.services import data_transfer
 from stations.services.data_transfer import DataTransferResult
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 
 T0 = "2026-11-20T10:00:00Z"
 ENERGY = "Energy.Active.Import.Register"
 CLIENTS = {"ocpp2.0.1": (ChargePoint201, call201), "ocpp2.1": (ChargePoint21, call21)}
-VERSIONS = tuple(CLIENTS)
-
-
-@pytest.fixture(params=VERSIONS)
-def version(request):
-    return request.param
 
 
 def station_for(version):

@@ -22,15 +22,14 @@ from stations.models import (
     MeterSample,
     SessionEvent,
 )
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import basic_auth, communicator_for, connected_station, raw_exchange
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 CLIENTS = {"ocpp2.0.1": (ChargePoint201, call201), "ocpp2.1": (ChargePoint21, call21)}
-VERSIONS = tuple(CLIENTS)
 
 
 def iso(minute: int) -> str:
@@ -39,11 +38,6 @@ def iso(minute: int) -> str:
 
 def at(minute: int) -> datetime:
     return datetime(2026, 11, 20, 10, minute, tzinfo=UTC)
-
-
-@pytest.fixture(params=VERSIONS)
-def version(request):
-    return request.param
 
 
 def station_for(version):

@@ -7,7 +7,7 @@ import pytest
 
 from stations.metering import Sample
 from stations.services import core as services
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from ocpp.v21 import ChargePoint as ChargePoint21
 from ocpp.v201 import ChargePoint as ChargePoint201
 
 from stations.models import ChargingSession, ChargingStation, Connector, MeterSample
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import Station16, connected_station
-from tests.stories import STORIES
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import Station16, connected_station
+from tests.support.stories import STORIES
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

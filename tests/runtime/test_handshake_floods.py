@@ -6,8 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from stations.services import handshake
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.ocpp_client import basic_auth, communicator_for
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.ocpp_client import basic_auth, communicator_for
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

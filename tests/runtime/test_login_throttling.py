@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from runtime.login_throttling import lockout_response
-from tests.live import live_daphne
+from tests.support.live import live_daphne
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from runtime.channel_layer import ResilientRedisChannelLayer
 from stations.commands.service import command_send
 from stations.models import ChargingStation, Command
-from tests.cluster import RedisServer, TcpProxy, await_condition, servers_skip_reason
-from tests.conftest import make_station
+from tests.support.cluster import servers_skip_reason
+from tests.support.factories import make_station
+from tests.support.fault_servers import RedisServer, TcpProxy
+from tests.support.waiting import await_condition
 
 pytestmark = [
     pytest.mark.server,

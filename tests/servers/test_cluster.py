@@ -17,10 +17,11 @@ from websockets.asyncio.client import connect
 
 from stations.commands.service import command_send
 from stations.models import ChargingSession, ChargingStation, MeterSample
-from tests.cluster import Cluster, await_condition, basic_auth, servers_skip_reason, wait
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import database_url
-from tests.stations import Station16
+from tests.support.charge_points import Station16
+from tests.support.cluster import Cluster, basic_auth, servers_skip_reason
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.live import database_url
+from tests.support.waiting import await_condition, wait
 
 pytestmark = [
     pytest.mark.server,

@@ -23,20 +23,13 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from stations.commands.service import command_send
 from stations.models import ChargingSession, ChargingStation, IdToken, MeterSample
-from tests.cluster import (
-    Cluster,
-    RedisServer,
-    StationRun,
-    TcpProxy,
-    await_condition,
-    basic_auth,
-    check_nothing_lost,
-    create_stations,
-    servers_skip_reason,
-)
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import database_url, free_port, wait_for_port
-from tests.stations import Station16
+from tests.support.charge_points import Station16
+from tests.support.cluster import Cluster, basic_auth, create_stations, servers_skip_reason
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.fault_servers import RedisServer, TcpProxy
+from tests.support.live import database_url
+from tests.support.station_run import StationRun, check_nothing_lost
+from tests.support.waiting import await_condition, free_port, wait_for_port
 
 pytestmark = [
     pytest.mark.server,
@@ -557,7 +550,7 @@ def _with_daphne(database, directory, body):
     import subprocess
     import sys
 
-    from tests.live import ROOT
+    from tests.support.live import ROOT
 
     port = free_port()
     env = {
@@ -671,8 +664,8 @@ async def test_database_error_in_the_last_seen_write_never_kills_the_socket(monk
 
     from stations.ocpp import base
     from stations.services import core as services
-    from tests.ocpp_client import basic_auth as header
-    from tests.ocpp_client import communicator_for
+    from tests.support.ocpp_client import basic_auth as header
+    from tests.support.ocpp_client import communicator_for
 
     await database_sync_to_async(make_station)("PG-2")
 

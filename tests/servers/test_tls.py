@@ -16,9 +16,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from stations.models import ChargingStation
-from tests.cluster import ROOT, Cluster, basic_auth, servers_skip_reason
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import database_url
+from tests.support.cluster import ROOT, Cluster, basic_auth, servers_skip_reason
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.live import database_url
 
 SERVER_MARKS = (
     pytest.mark.server,

@@ -25,9 +25,9 @@ from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
 from stations.models import ChargingProfile, ChargingSession, Command, IdToken, Reservation
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import live_daphne
-from tests.stations import Station16, Station201
+from tests.support.charge_points import Station16, Station201
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.live import live_daphne
 
 pytestmark = [pytest.mark.server, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ def servers_required():
 
 
 @pytest.fixture
-def network(transactional_db):
+def two_daphnes(transactional_db):
     make_station("CP-1")
     IdToken.objects.create(value="TAG-0001")
     operator = get_user_model().objects.create_user("ops", password="ops-pass-123", is_staff=True)
@@ -145,8 +145,8 @@ async def start_session(cp, version: str, remote_start: dict) -> None:
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
-async def test_an_operator_on_one_process_commands_a_station_on_the_other(network, version):
-    process_a, process_b, token = network
+async def test_an_operator_on_one_process_commands_a_station_on_the_other(two_daphnes, version):
+    process_a, process_b, token = two_daphnes
     api = Api(process_b, token)
     async with station_on(process_a, version) as cp:
         reset = await api.command("reset", {"type": "hard"})
@@ -198,8 +198,8 @@ async def test_an_operator_on_one_process_commands_a_station_on_the_other(networ
     assert str(sent_stop["transaction_id"]) == session.transaction_id
 
 
-async def test_a_station_on_no_process_is_offline_at_once(network):
-    _, process_b, token = network
+async def test_a_station_on_no_process_is_offline_at_once(two_daphnes):
+    _, process_b, token = two_daphnes
     await sync_to_async(Command.objects.all().delete)()
     status, answer = await asyncio.to_thread(
         Api(process_b, token)._request,

@@ -28,8 +28,7 @@ from stations.simulator.state import Connector, Profile, StationConfig
 from stations.simulator.station import SimulatedStation
 from stations.simulator.station201 import SimulatedStation201
 from stations.simulator.stats import Stats, percentile
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.live import ROOT
 
 # --- power curves -----------------------------------------------------------------
 

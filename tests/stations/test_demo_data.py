@@ -22,7 +22,7 @@ from stations.demo.network import (
     DEMO_TOKENS,
 )
 from stations.models import ChargingStation, Connector, IdToken, Site
-from tests.test_billing_support import session
+from tests.support.billing import session
 
 pytestmark = pytest.mark.django_db
 

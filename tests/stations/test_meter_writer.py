@@ -14,7 +14,7 @@ from stations.models import ChargingSession, Connector, MeterSample
 from stations.services import core as services
 from stations.services.core import MeterValuesIn
 from stations.writers import meter_writer
-from tests.conftest import make_station
+from tests.support.factories import make_station
 
 T0 = datetime(2026, 11, 20, 10, tzinfo=UTC)
 

@@ -17,11 +17,10 @@ from stations.models import ChargingStation, Command, OcppMessage
 from stations.redact import MASK
 from stations.services import handshake, passwords
 from stations.writers.message_log import message_log
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import live_daphne
-from tests.ocpp_client import basic_auth, connected_station
-from tests.stations import Station16, Station201
-from tests.test_commands import booted
+from tests.support.charge_points import Station16, Station201, booted
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.live import live_daphne
+from tests.support.ocpp_client import basic_auth, connected_station
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

@@ -23,9 +23,9 @@ from stations.models import ChargingSession
 from stations.services import core as services
 from stations.services import reconcile
 from stations.tasks import reconcile_stuck_sessions
-from tests.conftest import STATION_PASSWORD
-from tests.ocpp_client import Station16, connected_station
-from tests.stories import STORIES
+from tests.support.factories import STATION_PASSWORD
+from tests.support.ocpp_client import Station16, connected_station
+from tests.support.stories import STORIES
 
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from chargenet.celery import app
 from stations.metering import ENERGY_REGISTER, POWER
-from stations.models import ChargingSession, MeterSample, OcppMessage, SessionMeterSummary
+from stations.models import MeterSample, OcppMessage, SessionMeterSummary
 from stations.services import retention
 from stations.tasks import prune_message_log, prune_meter_samples
-from tests.conftest import make_station
+from tests.support.factories import ChargingSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,14 +22,10 @@ OLD = NOW - timedelta(days=100)  # past the 90-day default
 RECENT = NOW - timedelta(days=10)
 
 
-@pytest.fixture
-def station():
-    return make_station()
-
-
 def a_session(station, *, ended=True, priced=True, ended_at=OLD + timedelta(hours=1), number=1):
-    return ChargingSession.objects.create(
+    return ChargingSessionFactory(
         station=station,
+        connector=None,
         transaction_id=str(number),
         started_at=OLD,
         state="ended" if ended else "active",

@@ -8,21 +8,14 @@ from django.utils import timezone
 from chargenet.celery import app
 from stations.models import OcppMessage
 from stations.tasks import prune_message_log
-from tests.conftest import make_station
+from tests.support.factories import OcppMessageFactory, make_station
 
 pytestmark = pytest.mark.django_db
 
 
 def log_frame(station, age: timedelta, unique_id: str) -> OcppMessage:
-    return OcppMessage.objects.create(
-        station=station,
-        direction=OcppMessage.Direction.IN,
-        message_type=2,
-        action="Heartbeat",
-        unique_id=unique_id,
-        payload=f'[2, "{unique_id}", "Heartbeat", {{}}]',
-        created_at=timezone.now() - age,
-    )
+    """A Heartbeat the station sent `age` ago."""
+    return OcppMessageFactory(station=station, unique_id=unique_id, created_at=timezone.now() - age)
 
 
 def test_prune_deletes_only_frames_past_retention(settings):

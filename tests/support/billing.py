@@ -1,42 +1,34 @@
-"""Shared builders and the URLconf for the billing tests; its tests check the wiring.
+"""Builders for the billing tests: the issue's tariffs, a network, sessions with readings.
 
-Until chargenet/urls.py includes billing, `URLCONF` adds billing's pages and API to
-the project's URLs; once it does, it is the project's URLconf unchanged.
+`URLCONF` is billing_urls.py: the project's URLs, plus billing's pages and API until
+chargenet/urls.py includes them.
 """
 
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal as D
 
-from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, include, path, reverse
+from billing.models import Tariff, TariffAssignment
+from stations.models import ChargingSession, IdToken, MeterSample
+from tests.support.factories import (
+    ChargingSessionFactory,
+    IdTokenFactory,
+    MeterSampleFactory,
+    PowerTierPriceFactory,
+    SiteFactory,
+    TariffAssignmentFactory,
+    TariffFactory,
+    TimeOfUsePriceFactory,
+    UserFactory,
+    make_station,
+)
 
-from billing.models import PowerTierPrice, Tariff, TariffAssignment, TimeOfUsePrice
-from chargenet import urls as project_urls
-from stations.models import ChargingSession, IdToken, MeterSample, Site
-from tests.conftest import make_station
-
-URLCONF = "tests.test_billing_support"
+URLCONF = "tests.support.billing_urls"
 POWER, ENERGY = "Power.Active.Import", "Energy.Active.Import.Register"
-
-
-def _wired(name: str) -> bool:
-    try:
-        reverse(name, urlconf=project_urls)
-    except NoReverseMatch:
-        return False
-    return True
-
-
-urlpatterns = list(project_urls.urlpatterns)
-if not _wired("tariff-list"):
-    urlpatterns.append(path("api/v1/", include("billing.api_urls")))
-if not _wired("billing:report-list"):
-    urlpatterns.append(path("billing/", include("billing.urls")))
 
 
 def car_tariff(**fields) -> Tariff:
     """The issue's car tariff: energy, an idle fee and a weekday evening peak."""
-    tariff = Tariff.objects.create(
+    tariff = TariffFactory(
         name=fields.pop("name", "Car AC"),
         currency="EUR",
         tax_rate_percent=D("21"),
@@ -46,7 +38,7 @@ def car_tariff(**fields) -> Tariff:
         idle_fee_cap=D("10.00"),
         **fields,
     )
-    TimeOfUsePrice.objects.create(
+    TimeOfUsePriceFactory(
         tariff=tariff,
         label="Peak",
         weekdays="01234",
@@ -59,7 +51,7 @@ def car_tariff(**fields) -> Tariff:
 
 def ebike_tariff(**fields) -> Tariff:
     """The issue's e-bike tariff: power tiers sold as prepaid blocks of 1.00."""
-    tariff = Tariff.objects.create(
+    tariff = TariffFactory(
         name=fields.pop("name", "E-bike"),
         currency="CNY",
         tax_rate_percent=D("0"),
@@ -67,19 +59,17 @@ def ebike_tariff(**fields) -> Tariff:
         **fields,
     )
     for bound, price in ((200, "0.25"), (400, "0.40"), (800, "0.50")):
-        PowerTierPrice.objects.create(tariff=tariff, up_to_w=bound, price_per_hour=D(price))
+        PowerTierPriceFactory(tariff=tariff, up_to_w=bound, price_per_hour=D(price))
     return tariff
 
 
 def assign(tariff: Tariff, **target) -> TariffAssignment:
-    return TariffAssignment.objects.create(tariff=tariff, **target)
+    return TariffAssignmentFactory(tariff=tariff, **target)
 
 
 def driver(username="dora", **fields):
-    return get_user_model().objects.create_user(
-        username,
-        f"{username}@example.com",
-        None,
+    return UserFactory(
+        username=username,
         first_name=fields.pop("first_name", "Dora"),
         last_name=fields.pop("last_name", "Driver"),
         **fields,
@@ -88,14 +78,14 @@ def driver(username="dora", **fields):
 
 def network():
     """A site in Amsterdam with a car charger and an e-bike pile."""
-    site = Site.objects.create(name="Harbour Square", timezone="Europe/Amsterdam")
+    site = SiteFactory(name="Harbour Square", timezone="Europe/Amsterdam")
     car = make_station("CN-CAR-1", site=site)
     bike = make_station("CN-BIKE-1", site=site, kind="ebike", connectors=4)
     return site, car, bike
 
 
 def token_for(owner, value="CARD-1") -> IdToken:
-    return IdToken.objects.create(value=value, owner=owner)
+    return IdTokenFactory(value=value, owner=owner)
 
 
 def session(
@@ -111,9 +101,9 @@ def session(
     ended=True,
 ) -> ChargingSession:
     """A session with meter readings given as (minute, watts, energy register Wh)."""
-    made = ChargingSession.objects.create(
+    made = ChargingSessionFactory(
         station=station,
-        connector=station.connectors.get(connector_id=connector),
+        connector_number=connector,
         id_token=token,
         id_tag=token.value if token else "",
         transaction_id=None,
@@ -134,7 +124,7 @@ def session(
         if register is not None:
             samples.append((at, ENERGY, register, "Wh"))
     MeterSample.objects.bulk_create(
-        MeterSample(
+        MeterSampleFactory.build(
             station=station,
             connector_id=connector,
             session=made,
@@ -155,10 +145,3 @@ FRIDAY = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
 def car_readings():
     """Charging at 7.4 kW for 2.5 hours (3.7 kWh per half hour), then idle."""
     return [(30 * i, 7_400 if i < 5 else 0, 1_000 + 3_700 * min(i, 5)) for i in range(7)]
-
-
-def test_billing_pages_and_api_resolve():
-    assert reverse("billing:report-list", urlconf=URLCONF) == "/billing/reports/"
-    assert reverse("tariff-list", urlconf=URLCONF) == "/api/v1/tariffs/"
-    assert reverse("invoice-pdf", args=[1], urlconf=URLCONF) == "/api/v1/invoices/1/pdf/"
-    assert reverse("report-xlsx", args=[1], urlconf=URLCONF) == "/api/v1/reports/1/xlsx/"

@@ -1,10 +1,28 @@
-"""Library charge points that answer every CSMS command and record what they got."""
+"""Library charge points that answer every CSMS command and record what they got.
+
+Connect one with `tests.support.ocpp_client.connected_station(..., station_class=...)`;
+`booted` sends its BootNotification, after which the CSMS may send it commands.
+"""
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as r16
 from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as r201
+
+
+async def booted(cp, version: str):
+    """Boot `cp` ("1.6" or "2.0.1"): the answer means the CSMS registered its socket."""
+    if version == "1.6":
+        await cp.call(call16.BootNotification(charge_point_vendor="V", charge_point_model="M"))
+    else:
+        await cp.call(
+            call201.BootNotification(
+                charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+            )
+        )
 
 
 class Recording:

@@ -1,4 +1,4 @@
-"""`python -m tests.servers DATABASE_URL REDIS_URL`: exit 0 when both servers answer."""
+"""`python -m tests.support.servers DATABASE_URL REDIS_URL`: exit 0 when both servers answer."""
 
 import socket
 import sys

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from stations import events
 from stations.models import Command
 from stations.services import core as services
-from tests.conftest import make_station
+from tests.support.factories import make_station
 from webhooks import delivery, dispatch, signing
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
