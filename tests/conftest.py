@@ -10,6 +10,7 @@ from channels.layers import channel_layers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from chargenet.celery import app
 from stations.services.handshake import refused_addresses
 from stations.writers.message_log import message_log
 from tests.support.factories import IdTokenFactory, OperatorFactory, UserFactory, make_station
@@ -77,6 +78,19 @@ def schema(db) -> dict:
     response = APIClient().get("/api/v1/schema/")
     assert response.status_code == 200
     return yaml.safe_load(response.content)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded and generated files (reports, invoices, diagnostics) go to tmp_path."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Celery tasks run in process, as in the embedded default, even with REDIS_URL set."""
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
 @pytest.fixture

@@ -44,8 +44,7 @@ MODELS = [
 
 
 @pytest.fixture
-def billed(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def billed(media_root):
     OperatorProfile.current()
     _, car, _ = network()
     assign(car_tariff(), station=car)

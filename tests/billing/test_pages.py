@@ -28,8 +28,7 @@ def staff_ops(client):
 
 
 @pytest.fixture
-def invoiced(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def invoiced(media_root):
     _, car, _ = network()
     assign(car_tariff(), station=car)
     dora = driver()

@@ -29,9 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def march(settings, tmp_path):
+def march(media_root):
     """Priced sessions in March 2025 on two sites, one fault, one unpriced session."""
-    settings.MEDIA_ROOT = tmp_path
     site, car, bike = network()
     other_site = Site.objects.create(name="Airport", timezone="Europe/Amsterdam")
     far = make_station("AP-1", site=other_site, connectors=1)

@@ -24,7 +24,6 @@ from websockets.asyncio.client import connect
 from billing import documents, services
 from billing.models import Invoice, Report, Tariff
 from billing.tasks import issue_monthly_invoices
-from chargenet.celery import app
 from stations.models import ChargingSession, IdToken
 from stations.services import core as station_services
 from tests.support.billing import assign, car_tariff, driver, ebike_tariff, network
@@ -95,9 +94,8 @@ async def car_charges(cp, start: datetime, tag: str) -> int:
 
 
 @pytest.fixture
-def priced_network(transactional_db, settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setitem(app.conf, "task_always_eager", True)  # even with REDIS_URL set
+def priced_network(transactional_db, media_root, eager_tasks):
+    """The network with its tariffs and Dora's card; tasks run in process."""
     _, car, bike = network()
     assign(car_tariff(), station=car)
     assign(ebike_tariff(), station=bike)

@@ -19,12 +19,7 @@ from tests.support.charge_points import Station16, Station201, booted
 from tests.support.factories import STATION_PASSWORD
 from tests.support.ocpp_client import connected_station
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root")]
 
 
 @contextlib.asynccontextmanager

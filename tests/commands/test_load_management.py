@@ -10,7 +10,6 @@ from django.utils import timezone
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from chargenet.celery import app
 from stations.models import (
     ChargingProfile,
     ChargingStation,
@@ -197,17 +196,8 @@ async def wait_for_profiles(count: int, timeout: float = 5.0) -> list[ChargingPr
         await asyncio.sleep(0.05)
 
 
-@pytest.fixture
-def eager():
-    """Tasks run in-process, as in the embedded default (phase 2 sets REDIS_URL)."""
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 @pytest.mark.protocol
-async def test_starting_and_ending_sessions_rebalance_the_site(site, token, eager):
+async def test_starting_and_ending_sessions_rebalance_the_site(site, token, eager_tasks):
     async with connect("CP-A") as (cp_a, _), connect("CP-B", "ocpp2.0.1", Station201) as (cp_b, _):
         first = await cp_a.call(
             call16.StartTransaction(

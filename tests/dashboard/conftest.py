@@ -1,4 +1,8 @@
-"""The operator pages' tests (dashboard, admin, live socket, message log)."""
+"""Operator pages: the dashboard, sessions, message log, live socket, admin, languages.
+
+Modules marked `pytest.mark.station("CP 1+ä")` get a station whose id needs quoting
+from the `station` fixture (tests/conftest.py).
+"""
 
 import pytest
 

@@ -1,4 +1,9 @@
-"""The OCPP protocol tests: each version's messages, bad input, fuzzing, live daphne."""
+"""OCPP protocol tests: each version's messages and transactions, bad input, fuzzing,
+version negotiation, query budgets, and end to end against a live daphne.
+
+A station speaking in process is tests/support/ocpp_client.py's `connected_station`;
+`station` (CP-1) and `token` come from tests/conftest.py.
+"""
 
 import pytest
 

@@ -29,6 +29,7 @@ from stations.simulator.station import SimulatedStation
 from stations.simulator.station201 import SimulatedStation201
 from stations.simulator.stats import Stats, percentile
 from tests.support.live import ROOT
+from tests.support.waiting import free_port
 
 # --- power curves -----------------------------------------------------------------
 
@@ -524,12 +525,6 @@ async def test_resets_stop_transactions_and_reboot():
 LIVE_PASSWORD = "live-station-password-1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _env(var_dir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
@@ -623,7 +618,7 @@ class LiveServer:
 
 @pytest.fixture
 def daphne_server(live_db):
-    server = LiveServer(live_db, _free_port())
+    server = LiveServer(live_db, free_port())
     server.start()
     try:
         yield server

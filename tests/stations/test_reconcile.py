@@ -35,10 +35,9 @@ T0 = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
 
 @pytest.fixture
-def priced(settings, monkeypatch, station, token):
+def priced(settings, eager_tasks, station, token):
     """Every session priced at 0.30 EUR per kWh, in process even with REDIS_URL set."""
     settings.OCPP_RECONCILE_GRACE = GRACE
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
     Tariff.objects.create(
         name="default", currency="EUR", is_default=True, energy_price_per_kwh=D("0.30")
     )
