@@ -6,14 +6,17 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
 from chargenet.asgi import application
 from stations import events
-from stations.models import ChargingSession, IdToken
-from tests.support.factories import make_station
+from tests.support.factories import (
+    ChargingSessionFactory,
+    IdTokenFactory,
+    UserFactory,
+    make_station,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,19 +24,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @database_sync_to_async
 def setup():
     station = make_station("EB-1")
-    users = get_user_model().objects
-    dora, otto = users.create_user("dora"), users.create_user("otto")
-    sessions = []
-    for user in (dora, otto):
-        token = IdToken.objects.create(value=f"{user.username}-1", owner=user)
-        sessions.append(
-            ChargingSession.objects.create(
-                station=station,
-                id_token=token,
-                started_at=timezone.now() - timedelta(minutes=5),
-                transaction_id=str(len(sessions) + 1),
-            )
+    dora, otto = UserFactory(username="dora"), UserFactory(username="otto")
+    sessions = [
+        ChargingSessionFactory(
+            station=station,
+            connector=None,
+            id_token=IdTokenFactory(value=f"{user.username}-1", owner=user),
+            started_at=timezone.now() - timedelta(minutes=5),
+            transaction_id=str(number),
         )
+        for number, user in enumerate((dora, otto), start=1)
+    ]
     client = Client()
     client.force_login(dora)
     return station, sessions, f"sessionid={client.cookies['sessionid'].value}".encode()
