@@ -10,12 +10,7 @@ from django.utils import timezone
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from stations.models import (
-    ChargingProfile,
-    ChargingStation,
-    Site,
-    StationEvent,
-)
+from stations.models import ChargingProfile, ChargingStation, Site, StationEvent
 from stations.services import load_management
 from stations.services.load_management import fair_shares
 from tests.support.charge_points import Station16, Station201, booted
