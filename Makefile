@@ -41,7 +41,7 @@ test-embedded: $(VENV)/.installed
 # Server-backed tests: real PostgreSQL and Redis. They skip when the servers are down,
 # unless REQUIRE_SERVERS=1 (as .ci/run sets), which turns a missing server into a failure.
 test-servers: $(VENV)/.installed
-	@if $(PY) -m tests.servers "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
+	@if $(PY) -m tests.support.servers "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
 	  export DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DATABASE_CONN_MAX_AGE=0; \
 	  $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "protocol and not server" && \
 	  $(VENV)/bin/pytest -p no:xdist -m server; \
@@ -82,7 +82,7 @@ stop-cluster:
 	$(PYTHON_SYS) deploy/cluster.py stop
 
 # The OpenAPI schema, checked in: `make schema` writes it; `make schema-check` (and
-# tests/test_schemathesis.py::test_checked_in_schema_is_current) fails when the API and
+# tests/api/test_schemathesis.py::test_checked_in_schema_is_current) fails when the API and
 # the file differ, so a change to the API shows as a diff in review.
 .PHONY: schema schema-check
 schema: $(VENV)/.installed

@@ -1,14 +1,19 @@
+"""Fixtures every area uses. Each area's own are in its conftest.py; helpers in support/.
+
+A station in these fixtures is `tests.support.factories.make_station`'s: two Available
+connectors and the password STATION_PASSWORD.
+"""
+
 import pytest
+import yaml
 from channels.layers import channel_layers
-from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from stations.models import ChargingStation, Connector, IdToken
+from chargenet.celery import app
 from stations.services.handshake import refused_addresses
 from stations.writers.message_log import message_log
-
-STATION_PASSWORD = "station-secret-0001"
+from tests.support.factories import IdTokenFactory, OperatorFactory, UserFactory, make_station
 
 
 @pytest.fixture(autouse=True)
@@ -29,36 +34,63 @@ def no_refused_addresses():
 
 @pytest.fixture
 def operator(db):
-    return get_user_model().objects.create_user(
-        "operator", "operator@example.com", "operator-pass-123", is_staff=True
-    )
+    """A staff user, "operator", with the password OPERATOR_PASSWORD."""
+    return OperatorFactory()
 
 
 @pytest.fixture
 def api_client(operator):
+    """The REST API as the operator, by token."""
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=operator)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
 
-def make_station(station_id="CP-1", password=STATION_PASSWORD, connectors=2, **fields):
-    station = ChargingStation(station_id=station_id, **fields)
-    station.set_password(password)
-    station.save()
-    for number in range(1, connectors + 1):
-        Connector.objects.create(station=station, connector_id=number, status="Available")
-    return station
+@pytest.fixture
+def ops(client):
+    """The test client logged in as a superuser, "ops" (no password: nothing to hash)."""
+    user = UserFactory(username="ops", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture
-def station(transactional_db):
-    return make_station()
+def station(request, db):
+    """Station "CP-1" with two connectors; transactional when the test's mark says so.
+
+    A test or module marked `@pytest.mark.station("CP 1+ä", kind="ebike")` gets that
+    station instead: the mark's arguments are `make_station`'s.
+    """
+    mark = request.node.get_closest_marker("station")
+    return make_station(*mark.args, **mark.kwargs) if mark else make_station()
 
 
 @pytest.fixture
-def token(transactional_db):
-    return IdToken.objects.create(value="TAG-0001")
+def token(db):
+    """Card "TAG-0001" (transactional when the test's mark says so)."""
+    return IdTokenFactory(value="TAG-0001")
+
+
+@pytest.fixture
+def schema(db) -> dict:
+    """The OpenAPI schema the API serves, parsed."""
+    response = APIClient().get("/api/v1/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded and generated files (reports, invoices, diagnostics) go to tmp_path."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Celery tasks run in process, as in the embedded default, even with REDIS_URL set."""
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Test settings: ChargeNet's own, with a fast password hasher for people.
 
-Live servers started by the tests use this module too (tests/live.py), so a login
+Live servers started by the tests use this module too (tests/support/live.py), so a login
 made in a test verifies there.
 """
 
@@ -27,6 +27,6 @@ REST_FRAMEWORK = {  # noqa: F405
 
 # django-axes guards every login page; Client.login() (no request) passes, see the module.
 AUTHENTICATION_BACKENDS = [
-    "tests.login_backend.TestClientAwareAxesBackend",
+    "tests.support.login_backend.TestClientAwareAxesBackend",
     *AUTHENTICATION_BACKENDS[1:],  # noqa: F405
 ]

@@ -1,36 +1,27 @@
 """Browser tests: headless Chromium (Playwright) against a live daphne on the test database.
 
-Chromium is Debian's /usr/bin/chromium (../shared/services.md); Playwright's own
-browser download does not work on these machines.
+The pages, logins and screenshots are in tests/support/browser.py.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from stations.models import IdToken, Site
-from tests.browser.station_thread import StationThread
-from tests.conftest import STATION_PASSWORD, make_station
-from tests.live import ROOT, live_daphne
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = ROOT / "test-output" / "screenshots"
-OPERATOR_PASSWORD = "operator-pass-123"
-DRIVER_PASSWORD = "driver-pass-123"
-STATION_ID = "EB 1+上海"
-TAG = "TAG-0001"
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DRIVER_PASSWORD,
+    OPERATOR_PASSWORD,
+    STATION_ID,
+    TAG,
+    log_in,
+    new_page,
+)
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.live import live_daphne
+from tests.support.station_thread import StationThread
 
 
 @pytest.fixture
@@ -64,39 +55,15 @@ def browser(server):
 
 
 @pytest.fixture
-def station(server):
+def live_station(server):
+    """The server's e-bike station, speaking OCPP 1.6 from a thread of its own."""
     with StationThread(server, STATION_ID, STATION_PASSWORD) as station:
         yield station
 
 
-def new_page(browser, server: str, *, width: int = 1366, height: int = 900, locale: str = "en"):
-    context = browser.new_context(
-        base_url=f"http://{server}",
-        viewport={"width": width, "height": height},
-        locale=locale,
-        extra_http_headers={"Accept-Language": locale},
-    )
-    context.set_default_timeout(15_000)
-    return context.new_page()
-
-
-def log_in(page, username: str = "operator", password: str = OPERATOR_PASSWORD) -> None:
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-
-
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
 @pytest.fixture
 def operator_page(browser, server):
+    """A page logged in as the operator."""
     page = new_page(browser, server)
     log_in(page)
     yield page

@@ -9,14 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    DRIVER_PASSWORD,
-    STATION_ID,
-    TAG,
-    log_in,
-    new_page,
-    screenshot,
-)
+from tests.support.browser import DRIVER_PASSWORD, STATION_ID, TAG, log_in, new_page, screenshot
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -45,7 +38,7 @@ def kwh(text: str) -> float:
     return float(re.search(r"[\d.]+", text.replace(",", "")).group())
 
 
-def test_a_connector_turns_charging_and_energy_grows_without_reload(operator_page, station):
+def test_a_connector_turns_charging_and_energy_grows_without_reload(operator_page, live_station):
     page = operator_page
     screenshot(page, "01-overview-idle")
 
@@ -55,7 +48,7 @@ def test_a_connector_turns_charging_and_energy_grows_without_reload(operator_pag
     expect(chip).to_have_class(re.compile(r"\bst-Available\b"))
     expect(page.locator("[data-online]").first).to_have_class(re.compile("badge-online"))
     mark_page(page)
-    station.start_charging(1, TAG, interval=0.5)
+    live_station.start_charging(1, TAG, interval=0.5)
     expect(chip).to_have_class(re.compile(r"\bst-Charging\b"))
     assert_not_reloaded(page)
     screenshot(page, "02-station-list-charging")
@@ -90,9 +83,9 @@ def test_a_connector_turns_charging_and_energy_grows_without_reload(operator_pag
     screenshot(page, "04-overview-charging")
 
 
-def test_the_message_log_shows_the_stations_frames(operator_page, station):
+def test_the_message_log_shows_the_stations_frames(operator_page, live_station):
     page = operator_page
-    station.start_charging(2, TAG, interval=0.3)
+    live_station.start_charging(2, TAG, interval=0.3)
     started = page.locator("select[name=action] option[value=StartTransaction]")
     for _ in range(40):  # the station charges from its own thread: wait for the frame
         page.goto(STATION_URL + "messages/")
@@ -111,7 +104,7 @@ def test_the_message_log_shows_the_stations_frames(operator_page, station):
     screenshot(page, "05-message-log")
 
 
-def test_reset_shows_the_stations_answer(operator_page, station):
+def test_reset_shows_the_stations_answer(operator_page, live_station):
     page = operator_page
     page.goto(STATION_URL)
     button = page.locator("button[data-action=reset]")
@@ -125,7 +118,7 @@ def test_reset_shows_the_stations_answer(operator_page, station):
     screenshot(page, "06-reset-accepted")
 
 
-def test_configuration_is_read_and_changed_in_two_clicks(operator_page, station):
+def test_configuration_is_read_and_changed_in_two_clicks(operator_page, live_station):
     page = operator_page
     page.goto(STATION_URL)
     if page.locator("button[data-action=get_configuration]").is_disabled():
@@ -144,9 +137,9 @@ def test_configuration_is_read_and_changed_in_two_clicks(operator_page, station)
     screenshot(page, "07-configuration-changed")
 
 
-def test_sessions_page_and_csv_link(operator_page, station):
+def test_sessions_page_and_csv_link(operator_page, live_station):
     page = operator_page
-    station.start_charging(1, TAG, interval=0.5)
+    live_station.start_charging(1, TAG, interval=0.5)
     page.goto("/sessions/")
     expect(page.locator("tbody tr").first).to_contain_text(STATION_ID)
     with page.expect_download() as download:
@@ -155,13 +148,13 @@ def test_sessions_page_and_csv_link(operator_page, station):
     screenshot(page, "08-sessions")
 
 
-def test_phone_width_in_chinese(browser, server, station):
+def test_phone_width_in_chinese(browser, server, live_station):
     page = new_page(browser, server, width=390, height=844, locale="zh-CN")
     log_in(page)
     expect(page.locator("h1")).to_have_text("网络概览")
     assert_fits(page)
     screenshot(page, "09-phone-overview-zh")
-    station.start_charging(1, TAG, interval=0.5)
+    live_station.start_charging(1, TAG, interval=0.5)
     page.goto(STATION_URL)
     expect(page.locator(".connector").first).to_contain_text("充电中")
     page.wait_for_timeout(1500)  # a few meter values on the chart

@@ -19,9 +19,9 @@ from playwright.sync_api import expect
 from billing.balances import balance_top_up
 from billing.models import Tariff
 from stations.models import IdToken
-from tests.browser import station_thread
-from tests.browser.conftest import DRIVER_PASSWORD, STATION_ID, new_page, screenshot
-from tests.conftest import STATION_PASSWORD
+from tests.support import station_thread
+from tests.support.browser import DRIVER_PASSWORD, STATION_ID, new_page, screenshot
+from tests.support.factories import STATION_PASSWORD
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -110,13 +110,13 @@ def driver_setup(server):
 
 
 @pytest.fixture
-def pile(server, driver_setup):
+def remote_pile(server, driver_setup):
     with RemotePile(server, STATION_ID, STATION_PASSWORD) as station:
         yield station
 
 
 @pytest.fixture
-def phone(pile, browser, server):
+def phone(remote_pile, browser, server):
     page = new_page(browser, server, **PHONE)
     yield page
     page.context.close()

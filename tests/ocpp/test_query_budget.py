@@ -1,0 +1,103 @@
+"""Queries per OCPP frame on the hot path: these budgets fail the build if they grow."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from stations.metering import Sample
+from stations.services import (
+    authorization,
+    connections,
+    meter_values,
+    sessions,
+    status,
+    transaction_events,
+)
+from tests.support.factories import make_station
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+
+def samples(wh: int, minute: int) -> list[Sample]:
+    at = T0.replace(minute=minute)
+    return [
+        Sample(at, "Energy.Active.Import.Register", Decimal(wh), "Wh"),
+        Sample(at, "Power.Active.Import", Decimal(7000), "W"),
+        Sample(at, "Current.Import", Decimal(16), "A", phase="L1"),
+    ]
+
+
+@pytest.fixture
+def charging():
+    station = make_station()
+    authorization.id_token_authorize(value="TAG")  # warm nothing: tokens are looked up per call
+    session = sessions.session_start(
+        station_pk=station.pk, connector_id=1, id_tag="TAG", meter_start_wh=0, timestamp=T0
+    ).session
+    return station, session
+
+
+def test_heartbeat_costs_one_query(django_assert_num_queries, charging):
+    station, _ = charging
+    with django_assert_num_queries(1):
+        connections.station_touch(station_pk=station.pk)
+
+
+def test_status_notification_budget(django_assert_max_num_queries, charging):
+    station, _ = charging
+    with django_assert_max_num_queries(6):  # includes the status history for billing
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
+
+
+def test_meter_values_budget(django_assert_max_num_queries, charging):
+    station, session = charging
+    with django_assert_max_num_queries(6):
+        meter_values.meter_values_record_many(
+            messages=[
+                meter_values.MeterValuesIn(station.pk, 1, session.transaction_id, samples(1000, 5))
+            ]
+        )
+
+
+def test_authorize_budget(django_assert_max_num_queries, charging):
+    with django_assert_max_num_queries(2):
+        authorization.id_token_authorize(value="TAG")
+
+
+def test_stop_budget(django_assert_max_num_queries, charging):
+    station, session = charging
+    with django_assert_max_num_queries(9):
+        sessions.session_stop(
+            station_pk=station.pk,
+            transaction_id=session.transaction_id,
+            meter_stop_wh=2000,
+            timestamp=T0.replace(minute=30),
+        )
+
+
+def test_transaction_event_budget(django_assert_max_num_queries, charging):
+    station, _ = charging
+    event = transaction_events.SessionEventIn(
+        event_type="Updated",
+        seq_no=1,
+        transaction_id=_.transaction_id,
+        timestamp=T0.replace(minute=5),
+        samples=tuple(samples(1500, 5)),
+    )
+    with django_assert_max_num_queries(12):
+        transaction_events.session_event_apply(station_pk=station.pk, event=event)
+
+
+def test_a_repeated_status_is_no_news(django_assert_max_num_queries, charging):
+    station, _ = charging
+    status.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
+    # one SELECT (+ the savepoint pair of its transaction inside the test)
+    with django_assert_max_num_queries(3):  # a reconnect storm re-reports every connector
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Charging")
+    status.connector_status_update(
+        station_pk=station.pk, connector_id=1, status="Charging", error_code="GroundFailure"
+    )
+    assert station.connectors.get(connector_id=1).error_code == "GroundFailure"
