@@ -158,6 +158,18 @@ def register_reading_wh(samples: list[Sample], context: str, *, latest: bool) ->
     return int(pick(readings, key=lambda s: s.timestamp).value)
 
 
+def transaction_start_wh(samples: list[Sample]) -> int | None:
+    """The register reading a transaction starts from, in Wh: its Transaction.Begin
+    reading, else the earliest."""
+    return register_reading_wh(samples, "Transaction.Begin", latest=False)
+
+
+def transaction_stop_wh(samples: list[Sample]) -> int | None:
+    """The register reading a transaction ends on, in Wh: its Transaction.End reading,
+    else the latest."""
+    return register_reading_wh(samples, "Transaction.End", latest=True)
+
+
 def power_reading_w(samples: list[Sample]) -> int | None:
     readings = [s for s in samples if s.measurand == POWER and not s.phase]
     if not readings:

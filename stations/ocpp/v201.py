@@ -13,7 +13,12 @@ from django.utils import timezone
 from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
-from stations.metering import format_timestamp, parse_timestamp, register_reading_wh
+from stations.metering import (
+    format_timestamp,
+    parse_timestamp,
+    transaction_start_wh,
+    transaction_stop_wh,
+)
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands
 from stations.ocpp.dispatch import handles
@@ -233,16 +238,8 @@ class V201Adapter(V201Commands, StationAdapter):
             remote_start_id=transaction_info.get("remote_start_id"),
             reservation_id=kw.get("reservation_id"),
             samples=tuple(samples),
-            meter_start_wh=(
-                register_reading_wh(samples, "Transaction.Begin", latest=False)
-                if event_type == "Started"
-                else None
-            ),
-            meter_stop_wh=(
-                register_reading_wh(samples, "Transaction.End", latest=True)
-                if event_type == "Ended"
-                else None
-            ),
+            meter_start_wh=transaction_start_wh(samples) if event_type == "Started" else None,
+            meter_stop_wh=transaction_stop_wh(samples) if event_type == "Ended" else None,
         )
         result = await self.run(services.session_event_apply, event=event)
         if not id_token:
