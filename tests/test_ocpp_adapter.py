@@ -1,14 +1,19 @@
-"""The adapters' own dispatch: a handler per incoming action, keys as the library spells them."""
+"""The adapters' own dispatch and calls: a handler per incoming action, one command at
+a time answered by its unique id, keys as the `ocpp` library spells them."""
 
 import ast
+import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
 from stations.ocpp import adapter_class
-from stations.ocpp.base import StationAdapter
+from stations.ocpp.base import StationAdapter, StationInfo
+from stations.ocpp.calls import Outcome
 from stations.ocpp.dispatch import handles
 from stations.ocpp.payloads import snake_case, wire_payload
+from stations.writers.message_log import message_log
 
 SUBPROTOCOLS = ["ocpp1.6", "ocpp2.0.1", "ocpp2.1"]
 
@@ -113,3 +118,100 @@ def test_wire_payload_is_camel_case_without_nones():
         "evMinV2XEnergyRequest": 2,
         "responderURL": "u",
     }
+
+
+class Connection:
+    def __init__(self):
+        self.sent: list = []
+
+    async def send(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+
+    async def call(self, count: int) -> list:
+        """The `count`th frame sent, once it is."""
+        async with asyncio.timeout(5):
+            while len(self.sent) < count:
+                await asyncio.sleep(0.001)
+        return self.sent[count - 1]
+
+
+@pytest.fixture
+def logged(monkeypatch):
+    rows = []
+    monkeypatch.setattr(message_log, "add", lambda **row: rows.append(row))
+    return rows
+
+
+def adapter_16():
+    connection = Connection()
+    return adapter_class("ocpp1.6")(StationInfo(1, "CP-1", "accepted"), connection), connection
+
+
+async def test_commands_go_one_at_a_time_each_answered_by_its_id(logged):
+    adapter, connection = adapter_16()
+    first = asyncio.create_task(adapter.perform("clear_cache", {}, timeout=5))
+    second = asyncio.create_task(adapter.perform("reset", {"type": "soft"}, timeout=5))
+    call = await connection.call(1)
+    assert call[2] == "ClearCache"
+    await asyncio.sleep(0.02)
+    assert len(connection.sent) == 1, "the second command waits for the first's answer"
+    await adapter.handle_frame(json.dumps([3, "not-ours", {"status": "Accepted"}]))
+    await adapter.handle_frame(json.dumps([3, call[1], {"status": "Accepted"}]))
+    assert await first == Outcome("accepted", {"status": "Accepted"}, None, "ClearCache")
+    call = await connection.call(2)
+    assert call[2:] == ["Reset", {"type": "Soft"}]
+    await adapter.handle_frame(json.dumps([3, call[1], {"status": "Rejected"}]))
+    outcome = await second
+    assert (outcome.status, outcome.response) == ("rejected", {"status": "Rejected"})
+    replies = [row for row in logged if row["direction"] == "in"]
+    assert [row["action"] for row in replies] == ["", "ClearCache", "Reset"]
+
+
+async def test_a_late_answer_is_logged_under_its_action_and_ignored(logged):
+    adapter, connection = adapter_16()
+    outcome = await adapter.perform("reset", {"type": "hard"}, timeout=0.05)
+    assert (outcome.status, outcome.error) == ("timeout", {"description": "No answer in 0.05 s"})
+    late = connection.sent[0][1]
+    await adapter.handle_frame(json.dumps([3, late, {"status": "Accepted"}]))
+    assert logged[-1]["action"] == "Reset" and logged[-1]["unique_id"] == late
+    next_command = asyncio.create_task(adapter.perform("clear_cache", {}, timeout=5))
+    call = await connection.call(2)
+    await adapter.handle_frame(json.dumps([3, call[1], {"status": "Accepted"}]))
+    assert (await next_command).status == "accepted"
+
+
+@pytest.mark.parametrize(
+    "answer, error, response",
+    [
+        (
+            [4, "NotImplemented", "No ClearCache", {"why": 1}],
+            {"code": "NotImplemented", "description": "No ClearCache", "details": {"why": 1}},
+            None,
+        ),
+        # A code the library had no exception for failed the command internally.
+        ([4, "RpcFrameworkError", "", {}], {"description": "Internal error."}, None),
+        ([3, {"status": "Sure"}], {"code": "FormatViolation"}, {"status": "Sure"}),
+        ([3, {"status": "Accepted", "extra": 1}], {"code": "FormatViolation"}, None),
+    ],
+)
+async def test_answers_that_fail_a_command(logged, answer, error, response):
+    adapter, connection = adapter_16()
+    command = asyncio.create_task(adapter.perform("clear_cache", {}, timeout=5))
+    unique_id = (await connection.call(1))[1]
+    await adapter.handle_frame(json.dumps([answer[0], unique_id, *answer[1:]]))
+    outcome = await command
+    assert outcome.status == "failed" and outcome.response == response
+    assert {key: outcome.error[key] for key in error} == error
+
+
+async def test_a_cancelled_command_lets_the_next_one_through(logged):
+    adapter, connection = adapter_16()
+    first = asyncio.create_task(adapter.perform("clear_cache", {}, timeout=5))
+    await connection.call(1)
+    first.cancel()  # the consumer cancels its commands when the socket closes
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    second = asyncio.create_task(adapter.perform("clear_cache", {}, timeout=5))
+    call = await connection.call(2)
+    await adapter.handle_frame(json.dumps([3, call[1], {"status": "Accepted"}]))
+    assert (await second).status == "accepted"
