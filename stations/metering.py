@@ -1,10 +1,13 @@
 """Meter readings and station timestamps, normalised; pure functions."""
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Q
+
+logger = logging.getLogger(__name__)
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
@@ -71,6 +74,27 @@ def normalise(
     return number, unit
 
 
+def reading(
+    value: str | int | float, unit: str | None, measurand: str, multiplier: int = 0
+) -> tuple[Decimal, str] | None:
+    """A meter's value and unit as ChargeNet keeps them, or None when it keeps none.
+
+    `multiplier` is a power of ten (2.0.1's unitOfMeasure.multiplier). A value that
+    is not a number (signed data: the meter's blob) is no reading, and neither is an
+    impossible one: MAX_READING or more, which no column holds (logged).
+    """
+    normalised = normalise(value, unit, measurand)
+    if normalised is None:
+        return None
+    number, unit = normalised
+    if multiplier:
+        number = number.scaleb(multiplier)
+    if abs(number) >= MAX_READING:
+        logger.warning("Dropped an impossible %s reading: %s", measurand, number)
+        return None
+    return number, unit
+
+
 def parse_timestamp(text: str | None) -> datetime | None:
     """Parse an OCPP dateTime (RFC 3339); a missing zone is read as UTC."""
     if not text or not isinstance(text, str):
@@ -87,6 +111,11 @@ def parse_timestamp(text: str | None) -> datetime | None:
 def plausible_time(moment: datetime | None, now: datetime) -> bool:
     """False for an unsynchronised clock: before 2010 or more than an hour ahead."""
     return moment is not None and EARLIEST_PLAUSIBLE <= moment <= now + FUTURE_TOLERANCE
+
+
+def reading_time(moment: datetime | None, now: datetime) -> datetime:
+    """When a reading was taken: its own time, or `now` if the station's clock is off."""
+    return moment if plausible_time(moment, now) else now
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -127,6 +156,18 @@ def register_reading_wh(samples: list[Sample], context: str, *, latest: bool) ->
         return None
     pick = max if latest else min
     return int(pick(readings, key=lambda s: s.timestamp).value)
+
+
+def transaction_start_wh(samples: list[Sample]) -> int | None:
+    """The register reading a transaction starts from, in Wh: its Transaction.Begin
+    reading, else the earliest."""
+    return register_reading_wh(samples, "Transaction.Begin", latest=False)
+
+
+def transaction_stop_wh(samples: list[Sample]) -> int | None:
+    """The register reading a transaction ends on, in Wh: its Transaction.End reading,
+    else the latest."""
+    return register_reading_wh(samples, "Transaction.End", latest=True)
 
 
 def power_reading_w(samples: list[Sample]) -> int | None:

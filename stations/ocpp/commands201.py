@@ -2,7 +2,7 @@
 
 from ocpp.v201 import call
 
-from stations.ocpp.base import ACCEPTED_ANSWERS
+from stations.ocpp.calls import ACCEPTED_ANSWERS
 from stations.ocpp.requests201 import builders
 
 

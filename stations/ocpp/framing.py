@@ -1,10 +1,13 @@
 """OCPP-J framing and payload checks, with each version's own CallError spellings.
 
-The `ocpp` library answers 1.6 stations with 2.0.1 error codes, sends nothing for a
-frame it cannot parse and blames enum errors on the format (docs/architecture.md,
-"The protocol layer"). ChargeNet checks every incoming frame here first, so the station
-always gets the CallError its version's OCPP-J spec names (OCPP-J 1.6 §4.2.3, OCPP-J
-2.0.1 §4.2.3 and §4.4).
+Every incoming frame is checked here, and only here: its JSON is parsed once, a Call's
+payload is validated once against its JSON schema (`check_payload`, with the compiled
+validators of stations/ocpp/schemas.py), and integers ChargeNet stores are checked
+against their columns (`check_integers`). A station always gets the CallError its
+version's OCPP-J spec names (OCPP-J 1.6 §4.2.3, OCPP-J 2.0.1 §4.2.3 and §4.4), which
+the `ocpp` library's own routing did not give: it answers 1.6 stations with 2.0.1
+error codes, sends nothing for a frame it cannot parse and blames enum errors on the
+format.
 """
 
 import json
@@ -261,4 +264,56 @@ def nul_path(value: Any, path: str = "") -> str | None:
         found = nul_path(item, where)
         if found is not None:
             return found
+    return None
+
+
+# Vendor content inside these keys is not ChargeNet's to check.
+_NOT_OURS = frozenset({"customData", "data"})
+
+
+def check_integers(call: Call, version: str, ranges: dict[str, tuple[int, int]]) -> None:
+    """Refuse a Call whose integers ChargeNet stores do not fit their columns.
+
+    The schemas say only "integer"; `ranges` maps a key (or "parent.key") to the
+    (lowest, highest) value its column holds.
+    """
+    field = integer_out_of_range(call.payload, ranges)
+    if field:
+        raise FrameError(
+            call.unique_id,
+            ERROR_CODES[version].bad_value,
+            f"{field} is out of range",
+            {"field": field},
+        )
+
+
+def integer_out_of_range(value, ranges: dict) -> str | None:
+    """The path of the first stored integer outside its range, or None."""
+    if not isinstance(value, dict | list):
+        return None
+    found = _out_of_range(value, ranges, "")
+    return ".".join(reversed(found)) if found else None
+
+
+def _out_of_range(value: dict | list, ranges: dict, parent: str) -> list[str] | None:
+    # Runs on every Call: only containers are walked, and a path is built only for
+    # the value found (innermost key first).
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict | list):
+                found = _out_of_range(item, ranges, str(index))
+                if found:
+                    found.append(str(index))
+                    return found
+        return None
+    for key, item in value.items():
+        if isinstance(item, int):
+            bounds = ranges.get(f"{parent}.{key}") or ranges.get(key)
+            if bounds and not bounds[0] <= item <= bounds[1]:
+                return [key]
+        elif isinstance(item, dict | list) and key not in _NOT_OURS:
+            found = _out_of_range(item, ranges, key)
+            if found:
+                found.append(key)
+                return found
     return None

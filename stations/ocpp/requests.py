@@ -1,13 +1,13 @@
 """Version-neutral commands turned into each version's OCPP request, checked first.
 
-`build_request(version, action, params)` returns the `ocpp` library payload to send,
-or raises `CommandError` naming the bad parameter, so nothing invalid is ever sent.
+`build_request(version, action, params)` returns the request to send (an `ocpp`
+library call dataclass and the JSON object it becomes), or raises `CommandError`
+naming the bad parameter, so nothing invalid is ever sent.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
-
+from stations.ocpp.payloads import wire_payload
 from stations.ocpp.schemas import first_error
 
 # The actions every caller may ask for (docs/api.md).
@@ -48,6 +48,11 @@ class CommandError(ValueError):
 class Request:
     payload: object  # an `ocpp` library call dataclass
     expects: tuple[str, ...] = ()  # messages the station will send because of it
+    body: dict | None = None  # the payload as sent, checked (set by build_request)
+
+    @property
+    def action(self) -> str:
+        return type(self.payload).__name__
 
 
 def require(params: dict, *names: str) -> list:
@@ -92,14 +97,9 @@ def build_request(builders: dict, version: str, action: str, params: dict) -> Re
             f"OCPP {version} has no {action!r}.", {"action": "Not available in this OCPP version."}
         )
     request = builder(params or {})
-    _validate(version, request.payload)
-    return request
-
-
-def _validate(version: str, payload) -> None:
-    action = type(payload).__name__
-    body = remove_nones(snake_to_camel_case(serialize_as_dict(payload)))
-    error = first_error(version, action, body)
+    body = wire_payload(request.payload)
+    error = first_error(version, request.action, body)
     if error is not None:
         field = ".".join(str(p) for p in error.absolute_path) or "params"
         raise CommandError("Invalid parameters.", {field: error.message[:200]})
+    return replace(request, body=body)

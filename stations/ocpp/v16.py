@@ -1,11 +1,11 @@
 """OCPP 1.6-J: translate station messages to service calls and results back."""
 
 from django.utils import timezone
-from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call_result, enums
+from ocpp.v16 import call_result, enums
 
 from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
+from stations.ocpp.dispatch import handles
 from stations.ocpp.requests16 import BUILDERS
 from stations.services import core as services
 from stations.services.core import MeterValuesIn
@@ -27,8 +27,9 @@ def _id_tag_info(authorization: services.Authorization) -> dict:
     return info
 
 
-class V16Adapter(StationAdapter, ChargePoint):
+class V16Adapter(StationAdapter):
     version = "1.6"
+    results = call_result
     request_builders = BUILDERS
     stored_integers = {
         "connectorId": (0, INT32_MAX),
@@ -57,7 +58,7 @@ class V16Adapter(StationAdapter, ChargePoint):
         }
     )
 
-    @on(Action.boot_notification, skip_schema_validation=True)
+    @handles("BootNotification")
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **kw):
         result = await self.run(
             services.station_boot,
@@ -78,12 +79,12 @@ class V16Adapter(StationAdapter, ChargePoint):
             status=result.status,
         )
 
-    @on(Action.heartbeat, skip_schema_validation=True)
+    @handles("Heartbeat")
     async def on_heartbeat(self, **kw):
         await self.run(services.station_touch)
         return call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
 
-    @on(Action.status_notification, skip_schema_validation=True)
+    @handles("StatusNotification")
     async def on_status_notification(self, connector_id, error_code, status, **kw):
         await self.run(
             services.connector_status_update,
@@ -96,12 +97,12 @@ class V16Adapter(StationAdapter, ChargePoint):
         )
         return call_result.StatusNotification()
 
-    @on(Action.authorize, skip_schema_validation=True)
+    @handles("Authorize")
     async def on_authorize(self, id_tag, **kw):
         authorization = await self.run(services.id_token_authorize, value=id_tag)
         return call_result.Authorize(id_tag_info=_id_tag_info(authorization))
 
-    @on(Action.start_transaction, skip_schema_validation=True)
+    @handles("StartTransaction")
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kw):
         result = await self.run(
             services.session_start,
@@ -116,7 +117,7 @@ class V16Adapter(StationAdapter, ChargePoint):
             id_tag_info=_id_tag_info(result.authorization),
         )
 
-    @on(Action.meter_values, skip_schema_validation=True)
+    @handles("MeterValues")
     async def on_meter_values(self, connector_id, meter_value, **kw):
         transaction_id = kw.get("transaction_id")
         await meter_writer.meter_values_record(
@@ -129,7 +130,7 @@ class V16Adapter(StationAdapter, ChargePoint):
         )
         return call_result.MeterValues()
 
-    @on(Action.stop_transaction, skip_schema_validation=True)
+    @handles("StopTransaction")
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **kw):
         id_tag = kw.get("id_tag", "")
         await self.run(
@@ -146,7 +147,7 @@ class V16Adapter(StationAdapter, ChargePoint):
         authorization = await self.run(services.id_token_authorize, value=id_tag, for_start=True)
         return call_result.StopTransaction(id_tag_info=_id_tag_info(authorization))
 
-    @on(Action.data_transfer, skip_schema_validation=True)
+    @handles("DataTransfer")
     async def on_data_transfer(self, vendor_id, **kw):
         result = await self.run(
             data_transfer_handle,
@@ -159,17 +160,17 @@ class V16Adapter(StationAdapter, ChargePoint):
         )
         return call_result.DataTransfer(status=result.status, data=data)
 
-    @on(Action.diagnostics_status_notification, skip_schema_validation=True)
+    @handles("DiagnosticsStatusNotification")
     async def on_diagnostics_status(self, status, **kw):
         await self.run(services.station_event_record, kind="DiagnosticsStatus", status=status)
         return call_result.DiagnosticsStatusNotification()
 
-    @on(Action.firmware_status_notification, skip_schema_validation=True)
+    @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
         await self.run(services.station_event_record, kind="FirmwareStatus", status=status)
         return call_result.FirmwareStatusNotification()
 
-    @on(Action.signed_firmware_status_notification, skip_schema_validation=True)
+    @handles("SignedFirmwareStatusNotification")
     async def on_signed_firmware_status(self, status, **kw):
         await self.run(
             services.station_event_record,
@@ -179,7 +180,7 @@ class V16Adapter(StationAdapter, ChargePoint):
         )
         return call_result.SignedFirmwareStatusNotification()
 
-    @on(Action.log_status_notification, skip_schema_validation=True)
+    @handles("LogStatusNotification")
     async def on_log_status(self, status, **kw):
         await self.run(
             services.station_event_record,
@@ -189,7 +190,7 @@ class V16Adapter(StationAdapter, ChargePoint):
         )
         return call_result.LogStatusNotification()
 
-    @on(Action.security_event_notification, skip_schema_validation=True)
+    @handles("SecurityEventNotification")
     async def on_security_event(self, type, timestamp, **kw):
         await self.run(
             services.station_event_record,
@@ -200,7 +201,7 @@ class V16Adapter(StationAdapter, ChargePoint):
         )
         return call_result.SecurityEventNotification()
 
-    @on(Action.sign_certificate, skip_schema_validation=True)
+    @handles("SignCertificate")
     async def on_sign_certificate(self, csr, **kw):
         # No certificate authority is configured: a spec-valid refusal, kept for the operator.
         await self.run(services.station_event_record, kind="SignCertificate", status="Rejected")

@@ -10,13 +10,18 @@ refused by a failing write leaves no connector behind.
 from datetime import UTC, datetime
 
 from django.utils import timezone
-from ocpp.routing import on
-from ocpp.v201 import ChargePoint
+from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
-from stations.metering import format_timestamp, parse_timestamp, register_reading_wh
+from stations.metering import (
+    format_timestamp,
+    parse_timestamp,
+    transaction_start_wh,
+    transaction_stop_wh,
+)
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands
+from stations.ocpp.dispatch import handles
 from stations.services import core as services
 from stations.services.core import MeterValuesIn
 from stations.services.data_transfer import data_transfer_handle
@@ -73,8 +78,9 @@ RECORDED_NOTIFICATIONS = {
 }
 
 
-class V201Adapter(V201Commands, StationAdapter, ChargePoint):
+class V201Adapter(V201Commands, StationAdapter):
     version = "2.0.1"
+    results = call_result
     known_actions = frozenset(action.value for action in Action)
     incoming_actions = INCOMING_201
     # The schemas say only "integer"; the spec counts EVSE and connector ids and
@@ -101,7 +107,7 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
 
     # --- provisioning -------------------------------------------------------------
 
-    @on(Action.boot_notification, skip_schema_validation=True)
+    @handles("BootNotification")
     async def on_boot_notification(self, charging_station, reason, **kw):
         modem = charging_station.get("modem") or {}
         result = await self.run(
@@ -114,18 +120,18 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             imsi=modem.get("imsi", ""),
         )
         self.station.registration = result.status.lower()
-        return self._call_result.BootNotification(
+        return self.results.BootNotification(
             current_time=format_timestamp(result.current_time),
             interval=result.interval,
             status=result.status,
         )
 
-    @on(Action.heartbeat, skip_schema_validation=True)
+    @handles("Heartbeat")
     async def on_heartbeat(self, **kw):
         await self.run(services.station_touch)
-        return self._call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
+        return self.results.Heartbeat(current_time=format_timestamp(timezone.now()))
 
-    @on(Action.notify_report, skip_schema_validation=True)
+    @handles("NotifyReport")
     async def on_notify_report(self, request_id, generated_at, seq_no, **kw):
         rows = []
         for item in kw.get("report_data") or []:
@@ -145,16 +151,16 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
                 )
         if rows:
             await self.run(services.device_model_report, variables=_last_per_attribute(rows))
-        return self._call_result.NotifyReport()
+        return self.results.NotifyReport()
 
     # --- availability -------------------------------------------------------------
 
-    @on(Action.status_notification, skip_schema_validation=True)
+    @handles("StatusNotification")
     async def on_status_notification(
         self, timestamp, connector_status, evse_id, connector_id, **kw
     ):
         await self._connector_status(evse_id, connector_id, connector_status, timestamp)
-        return self._call_result.StatusNotification()
+        return self.results.StatusNotification()
 
     async def _connector_status(self, evse_id, connector_id, status, timestamp) -> None:
         await self.run(
@@ -162,7 +168,7 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             **_status_report(evse_id, connector_id, status, timestamp),
         )
 
-    @on(Action.notify_event, skip_schema_validation=True)
+    @handles("NotifyEvent")
     async def on_notify_event(self, generated_at, seq_no, event_data, **kw):
         rows, writes = [], []
         # Oldest first, so the newest value of a variable reported twice is the one kept.
@@ -194,21 +200,21 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         writes.append((services.device_model_report, {"variables": _last_per_attribute(rows)}))
         # All or nothing: a frame refused halfway must leave no event behind.
         await self.run(services.all_in_one_transaction, calls=writes)
-        return self._call_result.NotifyEvent()
+        return self.results.NotifyEvent()
 
     # --- authorization and transactions ---------------------------------------------
 
-    @on(Action.authorize, skip_schema_validation=True)
+    @handles("Authorize")
     async def on_authorize(self, id_token, **kw):
         authorization = await self._authorize(id_token)
-        return self._call_result.Authorize(id_token_info=self.id_token_info(authorization))
+        return self.results.Authorize(id_token_info=self.id_token_info(authorization))
 
     async def _authorize(self, id_token: dict) -> services.Authorization:
         if id_token.get("type") == "NoAuthorization":
             return services.Authorization(services.ACCEPTED)
         return await self.run(services.id_token_authorize, value=id_token["id_token"])
 
-    @on(Action.transaction_event, skip_schema_validation=True)
+    @handles("TransactionEvent")
     async def on_transaction_event(
         self, event_type, timestamp, trigger_reason, seq_no, transaction_info, **kw
     ):
@@ -232,27 +238,19 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             remote_start_id=transaction_info.get("remote_start_id"),
             reservation_id=kw.get("reservation_id"),
             samples=tuple(samples),
-            meter_start_wh=(
-                register_reading_wh(samples, "Transaction.Begin", latest=False)
-                if event_type == "Started"
-                else None
-            ),
-            meter_stop_wh=(
-                register_reading_wh(samples, "Transaction.End", latest=True)
-                if event_type == "Ended"
-                else None
-            ),
+            meter_start_wh=transaction_start_wh(samples) if event_type == "Started" else None,
+            meter_stop_wh=transaction_stop_wh(samples) if event_type == "Ended" else None,
         )
         result = await self.run(services.session_event_apply, event=event)
         if not id_token:
-            return self._call_result.TransactionEvent()
+            return self.results.TransactionEvent()
         # An empty idToken of a real type is schema-valid and known to nobody.
         authorization = result.authorization or services.Authorization(services.UNKNOWN)
         if id_token.get("type") == "NoAuthorization":
             authorization = services.Authorization(services.ACCEPTED)
-        return self._call_result.TransactionEvent(id_token_info=self.id_token_info(authorization))
+        return self.results.TransactionEvent(id_token_info=self.id_token_info(authorization))
 
-    @on(Action.meter_values, skip_schema_validation=True)
+    @handles("MeterValues")
     async def on_meter_values(self, evse_id, meter_value, **kw):
         await meter_writer.meter_values_record(
             MeterValuesIn(
@@ -263,11 +261,11 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
                 samples=samples_from(meter_value, timezone.now()),
             )
         )
-        return self._call_result.MeterValues()
+        return self.results.MeterValues()
 
     # --- notifications ----------------------------------------------------------------
 
-    @on(Action.firmware_status_notification, skip_schema_validation=True)
+    @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
         await self.run(
             services.station_event_record,
@@ -275,9 +273,9 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             status=status,
             data={"request_id": kw.get("request_id")},
         )
-        return self._call_result.FirmwareStatusNotification()
+        return self.results.FirmwareStatusNotification()
 
-    @on(Action.log_status_notification, skip_schema_validation=True)
+    @handles("LogStatusNotification")
     async def on_log_status(self, status, **kw):
         await self.run(
             services.station_event_record,
@@ -285,9 +283,9 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             status=status,
             data={"request_id": kw.get("request_id")},
         )
-        return self._call_result.LogStatusNotification()
+        return self.results.LogStatusNotification()
 
-    @on(Action.security_event_notification, skip_schema_validation=True)
+    @handles("SecurityEventNotification")
     async def on_security_event(self, type, timestamp, **kw):
         await self.run(
             services.station_event_record,
@@ -296,23 +294,16 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             timestamp=parse_timestamp(timestamp),
             data={"tech_info": kw.get("tech_info", "")},
         )
-        return self._call_result.SecurityEventNotification()
+        return self.results.SecurityEventNotification()
 
-    async def _handle_call(self, msg):
-        """The adapter's dispatch, except for DataTransfer, answered here."""
-        if msg.action == Action.data_transfer:
-            await self._answer_data_transfer(msg)
-        else:
-            await super()._handle_call(msg)
-
-    async def _answer_data_transfer(self, msg) -> None:
+    @handles("DataTransfer", raw=True)
+    async def on_data_transfer(self, payload: dict) -> dict:
         """DataTransfer `data` is anyType: the vendor's keys, passed through unchanged.
 
-        The library would turn its keys to snake_case on the way in and to camelCase
-        on the way out (`someKey` -> `some_key`, `socket` -> `SoCket`), so it never
-        sees this message. The request was checked against the schema already.
+        Converted like other payloads, its keys would turn to snake_case on the way in
+        and to camelCase on the way out (`someKey` -> `some_key`, `socket` ->
+        `SoCket`), so this handler takes and gives the JSON objects as they are.
         """
-        payload = msg.payload
         result = await self.run(
             data_transfer_handle,
             vendor_id=payload["vendorId"],
@@ -322,7 +313,7 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
         answer = {"status": result.status}
         if result.data is not None:
             answer["data"] = result.data
-        await self._send(msg.create_call_result(answer).to_json())
+        return answer
 
     async def _record(self, action: str, payload: dict):
         status = str(payload.get("status") or payload.get("reservation_update_status") or "")
@@ -332,41 +323,41 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             status=status,
             data=payload,
         )
-        return getattr(self._call_result, action)()
+        return getattr(self.results, action)()
 
-    @on(Action.cleared_charging_limit, skip_schema_validation=True)
+    @handles("ClearedChargingLimit")
     async def on_cleared_charging_limit(self, **kw):
         return await self._record("ClearedChargingLimit", kw)
 
-    @on(Action.notify_charging_limit, skip_schema_validation=True)
+    @handles("NotifyChargingLimit")
     async def on_notify_charging_limit(self, **kw):
         return await self._record("NotifyChargingLimit", kw)
 
-    @on(Action.notify_customer_information, skip_schema_validation=True)
+    @handles("NotifyCustomerInformation")
     async def on_notify_customer_information(self, **kw):
         return await self._record("NotifyCustomerInformation", kw)
 
-    @on(Action.notify_display_messages, skip_schema_validation=True)
+    @handles("NotifyDisplayMessages")
     async def on_notify_display_messages(self, **kw):
         return await self._record("NotifyDisplayMessages", kw)
 
-    @on(Action.notify_monitoring_report, skip_schema_validation=True)
+    @handles("NotifyMonitoringReport")
     async def on_notify_monitoring_report(self, **kw):
         return await self._record("NotifyMonitoringReport", kw)
 
-    @on(Action.report_charging_profiles, skip_schema_validation=True)
+    @handles("ReportChargingProfiles")
     async def on_report_charging_profiles(self, **kw):
         return await self._record("ReportChargingProfiles", kw)
 
-    @on(Action.reservation_status_update, skip_schema_validation=True)
+    @handles("ReservationStatusUpdate")
     async def on_reservation_status_update(self, **kw):
         return await self._record("ReservationStatusUpdate", kw)
 
-    @on(Action.publish_firmware_status_notification, skip_schema_validation=True)
+    @handles("PublishFirmwareStatusNotification")
     async def on_publish_firmware_status(self, **kw):
         return await self._record("PublishFirmwareStatusNotification", kw)
 
-    @on(Action.notify_ev_charging_needs, skip_schema_validation=True)
+    @handles("NotifyEVChargingNeeds")
     async def on_notify_ev_charging_needs(self, evse_id, charging_needs, **kw):
         # No smart-charging schedule service: the spec's "Rejected" (K15) tells the
         # station none will come, so it charges by its own limits.
@@ -376,9 +367,9 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             status="Rejected",
             data={"evse_id": evse_id, "charging_needs": charging_needs},
         )
-        return self._call_result.NotifyEVChargingNeeds(status="Rejected")
+        return self.results.NotifyEVChargingNeeds(status="Rejected")
 
-    @on(Action.notify_ev_charging_schedule, skip_schema_validation=True)
+    @handles("NotifyEVChargingSchedule")
     async def on_notify_ev_charging_schedule(self, time_base, charging_schedule, evse_id, **kw):
         await self.run(
             services.station_event_record,
@@ -386,23 +377,23 @@ class V201Adapter(V201Commands, StationAdapter, ChargePoint):
             status="Accepted",
             data={"evse_id": evse_id, "time_base": time_base, "schedule": charging_schedule},
         )
-        return self._call_result.NotifyEVChargingSchedule(status="Accepted")
+        return self.results.NotifyEVChargingSchedule(status="Accepted")
 
     # --- certificates: no certificate service configured, refused as the spec allows ---
 
-    @on(Action.sign_certificate, skip_schema_validation=True)
+    @handles("SignCertificate")
     async def on_sign_certificate(self, csr, **kw):
         await self.run(services.station_event_record, kind="SignCertificate", status="Rejected")
-        return self._call_result.SignCertificate(status="Rejected")
+        return self.results.SignCertificate(status="Rejected")
 
-    @on(Action.get_certificate_status, skip_schema_validation=True)
+    @handles("GetCertificateStatus")
     async def on_get_certificate_status(self, ocsp_request_data, **kw):
-        return self._call_result.GetCertificateStatus(status="Failed")
+        return self.results.GetCertificateStatus(status="Failed")
 
-    @on(Action.get_15118_ev_certificate, skip_schema_validation=True)
+    @handles("Get15118EVCertificate")
     async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
         await self.run(services.station_event_record, kind="15118EVCertificate", status="Failed")
-        return self._call_result.Get15118EVCertificate(status="Failed", exi_response="")
+        return self.results.Get15118EVCertificate(status="Failed", exi_response="")
 
 
 def _availability_of(component: dict, variable: dict, value: str) -> bool:

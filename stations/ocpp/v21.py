@@ -13,9 +13,7 @@ from stations.ocpp.v201 import INCOMING_201, V201Adapter
 
 class V21Adapter(V201Adapter):
     version = "2.1"
-    _call = call
-    _call_result = call_result
-    _ocpp_version = "2.1"
+    results = call_result
     known_actions = frozenset(action.value for action in Action)
     incoming_actions = INCOMING_201
     request_builders = builders(call)

@@ -1,4 +1,9 @@
-"""Thin Channels consumers: the OCPP station socket."""
+"""The OCPP station socket: a thin Channels consumer around a version's adapter.
+
+It admits the station (stations/services/handshake.py), hands every frame to the
+adapter and runs commands as tasks of their own. It reaches the database only through
+service functions, on the database thread pool.
+"""
 
 import asyncio
 import contextlib
@@ -12,7 +17,8 @@ from django.conf import settings
 
 from stations import events
 from stations.ocpp import adapter_class
-from stations.ocpp.base import Outcome, StationInfo
+from stations.ocpp.base import StationInfo
+from stations.ocpp.calls import Outcome
 from stations.services import core as services
 from stations.services import handshake
 from stations.writers.message_log import message_log
@@ -47,16 +53,13 @@ class PoolOnlyDispatch:
 
 
 class ConsumerConnection:
-    """The `connection` the ocpp library's ChargePoint writes to."""
+    """The `connection` an adapter sends its frames to: this socket."""
 
     def __init__(self, consumer: AsyncWebsocketConsumer):
         self._consumer = consumer
 
     async def send(self, message: str) -> None:
         await self._consumer.send(text_data=message)
-
-    async def recv(self) -> str:  # frames are pushed through handle_frame instead
-        raise RuntimeError("ChargeNet feeds frames to the adapter; recv is unused")
 
 
 class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
@@ -145,7 +148,8 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         """A command from any process: acknowledge at once, run it as its own task.
 
         Awaiting the station here would block this consumer, so the station's answer
-        could never be read (docs/architecture.md, "Commands").
+        could never be read: a consumer handles one event at a time, and the answer is
+        a frame like any other (stations/ocpp/calls.py).
         """
         await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
         task = asyncio.create_task(self._run_command(event))
