@@ -42,7 +42,8 @@ from stations.ocpp.framing import (
 )
 from stations.ocpp.payloads import snake_case, wire_payload
 from stations.ocpp.requests import CommandError, Request, build_request
-from stations.services import core as services
+from stations.services import connections
+from stations.services.registration import station_registration
 from stations.writers.message_log import message_log
 
 logger = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ class StationAdapter:
     async def _accepted(self) -> bool:
         if self.station.registration != "accepted":
             # An operator may have accepted the station since it connected.
-            self.station.registration = await self.run(services.station_registration)
+            self.station.registration = await self.run(station_registration)
         return self.station.registration == "accepted"
 
     def _handle_reply(self, reply: Reply, text: str) -> None:
@@ -211,7 +212,7 @@ class StationAdapter:
         if now - self._last_touch >= LAST_SEEN_EVERY:
             self._last_touch = now
             try:
-                await self.run(services.station_touch)
+                await self.run(connections.station_touch)
             except Exception:  # noqa: BLE001 - a missed last_seen write must not drop the socket
                 logger.warning("Could not record that %s was seen", self.station.station_id)
 

@@ -7,18 +7,22 @@ from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.dispatch import handles
 from stations.ocpp.requests16 import BUILDERS
-from stations.services import core as services
-from stations.services.core import MeterValuesIn
+from stations.services import connections
+from stations.services.authorization import UNKNOWN, Authorization, id_token_authorize
 from stations.services.data_transfer import data_transfer_handle
+from stations.services.meter_values import MeterValuesIn
+from stations.services.registration import station_boot
+from stations.services.sessions import session_start, session_stop
+from stations.services.status import connector_status_update, station_event_record
 from stations.writers import meter_writer
 
 Action = enums.Action
 MAX_WH = int(MAX_READING) - 1
 
 
-def _id_tag_info(authorization: services.Authorization) -> dict:
+def _id_tag_info(authorization: Authorization) -> dict:
     # 1.6 has no "Unknown": a token ChargeNet does not know is Invalid.
-    status = "Invalid" if authorization.status == services.UNKNOWN else authorization.status
+    status = "Invalid" if authorization.status == UNKNOWN else authorization.status
     info = {"status": status}
     if authorization.expires_at:
         info["expiry_date"] = format_timestamp(authorization.expires_at)
@@ -61,7 +65,7 @@ class V16Adapter(StationAdapter):
     @handles("BootNotification")
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **kw):
         result = await self.run(
-            services.station_boot,
+            station_boot,
             vendor=charge_point_vendor,
             model=charge_point_model,
             serial_number=kw.get("charge_point_serial_number")
@@ -81,13 +85,13 @@ class V16Adapter(StationAdapter):
 
     @handles("Heartbeat")
     async def on_heartbeat(self, **kw):
-        await self.run(services.station_touch)
+        await self.run(connections.station_touch)
         return call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
 
     @handles("StatusNotification")
     async def on_status_notification(self, connector_id, error_code, status, **kw):
         await self.run(
-            services.connector_status_update,
+            connector_status_update,
             connector_id=connector_id,
             status=status,
             error_code=error_code,
@@ -99,13 +103,13 @@ class V16Adapter(StationAdapter):
 
     @handles("Authorize")
     async def on_authorize(self, id_tag, **kw):
-        authorization = await self.run(services.id_token_authorize, value=id_tag)
+        authorization = await self.run(id_token_authorize, value=id_tag)
         return call_result.Authorize(id_tag_info=_id_tag_info(authorization))
 
     @handles("StartTransaction")
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kw):
         result = await self.run(
-            services.session_start,
+            session_start,
             connector_id=connector_id,
             id_tag=id_tag,
             meter_start_wh=meter_start,
@@ -134,7 +138,7 @@ class V16Adapter(StationAdapter):
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **kw):
         id_tag = kw.get("id_tag", "")
         await self.run(
-            services.session_stop,
+            session_stop,
             transaction_id=str(transaction_id),
             meter_stop_wh=meter_stop,
             timestamp=parse_timestamp(timestamp),
@@ -144,7 +148,7 @@ class V16Adapter(StationAdapter):
         )
         if not id_tag:
             return call_result.StopTransaction()
-        authorization = await self.run(services.id_token_authorize, value=id_tag, for_start=True)
+        authorization = await self.run(id_token_authorize, value=id_tag, for_start=True)
         return call_result.StopTransaction(id_tag_info=_id_tag_info(authorization))
 
     @handles("DataTransfer")
@@ -162,18 +166,18 @@ class V16Adapter(StationAdapter):
 
     @handles("DiagnosticsStatusNotification")
     async def on_diagnostics_status(self, status, **kw):
-        await self.run(services.station_event_record, kind="DiagnosticsStatus", status=status)
+        await self.run(station_event_record, kind="DiagnosticsStatus", status=status)
         return call_result.DiagnosticsStatusNotification()
 
     @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
-        await self.run(services.station_event_record, kind="FirmwareStatus", status=status)
+        await self.run(station_event_record, kind="FirmwareStatus", status=status)
         return call_result.FirmwareStatusNotification()
 
     @handles("SignedFirmwareStatusNotification")
     async def on_signed_firmware_status(self, status, **kw):
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="FirmwareStatus",
             status=status,
             data={"request_id": kw.get("request_id")},
@@ -183,7 +187,7 @@ class V16Adapter(StationAdapter):
     @handles("LogStatusNotification")
     async def on_log_status(self, status, **kw):
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="LogStatus",
             status=status,
             data={"request_id": kw.get("request_id")},
@@ -193,7 +197,7 @@ class V16Adapter(StationAdapter):
     @handles("SecurityEventNotification")
     async def on_security_event(self, type, timestamp, **kw):
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="SecurityEvent",
             status=type,
             timestamp=parse_timestamp(timestamp),
@@ -204,7 +208,7 @@ class V16Adapter(StationAdapter):
     @handles("SignCertificate")
     async def on_sign_certificate(self, csr, **kw):
         # No certificate authority is configured: a spec-valid refusal, kept for the operator.
-        await self.run(services.station_event_record, kind="SignCertificate", status="Rejected")
+        await self.run(station_event_record, kind="SignCertificate", status="Rejected")
         return call_result.SignCertificate(status=enums.GenericStatus.rejected)
 
     def configuration_rows(self, response: dict) -> list[dict]:

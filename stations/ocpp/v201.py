@@ -22,9 +22,16 @@ from stations.metering import (
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands
 from stations.ocpp.dispatch import handles
-from stations.services import core as services
-from stations.services.core import MeterValuesIn
+from stations.services import (
+    connections,
+    device_model,
+)
+from stations.services.authorization import ACCEPTED, UNKNOWN, Authorization, id_token_authorize
 from stations.services.data_transfer import data_transfer_handle
+from stations.services.meter_values import MeterValuesIn
+from stations.services.registration import station_boot
+from stations.services.status import connector_status_update, station_event_record
+from stations.services.transaction_events import SessionEventIn, session_event_apply
 from stations.writers import meter_writer
 
 # TransactionEventRequest chargingState -> the connector's status.
@@ -94,7 +101,7 @@ class V201Adapter(V201Commands, StationAdapter):
         "evse.id": (0, INT32_MAX),
     }
 
-    def id_token_info(self, authorization: services.Authorization) -> dict:
+    def id_token_info(self, authorization: Authorization) -> dict:
         info = {"status": authorization.status}
         if authorization.expires_at:
             info["cache_expiry_date_time"] = format_timestamp(authorization.expires_at)
@@ -111,7 +118,7 @@ class V201Adapter(V201Commands, StationAdapter):
     async def on_boot_notification(self, charging_station, reason, **kw):
         modem = charging_station.get("modem") or {}
         result = await self.run(
-            services.station_boot,
+            station_boot,
             vendor=charging_station["vendor_name"],
             model=charging_station["model"],
             serial_number=charging_station.get("serial_number", ""),
@@ -128,7 +135,7 @@ class V201Adapter(V201Commands, StationAdapter):
 
     @handles("Heartbeat")
     async def on_heartbeat(self, **kw):
-        await self.run(services.station_touch)
+        await self.run(connections.station_touch)
         return self.results.Heartbeat(current_time=format_timestamp(timezone.now()))
 
     @handles("NotifyReport")
@@ -150,7 +157,7 @@ class V201Adapter(V201Commands, StationAdapter):
                     }
                 )
         if rows:
-            await self.run(services.device_model_report, variables=_last_per_attribute(rows))
+            await self.run(device_model.device_model_report, variables=_last_per_attribute(rows))
         return self.results.NotifyReport()
 
     # --- availability -------------------------------------------------------------
@@ -164,7 +171,7 @@ class V201Adapter(V201Commands, StationAdapter):
 
     async def _connector_status(self, evse_id, connector_id, status, timestamp) -> None:
         await self.run(
-            services.connector_status_update,
+            connector_status_update,
             **_status_report(evse_id, connector_id, status, timestamp),
         )
 
@@ -187,7 +194,7 @@ class V201Adapter(V201Commands, StationAdapter):
                 "timestamp": parse_timestamp(event.get("timestamp")),
                 "data": event,
             }
-            writes.append((services.station_event_record, record))
+            writes.append((station_event_record, record))
             if _availability_of(component, variable, event["actual_value"]):
                 evse = component.get("evse") or {}
                 report = _status_report(
@@ -196,10 +203,10 @@ class V201Adapter(V201Commands, StationAdapter):
                     event["actual_value"],
                     event["timestamp"],
                 )
-                writes.append((services.connector_status_update, report))
-        writes.append((services.device_model_report, {"variables": _last_per_attribute(rows)}))
+                writes.append((connector_status_update, report))
+        writes.append((device_model.device_model_report, {"variables": _last_per_attribute(rows)}))
         # All or nothing: a frame refused halfway must leave no event behind.
-        await self.run(services.all_in_one_transaction, calls=writes)
+        await self.run(connections.all_in_one_transaction, calls=writes)
         return self.results.NotifyEvent()
 
     # --- authorization and transactions ---------------------------------------------
@@ -209,10 +216,10 @@ class V201Adapter(V201Commands, StationAdapter):
         authorization = await self._authorize(id_token)
         return self.results.Authorize(id_token_info=self.id_token_info(authorization))
 
-    async def _authorize(self, id_token: dict) -> services.Authorization:
+    async def _authorize(self, id_token: dict) -> Authorization:
         if id_token.get("type") == "NoAuthorization":
-            return services.Authorization(services.ACCEPTED)
-        return await self.run(services.id_token_authorize, value=id_token["id_token"])
+            return Authorization(ACCEPTED)
+        return await self.run(id_token_authorize, value=id_token["id_token"])
 
     @handles("TransactionEvent")
     async def on_transaction_event(
@@ -222,7 +229,7 @@ class V201Adapter(V201Commands, StationAdapter):
         id_token = kw.get("id_token") or {}
         evse = kw.get("evse") or {}
         charging_state = transaction_info.get("charging_state", "")
-        event = services.SessionEventIn(
+        event = SessionEventIn(
             event_type=event_type,
             seq_no=seq_no,
             transaction_id=transaction_info["transaction_id"],
@@ -241,13 +248,13 @@ class V201Adapter(V201Commands, StationAdapter):
             meter_start_wh=transaction_start_wh(samples) if event_type == "Started" else None,
             meter_stop_wh=transaction_stop_wh(samples) if event_type == "Ended" else None,
         )
-        result = await self.run(services.session_event_apply, event=event)
+        result = await self.run(session_event_apply, event=event)
         if not id_token:
             return self.results.TransactionEvent()
         # An empty idToken of a real type is schema-valid and known to nobody.
-        authorization = result.authorization or services.Authorization(services.UNKNOWN)
+        authorization = result.authorization or Authorization(UNKNOWN)
         if id_token.get("type") == "NoAuthorization":
-            authorization = services.Authorization(services.ACCEPTED)
+            authorization = Authorization(ACCEPTED)
         return self.results.TransactionEvent(id_token_info=self.id_token_info(authorization))
 
     @handles("MeterValues")
@@ -268,7 +275,7 @@ class V201Adapter(V201Commands, StationAdapter):
     @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="FirmwareStatus",
             status=status,
             data={"request_id": kw.get("request_id")},
@@ -278,7 +285,7 @@ class V201Adapter(V201Commands, StationAdapter):
     @handles("LogStatusNotification")
     async def on_log_status(self, status, **kw):
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="LogStatus",
             status=status,
             data={"request_id": kw.get("request_id")},
@@ -288,7 +295,7 @@ class V201Adapter(V201Commands, StationAdapter):
     @handles("SecurityEventNotification")
     async def on_security_event(self, type, timestamp, **kw):
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="SecurityEvent",
             status=type,
             timestamp=parse_timestamp(timestamp),
@@ -318,7 +325,7 @@ class V201Adapter(V201Commands, StationAdapter):
     async def _record(self, action: str, payload: dict):
         status = str(payload.get("status") or payload.get("reservation_update_status") or "")
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind=RECORDED_NOTIFICATIONS[action],
             status=status,
             data=payload,
@@ -362,7 +369,7 @@ class V201Adapter(V201Commands, StationAdapter):
         # No smart-charging schedule service: the spec's "Rejected" (K15) tells the
         # station none will come, so it charges by its own limits.
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="EVChargingNeeds",
             status="Rejected",
             data={"evse_id": evse_id, "charging_needs": charging_needs},
@@ -372,7 +379,7 @@ class V201Adapter(V201Commands, StationAdapter):
     @handles("NotifyEVChargingSchedule")
     async def on_notify_ev_charging_schedule(self, time_base, charging_schedule, evse_id, **kw):
         await self.run(
-            services.station_event_record,
+            station_event_record,
             kind="EVChargingSchedule",
             status="Accepted",
             data={"evse_id": evse_id, "time_base": time_base, "schedule": charging_schedule},
@@ -383,7 +390,7 @@ class V201Adapter(V201Commands, StationAdapter):
 
     @handles("SignCertificate")
     async def on_sign_certificate(self, csr, **kw):
-        await self.run(services.station_event_record, kind="SignCertificate", status="Rejected")
+        await self.run(station_event_record, kind="SignCertificate", status="Rejected")
         return self.results.SignCertificate(status="Rejected")
 
     @handles("GetCertificateStatus")
@@ -392,7 +399,7 @@ class V201Adapter(V201Commands, StationAdapter):
 
     @handles("Get15118EVCertificate")
     async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
-        await self.run(services.station_event_record, kind="15118EVCertificate", status="Failed")
+        await self.run(station_event_record, kind="15118EVCertificate", status="Failed")
         return self.results.Get15118EVCertificate(status="Failed", exi_response="")
 
 
@@ -452,7 +459,7 @@ def _component_keys(component: dict, variable: dict) -> dict:
 
 
 def _status_report(evse_id, connector_id, status: str, timestamp) -> dict:
-    """A 2.0.1 connector status as `services.connector_status_update` takes it.
+    """A 2.0.1 connector status as `connector_status_update` takes it.
 
     EVSE 0 (or none) is the station as a whole, connector 0.
     """

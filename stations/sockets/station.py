@@ -16,11 +16,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from stations import events
+from stations.commands import service as command_service
 from stations.ocpp import adapter_class
 from stations.ocpp.base import StationInfo
 from stations.ocpp.calls import Outcome
-from stations.services import core as services
-from stations.services import handshake
+from stations.services import connections, device_model, handshake
 from stations.writers.message_log import message_log
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         # Marked connected before the upgrade: once the station has its socket, a
         # command sent to it must not be answered `offline`.
-        await on_pool(services.station_connect)(
+        await on_pool(connections.station_connect)(
             station_pk=station.pk,
             channel_name=self.channel_name,
             ocpp_version=self.adapter.version,
@@ -165,8 +165,10 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
             logger.exception("Command %s failed", event["command"])
             outcome = Outcome("failed", error={"description": "Internal error."})
         if outcome.configuration:
-            await self.adapter.run(services.device_model_report, variables=outcome.configuration)
-        await on_pool(services.command_finish)(
+            await self.adapter.run(
+                device_model.device_model_report, variables=outcome.configuration
+            )
+        await on_pool(command_service.command_finish)(
             command_id=event["command"],
             status=outcome.status,
             response=outcome.response,
@@ -183,7 +185,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         if self.adapter is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await on_pool(services.station_disconnect)(
+        await on_pool(connections.station_disconnect)(
             station_pk=self.adapter.station.pk, channel_name=self.channel_name
         )
         await message_log.flush()

@@ -85,8 +85,8 @@ def test_sessions_without_an_owner_or_outside_the_month_are_not_invoiced(month):
 
 
 def test_a_repeated_monthly_run_issues_nothing_new(month):
-    first = issue_monthly_invoices.delay(2025, 3).get()
-    again = issue_monthly_invoices.delay(2025, 3).get()
+    first = issue_monthly_invoices.delay(2025, 3).get(disable_sync_subtasks=False)
+    again = issue_monthly_invoices.delay(2025, 3).get(disable_sync_subtasks=False)
 
     assert len(first) == 3 and again == []
     assert InvoiceSequence.objects.get().last_number == 3
@@ -204,7 +204,11 @@ def test_invoice_pdf_prints_chinese_names(month):
 def test_the_monthly_task_defaults_to_the_month_that_ended(month, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: APRIL_1)
 
-    assert issue_monthly_invoices.delay().get() == ["2025-000001", "2025-000002", "2025-000003"]
+    assert issue_monthly_invoices.delay().get(disable_sync_subtasks=False) == [
+        "2025-000001",
+        "2025-000002",
+        "2025-000003",
+    ]
 
 
 def test_beat_schedule_issues_invoices_and_reports_monthly():

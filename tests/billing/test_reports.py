@@ -144,8 +144,8 @@ def test_a_report_for_a_period_ending_before_it_starts_is_refused():
 
 def test_the_monthly_report_is_made_once(march, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = request_monthly_report.delay(2025, 3).get()
-        again = request_monthly_report.delay(2025, 3).get()
+        first = request_monthly_report.delay(2025, 3).get(disable_sync_subtasks=False)
+        again = request_monthly_report.delay(2025, 3).get(disable_sync_subtasks=False)
 
     assert first == again
     report = Report.objects.get()

@@ -181,7 +181,9 @@ async def test_the_periodic_sync_sends_pending_changes_to_connected_stations(sta
         await sync(station)
         await IdToken.objects.filter(value="FLEET").aupdate(status="blocked")
         await sync_to_async(local_lists.local_lists_mark_stale)()
-        outcome = await in_thread(lambda: sync_local_lists.apply().get())()
+        outcome = await in_thread(
+            lambda: sync_local_lists.apply().get(disable_sync_subtasks=False)
+        )()
     assert outcome == {"CP-1": "accepted"}
     assert [p["update_type"] for p in sent_lists(cp)] == ["Full", "Differential"]
 

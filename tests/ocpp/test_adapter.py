@@ -56,7 +56,7 @@ def test_the_ocpp_library_is_used_for_schemas_enums_and_dataclasses_only():
         for version in ("v16", "v201", "v21")
         for part in ("", ".call", ".call_result", ".enums", ".datatypes")
     }
-    root = Path(__file__).resolve().parent.parent / "stations"
+    root = Path(__file__).resolve().parents[2] / "stations"
     for path in [*(root / "ocpp").glob("*.py"), root / "sockets" / "station.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ocpp"):

@@ -24,6 +24,7 @@ from stations.models import (
 )
 from stations.ocpp import adapter_class
 from stations.ocpp.base import StationInfo
+from stations.services import connections, device_model
 from stations.writers.message_log import message_log
 from tests.support.factories import STATION_PASSWORD
 from tests.support.ocpp_client import basic_auth, communicator_for, raw_exchange
@@ -539,12 +540,11 @@ async def test_a_message_the_csms_asked_for_passes_once_while_pending(
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_adapter_never_raises_and_answers_internal_error(station, version, monkeypatch):
     """A service that fails answers InternalError; the adapter lives on."""
-    from stations.services import core as services
 
     def broken(**kwargs):
         raise RuntimeError("database is on fire")
 
-    monkeypatch.setattr(services, "station_touch", broken)
+    monkeypatch.setattr(connections, "station_touch", broken)
     adapter, connection = make_adapter(station, version, "accepted")
     await adapter.handle_frame(json.dumps([2, "h1", "Heartbeat", {}]))
     monkeypatch.undo()
@@ -611,14 +611,13 @@ async def test_a_notify_event_refused_halfway_leaves_none_of_its_writes(
 ):
     """Events, connector statuses and device model of one NotifyEvent: all or nothing
     (found by the fuzzing on PostgreSQL, which refuses a NUL in a variable name)."""
-    from stations.services import core as services
 
     def broken(**kwargs):
         raise RuntimeError("the database refused the write")
 
     communicator = await open_socket(version)
     before = await snapshot()
-    monkeypatch.setattr(services, "device_model_report", broken)
+    monkeypatch.setattr(device_model, "device_model_report", broken)
     reply = await raw_exchange(communicator, [2, "n1", "NotifyEvent", AVAILABILITY_AND_PROBLEM])
     monkeypatch.undo()
     assert reply[:2] == [4, "n1"], reply

@@ -663,7 +663,7 @@ async def test_database_error_in_the_last_seen_write_never_kills_the_socket(monk
     from django.db import OperationalError
 
     from stations.ocpp import base
-    from stations.services import core as services
+    from stations.services import connections
     from tests.support.ocpp_client import basic_auth as header
     from tests.support.ocpp_client import communicator_for
 
@@ -676,7 +676,7 @@ async def test_database_error_in_the_last_seen_write_never_kills_the_socket(monk
     assert (await communicator.connect(timeout=10))[0]
     try:
         monkeypatch.setattr(base, "LAST_SEEN_EVERY", 0)
-        monkeypatch.setattr(services, "station_touch", database_gone)
+        monkeypatch.setattr(connections, "station_touch", database_gone)
         await communicator.send_to(text_data='[2,"1","Heartbeat",{}]')
         answer = json.loads(await communicator.receive_from(timeout=5))
         assert answer[:3] == [4, "1", "InternalError"]

@@ -238,7 +238,7 @@ def test_the_daily_task_prunes_with_the_configured_retention(station, settings, 
     session = a_session(station, ended_at=RECENT)
     charging_minutes(station, session, RECENT, 2)
 
-    assert prune_meter_samples.delay().get() == 6
+    assert prune_meter_samples.delay().get(disable_sync_subtasks=False) == 6
     assert summary_of(session)["sample_count"] == 6
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {prune_meter_samples.name, prune_message_log.name} <= tasks

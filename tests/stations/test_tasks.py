@@ -26,7 +26,7 @@ def test_prune_deletes_only_frames_past_retention(settings):
     log_frame(station, timedelta(days=29), "recent-1")
     log_frame(station, timedelta(minutes=1), "recent-2")
 
-    deleted = prune_message_log.delay().get()
+    deleted = prune_message_log.delay().get(disable_sync_subtasks=False)
 
     assert deleted == 3
     assert sorted(OcppMessage.objects.values_list("unique_id", flat=True)) == [
@@ -39,7 +39,7 @@ def test_prune_with_nothing_to_delete_returns_zero(settings):
     settings.OCPP_MESSAGE_RETENTION_DAYS = 7
     log_frame(make_station(), timedelta(days=6), "recent")
 
-    assert prune_message_log.delay().get() == 0
+    assert prune_message_log.delay().get(disable_sync_subtasks=False) == 0
     assert OcppMessage.objects.count() == 1
 
 
