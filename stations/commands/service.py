@@ -25,6 +25,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from runtime.channel_layer import UNREACHABLE
@@ -41,6 +42,7 @@ from stations.ocpp import build_command
 from stations.ocpp.requests import ACTIONS, CommandError
 from stations.services import diagnostics, passwords
 from stations.services.authorization import remote_start_check
+from stations.services.device_model import device_model_report
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +220,7 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
 # --- what followed a command --------------------------------------------------------
 
 
+@transaction.atomic
 def command_finish(
     *,
     command_id: int,
@@ -225,8 +228,16 @@ def command_finish(
     response: dict | None = None,
     error: dict | None = None,
     ocpp_action: str = "",
+    station_pk: int | None = None,
+    configuration: list[dict] | None = None,
 ) -> bool:
-    """Store a command's outcome once; a later report of the same command is ignored."""
+    """Store a command's outcome once; a later report of the same command is ignored.
+
+    `configuration`: device-model rows the station's answer reported (a configuration
+    read), stored for `station_pk` with the outcome.
+    """
+    if configuration:
+        device_model_report(station_pk=station_pk, variables=configuration)
     finished = bool(
         Command.objects.filter(pk=command_id, status=Command.Status.PENDING).update(
             status=status,

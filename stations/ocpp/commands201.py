@@ -3,7 +3,21 @@
 from ocpp.v201 import call
 
 from stations.ocpp.calls import ACCEPTED_ANSWERS
+from stations.ocpp.payloads import snake_case
 from stations.ocpp.requests201 import builders
+
+
+def component_fields(component: dict, variable: dict) -> dict:
+    """A 2.0.1 component and variable (snake_case keys) as device-model fields."""
+    evse = component.get("evse") or {}
+    return {
+        "component": component["name"],
+        "component_instance": component.get("instance", ""),
+        "evse_id": evse.get("id", 0),
+        "connector_id": evse.get("connector_id", 0),
+        "variable": variable["name"],
+        "variable_instance": variable.get("instance", ""),
+    }
 
 
 class V201Commands:
@@ -18,21 +32,14 @@ class V201Commands:
 
     def configuration_rows(self, response: dict) -> list[dict]:
         rows = []
-        for result in response.get("getVariableResult", []):
-            if result.get("attributeStatus") != "Accepted":
+        for result in snake_case(response.get("getVariableResult", [])):
+            if result.get("attribute_status") != "Accepted":
                 continue
-            component, variable = result["component"], result["variable"]
-            evse = component.get("evse") or {}
             rows.append(
                 {
-                    "component": component["name"],
-                    "component_instance": component.get("instance", ""),
-                    "evse_id": evse.get("id", 0),
-                    "connector_id": evse.get("connectorId", 0),
-                    "variable": variable["name"],
-                    "variable_instance": variable.get("instance", ""),
-                    "attribute_type": result.get("attributeType", "Actual"),
-                    "value": str(result.get("attributeValue", "")),
+                    **component_fields(result["component"], result["variable"]),
+                    "attribute_type": result.get("attribute_type", "Actual"),
+                    "value": str(result.get("attribute_value", "")),
                 }
             )
         return rows

@@ -20,13 +20,13 @@ from stations.metering import (
     transaction_stop_wh,
 )
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
-from stations.ocpp.commands201 import V201Commands
+from stations.ocpp.commands201 import V201Commands, component_fields
 from stations.ocpp.dispatch import handles
 from stations.services import (
     connections,
     device_model,
 )
-from stations.services.authorization import ACCEPTED, UNKNOWN, Authorization, id_token_authorize
+from stations.services.authorization import Authorization, id_token_authorize, token_answer
 from stations.services.data_transfer import data_transfer_handle
 from stations.services.meter_values import MeterValuesIn
 from stations.services.registration import station_boot
@@ -142,7 +142,7 @@ class V201Adapter(V201Commands, StationAdapter):
     async def on_notify_report(self, request_id, generated_at, seq_no, **kw):
         rows = []
         for item in kw.get("report_data") or []:
-            where = _component_keys(item["component"], item["variable"])
+            where = component_fields(item["component"], item["variable"])
             characteristics = item.get("variable_characteristics") or {}
             for attribute in item.get("variable_attribute") or []:
                 rows.append(
@@ -157,7 +157,7 @@ class V201Adapter(V201Commands, StationAdapter):
                     }
                 )
         if rows:
-            await self.run(device_model.device_model_report, variables=_last_per_attribute(rows))
+            await self.run(device_model.device_model_report, variables=rows)
         return self.results.NotifyReport()
 
     # --- availability -------------------------------------------------------------
@@ -183,7 +183,7 @@ class V201Adapter(V201Commands, StationAdapter):
             component, variable = event["component"], event["variable"]
             rows.append(
                 {
-                    **_component_keys(component, variable),
+                    **component_fields(component, variable),
                     "attribute_type": "Actual",
                     "value": event["actual_value"],
                 }
@@ -204,7 +204,7 @@ class V201Adapter(V201Commands, StationAdapter):
                     event["timestamp"],
                 )
                 writes.append((connector_status_update, report))
-        writes.append((device_model.device_model_report, {"variables": _last_per_attribute(rows)}))
+        writes.append((device_model.device_model_report, {"variables": rows}))
         # All or nothing: a frame refused halfway must leave no event behind.
         await self.run(connections.all_in_one_transaction, calls=writes)
         return self.results.NotifyEvent()
@@ -217,9 +217,8 @@ class V201Adapter(V201Commands, StationAdapter):
         return self.results.Authorize(id_token_info=self.id_token_info(authorization))
 
     async def _authorize(self, id_token: dict) -> Authorization:
-        if id_token.get("type") == "NoAuthorization":
-            return Authorization(ACCEPTED)
-        return await self.run(id_token_authorize, value=id_token["id_token"])
+        authorization = await self.run(id_token_authorize, value=id_token["id_token"])
+        return token_answer(authorization, id_token.get("type", ""))
 
     @handles("TransactionEvent")
     async def on_transaction_event(
@@ -251,10 +250,7 @@ class V201Adapter(V201Commands, StationAdapter):
         result = await self.run(session_event_apply, event=event)
         if not id_token:
             return self.results.TransactionEvent()
-        # An empty idToken of a real type is schema-valid and known to nobody.
-        authorization = result.authorization or Authorization(UNKNOWN)
-        if id_token.get("type") == "NoAuthorization":
-            authorization = Authorization(ACCEPTED)
+        authorization = token_answer(result.authorization, id_token.get("type", ""))
         return self.results.TransactionEvent(id_token_info=self.id_token_info(authorization))
 
     @handles("MeterValues")
@@ -416,46 +412,9 @@ def _availability_of(component: dict, variable: dict, value: str) -> bool:
     return component["name"] == "ChargingStation"
 
 
-def _last_per_attribute(rows: list[dict]) -> list[dict]:
-    """One row per device-model attribute, the last one given winning.
-
-    A single upsert may not touch one row twice (PostgreSQL refuses it), yet one
-    NotifyEvent can carry several values of a variable.
-    """
-    keyed = {}
-    for row in rows:
-        key = tuple(row.get(field) for field in _ATTRIBUTE_KEY)
-        keyed.pop(key, None)
-        keyed[key] = row
-    return list(keyed.values())
-
-
-_ATTRIBUTE_KEY = (
-    "component",
-    "component_instance",
-    "evse_id",
-    "connector_id",
-    "variable",
-    "variable_instance",
-    "attribute_type",
-)
-
-
 def _event_time(event: dict):
     moment = parse_timestamp(event.get("timestamp"))
     return moment or datetime.min.replace(tzinfo=UTC)
-
-
-def _component_keys(component: dict, variable: dict) -> dict:
-    evse = component.get("evse") or {}
-    return {
-        "component": component["name"],
-        "component_instance": component.get("instance", ""),
-        "evse_id": evse.get("id", 0),
-        "connector_id": evse.get("connector_id", 0),
-        "variable": variable["name"],
-        "variable_instance": variable.get("instance", ""),
-    }
 
 
 def _status_report(evse_id, connector_id, status: str, timestamp) -> dict:

@@ -68,6 +68,14 @@ def id_token_authorize(
     return Authorization(status, token.expires_at, parent, parent_type)
 
 
+def token_answer(authorization: Authorization | None, token_type: str = "") -> Authorization:
+    """What a station is told of a token: a NoAuthorization token (2.0.1: the station
+    needs no authorization) is accepted; no answer, or a token nobody knows, is Unknown."""
+    if token_type == "NoAuthorization":
+        return Authorization(ACCEPTED)
+    return authorization or Authorization(UNKNOWN)
+
+
 # --- what a reservation means for starts --------------------------------------------
 
 

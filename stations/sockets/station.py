@@ -20,7 +20,7 @@ from stations.commands import service as command_service
 from stations.ocpp import adapter_class
 from stations.ocpp.base import StationInfo
 from stations.ocpp.calls import Outcome
-from stations.services import connections, device_model, handshake
+from stations.services import connections, handshake
 from stations.writers.message_log import message_log
 
 logger = logging.getLogger(__name__)
@@ -164,16 +164,14 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         except Exception:  # noqa: BLE001 - the outcome must be stored whatever happened
             logger.exception("Command %s failed", event["command"])
             outcome = Outcome("failed", error={"description": "Internal error."})
-        if outcome.configuration:
-            await self.adapter.run(
-                device_model.device_model_report, variables=outcome.configuration
-            )
         await on_pool(command_service.command_finish)(
             command_id=event["command"],
             status=outcome.status,
             response=outcome.response,
             error=outcome.error,
             ocpp_action=outcome.ocpp_action,
+            station_pk=self.adapter.station.pk,
+            configuration=outcome.configuration,
         )
         await self.channel_layer.send(
             event["reply_to"], {"type": "command.result", "status": outcome.status}
