@@ -67,21 +67,23 @@ def balance_debit_session(*, session: ChargingSession) -> BalanceEntry | None:
     A session priced again (e.g. after a correction) is debited the difference only.
     Sessions without a price or without a driver debit nothing.
     """
-    session = ChargingSession.objects.select_related("id_token").get(pk=session.pk)
+    session = ChargingSession.objects.select_related("id_token", "charge").get(pk=session.pk)
     driver = session.id_token.owner if session.id_token_id else None
-    if driver is None or session.price_total is None:
+    charge = getattr(session, "charge", None)
+    if driver is None or charge is None:
         return None
-    debited = BalanceEntry.objects.filter(
-        session=session, currency=session.price_currency
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    difference = -session.price_total - debited
+    debited = BalanceEntry.objects.filter(session=session, currency=charge.currency).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal(0)
+    # The ledger holds cents: debit the gross to the cent, so a repeat finds no difference.
+    difference = -charge.total - debited
     if difference == 0:
         return None
     return BalanceEntry.objects.create(
         driver=driver,
         kind=BalanceEntry.Kind.DEBIT if debited == 0 else BalanceEntry.Kind.ADJUSTMENT,
         amount=difference,
-        currency=session.price_currency,
+        currency=charge.currency,
         session=session,
         note=str(session),
     )

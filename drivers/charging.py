@@ -28,7 +28,7 @@ class StartRefused(Exception):
 def driver_sessions(driver) -> QuerySet[ChargingSession]:
     """Only sessions started with the driver's own cards."""
     return ChargingSession.objects.filter(id_token__owner=driver).select_related(
-        "station__site", "connector", "id_token"
+        "station__site", "connector", "id_token", "charge"
     )
 
 

@@ -90,9 +90,10 @@ def _month_totals(sessions) -> list[dict]:
         month = months.setdefault(key, {"month": key, "count": 0, "energy_wh": 0, "costs": {}})
         month["count"] += 1
         month["energy_wh"] += s.energy_wh
-        if s.price_total is not None:
+        charge = getattr(s, "charge", None)  # none: not priced yet
+        if charge is not None:
             costs = month["costs"]
-            costs[s.price_currency] = costs.get(s.price_currency, Decimal(0)) + s.price_total
+            costs[charge.currency] = costs.get(charge.currency, Decimal(0)) + charge.total
     return list(months.values())
 
 

@@ -1,5 +1,7 @@
 """What billing keeps about sessions: connector status history and stored prices."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +43,16 @@ class ConnectorStatusPeriod(models.Model):
         return f"{self.connector_id}: {self.status} from {self.started_at:%Y-%m-%d %H:%M}"
 
 
+CENT = Decimal("0.01")
+
+
 class SessionCharge(models.Model):
-    """A session's price with net and tax (the session itself keeps gross and lines)."""
+    """A session's price: the one store of it (billing/services/sessions.py writes it).
+
+    Net, tax and gross to 4 places, the exact amounts invoices sum; the lines as the
+    pricing engine gave them. No row: the session is not priced (yet). The station core
+    shows it through the session's reverse relation `charge` without importing billing.
+    """
 
     session = models.OneToOneField(
         "stations.ChargingSession", on_delete=models.CASCADE, related_name="charge"
@@ -66,3 +76,9 @@ class SessionCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.gross} {self.currency}"
+
+    @property
+    def total(self) -> Decimal:
+        """Gross to the cent (ROUND_HALF_UP), as the API, the pages, the CSV and the
+        prepaid ledger show it (what a 2-place numeric column stored on PostgreSQL)."""
+        return self.gross.quantize(CENT, rounding=ROUND_HALF_UP)

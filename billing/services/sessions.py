@@ -1,9 +1,9 @@
 """Pricing sessions: gather a session's facts, price it, store the price.
 
-A session's price is stored by `session_price_store` alone: the SessionCharge (net,
-tax, gross, lines, tariff) and the session's own copy of gross, currency and lines
-(price_total, price_currency, price_lines) that lists, pages and the API read. Pricing
-is queued when a session ends (billing/hooks.py subscribes to `session.ended`).
+A session's price is stored once, by `session_price_store` alone: its SessionCharge
+(billing/models/history.py: net, tax, gross, lines, tariff). Lists, pages and the API
+read it through the session's reverse relation `charge`. Pricing is queued when a
+session ends (billing/hooks.py subscribes to `session.ended`).
 """
 
 import logging
@@ -164,14 +164,9 @@ def _resolve(session: ChargingSession, book: TariffBook | None) -> tuple[Tariff 
 def session_price_store(
     session: ChargingSession, tariff: Tariff, price: Price, now: datetime
 ) -> None:
-    """Store a session's price: its SessionCharge and the session's copy of gross,
-    currency and lines, from the one Price; then debit a prepaid driver and announce it.
-    The only writer of a session's price (call inside the session's transaction)."""
-    lines = price.lines_json()
-    session.price_total = price.gross
-    session.price_currency = price.currency
-    session.price_lines = lines
-    session.save(update_fields=["price_total", "price_currency", "price_lines", "updated_at"])
+    """Store a session's price, its SessionCharge; then debit a prepaid driver and
+    announce it. The only writer of a session's price (call inside the session's
+    transaction)."""
     SessionCharge.objects.update_or_create(
         session=session,
         defaults={
@@ -182,7 +177,7 @@ def session_price_store(
             "tax_rate_percent": price.tax_rate_percent,
             "tax": price.tax,
             "gross": price.gross,
-            "lines": lines,
+            "lines": price.lines_json(),
             "priced_at": now,
         },
     )

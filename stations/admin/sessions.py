@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from stations.admin.common import ReadOnlyAdmin, kwh, pretty_json
+from stations.api.serializers import price_of
 from stations.commands.admin import soft_stop
 from stations.models import ChargingSession, MeterSample, SessionMeterSummary
 
@@ -22,11 +23,11 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
         "price",
     ]
     list_filter = ["state", "station__site", "station__kind"]
-    list_select_related = ["station", "connector"]
+    list_select_related = ["station", "connector", "charge"]
     search_fields = ["transaction_id", "id_tag", "station__station_id"]
     date_hierarchy = "started_at"
-    exclude = ["price_lines", "flags"]
-    readonly_fields = ["energy", "flag_list", "price_lines_pretty"]
+    exclude = ["flags"]
+    readonly_fields = ["energy", "flag_list", "price", "price_lines_pretty"]
     actions = [soft_stop]
 
     @admin.display(description=_("connector"), ordering="connector__connector_id")
@@ -37,11 +38,13 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
     def energy(self, session) -> str:
         return kwh(session.energy_wh)
 
-    @admin.display(description=_("price"), ordering="price_total")
+    # Billing owns the price (its SessionCharge); the station core only shows it.
+    @admin.display(description=_("price"), ordering="charge__gross")
     def price(self, session) -> str:
-        if session.price_total is None:
+        price = price_of(session)
+        if price["total"] is None:
             return "–"
-        return f"{session.price_total} {session.price_currency}"
+        return f"{price['total']} {price['currency']}"
 
     @admin.display(description=_("flags"))
     def flag_list(self, session) -> str:
@@ -49,7 +52,7 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("price lines"))
     def price_lines_pretty(self, session) -> str:
-        return pretty_json(session.price_lines)
+        return pretty_json(price_of(session)["lines"])
 
 
 @admin.register(MeterSample)

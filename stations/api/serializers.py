@@ -230,11 +230,26 @@ class StationUpdateSerializer(StationSerializer):
 # --- sessions ---------------------------------------------------------------------
 
 
+def price_of(session: ChargingSession) -> dict:
+    """The session's price as the API publishes it: total, currency and lines.
+
+    Billing owns a session's price: its SessionCharge, written by billing alone when
+    the session is priced. The station core only shows it, through the session's
+    reverse relation `charge`, read by name (the station core never imports billing).
+    `total` is the charge's gross to the cent (`SessionCharge.total`, ROUND_HALF_UP);
+    a session without a charge is not priced yet. Lists join the charge in
+    (`select_related("charge")`), so showing prices costs no query per session.
+    """
+    charge = getattr(session, "charge", None)  # none yet: RelatedObjectDoesNotExist
+    if charge is None:
+        return {"total": None, "currency": "", "lines": []}
+    return {"total": charge.total, "currency": charge.currency, "lines": charge.lines}
+
+
 class PriceSerializer(serializers.Serializer):
     """What a session costs, once billing has priced it."""
 
     total = serializers.DecimalField(
-        source="price_total",
         max_digits=12,
         decimal_places=2,
         allow_null=True,
@@ -242,16 +257,17 @@ class PriceSerializer(serializers.Serializer):
         help_text="Total price as a decimal string, or null until the session is priced.",
     )
     currency = serializers.CharField(
-        source="price_currency",
         read_only=True,
         help_text="ISO 4217 currency code of the total; empty until priced.",
     )
     lines = serializers.ListField(
-        source="price_lines",
         child=serializers.JSONField(),
         read_only=True,
         help_text="The priced components (energy, time, fees) as billing computed them.",
     )
+
+    def to_representation(self, session: ChargingSession) -> dict:
+        return super().to_representation(price_of(session))
 
 
 class SessionSerializer(serializers.ModelSerializer):

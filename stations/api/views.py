@@ -125,7 +125,7 @@ class SessionViewSet(OperatorAPIMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-started_at", "-id"]
 
     def get_queryset(self) -> QuerySet[ChargingSession]:
-        return ChargingSession.objects.select_related("station", "connector")
+        return ChargingSession.objects.select_related("station", "connector", "charge")
 
 
 @extend_schema_view(

@@ -50,9 +50,7 @@ class ChargingSession(models.Model):
     charging_state = models.CharField(_("charging state"), max_length=20, blank=True)
     # Sanity problems noticed in what the station sent, e.g. "meter_backwards".
     flags = models.JSONField(_("flags"), default=list, blank=True)
-    price_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    price_currency = models.CharField(max_length=3, blank=True)
-    price_lines = models.JSONField(default=list, blank=True)
+    # Its price is billing's: a SessionCharge, the reverse relation `charge` (none: unpriced).
     # Suspected stuck (the station rebooted or its connector became Available): closed
     # by stations.services.reconcile after this moment unless the station continues it first.
     reconcile_after = models.DateTimeField(_("reconcile after"), null=True, blank=True)

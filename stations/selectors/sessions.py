@@ -22,9 +22,9 @@ class SessionFilters:
 
 
 def session_list(filters: SessionFilters) -> QuerySet[ChargingSession]:
-    """Sessions, newest first, with station, site and connector joined in."""
+    """Sessions, newest first, with station, site, connector and price joined in."""
     sessions = with_display(
-        ChargingSession.objects.select_related("station", "station__site", "connector")
+        ChargingSession.objects.select_related("station", "station__site", "connector", "charge")
     ).order_by("-started_at", "-id")
     if filters.site:
         sessions = sessions.filter(station__site_id=filters.site)

@@ -86,7 +86,8 @@ def meter_samples_prune(
 
 def _prunable_sample_ids(cutoff: datetime, after: int, batch_size: int) -> list[int]:
     ended = Q(session__state=ChargingSession.State.ENDED)
-    settled = Q(session__price_total__isnull=False) | Q(session__ended_at__lt=cutoff)
+    # Priced: billing stored the session's charge (read by the relation's name only).
+    settled = Q(session__charge__isnull=False) | Q(session__ended_at__lt=cutoff)
     old = MeterSample.objects.filter(
         Q(session__isnull=True) | (ended & settled), timestamp__lt=cutoff, pk__gt=after
     )

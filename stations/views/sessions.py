@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from stations import selectors
+from stations.api.serializers import price_of
 from stations.views.access import operator_required
 from stations.views.common import paginate, query_without_page, render_page
 from stations.views.forms import SessionFilterForm
@@ -73,6 +74,7 @@ def _csv_batch(sessions, after_pk: int) -> list:
 
 def _csv_row(session) -> list:
     zone = selectors.zone(session.tz)
+    price = price_of(session)  # billing's charge, joined in by the selector
     row = [
         session.pk,
         session.station.station_id,
@@ -88,8 +90,8 @@ def _csv_row(session) -> list:
         "" if session.meter_stop_wh is None else session.meter_stop_wh,
         session.energy_wh,
         session.stop_reason,
-        "" if session.price_total is None else session.price_total,
-        session.price_currency,
+        "" if price["total"] is None else price["total"],
+        price["currency"],
     ]
     return [_safe_cell(value) for value in row]
 

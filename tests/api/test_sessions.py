@@ -1,13 +1,14 @@
 """REST API v1: charging sessions — fields, price, filters, ordering, read-only."""
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from rest_framework.test import APIClient
 
+from billing.models import SessionCharge
 from stations.models import ChargingSession, IdToken
-from tests.support.factories import ChargingSessionFactory, make_station
+from tests.support.factories import ChargingSessionFactory, SessionChargeFactory, make_station
 
 pytestmark = pytest.mark.django_db
 
@@ -27,24 +28,28 @@ def sessions(db):
     rdam = make_station("RDAM 123")
     other = make_station("CP-2")
     token = IdToken.objects.create(value="TAG-1")
+    priced = session(
+        rdam,
+        1,
+        T0,
+        id_tag="TAG-1",
+        id_token=token,
+        transaction_id="1",
+        state="ended",
+        ended_at=T0 + timedelta(minutes=30),
+        meter_start_wh=1000,
+        meter_stop_wh=8500,
+        energy_wh=7500,
+        stop_reason="Local",
+    )
+    SessionChargeFactory(
+        session=priced,
+        gross=Decimal("3.75"),
+        currency="EUR",
+        lines=[{"kind": "energy", "quantity": "7.5", "amount": "3.75"}],
+    )
     return [
-        session(
-            rdam,
-            1,
-            T0,
-            id_tag="TAG-1",
-            id_token=token,
-            transaction_id="1",
-            state="ended",
-            ended_at=T0 + timedelta(minutes=30),
-            meter_start_wh=1000,
-            meter_stop_wh=8500,
-            energy_wh=7500,
-            stop_reason="Local",
-            price_total=Decimal("3.75"),
-            price_currency="EUR",
-            price_lines=[{"kind": "energy", "quantity": "7.5", "amount": "3.75"}],
-        ),
+        priced,
         session(rdam, 2, T0 + timedelta(hours=1), id_tag="TAG-2", transaction_id="2"),
         session(other, 1, T0 + timedelta(hours=2), id_tag="TAG-1", transaction_id="tx-abc"),
         session(
@@ -97,6 +102,28 @@ def test_ended_session_fields_and_price(api_client, sessions):
             "lines": [{"kind": "energy", "quantity": "7.5", "amount": "3.75"}],
         },
     }
+
+
+@pytest.mark.parametrize(
+    ("gross", "currency", "total"),
+    [
+        ("3.75", "EUR", "3.75"),
+        ("1500", "JPY", "1500.00"),
+        ("1.245", "KWD", "1.25"),  # a tie rounds half up
+        ("0.0050", "CLF", "0.01"),
+    ],
+)
+def test_the_price_total_is_the_charge_gross_to_the_cent(api_client, gross, currency, total):
+    ended = session(make_station("CP-9"), state="ended", ended_at=T0 + timedelta(hours=1))
+    SessionChargeFactory(session=ended, gross=Decimal(gross), currency=currency)
+    charge = SessionCharge.objects.get(session=ended)  # as stored (gross to 4 places)
+
+    detail = api_client.get(f"{URL}{ended.pk}/").json()["price"]
+    (listed,) = [item["price"] for item in api_client.get(URL).json()["results"]]
+
+    expected = charge.gross.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert detail == listed == {"total": str(expected), "currency": currency, "lines": []}
+    assert detail["total"] == total
 
 
 def test_active_session_reads_energy_power_and_unpriced(api_client, sessions):
@@ -196,7 +223,7 @@ def test_sessions_are_read_only(api_client, sessions, method):
 def test_list_query_count_does_not_grow_with_sessions(
     api_client, sessions, django_assert_max_num_queries
 ):
-    # auth token, count, sessions (with station and connector joined)
+    # auth token, count, sessions (with station, connector and price joined)
     with django_assert_max_num_queries(3):
         response = api_client.get(URL)
     assert len(response.json()["results"]) == 4

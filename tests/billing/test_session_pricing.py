@@ -15,6 +15,7 @@ from tests.support.billing import (
     assign,
     car_readings,
     car_tariff,
+    charge_of,
     ebike_tariff,
     network,
     session,
@@ -63,8 +64,7 @@ def test_without_any_tariff_a_session_stays_unpriced():
     ended = session(car, FRIDAY, 60, 5_000)
 
     assert services.session_price(ended) is None
-    ended.refresh_from_db()
-    assert ended.price_total is None and not SessionCharge.objects.exists()
+    assert charge_of(ended) is None and not SessionCharge.objects.exists()
 
 
 # --- facts ---------------------------------------------------------------------------
@@ -127,14 +127,13 @@ def test_car_session_is_priced_by_energy_idle_and_time_of_use():
     price = services.session_price(ended)
 
     # 3.7 kWh x 0.35 = 1.295 -> 1.30; 14.8 kWh x 0.45 = 6.66; (50 - 15) min x 0.10 = 3.50
-    ended.refresh_from_db()
-    assert (ended.price_total, ended.price_currency) == (D("13.87"), "EUR")
-    assert [(line["description"], line["amount"]) for line in ended.price_lines] == [
+    charge = SessionCharge.objects.get(session=ended)
+    assert (charge.gross, charge.currency) == (D("13.87"), "EUR")
+    assert [(line["description"], line["amount"]) for line in charge.lines] == [
         ("Energy", "1.30"),
         ("Energy (Peak)", "6.66"),
         ("Idle fee after 15 min grace", "3.50"),
     ]
-    charge = SessionCharge.objects.get(session=ended)
     assert (charge.net, charge.tax, charge.gross) == (D("11.46"), D("2.41"), D("13.87"))
     assert charge.tariff_name == "Car AC" and price.gross == D("13.87")
 
@@ -146,9 +145,9 @@ def test_e_bike_session_is_priced_by_its_tier_and_prepaid_block():
 
     services.session_price(ended)
 
-    ended.refresh_from_db()
-    assert (ended.price_total, ended.price_currency) == (D("1.00"), "CNY")
-    (line,) = ended.price_lines
+    charge = charge_of(ended)
+    assert (charge.gross, charge.currency) == (D("1.00"), "CNY")
+    (line,) = charge.lines
     assert line["kind"] == "prepaid_block"
     assert line["description"] == (
         "Prepaid block at 200–400 W, sustained peak 350 W, up to 2 h 30 min per block"
@@ -182,8 +181,7 @@ def test_an_invoiced_session_keeps_its_price():
     Tariff.objects.filter(pk=tariff.pk).update(session_fee=D("1.00"))
 
     assert price_session(ended.pk) is None
-    ended.refresh_from_db()
-    assert ended.price_total == D("11.45")
+    assert charge_of(ended).gross == D("11.45")
 
 
 def test_active_sessions_are_not_stored_but_show_their_cost_so_far():
@@ -195,8 +193,7 @@ def test_active_sessions_are_not_stored_but_show_their_cost_so_far():
     cost = services.session_cost_so_far(running, now=FRIDAY + timedelta(minutes=30))
 
     assert cost.net == D("1.30")  # 3.7 kWh off-peak
-    running.refresh_from_db()
-    assert running.price_total is None
+    assert charge_of(running) is None
 
 
 def test_ending_a_session_queues_pricing_after_commit(django_capture_on_commit_callbacks):
@@ -206,12 +203,10 @@ def test_ending_a_session_queues_pricing_after_commit(django_capture_on_commit_c
 
     with django_capture_on_commit_callbacks(execute=True):
         services.session_price_later(session_pk=ended.pk)
-        ended.refresh_from_db()
-        assert ended.price_total is None  # not before the commit
+        assert charge_of(ended) is None  # not before the commit
 
-    ended.refresh_from_db()
     # Half off-peak, half peak: 1.85 x 0.35 -> 0.65, 1.85 x 0.45 -> 0.83; + 21 % of 1.48
-    assert ended.price_total == D("1.79")
+    assert charge_of(ended).gross == D("1.79")
 
 
 def test_pricing_a_missing_session_does_nothing():
@@ -287,12 +282,10 @@ def test_the_end_of_finishing_re_prices_the_ended_session(
     monkeypatch.setattr(timezone, "now", lambda: FRIDAY + timedelta(minutes=180))
     with django_capture_on_commit_callbacks(execute=True):
         record(car, "Finishing", 180)  # the stop: SuspendedEV ends, pricing runs
-    ended.refresh_from_db()
-    assert ended.price_total == D("11.45")  # 30 min idle so far
+    assert charge_of(ended).gross == D("11.45")  # 30 min idle so far
 
     monkeypatch.setattr(timezone, "now", lambda: FRIDAY + timedelta(minutes=200))
     with django_capture_on_commit_callbacks(execute=True):
         record(car, "Available", 200)  # the car leaves
 
-    ended.refresh_from_db()
-    assert ended.price_total == D("13.87")  # 50 min idle - 15 min grace
+    assert charge_of(ended).gross == D("13.87")  # 50 min idle - 15 min grace

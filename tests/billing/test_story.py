@@ -25,7 +25,7 @@ from billing import documents, hooks, services
 from billing.models import Invoice, Report, Tariff
 from billing.tasks import issue_monthly_invoices
 from stations.models import ChargingSession, IdToken
-from tests.support.billing import assign, car_tariff, driver, ebike_tariff, network
+from tests.support.billing import assign, car_tariff, charge_of, driver, ebike_tariff, network
 from tests.support.factories import STATION_PASSWORD
 from tests.support.live import ROOT, database_url, live_daphne
 from tests.support.ocpp_client import basic_auth, connected_station
@@ -143,8 +143,11 @@ async def test_car_and_e_bike_are_priced_invoiced_and_reported(priced_network):
     )
     # Car: 3.7 kWh x 0.35 = 1.30, 14.8 kWh peak x 0.45 = 6.66, idle (30 + 20 - 15) min
     # x 0.10 = 3.50: net 11.46, tax 21 % 2.41, gross 13.87.
-    assert (car.price_total, car.price_currency) == (D("13.87"), "EUR")
-    assert (bike.price_total, bike.price_currency) == (D("1.00"), "CNY")
+    car_charge, bike_charge = [
+        await database_sync_to_async(charge_of)(session) for session in (car, bike)
+    ]
+    assert (car_charge.gross, car_charge.currency) == (D("13.87"), "EUR")
+    assert (bike_charge.gross, bike_charge.currency) == (D("1.00"), "CNY")
 
     invoices = await database_sync_to_async(services.invoice_issue_monthly)(year=2025, month=3)
     assert sorted((i.currency, i.gross) for i in invoices) == [
@@ -246,7 +249,8 @@ def test_a_worker_prices_and_invoices_a_session_ended_over_ocpp():
 
         def priced():
             session = ChargingSession.objects.get(station=car, transaction_id=str(tx))
-            return session.price_total == D("10.95") and session
+            charge = charge_of(session)
+            return charge is not None and charge.gross == D("10.95") and session
 
         # 18.5 kWh x 0.30 = 5.55; idle (30 + 20 - 15) min x 0.10 = 3.50; + 21 % of 9.05
         session = wait_for(priced, 60, "the worker to price the session")

@@ -258,8 +258,8 @@ def test_a_priced_session_is_debited_once(driver, pile):
     balance_debit_session(session=session)
     balance_debit_session(session=session)
     assert balance_of(driver=driver, currency="CNY") == Decimal("3.50")
-    session.price_total = Decimal("2.00")
-    session.save()
+    session.charge.gross = session.charge.net = Decimal("2.00")  # priced again, higher
+    session.charge.save()
     balance_debit_session(session=session)
     assert balance_of(driver=driver, currency="CNY") == Decimal("3.00")
     kinds = list(BalanceEntry.objects.order_by("pk").values_list("kind", flat=True))

@@ -63,7 +63,10 @@ async def replay_stop(tale) -> None:
 
 
 async def session_on(connector: int) -> ChargingSession:
-    return await ChargingSession.objects.aget(connector__connector_id=connector)
+    """The session on the connector, with its price (billing's charge) if it has one."""
+    return await ChargingSession.objects.select_related("charge").aget(
+        connector__connector_id=connector
+    )
 
 
 async def charging(tale, connector=1, start_wh=1000):
@@ -100,7 +103,7 @@ async def test_a_session_lost_in_a_reboot_closes_after_the_grace_at_its_last_rea
     assert "reconciled" in closed.flags and closed.reconcile_after is None
     # The station went down after its last reading, not days later when it came back.
     assert closed.ended_at.isoformat() == "2026-11-20T10:08:00+00:00"
-    assert (closed.price_total, closed.price_currency) == (D("0.24"), "EUR")  # 0.8 kWh
+    assert (closed.charge.gross, closed.charge.currency) == (D("0.24"), "EUR")  # 0.8 kWh
     ended = []
     while not ended:
         message = await asyncio.wait_for(layer.receive(listener), 5)
@@ -124,7 +127,7 @@ async def test_a_session_left_open_when_the_connector_turns_available_is_closed(
     assert (closed.state, closed.meter_stop_wh, closed.energy_wh) == ("ended", 1800, 800)
     assert closed.stop_reason == "Reconciled: connector reported Available"
     assert before <= closed.ended_at <= after  # when the car left
-    assert closed.price_total == D("0.24")
+    assert closed.charge.gross == D("0.24")
 
 
 @pytest.mark.parametrize("story", STORIES, ids=lambda s: s.subprotocol)
@@ -142,7 +145,7 @@ async def test_available_before_the_stop_within_the_grace_is_a_normal_stop(price
     assert stopped.stop_reason == "EVDisconnected"
     assert stopped.ended_at.isoformat() == "2026-11-20T10:15:00+00:00"
     assert "reconciled" not in stopped.flags and stopped.reconcile_after is None
-    assert stopped.price_total == D("0.45")
+    assert stopped.charge.gross == D("0.45")
 
 
 @pytest.mark.parametrize("story", STORIES, ids=lambda s: s.subprotocol)
@@ -170,7 +173,7 @@ async def test_a_late_stop_after_reconciliation_replaces_the_estimate(priced, st
         tale.cp = cp
         await tale.boot()
         await reconcile_at(GRACE + 1)
-        assert (await session_on(1)).price_total == D("0.24")
+        assert (await session_on(1)).charge.gross == D("0.24")
         # The station's queued stop arrives only now: its figures win, priced again.
         await tale.stop(1, 2500, 15)
         stopped = await session_on(1)
@@ -178,7 +181,7 @@ async def test_a_late_stop_after_reconciliation_replaces_the_estimate(priced, st
         assert stopped.ended_at.isoformat() == "2026-11-20T10:15:00+00:00"
         assert stopped.stop_reason == "EVDisconnected"
         assert {"reconciled", "stopped_after_reconcile"} <= set(stopped.flags)
-        assert stopped.price_total == D("0.45")
+        assert stopped.charge.gross == D("0.45")
         await replay_stop(tale)  # the same frame once more: nothing changes
     again = await session_on(1)
     assert (again.meter_stop_wh, again.energy_wh, again.ended_at) == (
@@ -186,7 +189,7 @@ async def test_a_late_stop_after_reconciliation_replaces_the_estimate(priced, st
         1500,
         stopped.ended_at,
     )
-    assert again.flags == stopped.flags and again.price_total == D("0.45")
+    assert again.flags == stopped.flags and again.charge.gross == D("0.45")
 
 
 @pytest.mark.parametrize("story", STORIES, ids=lambda s: s.subprotocol)

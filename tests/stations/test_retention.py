@@ -13,7 +13,7 @@ from stations.metering import ENERGY_REGISTER, POWER
 from stations.models import MeterSample, OcppMessage, SessionMeterSummary
 from stations.services import retention
 from stations.tasks import prune_message_log, prune_meter_samples
-from tests.support.factories import ChargingSessionFactory
+from tests.support.factories import ChargingSessionFactory, SessionChargeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,16 +23,17 @@ RECENT = NOW - timedelta(days=10)
 
 
 def a_session(station, *, ended=True, priced=True, ended_at=OLD + timedelta(hours=1), number=1):
-    return ChargingSessionFactory(
+    session = ChargingSessionFactory(
         station=station,
         connector=None,
         transaction_id=str(number),
         started_at=OLD,
         state="ended" if ended else "active",
         ended_at=ended_at if ended else None,
-        price_total=D("1.00") if priced else None,
-        price_currency="EUR" if priced else "",
     )
+    if priced:  # billing stored its price
+        SessionChargeFactory(session=session, gross=D("1.00"), currency="EUR")
+    return session
 
 
 def sample(station, session, at, measurand, value, phase="", connector=1, unit=""):

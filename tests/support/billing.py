@@ -7,7 +7,7 @@ chargenet/urls.py includes them.
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal as D
 
-from billing.models import Tariff, TariffAssignment
+from billing.models import SessionCharge, Tariff, TariffAssignment
 from stations.models import ChargingSession, IdToken, MeterSample
 from tests.support.factories import (
     ChargingSessionFactory,
@@ -24,6 +24,11 @@ from tests.support.factories import (
 
 URLCONF = "tests.support.billing_urls"
 POWER, ENERGY = "Power.Active.Import", "Energy.Active.Import.Register"
+
+
+def charge_of(session: ChargingSession) -> SessionCharge | None:
+    """The session's price as billing stored it (its only store); None while unpriced."""
+    return SessionCharge.objects.filter(session_id=session.pk).first()
 
 
 def car_tariff(**fields) -> Tariff:

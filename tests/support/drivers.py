@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from tests.support.factories import ChargingSessionFactory
+from tests.support.factories import ChargingSessionFactory, SessionChargeFactory
 
 PASSWORD = "driver-pass-123"
 
@@ -14,7 +14,7 @@ def session_for(user, station, *, state="ended", price=Decimal("1.50"), days_ago
     """A session of half an hour with the user's first card on connector 1, priced if ended."""
     started = timezone.now() - timedelta(days=days_ago, hours=1)
     card = user.id_tokens.first()
-    return ChargingSessionFactory(
+    session = ChargingSessionFactory(
         station=station,
         id_token=card,
         id_tag=card.value,
@@ -22,7 +22,12 @@ def session_for(user, station, *, state="ended", price=Decimal("1.50"), days_ago
         started_at=started,
         ended_at=None if state == "active" else started + timedelta(minutes=30),
         energy_wh=1200,
-        price_total=price if state == "ended" else None,
-        price_currency="CNY" if state == "ended" else "",
-        price_lines=[{"description": "Energy", "quantity": "1.2", "unit": "kWh", "amount": "1.50"}],
     )
+    if state == "ended":  # billing's price of it
+        SessionChargeFactory(
+            session=session,
+            gross=price,
+            currency="CNY",
+            lines=[{"description": "Energy", "quantity": "1.2", "unit": "kWh", "amount": "1.50"}],
+        )
+    return session

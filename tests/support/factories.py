@@ -16,7 +16,13 @@ from django.conf import settings
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from billing.models import PowerTierPrice, Tariff, TariffAssignment, TimeOfUsePrice
+from billing.models import (
+    PowerTierPrice,
+    SessionCharge,
+    Tariff,
+    TariffAssignment,
+    TimeOfUsePrice,
+)
 from stations.models import (
     ChargingSession,
     ChargingStation,
@@ -135,6 +141,28 @@ class ChargingSessionFactory(DjangoModelFactory):
         lambda session: session.station.connectors.get(connector_id=session.connector_number)
     )
     started_at = factory.LazyFunction(timezone.now)
+
+
+class SessionChargeFactory(DjangoModelFactory):
+    """A session's price as billing stores it (the only store): 1.00 EUR, no tax, no lines.
+
+    `net` follows `gross` and `tax` unless given:
+    `SessionChargeFactory(session=session, gross=Decimal("3.75"))`.
+    """
+
+    class Meta:
+        model = SessionCharge
+
+    session = factory.SubFactory(ChargingSessionFactory)
+    tariff = None
+    tariff_name = ""
+    currency = "EUR"
+    gross = Decimal("1.00")
+    tax_rate_percent = Decimal(0)
+    tax = Decimal(0)
+    net = factory.LazyAttribute(lambda charge: charge.gross - charge.tax)
+    lines = factory.LazyFunction(list)
+    priced_at = factory.LazyFunction(timezone.now)
 
 
 class MeterSampleFactory(DjangoModelFactory):
