@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from stations.admin.common import kwh
 from stations.commands.admin import CONNECTOR_ACTIONS, STATION_ACTIONS
 from stations.models import ChargingSession, ChargingStation, Connector, Site
+from stations.services.registration import stations_registration_set
 
 RECENT_SESSIONS = 10
 
@@ -230,8 +231,9 @@ class ChargingStationAdmin(admin.ModelAdmin):
         self._set_registration(request, queryset, ChargingStation.Registration.REJECTED)
 
     def _set_registration(self, request, queryset, status) -> None:
-        # A connected station picks the new status up at its next call (ocpp/base.py).
-        count = queryset.update(registration_status=status)
+        count = stations_registration_set(
+            station_pks=list(queryset.values_list("pk", flat=True)), status=status
+        )
         message = ngettext(
             "%(count)d station is now %(status)s.",
             "%(count)d stations are now %(status)s.",

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from stations.commands.admin import tokens_changed
 from stations.models import IdToken
+from stations.services.authorization import id_tokens_status_set
 
 
 @admin.register(IdToken)
@@ -38,7 +39,9 @@ class IdTokenAdmin(admin.ModelAdmin):
         tokens_changed()
 
     def _set_status(self, request, queryset, status) -> None:
-        count = queryset.update(status=status)
+        count = id_tokens_status_set(
+            token_pks=list(queryset.values_list("pk", flat=True)), status=status
+        )
         tokens_changed()  # stations' local lists follow at the next differential sync
         message = ngettext(
             "%(count)d ID token is now %(status)s.",

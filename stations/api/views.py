@@ -22,7 +22,7 @@ from stations.api.serializers import (
     StationUpdateSerializer,
 )
 from stations.models import ChargingSession, ChargingStation, Connector, IdToken
-from stations.services import local_lists
+from stations.services import authorization, local_lists
 
 # Station ids and token values may hold spaces, '+', '*', '.' or any UTF-8 text, so
 # the URL segment is anything but a slash (clients percent-encode it).
@@ -184,7 +184,7 @@ class IdTokenViewSet(OperatorAPIMixin, viewsets.ModelViewSet):
         local_lists.local_lists_tokens_changed()
 
     def perform_destroy(self, instance: IdToken) -> None:
-        super().perform_destroy(instance)
+        authorization.id_token_delete(instance)
         local_lists.local_lists_tokens_changed()
 
     def get_serializer_class(self) -> type[BaseSerializer]:

@@ -164,4 +164,14 @@ def id_token_update(token: IdToken, **fields) -> IdToken:
 
 def id_token_status_set(*, token_pk: int, status: str) -> None:
     """Accept, block, expire or invalidate a token (an IdToken.Status)."""
-    IdToken.objects.filter(pk=token_pk).update(status=status)
+    id_tokens_status_set(token_pks=[token_pk], status=status)
+
+
+def id_token_delete(token: IdToken) -> None:
+    """Remove a token; its sessions keep their history (the link is set null)."""
+    token.delete()
+
+
+def id_tokens_status_set(*, token_pks: list[int], status: str) -> int:
+    """Set the status of these tokens; returns how many changed."""
+    return IdToken.objects.filter(pk__in=token_pks).update(status=status)

@@ -68,6 +68,12 @@ def station_update(station: ChargingStation, *, password=_UNCHANGED, **fields) -
     return station
 
 
+def stations_registration_set(*, station_pks: list[int], status: str) -> int:
+    """An operator accepts or rejects stations; returns how many changed. A connected
+    station picks the new status up at its next message (stations/ocpp/base.py)."""
+    return ChargingStation.objects.filter(pk__in=station_pks).update(registration_status=status)
+
+
 def station_register_pending(*, station_id: str) -> ChargingStation:
     """An unknown station that connects, kept as pending for an operator to accept."""
     station, _ = ChargingStation.objects.get_or_create(
