@@ -93,18 +93,30 @@
     var known = Object.prototype.hasOwnProperty.call(statusLabels, status);
     var label = known ? statusLabels[status] : status;
     var selector = '[data-chip="' + stationPk + ":" + connectorId + '"]';
-    document.querySelectorAll(selector).forEach(function (chip) {
+    var chips = document.querySelectorAll(selector);
+    chips.forEach(function (chip) {
       chip.className = "chip st-" + (known ? status : "unknown");
       chip.title = connectorId + " · " + label;
       var text = chip.querySelector(".chip-label");
       if (text) text.textContent = label;
     });
+    return chips.length;
+  }
+
+  function shownStation(stationPk) {
+    return document.querySelector('[data-station="' + stationPk + '"]') !== null;
   }
 
   function updateOnline(stationPk, connected) {
     document.querySelectorAll('[data-online="' + stationPk + '"]').forEach(function (badge) {
       badge.className = "badge " + (connected ? "badge-online" : "badge-offline");
       badge.textContent = connected ? badge.dataset.labelOnline : badge.dataset.labelOffline;
+    });
+  }
+
+  function updateVersion(stationPk, version) {
+    document.querySelectorAll('[data-ocpp-version="' + stationPk + '"]').forEach(function (cell) {
+      cell.textContent = version;
     });
   }
 
@@ -396,17 +408,25 @@
       },
       event: function (message) {
         var data = message.data || {};
+        // What a page cannot patch in place (a first connector, a station not yet
+        // listed) re-reads the fragments that ask for it.
+        var news = [];
         if (message.kind === "connector.status") {
-          updateChips(message.station, data.connector, data.status);
+          if (!updateChips(message.station, data.connector, data.status)) news.push("connector.new");
         } else if (message.kind === "station.connected") {
           updateOnline(message.station, data.connected);
+          if (!shownStation(message.station)) news.push("station.new");
+          if (data.ocpp_version) updateVersion(message.station, data.ocpp_version);
         }
         touchLastSeen(message.station);
         if (data.session && charts.has(String(data.session))) {
           loadSamples(charts.get(String(data.session)));
         }
         fragments.forEach(function (element) {
-          if (fragmentWants(element, message.kind)) refreshFragment(element);
+          var wanted = [message.kind].concat(news).some(function (kind) {
+            return fragmentWants(element, kind);
+          });
+          if (wanted) refreshFragment(element);
         });
       },
     });

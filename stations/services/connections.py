@@ -32,7 +32,9 @@ def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) ->
         ocpp_version=ocpp_version,
         last_seen=now,
     )
-    events.publish("station.connected", station_pk, {"connected": True})
+    events.publish(
+        "station.connected", station_pk, {"connected": True, "ocpp_version": ocpp_version}
+    )
 
 
 def station_disconnect(*, station_pk: int, channel_name: str) -> None:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from stations import events
 from stations.models import ChargingStation, Connector
 from stations.services import reconcile
 
@@ -105,6 +106,12 @@ def station_boot(
     station.meter_type, station.meter_serial_number = meter_type, meter_serial_number
     station.last_boot_at = station.last_seen = now
     station.save(update_fields=BOOT_FIELDS)
+    # Pages listing the station show what it now says it is, without a reload.
+    events.publish(
+        "station.booted",
+        station_pk,
+        {"vendor": vendor, "model": model, "firmware_version": firmware_version},
+    )
     # A station that boots again has lost what it was doing: sessions it does not
     # continue (replayed stops, new events) within the grace are closed (reconcile).
     reconcile.sessions_mark_suspect(station_pk=station_pk, reason=reconcile.REASON_REBOOT, now=now)

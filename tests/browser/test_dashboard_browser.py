@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import DRIVER_PASSWORD, STATION_ID, TAG, log_in, new_page, screenshot
+from tests.support.factories import STATION_PASSWORD, make_station
+from tests.support.station_thread import StationThread
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -174,3 +176,28 @@ def test_a_driver_is_refused(browser, server):
     log_in(page, "driver", DRIVER_PASSWORD)
     expect(page.locator("h1")).to_have_text("Operators only")
     page.context.close()
+
+
+@pytest.fixture
+def new_station(server):
+    """A station registered a moment ago: no connectors reported, never connected."""
+    make_station("NEW-1", connectors=0)
+    return "NEW-1"
+
+
+def test_a_brand_new_stations_first_connector_shows_up_charging_without_reload(
+    new_station, server, operator_page
+):
+    page = operator_page
+    page.goto("/stations/")
+    wait_live(page)
+    row = page.locator('tr:has(a.station-link:text-is("NEW-1"))')
+    expect(row).to_contain_text("none reported")
+    mark_page(page)
+    with StationThread(server, new_station, STATION_PASSWORD, connectors=0) as station:
+        expect(row.locator("[data-ocpp-version]")).to_have_text("1.6")
+        expect(row.locator("[data-online]")).to_have_class(re.compile("badge-online"))
+        station.status(1, "Charging")
+        expect(row.locator(".chip")).to_have_class(re.compile(r"\bst-Charging\b"))
+        expect(row).to_contain_text("Weeyu")  # what its BootNotification said
+    assert_not_reloaded(page)
