@@ -25,7 +25,14 @@ from django.conf import settings
 
 from stations import redact
 from stations.metering import ENERGY_REGISTER, Sample, parse_timestamp, reading, reading_time
-from stations.ocpp.calls import ACCEPTED_ANSWERS, Outcome, OutgoingCalls, read_answer
+from stations.ocpp.calls import (
+    ACCEPTED_ANSWERS,
+    DISCONNECTED,
+    Disconnected,
+    Outcome,
+    OutgoingCalls,
+    read_answer,
+)
 from stations.ocpp.dispatch import Handler, handler_table
 from stations.ocpp.framing import (
     CALL,
@@ -244,6 +251,8 @@ class StationAdapter:
         except TimeoutError:
             description = f"No answer in {timeout:g} s"
             return Outcome("timeout", error={"description": description}, ocpp_action=ocpp_action)
+        except Disconnected:
+            return Outcome("offline", error=DISCONNECTED, ocpp_action=ocpp_action)
         result_class = getattr(self.results, ocpp_action)
         response, failure = read_answer(reply, ocpp_action, self.version, result_class)
         if failure is not None:
@@ -254,6 +263,8 @@ class StationAdapter:
     async def _call(self, action: str, payload: dict) -> Reply:
         """Send a Call and wait for its reply, after any call still waiting for its own."""
         async with self._calls.lock:
+            if self._calls.closed:
+                raise Disconnected
             unique_id = str(uuid.uuid4())
             answer = self._calls.expect(unique_id, action)
             try:
@@ -263,6 +274,10 @@ class StationAdapter:
                 return await asyncio.wait_for(answer, self.response_timeout)
             finally:
                 self._calls.forget(unique_id)
+
+    def connection_lost(self) -> None:
+        """The socket closed: commands waiting for an answer end as offline."""
+        self._calls.close()
 
     def answer_accepted(self, response: dict) -> bool:
         status = response.get("status")

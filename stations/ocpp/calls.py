@@ -55,15 +55,31 @@ class Outcome:
     configuration: list[dict] = field(default_factory=list)
 
 
+DISCONNECTED = {"description": "The station disconnected."}
+
+
+class Disconnected(Exception):
+    """The station's socket closed before it answered."""
+
+
 class OutgoingCalls:
     """The calls one adapter has sent, and the futures waiting for their answers."""
 
-    __slots__ = ("lock", "_waiting", "_actions")
+    __slots__ = ("lock", "closed", "_waiting", "_actions")
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
+        self.closed = False
         self._waiting: dict[str, asyncio.Future] = {}
         self._actions: dict[str, str] = {}  # unique id -> action, until answered
+
+    def close(self) -> None:
+        """The socket is gone: calls still waiting end at once, answered ones keep
+        their answer (a station may answer a Reset and reboot in the same breath)."""
+        self.closed = True
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(Disconnected())
 
     def expect(self, unique_id: str, action: str) -> asyncio.Future:
         """The future the answer to `unique_id` will resolve; register before sending."""

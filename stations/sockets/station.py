@@ -19,13 +19,15 @@ from stations import events
 from stations.commands import service as command_service
 from stations.ocpp import adapter_class
 from stations.ocpp.base import StationInfo
-from stations.ocpp.calls import Outcome
+from stations.ocpp.calls import DISCONNECTED, Outcome
 from stations.services import connections, handshake
 from stations.writers.message_log import message_log
 
 logger = logging.getLogger(__name__)
 
 DENIAL_EXTENSION = "websocket.http.response"
+# Seconds a closing socket waits for its commands to store their outcomes.
+COMMANDS_GRACE = 5
 
 
 def on_pool(function):
@@ -160,7 +162,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         try:
             outcome = await self.adapter.perform(event["action"], event["params"], event["timeout"])
         except asyncio.CancelledError:
-            outcome = Outcome("offline", error={"description": "The station disconnected."})
+            outcome = Outcome("offline", error=DISCONNECTED)
         except Exception:  # noqa: BLE001 - the outcome must be stored whatever happened
             logger.exception("Command %s failed", event["command"])
             outcome = Outcome("failed", error={"description": "Internal error."})
@@ -178,8 +180,14 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code) -> None:
-        for task in list(self.command_tasks):
-            task.cancel()
+        if self.adapter is not None:
+            # Commands still waiting end as offline; one whose answer came just before
+            # the close stores that answer. Only a command that cannot finish is cut.
+            self.adapter.connection_lost()
+        if self.command_tasks:
+            _, stuck = await asyncio.wait(list(self.command_tasks), timeout=COMMANDS_GRACE)
+            for task in stuck:
+                task.cancel()
         if self.adapter is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)

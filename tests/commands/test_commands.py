@@ -326,3 +326,27 @@ async def test_a_nul_in_an_answer_is_stored_as_a_replacement_character(station, 
     assert command.status == "failed" and command.error["description"] == "no\ufffdpe"
     await flushed_log()
     assert await OcppMessage.objects.filter(payload__contains="\\u0000").acount() == 2
+
+
+async def test_an_answer_sent_just_before_the_station_closes_counts(station):
+    """A station that accepts a Reset and reboots at once: its answer is the outcome."""
+    communicator = communicator_for("/ocpp/CP-1", headers=[basic_auth("CP-1", STATION_PASSWORD)])
+    assert (await communicator.connect(timeout=10))[0]
+    sending = asyncio.create_task(command_send(station, "reset", {"type": "hard"}, timeout=5))
+    message_id = json.loads(await communicator.receive_from(timeout=5))[1]
+    await communicator.send_to(text_data=json.dumps([3, message_id, {"status": "Accepted"}]))
+    await communicator.disconnect()
+    command = await sending
+    assert command.status == "accepted", command.error
+    assert command.response == {"status": "Accepted"}
+
+
+async def test_a_command_waiting_when_the_station_closes_is_offline_at_once(station):
+    communicator = communicator_for("/ocpp/CP-1", headers=[basic_auth("CP-1", STATION_PASSWORD)])
+    assert (await communicator.connect(timeout=10))[0]
+    sending = asyncio.create_task(command_send(station, "reset", {"type": "hard"}, timeout=30))
+    await communicator.receive_from(timeout=5)
+    await communicator.disconnect()
+    command = await asyncio.wait_for(sending, 5)
+    assert command.status == "offline"
+    assert command.error == {"description": "The station disconnected."}
