@@ -23,6 +23,7 @@ from billing.pricing import (
     StatusPeriod,
     TariffSpec,
     prepaid_block_ends_at,
+    round_money,
     tariff_price_session,
 )
 from billing.pricing.derive import idle_periods_from_readings
@@ -135,12 +136,13 @@ def session_total_cost(
     priced, else its price by the same engine and facts `session_price` stores (so the
     TransactionEvent answer and the invoice agree to the cent); None without a tariff.
     """
+    price = None
     if session.state == ChargingSession.State.ENDED:
-        charge = SessionCharge.objects.filter(session_id=session.pk).first()
-        if charge is not None:
-            return SessionCost(charge.gross, charge.currency)
-    price = session_cost_so_far(session, now=now, book=book)
-    return None if price is None else SessionCost(price.gross, price.currency)
+        price = SessionCharge.objects.filter(session_id=session.pk).first()
+    price = price or session_cost_so_far(session, now=now, book=book)
+    if price is None:
+        return None
+    return SessionCost(round_money(price.gross, price.currency), price.currency)
 
 
 def running_costs(*, now: datetime | None = None) -> list[tuple[ChargingSession, SessionCost]]:
