@@ -163,7 +163,11 @@ def running_costs(*, now: datetime | None = None) -> list[tuple[ChargingSession,
     )
     found = []
     for session in sessions:
-        cost = session_total_cost(session, now=now, book=book)
+        try:
+            cost = session_total_cost(session, now=now, book=book)
+        except Exception:  # noqa: BLE001 - one session's facts must not stop the others'
+            logger.exception("No running cost for session %s", session.pk)
+            continue
         if cost is not None:
             found.append((session, cost))
     return found
