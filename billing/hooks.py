@@ -5,11 +5,15 @@
 - CONNECTOR_STATUS_RECORDED, inside the transaction that stored the status: keep the
   connector status history idle fees are priced from, all or nothing with the status.
 
+And what the station core asks: billing is its cost provider (stations/services/costs.py),
+the cost 2.0.1 stations show drivers, from the engine and the price the invoice uses.
+
 Subscribed once per process, in BillingConfig.ready(); stations never import billing.
 """
 
 from billing.services import sessions, status
 from stations import events
+from stations.services import costs
 
 
 def session_ended(kind: str, station_pk: int | None, data: dict) -> None:
@@ -31,3 +35,4 @@ def subscribe() -> None:
     events.subscribe(
         events.CONNECTOR_STATUS_RECORDED, connector_status_recorded, in_transaction=True
     )
+    costs.cost_provider_register(sessions.session_total_cost)

@@ -2,18 +2,20 @@
 
 Pricing is queued with transaction.on_commit when a session ends (see
 billing.services.session_price_later); invoices and reports run monthly from the beat
-schedule in chargenet/celery.py. Services queue these tasks by name
+schedule in chargenet/celery.py, and so do the running costs 2.x stations show
+(every OCPP_COST_UPDATE_INTERVAL seconds). Services queue these tasks by name
 (chargenet.celery.task), so no service imports this module.
 """
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
 from billing import services
 from billing.models import OperatorProfile, Report
 from billing.periods import previous_month
-from stations.commands.service import send_command
+from stations.commands.service import send_command, send_commands
 from stations.models import ChargingSession
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
@@ -68,3 +70,27 @@ def stop_expired_prepaid_sessions() -> int:
         command = send_command(session.station, "remote_stop", {"session_id": session.pk})
         sent += command.status == "accepted"
     return sent
+
+
+# A running cost is only shown: a station that does not answer soon is not waited for.
+COST_UPDATE_TIMEOUT = 10
+
+
+@shared_task(name="billing.tasks.send_cost_updates", soft_time_limit=50, time_limit=60)
+def send_cost_updates() -> int:
+    """Tell every 2.x station charging under a tariff its session's running cost
+    (CostUpdated, taxes included); returns how many stations accepted it."""
+    if settings.OCPP_COST_UPDATE_INTERVAL <= 0:
+        return 0
+    requests = [
+        (
+            session.station,
+            "cost_updated",
+            {"transaction_id": session.transaction_id, "total_cost": str(cost.total)},
+        )
+        for session, cost in services.running_costs()
+    ]
+    if not requests:
+        return 0
+    results = send_commands(requests, timeout=COST_UPDATE_TIMEOUT)
+    return sum(getattr(result, "status", None) == "accepted" for result in results)

@@ -11,6 +11,7 @@ import os
 from asgiref.sync import SyncToAsync, sync_to_async
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargenet.settings")
@@ -61,6 +62,17 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=12, day_of_month=1),
     },
 }
+
+
+@app.on_after_configure.connect
+def _scheduled_by_settings(sender, **kwargs) -> None:
+    """Entries whose interval is a setting: read once the settings are loaded."""
+    # 2.x stations charging under a tariff show the running cost; 0 s: never.
+    if settings.OCPP_COST_UPDATE_INTERVAL > 0:
+        sender.conf.beat_schedule["billing-send-cost-updates"] = {
+            "task": "billing.tasks.send_cost_updates",
+            "schedule": float(settings.OCPP_COST_UPDATE_INTERVAL),
+        }
 
 
 def task(name: str):

@@ -293,6 +293,9 @@ OCPP_RECONCILE_GRACE = env_int("OCPP_RECONCILE_GRACE", 120)
 METER_SAMPLE_RETENTION_DAYS = env_int("METER_SAMPLE_RETENTION_DAYS", 90)
 OCPP_LOG_FLUSH_INTERVAL = float(env("OCPP_LOG_FLUSH_INTERVAL", "0.5"))
 OCPP_REMOTE_START_TIMEOUT = env_int("OCPP_REMOTE_START_TIMEOUT", 120)  # s to a session
+# Seconds between the running costs (CostUpdated) sent to 2.x stations charging under
+# a tariff (billing.tasks.send_cost_updates on the beat schedule); 0: never sent.
+OCPP_COST_UPDATE_INTERVAL = env_int("OCPP_COST_UPDATE_INTERVAL", 60)
 OCPP_MAX_STATION_ID_LENGTH = 48
 OCPP_MAX_FRAME_SIZE = env_int("OCPP_MAX_FRAME_SIZE", 256 * 1024)  # characters
 OCPP_RATE_LIMIT = float(env("OCPP_RATE_LIMIT", "20"))  # messages/s per station, sustained

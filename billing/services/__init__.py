@@ -11,12 +11,14 @@ from billing.services.invoices import (
 from billing.services.reports import report_generate, report_request, report_request_monthly
 from billing.services.sessions import (
     prepaid_block_expired_sessions,
+    running_costs,
     session_cost_so_far,
     session_facts,
     session_is_invoiced,
     session_price,
     session_price_later,
     session_tariff,
+    session_total_cost,
 )
 from billing.services.status import status_history_record
 from billing.services.tariffs import TariffBook, tariff_for
@@ -30,12 +32,14 @@ __all__ = [
     "report_generate",
     "report_request",
     "report_request_monthly",
+    "running_costs",
     "session_cost_so_far",
     "session_facts",
     "session_is_invoiced",
     "session_price",
     "session_price_later",
     "session_tariff",
+    "session_total_cost",
     "status_history_record",
     "tariff_for",
 ]

@@ -23,6 +23,7 @@ from billing.pricing import (
     StatusPeriod,
     TariffSpec,
     prepaid_block_ends_at,
+    round_money,
     tariff_price_session,
 )
 from billing.pricing.derive import idle_periods_from_readings
@@ -31,6 +32,8 @@ from chargenet.celery import task
 from stations import events
 from stations.metering import POWER, WHOLE_METER_ENERGY, WHOLE_METER_POWER
 from stations.models import ChargingSession, MeterSample
+from stations.ocpp import action_versions
+from stations.services.costs import SessionCost
 
 logger = logging.getLogger(__name__)
 
@@ -115,12 +118,59 @@ def session_is_invoiced(session: ChargingSession) -> bool:
     ).exists()
 
 
-def session_cost_so_far(session: ChargingSession, *, now: datetime | None = None) -> Price | None:
+def session_cost_so_far(
+    session: ChargingSession, *, now: datetime | None = None, book: TariffBook | None = None
+) -> Price | None:
     """What a (running) session costs up to now; stores nothing. None without a tariff."""
-    tariff = session_tariff(session)
-    if tariff is None:
+    _, spec = _resolve(session, book)
+    if spec is None:
         return None
-    return tariff_price_session(tariff.spec(), session_facts(session, now=now))
+    return tariff_price_session(spec, session_facts(session, now=now))
+
+
+def session_total_cost(
+    session: ChargingSession, *, now: datetime | None = None, book: TariffBook | None = None
+) -> SessionCost | None:
+    """The cost a station shows its driver, taxes included (the station core's cost
+    provider, stations/services/costs.py): an ended session's stored price once it is
+    priced, else its price by the same engine and facts `session_price` stores (so the
+    TransactionEvent answer and the invoice agree to the cent); None without a tariff.
+    """
+    price = None
+    if session.state == ChargingSession.State.ENDED:
+        price = SessionCharge.objects.filter(session_id=session.pk).first()
+    price = price or session_cost_so_far(session, now=now, book=book)
+    if price is None:
+        return None
+    return SessionCost(round_money(price.gross, price.currency), price.currency)
+
+
+def running_costs(*, now: datetime | None = None) -> list[tuple[ChargingSession, SessionCost]]:
+    """Active sessions on connected stations that can show a running cost (CostUpdated),
+    with what each costs so far; sessions no tariff prices are left out."""
+    now = now or timezone.now()
+    book = TariffBook()
+    sessions = (
+        ChargingSession.objects.filter(
+            state=ChargingSession.State.ACTIVE,
+            station__connected=True,
+            station__ocpp_version__in=action_versions("cost_updated"),
+        )
+        .exclude(transaction_id__isnull=True)
+        .exclude(transaction_id="")
+        .select_related("station__site", "connector")
+        .order_by("pk")
+    )
+    found = []
+    for session in sessions:
+        try:
+            cost = session_total_cost(session, now=now, book=book)
+        except Exception:  # noqa: BLE001 - one session's facts must not stop the others'
+            logger.exception("No running cost for session %s", session.pk)
+            continue
+        if cost is not None:
+            found.append((session, cost))
+    return found
 
 
 @transaction.atomic

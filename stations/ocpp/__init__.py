@@ -23,3 +23,12 @@ def adapter_class(subprotocol: str):
 def build_command(ocpp_version: str, action: str, params: dict):
     """Check a command for a station of that version (its label, e.g. "1.6")."""
     return adapter_class(VERSIONS.get(ocpp_version, "ocpp1.6")).build(action, params)
+
+
+def action_versions(action: str) -> tuple[str, ...]:
+    """The OCPP versions (labels, e.g. "2.0.1") whose stations can be sent `action`."""
+    return tuple(
+        label
+        for label, subprotocol in VERSIONS.items()
+        if action in adapter_class(subprotocol).request_builders
+    )

@@ -1,9 +1,12 @@
 """What OCPP 2.0.1 / 2.1 adapters add to commands: requests and reading answers."""
 
+from decimal import Decimal, InvalidOperation
+
 from ocpp.v201 import call
 
 from stations.ocpp.calls import ACCEPTED_ANSWERS
 from stations.ocpp.payloads import snake_case
+from stations.ocpp.requests import CommandError, Request, require
 from stations.ocpp.requests201 import builders
 
 
@@ -20,8 +23,28 @@ def component_fields(component: dict, variable: dict) -> dict:
     }
 
 
+def cost_builders(call) -> dict:
+    """cost_updated: a running session's cost so far, taxes included, for the station
+    to show (CostUpdated; 2.x only). Params: transaction_id, total_cost (a decimal
+    string or number in the tariff's currency)."""
+
+    def cost_updated(p):
+        transaction_id, total = require(p, "transaction_id", "total_cost")
+        try:
+            amount = Decimal(str(total))
+        except InvalidOperation:
+            raise CommandError("Invalid parameter.", {"total_cost": "Must be a number."}) from None
+        if not amount.is_finite():
+            raise CommandError("Invalid parameter.", {"total_cost": "Must be a number."})
+        return Request(
+            call.CostUpdated(total_cost=float(amount), transaction_id=str(transaction_id))
+        )
+
+    return {"cost_updated": cost_updated}
+
+
 class V201Commands:
-    request_builders = builders(call)
+    request_builders = {**builders(call), **cost_builders(call)}
 
     def answer_accepted(self, response: dict) -> bool:
         results = response.get("setVariableResult")

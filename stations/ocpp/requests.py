@@ -32,6 +32,7 @@ ACTIONS = (
     "get_diagnostics",
     "data_transfer",
     "rotate_password",
+    "cost_updated",
 )
 
 

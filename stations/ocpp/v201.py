@@ -248,10 +248,14 @@ class V201Adapter(V201Commands, StationAdapter):
             meter_stop_wh=transaction_stop_wh(samples) if event_type == "Ended" else None,
         )
         result = await self.run(session_event_apply, event=event)
+        # Only an Ended event's answer has a cost: the final total, taxes included.
+        total_cost = float(result.total_cost.total) if result.total_cost else None
         if not id_token:
-            return self.results.TransactionEvent()
+            return self.results.TransactionEvent(total_cost=total_cost)
         authorization = token_answer(result.authorization, id_token.get("type", ""))
-        return self.results.TransactionEvent(id_token_info=self.id_token_info(authorization))
+        return self.results.TransactionEvent(
+            total_cost=total_cost, id_token_info=self.id_token_info(authorization)
+        )
 
     @handles("MeterValues")
     async def on_meter_values(self, evse_id, meter_value, **kw):

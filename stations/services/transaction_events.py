@@ -8,7 +8,7 @@ the newest event, while readings and the start/end facts of any event are kept. 
 first event of a transaction opens its session, whichever event that is.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -18,7 +18,7 @@ from stations import events
 from stations.commands.service import remote_start_link
 from stations.metering import Sample, plausible_time, power_reading_w, register_readings_wh
 from stations.models import ChargingSession, ChargingStation, Connector
-from stations.services import load_management, meter_values, reconcile, sessions, status
+from stations.services import costs, load_management, meter_values, reconcile, sessions, status
 from stations.services.authorization import (
     ACCEPTED,
     Authorization,
@@ -59,11 +59,25 @@ class SessionEventResult:
     session: ChargingSession
     authorization: Authorization | None
     duplicate: bool
+    # An Ended event's session: its total cost, for the station to show (None: no price).
+    total_cost: costs.SessionCost | None = None
+
+
+def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEventResult:
+    """Apply one transaction event; replays change nothing, late events fill gaps.
+
+    An Ended event (a replayed one too) is answered with the session's total cost,
+    priced once the event is committed, by the engine and from the facts the invoice's
+    price comes from (stations/services/costs.py).
+    """
+    result = _session_event_apply(station_pk=station_pk, event=event)
+    if event.event_type == "Ended" and result.session.state == ChargingSession.State.ENDED:
+        return replace(result, total_cost=costs.session_total_cost(result.session))
+    return result
 
 
 @transaction.atomic
-def session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEventResult:
-    """Apply one transaction event; replays change nothing, late events fill gaps."""
+def _session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEventResult:
     now = timezone.now()
     moment = event.timestamp if plausible_time(event.timestamp, now) else now
     # The station row lock serialises a station's events, so the first event of a
