@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api.errors import error_responses
@@ -55,8 +56,26 @@ def _base_url(request: Request) -> str:
     return request.build_absolute_uri("/")
 
 
+WAIT_PARAMETER = OpenApiParameter(
+    "wait",
+    bool,
+    OpenApiParameter.QUERY,
+    description="`false` (or the header `Prefer: respond-async`): answer 202 with the "
+    "pending command as soon as the station's process has it; read the outcome later "
+    "at /commands/<id>/ or receive the `command.finished` webhook.",
+)
+
+
+def respond_async(request: Request) -> bool:
+    """The client asked not to wait: `?wait=false` or `Prefer: respond-async` (RFC 7240)."""
+    if request.query_params.get("wait", "").lower() in ("false", "0", "no"):
+        return True
+    prefer = request.headers.get("Prefer", "")
+    return "respond-async" in (p.strip().lower() for p in prefer.split(","))
+
+
 class StationCommandView(APIView):
-    """Send a command to a station and wait for its outcome."""
+    """Send a command to a station and wait for its outcome (or not, if asked)."""
 
     permission_classes = [IsOperator]
 
@@ -68,13 +87,20 @@ class StationCommandView(APIView):
         "nothing is sent then. `rotate_password` takes no params: ChargeNet makes a new "
         "random password, sends it and keeps its hash once the station accepts (the old "
         "one works until the station connects with the new one); it is never shown.",
-        parameters=[STATION_ID_PARAMETER],
+        parameters=[STATION_ID_PARAMETER, WAIT_PARAMETER],
         request=CommandCreateSerializer,
-        responses={201: CommandSerializer, **error_responses(400, 401, 403, 404)},
+        responses={
+            201: CommandSerializer,
+            202: OpenApiResponse(
+                CommandSerializer, description="Taken, not yet answered (`wait=false`)."
+            ),
+            **error_responses(400, 401, 403, 404),
+        },
     )
     def post(self, request: Request, station_id: str) -> Response:
         station = get_object_or_404(ChargingStation, station_id=station_id)
         data = valid_data(CommandCreateSerializer(data=request.data))
+        wait = not respond_async(request)
         try:
             command = commands.send_command(
                 station,
@@ -83,10 +109,15 @@ class StationCommandView(APIView):
                 timeout=data.get("timeout"),
                 user=request.user,
                 base_url=_base_url(request),
+                wait=wait,
             )
         except CommandError as error:
             raise command_error(error) from error
         body = CommandSerializer(command, context={"request": request}).data
+        if command.status == Command.Status.PENDING:
+            where = request.build_absolute_uri(reverse("command-detail", args=[command.pk]))
+            headers = {"Preference-Applied": "respond-async", "Location": where}
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -63,12 +63,17 @@ async def command_send(
     timeout: float | None = None,
     user=None,
     base_url: str | None = None,
+    wait: bool = True,
 ) -> Command:
     """Send a command and wait for its outcome; raises CommandError for bad input.
 
     `base_url` (e.g. "https://csms.example") is where stations reach ChargeNet over
     HTTP; it makes the upload URL of a get_diagnostics without `location`.
+    `wait=False` returns once the station's process has taken the command (still
+    pending): that process stores the outcome and announces `command.finished`. A
+    password rotation always waits, since its outcome decides which password counts.
     """
+    wait = wait or action == "rotate_password"
     timeout = float(timeout or settings.OCPP_COMMAND_TIMEOUT)
     station = await ChargingStation.objects.aget(pk=station.pk)
     params = dict(params or {})
@@ -102,7 +107,7 @@ async def command_send(
             await database_sync_to_async(passwords.station_password_offer)(
                 station_pk=station.pk, raw=new_password
             )
-        await _dispatch(station, command, params, timeout)
+        await _dispatch(station, command, params, timeout, wait)
     await command.arefresh_from_db()
     if new_password and station.connected:
         await database_sync_to_async(passwords.station_password_settle)(
@@ -112,11 +117,11 @@ async def command_send(
 
 
 def send_command(
-    station, action, params=None, *, timeout=None, user=None, base_url=None
+    station, action, params=None, *, timeout=None, user=None, base_url=None, wait=True
 ) -> Command:
     """Synchronous `command_send`, for views, admin actions and Celery tasks."""
     return async_to_sync(command_send)(
-        station, action, params, timeout=timeout, user=user, base_url=base_url
+        station, action, params, timeout=timeout, user=user, base_url=base_url, wait=wait
     )
 
 
@@ -141,7 +146,7 @@ def send_commands(
     return results
 
 
-async def _dispatch(station, command: Command, params: dict, timeout: float) -> None:
+async def _dispatch(station, command: Command, params: dict, timeout: float, wait: bool) -> None:
     layer = get_channel_layer()
     reply_to = await layer.new_channel()
     try:
@@ -165,6 +170,8 @@ async def _dispatch(station, command: Command, params: dict, timeout: float) -> 
         await asyncio.wait_for(layer.receive(reply_to), ACK_TIMEOUT)
     except TimeoutError:
         await _finish(command, Command.Status.OFFLINE, "No process holds the station's socket.")
+        return
+    if not wait:
         return
     try:
         await asyncio.wait_for(layer.receive(reply_to), timeout + RESULT_MARGIN)

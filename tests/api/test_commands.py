@@ -1,5 +1,6 @@
 """REST API v1: commands, reservations and charging profiles, with a station answering."""
 
+import asyncio
 import contextlib
 from datetime import timedelta
 from urllib.parse import quote
@@ -8,6 +9,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from ocpp.routing import on
+from ocpp.v16 import call_result as result16
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -310,3 +313,52 @@ def test_the_schema_lists_the_command_resources(db, api_client):
     assert set(paths["/api/v1/reservations/{id}/cancel/"]) == {"post"}
     assert set(paths["/api/v1/charging-profiles/"]) == {"get", "post"}
     assert set(paths["/api/v1/charging-profiles/{id}/clear/"]) == {"post"}
+
+
+class SlowReset(Station16):
+    """Takes a second over a Reset, as a station finishing its work first."""
+
+    @on("Reset")
+    async def reset(self, **kw):
+        await asyncio.sleep(1.0)
+        return result16.Reset(status=self.got("Reset", kw))
+
+
+@pytest.mark.protocol
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [("?wait=false", {}), ("", {"HTTP_PREFER": "respond-async"})],
+    ids=["wait=false", "Prefer"],
+)
+async def test_a_client_that_does_not_wait_gets_202_and_reads_the_outcome_later(
+    station, api_client, query, headers
+):
+    async with connect(client=SlowReset) as (cp, _):
+        response = await sync_to_async(api_client.post, thread_sensitive=False)(
+            URL + query, {"action": "reset", "params": {"type": "hard"}}, format="json", **headers
+        )
+        assert response.status_code == 202, response.content
+        assert response["Preference-Applied"] == "respond-async"
+        body = response.json()
+        assert body["status"] == "pending" and body["finished_at"] is None
+        assert response["Location"].endswith(f"/api/v1/commands/{body['id']}/")
+        command = await Command.objects.aget(pk=body["id"])
+        for _ in range(50):
+            if command.status != "pending":
+                break
+            await asyncio.sleep(0.1)
+            await command.arefresh_from_db()
+    assert command.status == "accepted" and command.response == {"status": "Accepted"}
+    later = await sync_to_async(api_client.get, thread_sensitive=False)(
+        f"/api/v1/commands/{body['id']}/"
+    )
+    assert later.json()["status"] == "accepted"
+
+
+@pytest.mark.protocol
+async def test_a_client_that_does_not_wait_still_learns_at_once_that_a_station_is_offline(
+    station, api_client
+):
+    response = await post(api_client, URL + "?wait=false", {"action": "reset", "params": {}})
+    assert response.status_code == 201
+    assert response.json()["status"] == "offline"
