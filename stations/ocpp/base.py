@@ -25,7 +25,7 @@ from django.conf import settings
 
 from stations import redact
 from stations.metering import ENERGY_REGISTER, Sample, parse_timestamp, reading, reading_time
-from stations.ocpp.calls import ACCEPTED_ANSWERS, Outcome, OutgoingCalls, read_answer
+from stations.ocpp.calls import Outcome, OutgoingCalls, answer_accepted, read_answer
 from stations.ocpp.dispatch import Handler, handler_table
 from stations.ocpp.framing import (
     CALL,
@@ -248,7 +248,7 @@ class StationAdapter:
         response, failure = read_answer(reply, ocpp_action, self.version, result_class)
         if failure is not None:
             return failure
-        status = "accepted" if self.answer_accepted(response) else "rejected"
+        status = "accepted" if self.answer_accepted(response, ocpp_action) else "rejected"
         return Outcome(status, response, None, ocpp_action, self.configuration_rows(response))
 
     async def _call(self, action: str, payload: dict) -> Reply:
@@ -264,9 +264,8 @@ class StationAdapter:
             finally:
                 self._calls.forget(unique_id)
 
-    def answer_accepted(self, response: dict) -> bool:
-        status = response.get("status")
-        return status is None or status in ACCEPTED_ANSWERS
+    def answer_accepted(self, response: dict, action: str = "") -> bool:
+        return answer_accepted(action, response)
 
     def configuration_rows(self, response: dict) -> list[dict]:
         """Device-model rows a command's answer reports (configuration reads)."""
