@@ -95,13 +95,13 @@ class CommandSerializer(serializers.ModelSerializer):
         "default). Null for other commands."
     )
     progress = serializers.SerializerMethodField(
-        help_text="For an accepted update_firmware or get_diagnostics: the latest status "
+        help_text="For an accepted update_firmware, get_diagnostics or get_log: the latest status "
         "the station reported since (FirmwareStatusNotification, "
         "DiagnosticsStatusNotification / LogStatusNotification), e.g. Downloading, "
         "Installed, Uploaded. Null otherwise."
     )
     upload = serializers.SerializerMethodField(
-        help_text="For get_diagnostics sent without a location: the upload ChargeNet "
+        help_text="For get_diagnostics or get_log sent without a location: the upload ChargeNet "
         "offered the station, and its file once received. Null otherwise."
     )
 
@@ -152,7 +152,7 @@ class CommandSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UploadSerializer(allow_null=True))
     def get_upload(self, command: Command) -> dict | None:
-        if command.action != "get_diagnostics":
+        if command.action not in commands.UPLOAD_ACTIONS:
             return None  # no query for the others
         upload = getattr(command, "upload", None)
         return UploadSerializer(upload, context=self.context).data if upload else None

@@ -48,9 +48,26 @@ logger = logging.getLogger(__name__)
 
 ACK_TIMEOUT = 5.0  # seconds for the socket's process to confirm it holds the station
 RESULT_MARGIN = 5.0  # beyond the command's own timeout, for the answer to travel back
-# Actions whose 2.x request carries a requestId that later notifications repeat: the
-# command's pk, so a FirmwareStatusNotification / LogStatusNotification names it.
-REQUEST_ID_ACTIONS = frozenset({"update_firmware", "get_diagnostics"})
+# Actions whose request carries a requestId that later notifications repeat: the
+# command's pk unless given, so a FirmwareStatusNotification, LogStatusNotification,
+# NotifyReport, ... names it.
+REQUEST_ID_ACTIONS = frozenset(
+    {
+        "update_firmware",
+        "get_diagnostics",
+        "get_log",
+        "get_configuration",
+        "get_base_report",
+        "get_report",
+        "get_monitoring_report",
+        "get_charging_profiles",
+        "customer_information",
+        "get_display_messages",
+        "publish_firmware",
+    }
+)
+# Actions that may upload a file to ChargeNet when sent without a `location`.
+UPLOAD_ACTIONS = frozenset({"get_diagnostics", "get_log"})
 
 __all__ = ["ACTIONS", "CommandError", "command_send", "send_command", "send_commands"]
 
@@ -82,7 +99,7 @@ async def command_send(
         new_password = await database_sync_to_async(_rotation_password)(station, params)
         params = {**params, "password": new_password}
     upload_token = None
-    if action == "get_diagnostics" and not params.get("location"):
+    if action in UPLOAD_ACTIONS and not params.get("location"):
         upload_token = diagnostics.new_token()
         params["location"] = diagnostics.upload_url(upload_token, base_url)
     params = await database_sync_to_async(_complete_params)(station, action, params)
@@ -95,11 +112,10 @@ async def command_send(
     )
     if upload_token:
         await DiagnosticsUpload.objects.acreate(command=command, token=upload_token)
-    if station.ocpp_version not in ("", "1.6"):
-        if action == "remote_start":
-            params["remote_start_id"] = command.pk
-        if action in REQUEST_ID_ACTIONS:
-            params.setdefault("request_id", command.pk)
+    if station.ocpp_version not in ("", "1.6") and action == "remote_start":
+        params["remote_start_id"] = command.pk
+    if action in REQUEST_ID_ACTIONS:  # 1.6's GetLog and SignedUpdateFirmware carry one too
+        params.setdefault("request_id", command.pk)
     if not station.connected:
         await _finish(command, Command.Status.OFFLINE, "The station is not connected.")
     else:
@@ -203,7 +219,11 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
     """Add what a station's version needs and callers need not know (EVSE ids)."""
     if action not in ACTIONS:
         raise CommandError(f"Unknown action {action!r}.", {"action": "Unknown action."})
-    if action == "remote_stop" and "transaction_id" not in params and params.get("session_id"):
+    if (
+        action in ("remote_stop", "get_transaction_status")
+        and "transaction_id" not in params
+        and params.get("session_id")
+    ):
         session = ChargingSession.objects.filter(pk=params["session_id"], station=station).first()
         if session is None or not session.transaction_id:
             raise CommandError(
@@ -217,11 +237,20 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
             raise CommandError("Unknown connector.", {"connector_id": "No such connector."})
         params["evse_id"] = connector.evse_id or connector.connector_id
         params["evse_connector_id"] = connector.evse_connector_id or 1
+    if action == "set_display_message" and params.get("id") in (None, ""):
+        params["id"] = _next_display_message_id(station)
     if action == "remote_start":
         remote_start_check(
             station=station, connector_id=connector_id, id_tag=params.get("id_tag", "")
         )
     return params
+
+
+def _next_display_message_id(station: ChargingStation) -> int:
+    """The display message ids are ChargeNet's: one above any it gave this station."""
+    given = Command.objects.filter(station=station, action="set_display_message")
+    ids = given.values_list("params__id", flat=True)
+    return max((int(i) for i in ids if str(i).isdigit()), default=0) + 1
 
 
 # --- what followed a command --------------------------------------------------------
@@ -310,6 +339,7 @@ def remote_start_state(command: Command, now: datetime | None = None) -> str | N
 PROGRESS_EVENTS = {
     "update_firmware": ("FirmwareStatus",),
     "get_diagnostics": ("DiagnosticsStatus", "LogStatus"),
+    "get_log": ("LogStatus",),
 }
 
 

@@ -26,11 +26,11 @@ from django.conf import settings
 from stations import redact
 from stations.metering import ENERGY_REGISTER, Sample, parse_timestamp, reading, reading_time
 from stations.ocpp.calls import (
-    ACCEPTED_ANSWERS,
     DISCONNECTED,
     Disconnected,
     Outcome,
     OutgoingCalls,
+    answer_accepted,
     read_answer,
 )
 from stations.ocpp.dispatch import Handler, handler_table
@@ -257,7 +257,7 @@ class StationAdapter:
         response, failure = read_answer(reply, ocpp_action, self.version, result_class)
         if failure is not None:
             return failure
-        status = "accepted" if self.answer_accepted(response) else "rejected"
+        status = "accepted" if self.answer_accepted(response, ocpp_action) else "rejected"
         return Outcome(status, response, None, ocpp_action, self.configuration_rows(response))
 
     async def _call(self, action: str, payload: dict) -> Reply:
@@ -279,9 +279,8 @@ class StationAdapter:
         """The socket closed: commands waiting for an answer end as offline."""
         self._calls.close()
 
-    def answer_accepted(self, response: dict) -> bool:
-        status = response.get("status")
-        return status is None or status in ACCEPTED_ANSWERS
+    def answer_accepted(self, response: dict, action: str = "") -> bool:
+        return answer_accepted(action, response)
 
     def configuration_rows(self, response: dict) -> list[dict]:
         """Device-model rows a command's answer reports (configuration reads)."""

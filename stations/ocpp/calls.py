@@ -20,6 +20,38 @@ logger = logging.getLogger(__name__)
 
 # Answers that mean the station will do what it was asked.
 ACCEPTED_ANSWERS = frozenset({"Accepted", "Scheduled", "RebootRequired", "Unlocked"})
+# Answers of one message that mean so too: a cancelled earlier upload or update is
+# no refusal of this one, and a question with an empty answer was still answered.
+ACCEPTED_BY_MESSAGE = {
+    "UpdateFirmware": frozenset({"AcceptedCanceled"}),
+    "SignedUpdateFirmware": frozenset({"AcceptedCanceled"}),
+    "GetLog": frozenset({"AcceptedCanceled"}),
+    "GetDisplayMessages": frozenset({"Unknown"}),
+    "GetInstalledCertificateIds": frozenset({"NotFound"}),
+    "GetChargingProfiles": frozenset({"NoProfiles"}),
+    "GetReport": frozenset({"EmptyResultSet"}),
+    "GetMonitoringReport": frozenset({"EmptyResultSet"}),
+    "UnpublishFirmware": frozenset({"Unpublished"}),
+}
+# Answers given per item: the list and its items' status field; all must say yes.
+PER_ITEM_ANSWERS = {
+    "setVariableResult": "attributeStatus",
+    "setMonitoringResult": "status",
+    "clearMonitoringResult": "status",
+}
+
+
+def answer_accepted(action: str, response: dict) -> bool:
+    """Whether a station's answer to `action` means it does what it was asked."""
+    accepted = ACCEPTED_ANSWERS | ACCEPTED_BY_MESSAGE.get(action, frozenset())
+    for key, field_name in PER_ITEM_ANSWERS.items():
+        results = response.get(key)
+        if results is not None:
+            return bool(results) and all(r.get(field_name) in accepted for r in results)
+    status = response.get("status")
+    return status is None or status in accepted
+
+
 # The CallError codes ChargeNet stores as the station sent them: those the `ocpp`
 # library had an exception for when ChargeNet used its `call()`. Any other code (e.g.
 # 2.0.1's RpcFrameworkError) failed the command as an internal error, and still does.

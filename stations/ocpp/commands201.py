@@ -4,10 +4,9 @@ from decimal import Decimal, InvalidOperation
 
 from ocpp.v201 import call
 
-from stations.ocpp.calls import ACCEPTED_ANSWERS
+from stations.ocpp import requests201, requests201_device, requests201_security
 from stations.ocpp.payloads import snake_case
 from stations.ocpp.requests import CommandError, Request, require
-from stations.ocpp.requests201 import builders
 
 
 def component_fields(component: dict, variable: dict) -> dict:
@@ -43,15 +42,22 @@ def cost_builders(call) -> dict:
     return {"cost_updated": cost_updated}
 
 
-class V201Commands:
-    request_builders = {**builders(call), **cost_builders(call)}
+def builders_for(call) -> dict:
+    """Every 2.x builder for a `call` module (2.0.1 and 2.1 share these messages).
 
-    def answer_accepted(self, response: dict) -> bool:
-        results = response.get("setVariableResult")
-        if results is not None:  # SetVariables answers per variable
-            return all(r.get("attributeStatus") in ACCEPTED_ANSWERS for r in results)
-        status = response.get("status")
-        return status is None or status in ACCEPTED_ANSWERS
+    The device and security modules' get_configuration, update_firmware and
+    get_diagnostics take more parameters and replace requests201's.
+    """
+    return {
+        **requests201.builders(call),
+        **requests201_device.builders(call),
+        **requests201_security.builders(call),
+        **cost_builders(call),
+    }
+
+
+class V201Commands:
+    request_builders = builders_for(call)
 
     def configuration_rows(self, response: dict) -> list[dict]:
         rows = []

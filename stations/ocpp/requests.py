@@ -5,6 +5,7 @@ library call dataclass and the JSON object it becomes), or raises `CommandError`
 naming the bad parameter, so nothing invalid is ever sent.
 """
 
+import re
 from dataclasses import dataclass, replace
 
 from stations.ocpp.payloads import wire_payload
@@ -32,6 +33,29 @@ ACTIONS = (
     "get_diagnostics",
     "data_transfer",
     "rotate_password",
+    # issue 19: every CSMS-initiated 2.0.1 message (docs/api.md, "Commands")
+    "get_base_report",
+    "get_report",
+    "set_variables",
+    "set_network_profile",
+    "get_transaction_status",
+    "get_charging_profiles",
+    "publish_firmware",
+    "unpublish_firmware",
+    "install_certificate",
+    "get_installed_certificate_ids",
+    "delete_certificate",
+    "certificate_signed",
+    "get_log",
+    "set_variable_monitoring",
+    "set_monitoring_base",
+    "set_monitoring_level",
+    "clear_variable_monitoring",
+    "get_monitoring_report",
+    "customer_information",
+    "set_display_message",
+    "get_display_messages",
+    "clear_display_message",
     "cost_updated",
 )
 
@@ -89,13 +113,72 @@ def required_int(params: dict, name: str) -> int:
     return integer(params, name)
 
 
+def snake_name(value: str) -> str:
+    """A spec enum value as callers may write it: `FullInventory` -> `full_inventory`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", value).lower()
+
+
+def spec_choice(params: dict, name: str, values, default=None):
+    """One of the spec's enum `values`, given as itself or in snake_case; None if absent."""
+    value = params.get(name, default)
+    if value is None:
+        return None
+    mapping = {snake_name(v): v for v in values} | {v: v for v in values}
+    if value not in mapping:
+        allowed = ", ".join(snake_name(v) for v in values)
+        raise CommandError("Invalid parameter.", {name: f"Must be one of: {allowed}."})
+    return mapping[value]
+
+
+def spec_choices(params: dict, name: str, values) -> list | None:
+    """A list of the spec's enum `values` (a single value counts as a list of one)."""
+    items = listed(params, name)
+    if items is None:
+        return None
+    return [spec_choice({name: item}, name, values) for item in items]
+
+
+def listed(params: dict, name: str) -> list | None:
+    """A list parameter (one value is a list of one); None if absent or empty."""
+    value = params.get(name)
+    if value in (None, "", [], ()):
+        return None
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def integers(params: dict, name: str) -> list[int] | None:
+    items = listed(params, name)
+    if items is None:
+        return None
+    return [integer({name: item}, name) for item in items]
+
+
+def boolean(params: dict, name: str, default: bool | None = None) -> bool | None:
+    value = params.get(name, default)
+    if value is None or isinstance(value, bool):
+        return value
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if str(value).lower() not in words:
+        raise CommandError("Invalid parameter.", {name: "Must be true or false."})
+    return words[str(value).lower()]
+
+
+def unavailable(version: str, name: str, what: str = "This value") -> CommandError:
+    """The error for a parameter (or value) a version cannot carry."""
+    return CommandError(
+        f"{what} is not available for OCPP {version} stations.",
+        {name: f"Not available for OCPP {version} stations."},
+    )
+
+
 def build_request(builders: dict, version: str, action: str, params: dict) -> Request:
     if action not in ACTIONS:
         raise CommandError(f"Unknown action {action!r}.", {"action": "Unknown action."})
     builder = builders.get(action)
     if builder is None:
         raise CommandError(
-            f"OCPP {version} has no {action!r}.", {"action": "Not available in this OCPP version."}
+            f"{action!r} is not available for OCPP {version} stations.",
+            {"action": f"Not available for OCPP {version} stations."},
         )
     request = builder(params or {})
     body = wire_payload(request.payload)

@@ -1,10 +1,34 @@
-"""OCPP 1.6 requests for each version-neutral command."""
+"""OCPP 1.6 requests for each version-neutral command.
+
+Besides 1.6 core, the messages of the 1.6 Security extension the `ocpp` library ships
+(GetLog, SignedUpdateFirmware, certificates); actions with no 1.6 message have no
+builder, and `build_request` refuses them for 1.6 stations.
+"""
+
+import itertools
+import time
 
 from django.utils import timezone
 from ocpp.v16 import call
 
 from stations.metering import format_timestamp
-from stations.ocpp.requests import CommandError, Request, choice, integer, require, required_int
+from stations.ocpp.requests import (
+    CommandError,
+    Request,
+    choice,
+    integer,
+    listed,
+    require,
+    required_int,
+    spec_choice,
+    unavailable,
+)
+from stations.ocpp.requests201_security import (
+    ID_TYPES,
+    certificate_hash_data,
+    firmware,
+    log_type,
+)
 from stations.services.passwords import password_string_error
 
 RESET = {"soft": "Soft", "hard": "Hard"}
@@ -99,6 +123,119 @@ def rotate_password(p):
     )
 
 
+# --- the 1.6 Security extension (issue 19) ----------------------------------------
+
+# 1.6 knows two of 2.0.1's certificate types, by other names.
+CERTIFICATE_TYPES = {
+    "csms_root_certificate": "CentralSystemRootCertificate",
+    "manufacturer_root_certificate": "ManufacturerRootCertificate",
+}
+_REQUEST_IDS = itertools.count(int(time.time()) % 1_000_000 * 1000 + 500)
+
+
+def request_id(params: dict) -> int:
+    return integer(params, "request_id") or next(_REQUEST_IDS)
+
+
+def certificate_type_16(value: str, name: str) -> str:
+    """A neutral (or 2.0.1) certificate type as 1.6 names it."""
+    neutral = {v: k for k, v in ID_TYPES.items()}.get(value, value)
+    if neutral in CERTIFICATE_TYPES:
+        return CERTIFICATE_TYPES[neutral]
+    if value in CERTIFICATE_TYPES.values():
+        return value
+    if neutral in ID_TYPES:
+        raise unavailable("1.6", name, f"Certificate type {value!r}")
+    raise CommandError(
+        "Invalid parameter.", {name: f"Must be one of: {', '.join(CERTIFICATE_TYPES)}."}
+    )
+
+
+def update_firmware(p):
+    """UpdateFirmware, or SignedUpdateFirmware for a signed (secure) update."""
+    if p.get("signing_certificate") or p.get("signature"):
+        return Request(
+            call.SignedUpdateFirmware(
+                request_id=request_id(p),
+                firmware=firmware(p, signed_required=True),
+                retries=integer(p, "retries"),
+                retry_interval=integer(p, "retry_interval"),
+            )
+        )
+    if p.get("install_date"):
+        raise unavailable("1.6", "install_date", "An install date without a signature")
+    return Request(
+        call.UpdateFirmware(
+            location=require(p, "location")[0],
+            retrieve_date=p.get("retrieve_date") or format_timestamp(timezone.now()),
+            retries=integer(p, "retries"),
+            retry_interval=integer(p, "retry_interval"),
+        )
+    )
+
+
+def get_log(p):
+    return Request(
+        call.GetLog(
+            log={
+                "remote_location": require(p, "location")[0],
+                "oldest_timestamp": p.get("start_time"),
+                "latest_timestamp": p.get("stop_time"),
+            },
+            log_type=log_type(p),
+            request_id=request_id(p),
+            retries=integer(p, "retries"),
+            retry_interval=integer(p, "retry_interval"),
+        )
+    )
+
+
+def get_diagnostics(p):
+    """GetDiagnostics; the security log only the Security extension's GetLog fetches."""
+    if log_type(p) == "SecurityLog":
+        return get_log(p)
+    return Request(
+        call.GetDiagnostics(
+            location=require(p, "location")[0],
+            retries=integer(p, "retries"),
+            retry_interval=integer(p, "retry_interval"),
+            start_time=p.get("start_time"),
+            stop_time=p.get("stop_time"),
+        )
+    )
+
+
+def get_installed_certificate_ids(p):
+    types = listed(p, "certificate_types") or listed(p, "certificate_type") or []
+    if len(types) != 1:
+        raise CommandError(
+            "Invalid parameter.",
+            {"certificate_type": "OCPP 1.6 stations are asked for one type at a time."},
+        )
+    return Request(
+        call.GetInstalledCertificateIds(
+            certificate_type=certificate_type_16(types[0], "certificate_type")
+        )
+    )
+
+
+def install_certificate(p):
+    kind, certificate = require(p, "certificate_type", "certificate")
+    return Request(
+        call.InstallCertificate(
+            certificate_type=certificate_type_16(kind, "certificate_type"),
+            certificate=certificate,
+        )
+    )
+
+
+def certificate_signed(p):
+    kind = spec_choice(p, "certificate_type", ("ChargingStationCertificate", "V2GCertificate"))
+    if kind == "V2GCertificate":
+        raise unavailable("1.6", "certificate_type", "A V2G certificate")
+    return Request(call.CertificateSigned(certificate_chain=require(p, "certificate_chain")[0]))
+
+
 BUILDERS = {
     "remote_start": remote_start,
     "remote_stop": lambda p: Request(
@@ -134,23 +271,8 @@ BUILDERS = {
             data=None if p.get("data") is None else str(p["data"]),
         )
     ),
-    "update_firmware": lambda p: Request(
-        call.UpdateFirmware(
-            location=require(p, "location")[0],
-            retrieve_date=p.get("retrieve_date") or format_timestamp(timezone.now()),
-            retries=integer(p, "retries"),
-            retry_interval=integer(p, "retry_interval"),
-        )
-    ),
-    "get_diagnostics": lambda p: Request(
-        call.GetDiagnostics(
-            location=require(p, "location")[0],
-            retries=integer(p, "retries"),
-            retry_interval=integer(p, "retry_interval"),
-            start_time=p.get("start_time"),
-            stop_time=p.get("stop_time"),
-        )
-    ),
+    "update_firmware": update_firmware,
+    "get_diagnostics": get_diagnostics,
     "reserve_now": lambda p: Request(
         call.ReserveNow(
             connector_id=integer(p, "connector_id", 0),
@@ -193,4 +315,11 @@ BUILDERS = {
     ),
     "get_local_list_version": lambda p: Request(call.GetLocalListVersion()),
     "rotate_password": rotate_password,
+    "get_log": get_log,
+    "install_certificate": install_certificate,
+    "get_installed_certificate_ids": get_installed_certificate_ids,
+    "delete_certificate": lambda p: Request(
+        call.DeleteCertificate(certificate_hash_data=certificate_hash_data(p))
+    ),
+    "certificate_signed": certificate_signed,
 }

@@ -7,8 +7,7 @@ actions ChargeNet does not implement, so they get NotSupported.
 from ocpp.v21 import call, call_result
 from ocpp.v21.enums import Action
 
-from stations.ocpp.commands201 import cost_builders
-from stations.ocpp.requests201 import builders
+from stations.ocpp.commands201 import builders_for
 from stations.ocpp.v201 import INCOMING_201, V201Adapter
 
 
@@ -17,4 +16,4 @@ class V21Adapter(V201Adapter):
     results = call_result
     known_actions = frozenset(action.value for action in Action)
     incoming_actions = INCOMING_201
-    request_builders = {**builders(call), **cost_builders(call)}
+    request_builders = builders_for(call)
