@@ -164,6 +164,9 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# Embedded mode (eager, no broker): `manage.py serve` runs the beat schedule itself
+# (runtime/scheduler.py).
+EMBEDDED_BEAT = env_bool("EMBEDDED_BEAT", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240

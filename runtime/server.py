@@ -106,6 +106,11 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
         super().failHandshake(reason, code, responseHeaders or self._denial_headers or None)
 
 
+def server_loop():
+    """The asyncio event loop daphne's reactor runs: the ASGI applications' loop."""
+    return reactor._asyncioEventloop
+
+
 class ChargeNetServer(Server):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

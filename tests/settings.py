@@ -30,3 +30,7 @@ AUTHENTICATION_BACKENDS = [
     "tests.support.login_backend.TestClientAwareAxesBackend",
     *AUTHENTICATION_BACKENDS[1:],  # noqa: F405
 ]
+
+# Servers the tests start (`manage.py serve`) run no periodic tasks of their own: a
+# reconciliation or local-list sync would act in the middle of a test.
+EMBEDDED_BEAT = False

@@ -223,6 +223,7 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 id_token=data["id_token"],
                 expires_at=data["expires_at"],
                 connector_id=data.get("connector_id"),
+                connector_type=data.get("connector_type", ""),
                 user=request.user,
                 timeout=data.get("timeout"),
             )

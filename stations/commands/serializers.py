@@ -193,6 +193,10 @@ class ReservationSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The reserved connector; null: any connector of the station.",
     )
+    connector_type = serializers.CharField(
+        read_only=True,
+        help_text="The reserved connector type (OCPP 2.x, e.g. cType2); empty: any type.",
+    )
     id_token = serializers.CharField(
         source="id_tag", read_only=True, help_text="The value of the token it is kept for."
     )
@@ -208,6 +212,7 @@ class ReservationSerializer(serializers.ModelSerializer):
             "reservation_id",
             "station_id",
             "connector_id",
+            "connector_type",
             "id_token",
             "expires_at",
             "status",
@@ -243,6 +248,14 @@ class ReservationCreateSerializer(serializers.Serializer):
         allow_null=True,
         min_value=1,
         help_text="The connector to reserve; omitted or null: any connector of the station.",
+    )
+    connector_type = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="OCPP 2.x stations only: reserve any connector of this type (the 2.0.1 "
+        "ConnectorEnumType, e.g. cType2, cCCS2), of `connector_id`'s EVSE if one is given. "
+        "A 1.6 station has no connector types: 400.",
     )
     id_token = serializers.SlugRelatedField(
         slug_field="value",

@@ -41,7 +41,7 @@ from stations.models import (
 from stations.ocpp import build_command
 from stations.ocpp.requests import ACTIONS, CommandError
 from stations.services import diagnostics, passwords
-from stations.services.authorization import remote_start_check
+from stations.services.authorization import remote_start_check, token_find
 from stations.services.device_model import device_model_report
 
 logger = logging.getLogger(__name__)
@@ -243,6 +243,8 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
         remote_start_check(
             station=station, connector_id=connector_id, id_tag=params.get("id_tag", "")
         )
+    if action in ("remote_start", "reserve_now"):
+        _token_types(params)
     return params
 
 
@@ -251,6 +253,22 @@ def _next_display_message_id(station: ChargingStation) -> int:
     given = Command.objects.filter(station=station, action="set_display_message")
     ids = given.values_list("params__id", flat=True)
     return max((int(i) for i in ids if str(i).isdigit()), default=0) + 1
+
+
+def _token_types(params: dict) -> None:
+    """Name the types ChargeNet holds for the token and its group (2.x IdTokenType)
+    unless the caller chose them (`id_token_type`, `parent_id_token_type`)."""
+    token = token_find(params.get("id_tag") or "", parent=True)
+    if token is not None:
+        params["id_token_type"] = params.get("id_token_type") or token.type
+    parent_tag = params.get("parent_id_tag")
+    if not parent_tag or params.get("parent_id_token_type"):
+        return
+    parent = token.parent if token is not None else None
+    if parent is None or parent.value.lower() != str(parent_tag).lower():
+        parent = token_find(parent_tag)
+    if parent is not None:
+        params["parent_id_token_type"] = parent.type
 
 
 # --- what followed a command --------------------------------------------------------

@@ -49,6 +49,14 @@ class Reservation(models.Model):
         related_name="reservations",
         help_text=_("Empty: any connector of the station (connector 0)."),
     )
+    # OCPP 2.x ReserveNow connectorType: any connector of this type (of the connector's
+    # EVSE, if one is named). 1.6 has no connector types.
+    connector_type = models.CharField(
+        _("connector type"),
+        max_length=20,
+        blank=True,
+        help_text=_("e.g. cType2, cCCS2; empty: any type."),
+    )
     id_token = models.ForeignKey(
         IdToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="reservations"
     )
@@ -91,4 +99,5 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         where = self.connector or f"{self.station.station_id}/*"
-        return f"#{self.pk} {where} for {self.id_tag}"
+        kind = f" ({self.connector_type})" if self.connector_type else ""
+        return f"#{self.pk} {where}{kind} for {self.id_tag}"

@@ -57,6 +57,23 @@ TOKEN_STATUS = {
 }
 
 
+def reserve_now(p: dict) -> Request:
+    if p.get("connector_type"):
+        raise CommandError(
+            "OCPP 1.6 cannot reserve a connector type.",
+            {"connector_type": "OCPP 1.6 has no connector types: reserve a connector_id."},
+        )
+    return Request(
+        call.ReserveNow(
+            connector_id=integer(p, "connector_id", 0),
+            expiry_date=require(p, "expires_at")[0],
+            id_tag=require(p, "id_tag")[0],
+            reservation_id=required_int(p, "reservation_id"),
+            parent_id_tag=p.get("parent_id_tag"),
+        )
+    )
+
+
 def charging_profile(profile: dict) -> dict:
     """A neutral charging profile (see stations.commands.service) in 1.6 shape."""
     (schedule,) = require(profile, "schedule")
@@ -273,15 +290,7 @@ BUILDERS = {
     ),
     "update_firmware": update_firmware,
     "get_diagnostics": get_diagnostics,
-    "reserve_now": lambda p: Request(
-        call.ReserveNow(
-            connector_id=integer(p, "connector_id", 0),
-            expiry_date=require(p, "expires_at")[0],
-            id_tag=require(p, "id_tag")[0],
-            reservation_id=required_int(p, "reservation_id"),
-            parent_id_tag=p.get("parent_id_tag"),
-        )
-    ),
+    "reserve_now": reserve_now,
     "cancel_reservation": lambda p: Request(
         call.CancelReservation(reservation_id=required_int(p, "reservation_id"))
     ),

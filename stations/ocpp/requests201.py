@@ -127,6 +127,26 @@ def builders(call) -> dict:
             )
         )
 
+    def reserve_now(p):
+        # A connector type (ConnectorEnumType, e.g. cType2) reserves any connector of
+        # that type, of the EVSE if one is named (H01/H02); the schema checks the value.
+        connector_type = p.get("connector_type") or None
+        if connector_type is not None and not isinstance(connector_type, str):
+            raise CommandError(
+                "Invalid parameter.", {"connector_type": "Must be a connector type, e.g. cType2."}
+            )
+        parent = p.get("parent_id_tag")
+        return Request(
+            call.ReserveNow(
+                id=required_int(p, "reservation_id"),
+                expiry_date_time=require(p, "expires_at")[0],
+                id_token=id_token(require(p, "id_tag")[0], p.get("id_token_type")),
+                connector_type=connector_type,
+                evse_id=integer(p, "evse_id"),
+                group_id_token=id_token(parent, p.get("parent_id_token_type")) if parent else None,
+            )
+        )
+
     def get_configuration(p):
         keys = p.get("keys") or []
         if not keys:  # the whole device model, reported by NotifyReport
@@ -223,15 +243,7 @@ def builders(call) -> dict:
                 retry_interval=integer(p, "retry_interval"),
             )
         ),
-        "reserve_now": lambda p: Request(
-            call.ReserveNow(
-                id=required_int(p, "reservation_id"),
-                expiry_date_time=require(p, "expires_at")[0],
-                id_token=id_token(require(p, "id_tag")[0]),
-                evse_id=integer(p, "evse_id"),
-                group_id_token=id_token(p["parent_id_tag"]) if p.get("parent_id_tag") else None,
-            )
-        ),
+        "reserve_now": reserve_now,
         "cancel_reservation": lambda p: Request(
             call.CancelReservation(reservation_id=required_int(p, "reservation_id"))
         ),

@@ -148,7 +148,7 @@ class V16Adapter(StationAdapter):
         )
         if not id_tag:
             return call_result.StopTransaction()
-        authorization = await self.run(id_token_authorize, value=id_tag, for_start=True)
+        authorization = await self.run(id_token_authorize, value=id_tag)
         return call_result.StopTransaction(id_tag_info=_id_tag_info(authorization))
 
     @handles("DataTransfer")

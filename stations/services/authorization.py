@@ -2,14 +2,15 @@
 claims reservations lay on connectors, and changes to tokens themselves.
 
 A token's answer (Accepted, Blocked, Expired, Invalid, ConcurrentTx, Unknown) is said
-in OCPP words; adapters map Unknown where a version lacks it. A reservation refuses a
+in OCPP words; adapters map Unknown where a version lacks it. ConcurrentTx answers only
+a transaction's start (`start_authorize`), never an Authorize. A reservation refuses a
 start on its connector with another token (Invalid) and is consumed by the session
 that uses it (stations/services/reservations.py sends and cancels reservations).
 Tokens are created and blocked here, whoever asks (the API, the driver portal); the
 callers mark the stations' local lists stale (stations/services/local_lists.py).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from stations.metering import format_timestamp
@@ -49,22 +50,45 @@ def token_find(value: str, *, parent: bool = False) -> IdToken | None:
     return tokens.filter(value__iexact=value).first()
 
 
-def id_token_authorize(
-    *, value: str, station_pk: int | None = None, for_start: bool = False
-) -> Authorization:
-    """Answer whether a token may charge; ConcurrentTx if it is charging elsewhere."""
+def id_token_authorize(*, value: str, station_pk: int | None = None) -> Authorization:
+    """What a station (any: `station_pk` changes nothing) is told of a token in an
+    Authorize or beside a stop: the token's status.
+
+    Never ConcurrentTx, whatever the token is doing: OCPP 1.6 keeps that answer for
+    StartTransaction ("only relevant for a StartTransaction.req") and 2.0.1 for the
+    answer to TransactionEvent Started; `start_authorize` gives it there.
+    """
+    return _token_authorization(token_find(value, parent=True))
+
+
+def start_authorize(*, value: str, session: ChargingSession | None = None) -> Authorization:
+    """The answer to a transaction's start (1.6 StartTransaction, 2.0.1 TransactionEvent
+    Started) with token `value`: ConcurrentTx when the token, accepted otherwise, is
+    already charging in a session other than `session` (one transaction per token)."""
     token = token_find(value, parent=True)
+    authorization = _token_authorization(token)
+    if authorization.status != ACCEPTED:
+        return authorization
+    others = ChargingSession.objects.filter(id_token=token, state=ChargingSession.State.ACTIVE)
+    if session is not None and session.pk is not None:
+        others = others.exclude(pk=session.pk)
+    if any(not _refused(flags) for flags in others.values_list("flags", flat=True)):
+        return replace(authorization, status=CONCURRENT_TX)
+    return authorization
+
+
+def _refused(flags: list[str]) -> bool:
+    """A session whose start ChargeNet refused (its token, a reservation): the station
+    ends it, so it holds no token."""
+    return any(flag == "connector_reserved" or flag.startswith("token_") for flag in flags)
+
+
+def _token_authorization(token: IdToken | None) -> Authorization:
     if token is None:
         return Authorization(UNKNOWN)
     status = _TOKEN_STATUS[token.effective_status()]
     parent = token.parent.value if token.parent else None
     parent_type = token.parent.type if token.parent else None
-    if status == ACCEPTED and not for_start:
-        busy = ChargingSession.objects.filter(
-            id_token=token, state=ChargingSession.State.ACTIVE
-        ).exists()
-        if busy:
-            status = CONCURRENT_TX
     return Authorization(status, token.expires_at, parent, parent_type)
 
 

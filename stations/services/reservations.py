@@ -1,4 +1,5 @@
-"""Reservations: a connector (or any connector of a station) kept for one token.
+"""Reservations: a connector (or any connector of a station, or of a connector type on
+2.x stations) kept for one token.
 
 ChargeNet sends ReserveNow with the reservation's pk as reservationId and stores the
 answer. The station enforces the reservation (OCPP 1.6 §5.13, 2.0.1 H01); ChargeNet
@@ -53,10 +54,15 @@ def reservation_create(
     id_token: IdToken,
     expires_at: datetime,
     connector_id: int | None = None,
+    connector_type: str = "",
     user=None,
     timeout: float | None = None,
 ) -> Reservation:
-    """Reserve and send ReserveNow; raises CommandError (nothing sent) for bad input."""
+    """Reserve and send ReserveNow; raises CommandError (nothing sent) for bad input.
+
+    `connector_type` (2.x ConnectorEnumType, e.g. cType2) reserves any connector of that
+    type; a 1.6 station cannot be asked for one (CommandError).
+    """
     reservation = _reservation_new(station, id_token, expires_at, connector_id, user)
     params = {
         "connector_id": connector_id or 0,
@@ -64,6 +70,9 @@ def reservation_create(
         "reservation_id": reservation.pk,
         "expires_at": format_timestamp(expires_at),
     }
+    if connector_type:
+        params["connector_type"] = connector_type
+        reservation.connector_type = connector_type
     if id_token.parent_id:
         params["parent_id_tag"] = id_token.parent.value
     try:
@@ -73,7 +82,7 @@ def reservation_create(
         raise
     reservation.command = command
     reservation.status = _STATUS_AFTER_RESERVE.get(command.status, reservation.status)
-    reservation.save(update_fields=["command", "status", "updated_at"])
+    reservation.save(update_fields=["command", "status", "connector_type", "updated_at"])
     return reservation
 
 

@@ -26,8 +26,8 @@ from stations.services import load_management, meter_values, reconcile
 from stations.services.authorization import (
     ACCEPTED,
     Authorization,
-    id_token_authorize,
     reservation_session_start,
+    start_authorize,
     token_find,
 )
 
@@ -63,13 +63,12 @@ def session_start(
     replayed = _find_replayed_start(
         station, connector_id, id_tag, meter_start_wh, started_at, transaction_id
     )
-    authorization = (
-        id_token_authorize(value=id_tag, for_start=True) if id_tag else Authorization(ACCEPTED)
-    )
     if replayed:
-        return StartResult(replayed, authorization)
+        return StartResult(replayed, _start_answer(id_tag, replayed))
     connector, _ = Connector.objects.get_or_create(station=station, connector_id=connector_id)
     close_superseded_sessions(connector, started_at)
+    # After the connector's forgotten session ended: only another one is concurrent.
+    authorization = _start_answer(id_tag, None)
     session = ChargingSession.objects.create(
         station=station,
         connector=connector,
@@ -94,6 +93,10 @@ def session_start(
     load_management.session_changed(session)
     events.publish("session.started", station_pk, events.session_data(session))
     return StartResult(session, authorization)
+
+
+def _start_answer(id_tag: str, session: ChargingSession | None) -> Authorization:
+    return start_authorize(value=id_tag, session=session) if id_tag else Authorization(ACCEPTED)
 
 
 def _find_replayed_start(station, connector_id, id_tag, meter_start_wh, started_at, transaction_id):

@@ -24,6 +24,7 @@ from stations.services.authorization import (
     Authorization,
     id_token_authorize,
     reservation_session_start,
+    start_authorize,
     token_find,
 )
 
@@ -86,7 +87,7 @@ def _session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEv
     session = sessions.session_find(station_pk=station_pk, transaction_id=event.transaction_id)
     if session is None:
         session = _session_from_event(station_pk, event, moment)
-    authorization = id_token_authorize(value=event.id_tag, for_start=True) if event.id_tag else None
+    authorization = _token_answer(event, session)
     later = set(session.events.filter(seq_no__gte=event.seq_no).values_list("seq_no", flat=True))
     if event.seq_no in later:
         return SessionEventResult(session, authorization, duplicate=True)
@@ -127,6 +128,16 @@ def _session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEv
     )
     events.publish(kind, station_pk, events.session_data(session))
     return SessionEventResult(session, authorization, duplicate=False)
+
+
+def _token_answer(event: SessionEventIn, session: ChargingSession) -> Authorization | None:
+    """The idTokenInfo for an event's token: ConcurrentTx only answers Started (2.0.1
+    AuthorizationStatusEnumType), when the token charges in another session."""
+    if not event.id_tag:
+        return None
+    if event.event_type == "Started":
+        return start_authorize(value=event.id_tag, session=session)
+    return id_token_authorize(value=event.id_tag)
 
 
 def _event_connector(station_pk: int, event: SessionEventIn) -> Connector | None:

@@ -224,6 +224,49 @@ async def test_reserve_list_and_cancel_through_the_api(station, api_client, toke
     assert [r["id"] for r in listed.json()["results"]] == [body["id"]]
 
 
+@pytest.mark.protocol
+async def test_reserve_a_connector_type_through_the_api(station, api_client, token):
+    expires = (timezone.now() + timedelta(hours=1)).replace(microsecond=0)
+    body = {"station": "CP-1", "id_token": "TAG-0001", "expires_at": expires.isoformat()}
+    async with connect("ocpp2.0.1", Station201) as (cp, _):
+        created = await post(
+            api_client, "/api/v1/reservations/", {**body, "connector_type": "cType2"}
+        )
+    assert created.status_code == 201, created.content
+    assert created.json()["connector_type"] == "cType2" and created.json()["connector_id"] is None
+    (action, sent), *_ = cp.received
+    assert action == "ReserveNow" and sent["connector_type"] == "cType2"
+
+
+def test_a_connector_type_for_a_16_station_answers_400_naming_the_version(
+    station, api_client, token
+):
+    ChargingStation.objects.filter(pk=station.pk).update(ocpp_version="1.6")
+    expires = (timezone.now() + timedelta(hours=1)).isoformat()
+    body = {"station": "CP-1", "id_token": "TAG-0001", "expires_at": expires}
+    reservation = api_client.post(
+        "/api/v1/reservations/", {**body, "connector_type": "cType2"}, format="json"
+    )
+    command = api_client.post(
+        URL,
+        {
+            "action": "reserve_now",
+            "params": {
+                "id_tag": "TAG-0001",
+                "reservation_id": 5,
+                "expires_at": expires,
+                "connector_type": "cType2",
+            },
+        },
+        format="json",
+    )
+    for response in (reservation, command):
+        assert response.status_code == 400, response.content
+        assert "1.6" in response.json()["detail"]
+        assert "connector_type" in response.json()["errors"]
+    assert not Reservation.objects.exists() and not Command.objects.exists()
+
+
 def test_bad_reservations_answer_400(station, api_client, token):
     past = (timezone.now() - timedelta(minutes=5)).isoformat()
     response = api_client.post(

@@ -14,6 +14,7 @@ from stations.models import (
     ChargingStation,
     Command,
     DeviceModelVariable,
+    IdToken,
     OcppMessage,
 )
 from stations.services.reconcile import session_soft_stop
@@ -254,6 +255,27 @@ async def test_remote_start_is_linked_by_remote_start_id_201(station, token):
     await command.arefresh_from_db()
     session = await ChargingSession.objects.aget(transaction_id="T-9")
     assert command.session_id == session.pk and session.remote_start_id == command.pk
+
+
+@pytest.mark.parametrize(
+    ("params", "sent_type"),
+    [
+        ({"id_tag": "app-7"}, "Central"),  # the stored type, whatever the case of the tag
+        ({"id_tag": "APP-7", "id_token_type": "eMAID"}, "eMAID"),  # the caller's choice
+        ({"id_tag": "STRANGER"}, "ISO14443"),  # a token ChargeNet does not hold
+    ],
+    ids=["stored", "explicit", "unknown"],
+)
+async def test_201_remote_start_names_the_tokens_stored_type(station, params, sent_type):
+    await IdToken.objects.acreate(value="APP-7", type="Central")
+    async with connected_station(
+        "CP-1", STATION_PASSWORD, version="ocpp2.0.1", station_class=Station201
+    ) as (cp, _):
+        await booted(cp, "2.0.1")
+        command = await command_send(station, "remote_start", params, timeout=5)
+    assert command.status == "accepted"
+    (_, sent), *_ = cp.received
+    assert sent["id_token"] == {"id_token": params["id_tag"], "type": sent_type}
 
 
 async def test_soft_stop_ends_a_lost_session_with_what_was_measured(station):

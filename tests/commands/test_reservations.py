@@ -124,6 +124,59 @@ def test_a_reserved_connector_cannot_be_reserved_twice(station, token):
     assert Reservation.objects.count() == 1
 
 
+# --- what a 2.x ReserveNow names: the token's stored type, a connector type ----------------
+
+
+async def test_201_reservation_names_the_types_chargenet_holds(station):
+    group = await IdToken.objects.acreate(value="FLEET-1", type="Local")
+    card = await IdToken.objects.acreate(value="APP-7", type="Central", parent=group)
+    async with connect("ocpp2.0.1", Station201) as (cp, _):
+        reservation = await reserve(station, card, timeout=5)
+    assert reservation.status == "accepted"
+    (_, sent), *_ = cp.received
+    assert sent["id_token"] == {"id_token": "APP-7", "type": "Central"}
+    assert sent["group_id_token"] == {"id_token": "FLEET-1", "type": "Local"}
+
+
+async def test_201_reservation_of_a_connector_type(station, token):
+    async with connect("ocpp2.0.1", Station201) as (cp, _):
+        anywhere = await reserve(
+            station, token, connector_id=None, connector_type="cType2", timeout=5
+        )
+        on_evse = await reserve(station, token, connector_id=2, connector_type="cCCS2", timeout=5)
+    assert anywhere.status == on_evse.status == "accepted"
+    assert anywhere.connector_id is None and anywhere.connector_type == "cType2"
+    (_, first), (_, second) = cp.received
+    assert first["connector_type"] == "cType2" and "evse_id" not in first
+    assert second["connector_type"] == "cCCS2" and second["evse_id"] == 2
+    stored = await Reservation.objects.aget(pk=anywhere.pk)
+    assert stored.connector_type == "cType2"
+
+
+def test_a_16_station_cannot_reserve_a_connector_type(station, token):
+    ChargingStation.objects.filter(pk=station.pk).update(ocpp_version="1.6")
+    with pytest.raises(CommandError) as error:
+        reservations.reservation_create(
+            station=station,
+            id_token=token,
+            expires_at=later(),
+            connector_id=None,
+            connector_type="cType2",
+        )
+    assert "1.6" in error.value.detail and "connector_type" in error.value.errors
+    assert not Reservation.objects.exists() and not Command.objects.exists()
+
+
+def test_a_201_station_refuses_an_unknown_connector_type_before_sending(station, token):
+    ChargingStation.objects.filter(pk=station.pk).update(ocpp_version="2.0.1")
+    with pytest.raises(CommandError) as error:
+        reservations.reservation_create(
+            station=station, id_token=token, expires_at=later(), connector_type="cWhatever"
+        )
+    assert "connectorType" in error.value.errors
+    assert not Reservation.objects.exists() and not Command.objects.exists()
+
+
 async def test_cancelling_sends_cancel_reservation(station, token):
     async with connect("ocpp1.6", Station16) as (cp, _):
         reservation = await reserve(station, token, timeout=5)

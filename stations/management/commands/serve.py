@@ -6,7 +6,8 @@ from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from runtime.server import ChargeNetServer
+from runtime.scheduler import embedded_beat_enabled, embedded_beat_start
+from runtime.server import ChargeNetServer, server_loop
 from stations.services.connections import stations_mark_offline
 
 
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         if not settings.REDIS_URL:
             # Embedded mode has one process: no socket survived its last run.
             stations_mark_offline()
+        if embedded_beat_enabled():
+            # No beat process either: the periodic tasks run on this server's loop.
+            embedded_beat_start(server_loop())
         ping = str(settings.OCPP_PING_INTERVAL)
         argv = [
             "--bind", host,
