@@ -6,24 +6,32 @@ them, and `<str:...>` matches the decoded segment (ids never hold `/`).
 
 from django.urls import path
 
-from stations import views
+from stations.commands.views import station_command
+from stations.views.network import overview
+from stations.views.sessions import session_list
+from stations.views.station_pages import (
+    session_samples,
+    station_detail,
+    station_list,
+    station_messages,
+)
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
-    path("stations/", views.station_list, name="station-list"),
-    path("stations/<str:station_id>/", views.station_detail, name="station"),
-    path("stations/<str:station_id>/messages/", views.station_messages, name="station-messages"),
+    path("", overview, name="overview"),
+    path("stations/", station_list, name="station-list"),
+    path("stations/<str:station_id>/", station_detail, name="station"),
+    path("stations/<str:station_id>/messages/", station_messages, name="station-messages"),
     path(
         "stations/<str:station_id>/sessions/<int:session_pk>/samples/",
-        views.session_samples,
+        session_samples,
         name="session-samples",
     ),
     path(
         "stations/<str:station_id>/commands/<slug:action>/",
-        views.station_command,
+        station_command,
         name="station-command",
     ),
-    path("sessions/", views.session_list, name="session-list"),
+    path("sessions/", session_list, name="session-list"),
 ]

@@ -75,12 +75,27 @@ def imported_names(module: str) -> list[str]:
     ]
 
 
+def _with_packages(module: str, target: str) -> set[str]:
+    """`target` and the packages Python runs first to import it (their `__init__`),
+    except `module`'s own packages, which are already running when `module` runs."""
+    parts = target.split(".")
+    found = {target}
+    for end in range(1, len(parts)):
+        package = ".".join(parts[:end])
+        if package in product_modules() and not module.startswith(package + "."):
+            found.add(package)
+    return found
+
+
 @cache
 def import_graph() -> dict[str, frozenset[str]]:
     graph = {}
     for module in product_modules():
-        targets = {_resolve(name) for name in imported_names(module)}
-        graph[module] = frozenset(t for t in targets if t and t != module)
+        targets = set()
+        for name in imported_names(module):
+            if target := _resolve(name):
+                targets |= _with_packages(module, target)
+        graph[module] = frozenset(t for t in targets if t != module)
     return graph
 
 
