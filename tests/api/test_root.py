@@ -24,3 +24,11 @@ def test_the_api_docs_load_nothing_from_another_host(page):
     html = answer.content.decode()
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_pages_carry_a_content_security_policy():
+    answer = Client().get("/api/v1/docs/")
+    policy = answer["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    scripts = next(d for d in policy.split("; ") if d.startswith("script-src"))
+    assert scripts.startswith("script-src 'self'") and "unsafe" not in scripts

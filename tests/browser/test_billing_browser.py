@@ -63,7 +63,7 @@ def reports_page(reports_server):
     address, _ = reports_server
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=f"http://{address}")
+        context = browser.new_context(base_url=f"http://{address}", bypass_csp=True)
         context.set_default_timeout(15_000)
         page = context.new_page()
         page.goto("/admin/login/?next=/billing/reports/%3Fmonth%3D2025-03")
