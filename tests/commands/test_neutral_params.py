@@ -12,6 +12,7 @@ from stations.models import ChargingProfile, Command
 from stations.ocpp import build_command
 from stations.ocpp.configuration_keys import KEYS_16_TO_201
 from stations.ocpp.neutral import params_neutral, profile_neutral
+from tests.support.factories import ChargingSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -227,4 +228,13 @@ def test_2x_keys_with_instances_and_per_evse():
     assert instance["setVariableData"][0]["variable"] == {"name": "Var", "instance": "x"}
     assert body("1.6", "get_configuration", {"keys": ["OCPPCommCtrlr.HeartbeatInterval"]}) == {
         "key": ["HeartbeatInterval"]
+    }
+
+
+def test_session_id_names_the_transaction(station):
+    session = ChargingSessionFactory(station=station, transaction_id="77")
+    params = command_params(station, "cost_updated", {"session_id": session.pk, "total_cost": 1})
+    assert body("2.0.1", "cost_updated", params)["transactionId"] == "77"
+    assert body("1.6", "remote_stop", command_params(station, "remote_stop", params)) == {
+        "transactionId": 77
     }
