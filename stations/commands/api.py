@@ -30,7 +30,6 @@ from api.errors import error_responses
 from api.permissions import IsOperator
 from stations.api.filters import ChargingProfileFilter, CommandFilter, ReservationFilter
 from stations.api.views import STATION_ID_PARAMETER
-from stations.commands import service as commands
 from stations.commands.serializers import (
     CancelSerializer,
     ChargingProfileCreateSerializer,
@@ -42,6 +41,7 @@ from stations.commands.serializers import (
     command_error,
     valid_data,
 )
+from stations.commands.tracked import command_send_tracked
 from stations.models import ChargingProfile, ChargingStation, Command, Reservation
 from stations.ocpp.requests import CommandError
 from stations.services import charging_profiles, reservations
@@ -102,7 +102,7 @@ class StationCommandView(APIView):
         data = valid_data(CommandCreateSerializer(data=request.data))
         wait = not respond_async(request)
         try:
-            command = commands.send_command(
+            command = command_send_tracked(
                 station,
                 data["action"],
                 data["params"],

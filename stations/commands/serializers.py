@@ -167,8 +167,9 @@ class CommandCreateSerializer(serializers.Serializer):
     params = serializers.DictField(
         required=False,
         default=dict,
-        help_text='The action\'s parameters, e.g. {"type": "hard"} for reset or '
-        '{"id_tag": "TAG-1", "connector_id": 1} for remote_start.',
+        help_text="The action's parameters, the same for every OCPP version, e.g. "
+        '{"type": "hard"} for reset or {"id_token": "TAG-1", "connector_id": 1} for '
+        "remote_start (docs/api.md, Commands).",
     )
     timeout = serializers.FloatField(
         required=False, min_value=1, max_value=300, help_text=TIMEOUT_HELP

@@ -26,11 +26,13 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from runtime.channel_layer import UNREACHABLE
 from stations import events, redact
 from stations.models import (
+    ChargingProfile,
     ChargingSession,
     ChargingStation,
     Command,
@@ -39,6 +41,7 @@ from stations.models import (
     StationEvent,
 )
 from stations.ocpp import build_command
+from stations.ocpp.neutral import params_neutral
 from stations.ocpp.requests import ACTIONS, CommandError
 from stations.services import diagnostics, passwords
 from stations.services.authorization import remote_start_check, token_find
@@ -215,12 +218,26 @@ def _rotation_password(station: ChargingStation, params: dict) -> str:
     return passwords.station_password_generate()
 
 
+def command_params(station: ChargingStation, action: str, params: dict) -> dict:
+    """The parameters as the version's builder reads them (see `_complete_params`)."""
+    return _complete_params(station, action, dict(params))
+
+
+# Actions that name a transaction: `session_id` (ChargeNet's) stands for its id.
+TRANSACTION_ACTIONS = frozenset(
+    {"remote_stop", "get_transaction_status", "cost_updated", "set_display_message"}
+)
+
+
 def _complete_params(station: ChargingStation, action: str, params: dict) -> dict:
-    """Add what a station's version needs and callers need not know (EVSE ids)."""
+    """Add what a station's version needs and callers need not know: the neutral
+    names (stations/ocpp/neutral.py), EVSE ids from connector ids and back,
+    transaction ids from session ids, token types, charging profile ids."""
     if action not in ACTIONS:
         raise CommandError(f"Unknown action {action!r}.", {"action": "Unknown action."})
+    params = params_neutral(action, params)
     if (
-        action in ("remote_stop", "get_transaction_status")
+        action in TRANSACTION_ACTIONS
         and "transaction_id" not in params
         and params.get("session_id")
     ):
@@ -230,6 +247,8 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
                 "Unknown session.", {"session_id": "No such session on this station."}
             )
         params["transaction_id"] = session.transaction_id
+    if params.get("connector_id") in (None, "") and params.get("evse_id") not in (None, ""):
+        params["connector_id"] = _evse_connector(station, params)
     connector_id = params.get("connector_id")
     if connector_id and "evse_id" not in params:
         connector = Connector.objects.filter(station=station, connector_id=connector_id).first()
@@ -239,6 +258,9 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
         params["evse_connector_id"] = connector.evse_connector_id or 1
     if action == "set_display_message" and params.get("id") in (None, ""):
         params["id"] = _next_display_message_id(station)
+    profile = params.get("charging_profile")
+    if isinstance(profile, dict) and profile.get("id") in (None, ""):
+        params["charging_profile"] = {**profile, "id": charging_profile_next_id(station)}
     if action == "remote_start":
         remote_start_check(
             station=station, connector_id=connector_id, id_tag=params.get("id_tag", "")
@@ -246,6 +268,30 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
     if action in ("remote_start", "reserve_now"):
         _token_types(params)
     return params
+
+
+def _evse_connector(station: ChargingStation, params: dict) -> int:
+    """The connector id of `evse_id` (+ `evse_connector_id`, default 1); 1.6
+    stations, whose connectors have no EVSE, number their connectors as EVSEs."""
+    try:
+        evse_id = int(params["evse_id"])
+        number = int(params.get("evse_connector_id") or 1)
+    except (TypeError, ValueError):
+        raise CommandError("Invalid parameter.", {"evse_id": "Must be an integer."}) from None
+    connector = Connector.objects.filter(
+        station=station, evse_id=evse_id, evse_connector_id=number
+    ).first()
+    return connector.connector_id if connector is not None else evse_id
+
+
+def charging_profile_next_id(station: ChargingStation) -> int:
+    """A profile id the station holds none of: one above any ChargeNet stored or sent."""
+    stored = ChargingProfile.objects.filter(station=station).aggregate(Max("profile_id"))
+    sent = Command.objects.filter(
+        station=station, action__in=("set_charging_profile", "remote_start")
+    ).values_list("params__charging_profile__id", flat=True)
+    numbers = [int(i) for i in sent if str(i).isdigit()]
+    return max([stored["profile_id__max"] or 0, *numbers]) + 1
 
 
 def _next_display_message_id(station: ChargingStation) -> int:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ocpp.v16 import call
 
 from stations.metering import format_timestamp
+from stations.ocpp.configuration_keys import key_16
 from stations.ocpp.requests import (
     CommandError,
     Request,
@@ -268,10 +269,12 @@ BUILDERS = {
         )
     ),
     "get_configuration": lambda p: Request(
-        call.GetConfiguration(key=list(p.get("keys") or []) or None)
+        call.GetConfiguration(key=[key_16(key) for key in listed(p, "keys") or []] or None)
     ),
     "set_configuration": lambda p: Request(
-        call.ChangeConfiguration(*(str(v) for v in require(p, "key", "value")))
+        call.ChangeConfiguration(
+            key=key_16(require(p, "key")[0]), value=str(require(p, "value")[0])
+        )
     ),
     "trigger_message": lambda p: Request(
         call.TriggerMessage(

@@ -57,18 +57,6 @@ def evse(params: dict) -> dict | None:
     return {"id": integer(params, "evse_id"), "connector_id": integer(params, "evse_connector_id")}
 
 
-def split_key(key: str) -> tuple[dict, dict]:
-    """'Component.Variable' (or 'Component/instance.Variable') to 2.0.1 objects."""
-    component, _, variable = str(key).rpartition(".")
-    if not component or not variable:
-        raise CommandError(
-            "Invalid parameter.",
-            {"key": "Use Component.Variable, e.g. OCPPCommCtrlr.HeartbeatInterval."},
-        )
-    name, _, instance = component.partition("/")
-    return {"name": name, "instance": instance or None}, {"name": variable}
-
-
 def charging_profile(profile: dict) -> dict:
     """A neutral charging profile (see stations.commands.service) in 2.0.1 shape."""
     (schedule,) = require(profile, "schedule")
@@ -147,30 +135,6 @@ def builders(call) -> dict:
             )
         )
 
-    def get_configuration(p):
-        keys = p.get("keys") or []
-        if not keys:  # the whole device model, reported by NotifyReport
-            return Request(
-                call.GetBaseReport(request_id=request_id(p), report_base="FullInventory"),
-                expects=("NotifyReport",),
-            )
-        data = []
-        for key in keys:
-            component, variable = split_key(key)
-            data.append({"component": component, "variable": variable})
-        return Request(call.GetVariables(get_variable_data=data))
-
-    def set_configuration(p):
-        key, value = require(p, "key", "value")
-        component, variable = split_key(key)
-        return Request(
-            call.SetVariables(
-                set_variable_data=[
-                    {"attribute_value": str(value), "component": component, "variable": variable}
-                ]
-            )
-        )
-
     def rotate_password(p):
         (password,) = require(p, "password")
         error = password_string_error(password, BASIC_AUTH_PASSWORD_MAX)
@@ -207,8 +171,6 @@ def builders(call) -> dict:
                 operational_status=choice(p, "type", AVAILABILITY), evse=evse(p)
             )
         ),
-        "get_configuration": get_configuration,
-        "set_configuration": set_configuration,
         "trigger_message": trigger_message,
         "clear_cache": lambda p: Request(call.ClearCache()),
         "data_transfer": lambda p: Request(

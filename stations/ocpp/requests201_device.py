@@ -12,6 +12,7 @@ when given.
 
 import re
 
+from stations.ocpp.configuration_keys import key_201
 from stations.ocpp.requests import (
     CommandError,
     Request,
@@ -105,6 +106,18 @@ def component_variable(item, field: str, variable_required: bool = True) -> dict
     if variable is None and variable_required:
         raise CommandError("Missing parameters.", {field: "Give the variable's name."})
     return {"component": component, "variable": variable}
+
+
+def scoped(item: dict, params: dict) -> dict:
+    """A key's component on the EVSE of `evse_id` (and connector `evse_connector_id`,
+    set with `connector_id`), unless the key names its own EVSE."""
+    if params.get("evse_id") in (None, "", 0) or item["component"].get("evse"):
+        return item
+    evse = {"id": integer(params, "evse_id")}
+    if params.get("evse_connector_id") not in (None, ""):
+        evse["connector_id"] = integer(params, "evse_connector_id")
+    item["component"]["evse"] = evse
+    return item
 
 
 def component_variables(params: dict, name: str) -> list[dict] | None:
@@ -225,10 +238,20 @@ def builders(call) -> dict:
             return get_base_report({"report_base": "FullInventory", **p})
         data = []
         for number, key in enumerate(keys):
-            item = component_variable(key, f"keys.{number}")
+            item = scoped(component_variable(key_201(key), f"keys.{number}"), p)
             item["attribute_type"] = spec_choice(p, "attribute_type", ATTRIBUTES)
             data.append(item)
         return Request(call.GetVariables(get_variable_data=data))
+
+    def set_configuration(p):
+        """One variable: a 1.6 key (configuration_keys.py) or a 2.x key or object."""
+        key, value = require(p, "key", "value")
+        item = scoped(component_variable(key_201(key), "key"), p)
+        setting = {
+            "attribute_type": spec_choice(p, "attribute_type", ATTRIBUTES),
+            "attribute_value": str(value),
+        }
+        return Request(call.SetVariables(set_variable_data=[{**setting, **item}]))
 
     def get_base_report(p):
         return Request(
@@ -341,6 +364,7 @@ def builders(call) -> dict:
 
     return {
         "get_configuration": get_configuration,
+        "set_configuration": set_configuration,
         "get_base_report": get_base_report,
         "get_report": get_report,
         "set_variables": lambda p: Request(

@@ -8,15 +8,19 @@ and requests201.py turn it into each version's words):
      "transaction_id"?, "schedule": {"unit": W|A, "duration"?, "start"?, "min_rate"?,
      "periods": [{"start_period", "limit", "number_phases"?}, ...]}}
 
+OCPP-shaped profiles (1.6 csChargingProfiles or 2.x ChargingProfileType, camelCase
+or snake_case) and the shortest form, `limit` (+ `unit`), are accepted too
+(stations/ocpp/neutral.py turns them into this shape).
+
 It is stored (one row per station and profile id, as the station keeps it), sent with
-set_charging_profile, and the station's answer is stored on the row.
+set_charging_profile, and the station's answer is stored on the row. Omitted, the id
+is one above any the station was given (`charging_profile_next_id`).
 """
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -24,6 +28,7 @@ from stations.commands import service as commands
 from stations.metering import format_timestamp
 from stations.models import ChargingProfile, ChargingSession, ChargingStation, Command, Connector
 from stations.ocpp import build_command
+from stations.ocpp.neutral import profile_neutral
 from stations.ocpp.requests import CommandError
 
 Profile = ChargingProfile
@@ -37,6 +42,7 @@ class _Errors(dict):
 def charging_profile_clean(profile: dict, *, connector_id: int | None, ocpp_version: str) -> dict:
     """The model fields of a neutral profile; raises CommandError naming each bad field."""
     errors = _Errors()
+    profile = profile_neutral(profile)
     if not isinstance(profile, dict):
         raise CommandError("Invalid charging profile.", {"charging_profile": "Must be an object."})
     purpose = _choice(profile, "purpose", Profile.Purpose.values, None, errors)
@@ -271,8 +277,7 @@ def _profile_store(station, connector, fields, session, source, user) -> Chargin
     if profile_id is None and session is not None:
         existing = ChargingProfile.objects.filter(session=session, source=source).first()
     if profile_id is None and existing is None:
-        highest = ChargingProfile.objects.filter(station=station).aggregate(Max("profile_id"))
-        profile_id = (highest["profile_id__max"] or 0) + 1
+        profile_id = commands.charging_profile_next_id(station)
     defaults = {
         **fields,
         "connector": connector,
