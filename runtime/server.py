@@ -4,6 +4,11 @@ OCPP-J §3.2 wants an unknown station refused with HTTP 404 and a bad password w
 401 (security profile 1) before the upgrade; stock daphne can only answer 403. This
 server advertises `websocket.http.response` in the scope and turns the
 application's `websocket.http.response.*` messages into that HTTP answer.
+
+It also answers where stock daphne drops the TCP connection without a word: a request
+head over MAX_REQUEST_HEAD bytes gets 431, and a socket that breaks the WebSocket rules
+(a message over daphne's size limit, text that is not UTF-8) is closed with a close
+frame (1009, 1007) instead of being dropped.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -14,16 +19,24 @@ from autobahn.twisted import websocket as autobahn_twisted_websocket
 from autobahn.websocket import protocol as autobahn_protocol
 from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from autobahn.websocket.types import ConnectionDeny
+from daphne.http_protocol import HTTPFactory
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
 from twisted.internet import reactor
+from twisted.web import http
 
 from runtime.collector import collector_tune
 from stations.services import handshake
 
 DENIAL = "websocket.http.response"
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+#: Bytes of a request's line and headers (Twisted's own limit, each line and in all).
+MAX_REQUEST_HEAD = 16 * 1024
+HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+)
 
 
 class _Lazy(str):
@@ -63,12 +76,44 @@ def accept_deflate(offers):
     return None
 
 
+class HeadLimitedChannel(http.HTTPChannel):
+    """Twisted's HTTP channel, answering 431 to a request head over MAX_REQUEST_HEAD.
+
+    Twisted drops the connection without an answer when one line is longer than its
+    MAX_LENGTH, and answers 400 when all of them are over totalHeadersSize.
+    """
+
+    MAX_LENGTH = totalHeadersSize = MAX_REQUEST_HEAD
+
+    def lineReceived(self, line):  # noqa: N802 - Twisted's name
+        if self._receivedHeaderSize + len(line) > self.totalHeadersSize:
+            self._head_too_large()
+            return
+        super().lineReceived(line)
+
+    def lineLengthExceeded(self, line):  # noqa: N802 - Twisted's name
+        self._head_too_large()
+
+    def _head_too_large(self):
+        if not self.transport.disconnecting:
+            self.transport.write(HEAD_TOO_LARGE)
+            self.loseConnection()
+
+
+def head_limited_channel(factory):
+    """The factory's protocol: Twisted's (HTTP/2 capable) wrapper round our channel."""
+    return http._GenericHTTPChannelProtocol(HeadLimitedChannel())
+
+
 class DenyingWebSocketProtocol(WebSocketProtocol):
     _denial_status = 403
 
     def _connectionMade(self):
         super()._connectionMade()  # copies the factory's options onto the protocol
         self.perMessageCompressionAccept = accept_deflate
+        # autobahn drops the TCP connection of a peer that breaks the rules (a message
+        # too large, text that is not UTF-8): send it a close frame (1009, 1007) first.
+        self.failByDrop = False
 
     _denial_headers: list[tuple[str, str]] = []
 
@@ -144,6 +189,7 @@ class ChargeNetServer(Server):
 
     def run(self):
         WebSocketFactory.protocol = DenyingWebSocketProtocol
+        HTTPFactory.protocol = head_limited_channel
         # Twisted listens with a backlog of 50: a reconnect storm of thousands of
         # stations would be refused by the kernel before daphne saw them.
         self.endpoints = [

@@ -23,6 +23,15 @@ CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
 # §4.2.5); 2.0.1 does not have them.
 CALL_RESULT_ERROR, SEND = 5, 6
 MAX_MESSAGE_ID_LENGTH = 36
+#: Arrays and objects nested deeper than this are refused (`too_deep`): Python's JSON
+#: parser and the schema validator recurse, and no OCPP message nests a tenth as deep.
+MAX_NESTING_DEPTH = 64
+
+# What PostgreSQL cannot store in text or jsonb: NUL, and lone UTF-16 surrogates (a
+# `\ud800` escape the JSON parser turns into a character UTF-8 cannot encode).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# A frame can only hold them as escapes: `\u0000`, or `\ud8`..`\udf` in either case.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class ErrorCodes:
     wrong_type: str
     bad_enum: str
     too_long: str
+    too_deep: str
     extra_property: str
     bad_value: str
     unknown_action: str
@@ -55,6 +65,7 @@ ERROR_CODES = {
         wrong_type="TypeConstraintViolation",
         bad_enum="PropertyConstraintViolation",
         too_long="TypeConstraintViolation",
+        too_deep="FormationViolation",
         extra_property="FormationViolation",
         bad_value="PropertyConstraintViolation",
         unknown_action="NotImplemented",
@@ -70,6 +81,7 @@ ERROR_CODES = {
         wrong_type="TypeConstraintViolation",
         bad_enum="PropertyConstraintViolation",
         too_long="FormatViolation",
+        too_deep="FormatViolation",
         extra_property="FormatViolation",
         bad_value="PropertyConstraintViolation",
         unknown_action="NotImplemented",
@@ -100,8 +112,8 @@ class Call:
     unique_id: str
     action: str
     payload: dict
-    #: The frame's text escapes a NUL character somewhere (looked for only then).
-    may_hold_nul: bool = False
+    #: The frame's text escapes a NUL or a surrogate somewhere (looked for only then).
+    may_hold_unstorable: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,7 +153,9 @@ def parse_frame(text: str, version: str) -> Call | Reply:
     codes = ERROR_CODES[version]
     try:
         frame = json.loads(text)
-    except (ValueError, TypeError, RecursionError):
+    except RecursionError:
+        raise _too_deep(_leading_id(text), codes) from None
+    except (ValueError, TypeError):
         raise FrameError("-1", codes.bad_json, "Message is not valid JSON") from None
     if not isinstance(frame, list) or len(frame) < 3:
         unique_id = _readable_id(frame)
@@ -151,8 +165,12 @@ def parse_frame(text: str, version: str) -> Call | Reply:
         raise FrameError("-1", codes.bad_frame, "MessageId is not a string")
     if len(unique_id) > MAX_MESSAGE_ID_LENGTH:
         raise FrameError(unique_id, codes.message_id_too_long, "MessageId is too long")
+    # Only a frame with that many brackets can nest that deep: most are never walked.
+    if text.count("[") + text.count("{") > MAX_NESTING_DEPTH and _too_nested(frame):
+        raise _too_deep(unique_id, codes)
+    unstorable = "\\u" in text and _UNSTORABLE_ESCAPE.search(text) is not None
     if message_type == CALL:
-        return _parse_call(frame, unique_id, codes, "\\u0000" in text)
+        return _parse_call(frame, unique_id, codes, unstorable)
     if message_type == CALL_RESULT:
         payload = frame[2]
         if len(frame) != 3 or not isinstance(payload, dict):
@@ -170,14 +188,38 @@ def parse_frame(text: str, version: str) -> Call | Reply:
         raise FrameError(
             unique_id, codes.unknown_message_type, f"MessageTypeId {message_type!r} unknown"
         )
-    if "\\u0000" in text:  # an answer cannot be refused, and PostgreSQL stores no NUL
+    if unstorable:  # an answer cannot be refused, and PostgreSQL could not store it
         reply = replace(
             reply,
-            payload=without_nul(reply.payload),
-            error_code=without_nul(reply.error_code),
-            error_description=without_nul(reply.error_description),
+            payload=storable(reply.payload),
+            error_code=storable(reply.error_code),
+            error_description=storable(reply.error_description),
         )
     return reply
+
+
+def _too_nested(frame: list) -> bool:
+    """Whether arrays and objects in `frame` nest deeper than MAX_NESTING_DEPTH."""
+    level, depth = [frame], 1
+    while level:
+        if depth > MAX_NESTING_DEPTH:
+            return True
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
+        depth += 1
+    return False
+
+
+def _too_deep(unique_id: str, codes: ErrorCodes) -> FrameError:
+    return FrameError(
+        unique_id,
+        codes.too_deep,
+        f"Arrays and objects nested deeper than {MAX_NESTING_DEPTH} levels",
+    )
 
 
 _LEADING_ID = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"\\]{1,36})"')
@@ -186,12 +228,17 @@ _LEADING_ID = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"\\]{1,36})"')
 def check_size(text: str, version: str, limit: int) -> None:
     """Refuse a frame over `limit` characters without parsing it."""
     if len(text) > limit:
-        match = _LEADING_ID.match(text)
         raise FrameError(
-            match.group(1) if match else "-1",
+            _leading_id(text),
             ERROR_CODES[version].frame_too_large,
             f"Message larger than {limit} characters",
         )
+
+
+def _leading_id(text: str) -> str:
+    """The MessageId of a frame that cannot be parsed, read from its start, or "-1"."""
+    match = _LEADING_ID.match(text)
+    return match.group(1) if match else "-1"
 
 
 def _readable_id(frame: Any) -> str:
@@ -201,7 +248,7 @@ def _readable_id(frame: Any) -> str:
     return "-1"
 
 
-def _parse_call(frame: list, unique_id: str, codes: ErrorCodes, may_hold_nul: bool) -> Call:
+def _parse_call(frame: list, unique_id: str, codes: ErrorCodes, unstorable: bool) -> Call:
     if len(frame) != 4 or not isinstance(frame[2], str):
         raise FrameError(unique_id, codes.bad_frame, "A Call has four elements")
     payload = frame[3]
@@ -209,7 +256,7 @@ def _parse_call(frame: list, unique_id: str, codes: ErrorCodes, may_hold_nul: bo
         payload = {}  # OCPP-J §4.1.5 wants {}; a null payload is read leniently.
     if not isinstance(payload, dict):
         raise FrameError(unique_id, codes.bad_frame, "Call payload is not an object")
-    return Call(unique_id, frame[2], payload, may_hold_nul)
+    return Call(unique_id, frame[2], payload, unstorable)
 
 
 def check_payload(call: Call, version: str) -> None:
@@ -217,12 +264,12 @@ def check_payload(call: Call, version: str) -> None:
     codes = ERROR_CODES[version]
     error = first_error(version, call.action, call.payload)
     if error is None:
-        if call.may_hold_nul and (field := nul_path(call.payload)) is not None:
-            # PostgreSQL stores no NUL in text or jsonb: refused here, not half-written.
+        if call.may_hold_unstorable and (field := unstorable_path(call.payload)) is not None:
+            # PostgreSQL stores neither in text or jsonb: refused here, not half-written.
             raise FrameError(
                 call.unique_id,
                 codes.bad_value,
-                "NUL characters are not allowed in strings",
+                "NUL characters and lone surrogates are not allowed in strings",
                 {"field": field},
             )
         return
@@ -232,25 +279,25 @@ def check_payload(call: Call, version: str) -> None:
     raise FrameError(call.unique_id, getattr(codes, kind), error.message[:255], details)
 
 
-def without_nul(value: Any) -> Any:
-    """`value` with every NUL character in its strings and keys replaced by U+FFFD.
+def storable(value: Any) -> Any:
+    """`value` with every NUL and lone surrogate in its strings and keys made U+FFFD.
 
-    For what a station answers to our commands: an answer cannot be refused, and
-    PostgreSQL stores no NUL in text or jsonb.
+    For what a station answers to our commands, and for the log: an answer cannot be
+    refused, and PostgreSQL stores neither in text or jsonb.
     """
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        return UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, list):
-        return [without_nul(item) for item in value]
+        return [storable(item) for item in value]
     if isinstance(value, dict):
-        return {without_nul(key): without_nul(item) for key, item in value.items()}
+        return {storable(key): storable(item) for key, item in value.items()}
     return value
 
 
-def nul_path(value: Any, path: str = "") -> str | None:
-    """The path of the first string (or key) holding a NUL character, or None."""
+def unstorable_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a NUL or lone surrogate, or None."""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return path if UNSTORABLE.search(value) else None
     if isinstance(value, list):
         items = ((str(index), item) for index, item in enumerate(value))
     elif isinstance(value, dict):
@@ -259,9 +306,9 @@ def nul_path(value: Any, path: str = "") -> str | None:
         return None
     for key, item in items:
         where = f"{path}.{key}" if path else str(key)
-        if "\x00" in str(key):
-            return where
-        found = nul_path(item, where)
+        if UNSTORABLE.search(str(key)):
+            return storable(where)
+        found = unstorable_path(item, where)
         if found is not None:
             return found
     return None

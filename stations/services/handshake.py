@@ -8,6 +8,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import re
 import time
 import unicodedata
 import weakref
@@ -40,13 +41,22 @@ class Refusal:
     reason: str
 
 
+def is_station_path(raw_path: bytes) -> bool:
+    """Whether the path is `/ocpp/<one segment>` (a trailing slash is tolerated)."""
+    segments = raw_path.rstrip(b"/").split(b"/")
+    return len(segments) == 3 and segments[0] == b"" and segments[1] == b"ocpp"
+
+
 def station_id_from_path(raw_path: bytes) -> str | None:
     """The percent-decoded last path segment, or None when it is not a valid id.
 
-    `+` stays a plus sign: only %XX escapes are decoded (RFC 3986, not form encoding).
+    `+` stays a plus sign: only %XX escapes are decoded (RFC 3986, not form encoding);
+    a `%` not followed by two hex digits, or escapes that are not UTF-8, make no id.
     """
     try:
         segment = raw_path.decode("ascii").rstrip("/").rsplit("/", 1)[-1]
+        if _BAD_ESCAPE.search(segment):
+            return None
         station_id = unquote(segment, errors="strict")
     except (UnicodeDecodeError, ValueError):
         return None
@@ -58,6 +68,9 @@ def station_id_from_path(raw_path: bytes) -> str | None:
     if any(unicodedata.category(ch).startswith("C") for ch in station_id):
         return None
     return station_id
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def choose_subprotocol(offered: list[str]) -> str | None:
@@ -216,6 +229,8 @@ def admit(
     *, raw_path: bytes, headers: list[tuple[bytes, bytes]], subprotocols: list[str], client: str
 ) -> Admission | Refusal:
     """Decide whether a station may connect; runs in a thread (it reads the database)."""
+    if not is_station_path(raw_path):
+        return _refuse(404, "Not a station's address: /ocpp/<station id>", raw_path, client)
     station_id = station_id_from_path(raw_path)
     if station_id is None:
         return _refuse(400, "Malformed station id", raw_path, client)

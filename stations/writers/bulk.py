@@ -1,8 +1,13 @@
 """Many rows in one statement, for the writes the OCPP hot path makes hundreds of a second."""
 
+import logging
+from collections.abc import Callable
+
 import psycopg
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
+
+logger = logging.getLogger(__name__)
 
 # Field types whose values the database layer must convert (the rest go as they are).
 _PREPARED_TYPES = frozenset({"DateTimeField", "DecimalField", "JSONField"})
@@ -50,6 +55,43 @@ def rows_write(
             sql += " ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
         cursor.executemany(sql, prepared)
+
+
+def rows_write_each(
+    model: type[Model],
+    names: list[str] | tuple[str, ...],
+    rows: list,
+    repair: Callable[[tuple], tuple] | None = None,
+    **options,
+) -> int:
+    """`rows_write` in one transaction, or, if that fails, row by row; the rows lost.
+
+    One row the database refuses (text it cannot encode, a value out of range) must
+    not cost the batch: each row then gets its own savepoint, and a refused row is
+    tried once more as `repair` makes it before it is given up.
+    """
+    try:
+        with transaction.atomic():
+            rows_write(model, names, rows, **options)
+        return 0
+    except (DatabaseError, ValueError) as error:  # UnicodeEncodeError is a ValueError
+        name = model.__name__
+        logger.warning("%d %s rows refused at once (%s): row by row", len(rows), name, error)
+    lost = 0
+    with transaction.atomic():
+        for row in rows:
+            attempts = [row] if repair is None else [row, repair(row)]
+            for attempt in attempts:
+                try:
+                    with transaction.atomic():
+                        rows_write(model, names, [attempt], **options)
+                    break
+                except (DatabaseError, ValueError):
+                    continue
+            else:
+                lost += 1
+                logger.error("%s row refused: %.300r", model.__name__, row)
+    return lost
 
 
 def _write_arrays(table, fields, columns, rows, conflict_free: bool, update: bool) -> None:

@@ -5,11 +5,11 @@ import logging
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from stations.models import OcppMessage
-from stations.writers.bulk import rows_write
+from stations.ocpp.framing import UNSTORABLE, storable
+from stations.writers.bulk import rows_write_each
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +46,11 @@ class MessageLog:
         payload: str,
     ) -> None:
         row = (station_id, direction, message_type, action, unique_id, error_code, payload)
-        # A frame may carry a NUL (raw, or escaped in its id); PostgreSQL stores no NUL,
-        # and one such row would cost the whole batch.
-        if any(isinstance(value, str) and "\x00" in value for value in row):
-            row = tuple(
-                value.replace("\x00", "\ufffd") if isinstance(value, str) else value
-                for value in row
-            )
+        # PostgreSQL stores neither NUL nor lone surrogates. A frame's text may hold a raw
+        # NUL; the values read from it (id, action, error code) may hold either, escaped.
+        # Short, so looked through on every row; anything else is caught by the write.
+        if "\x00" in payload or UNSTORABLE.search(f"{action}{unique_id}{error_code}"):
+            row = storable_row(row)
         self._buffer.append((*row, timezone.now()))
         loop = asyncio.get_running_loop()
         if len(self._buffer) >= BATCH_SIZE:
@@ -77,11 +75,17 @@ class MessageLog:
 
 
 def _insert_rows(rows: list[tuple]) -> None:
-    with transaction.atomic():
-        rows_write(OcppMessage, COLUMNS, rows)
+    lost = rows_write_each(OcppMessage, COLUMNS, rows, storable_row)
+    if lost:
+        logger.error("Could not write %d OCPP frames to the message log", lost)
 
 
 _insert = database_sync_to_async(_insert_rows, thread_sensitive=False)
+
+
+def storable_row(row: tuple) -> tuple:
+    """`row` with what PostgreSQL cannot store in text (NUL, lone surrogates) replaced."""
+    return tuple(storable(value) if isinstance(value, str) else value for value in row)
 
 
 message_log = MessageLog()
