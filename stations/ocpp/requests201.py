@@ -3,9 +3,6 @@
 import itertools
 import time
 
-from django.utils import timezone
-
-from stations.metering import format_timestamp
 from stations.ocpp.requests import CommandError, Request, choice, integer, require, required_int
 from stations.services.passwords import password_string_error
 
@@ -178,31 +175,6 @@ def builders(call) -> dict:
                 vendor_id=require(p, "vendor_id")[0],
                 message_id=p.get("message_id"),
                 data=p.get("data"),
-            )
-        ),
-        "update_firmware": lambda p: Request(
-            call.UpdateFirmware(
-                request_id=request_id(p),
-                firmware={
-                    "location": require(p, "location")[0],
-                    "retrieve_date_time": p.get("retrieve_date")
-                    or format_timestamp(timezone.now()),
-                },
-                retries=integer(p, "retries"),
-                retry_interval=integer(p, "retry_interval"),
-            )
-        ),
-        "get_diagnostics": lambda p: Request(
-            call.GetLog(
-                log={
-                    "remote_location": require(p, "location")[0],
-                    "oldest_timestamp": p.get("start_time"),
-                    "latest_timestamp": p.get("stop_time"),
-                },
-                log_type="DiagnosticsLog",
-                request_id=request_id(p),
-                retries=integer(p, "retries"),
-                retry_interval=integer(p, "retry_interval"),
             )
         ),
         "reserve_now": reserve_now,
