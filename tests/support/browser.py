@@ -1,6 +1,6 @@
 """Headless Chromium for the browser tests: where it is, its pages, logins, screenshots.
 
-Chromium is Debian's /usr/bin/chromium (../shared/services.md); Playwright's own
+Chromium is Debian's /usr/bin/chromium (apt-get install -y chromium); Playwright's own
 browser download does not work on these machines.
 """
 
