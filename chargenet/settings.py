@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CHARGENET_VAR_DIR", BASE_DIR / "var"))
@@ -38,7 +39,8 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 # The embedded default gets a per-checkout key so `make run` needs no setup; production
 # must set SECRET_KEY (README: "Production").
-SECRET_KEY = env("SECRET_KEY") or "embedded-insecure-key-set-SECRET_KEY-in-production"
+EMBEDDED_SECRET_KEY = "embedded-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env("SECRET_KEY") or EMBEDDED_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -52,6 +54,12 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if not DEBUG and SECRET_KEY == EMBEDDED_SECRET_KEY:
+        # Production (DEBUG=0 behind TLS) with the key everyone can read in this file:
+        # sessions, password resets and signed cookies could be forged. Refuse to start.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: production (DEBUG=0, HTTPS=1) needs a secret of its own."
+        )
 
 INSTALLED_APPS = [
     "daphne",
