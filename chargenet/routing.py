@@ -3,6 +3,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import re_path
 
 from drivers.live import DriverLiveConsumer
+from runtime.no_route import NoRouteConsumer
 from stations.sockets.live import LiveConsumer
 from stations.sockets.station import OcppConsumer
 
@@ -18,4 +19,6 @@ websocket_urlpatterns = [
         AllowedHostsOriginValidator(AuthMiddlewareStack(DriverLiveConsumer.as_asgi())),
     ),
     re_path(r"^ocpp(?:/.*)?$", OcppConsumer.as_asgi()),
+    # Anything else: 404 (Channels' router would raise, and daphne answer 500).
+    re_path(r"", NoRouteConsumer.as_asgi()),
 ]

@@ -56,6 +56,8 @@ async def test_paths_that_name_no_station(address):
     assert await status_of(base + "CP%FF1") == 400  # escapes that are not UTF-8
     assert await status_of(base + "X/CP-1") == 404
     assert await status_of(f"ws://{address}/ocpp") == 404
+    assert await status_of(f"ws://{address}/ocppX/CP-1") == 404  # a path nothing serves
+    assert await status_of(f"ws://{address}/ws/nothing/") == 404
 
 
 async def test_an_oversized_request_head_gets_431(address):
