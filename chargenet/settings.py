@@ -335,8 +335,11 @@ OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200)  # messages at once
 # Handshakes one process runs at once; more wait up to OCPP_HANDSHAKE_WAIT s, then 503.
 OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 32)
 OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))
-# Refused handshakes (400/401/404) from one address per minute before it gets 429 at once.
+# Refused handshakes (400/401/404) per minute before 429 at once: for one station id from
+# one address, and (much higher, so a depot's NAT is not locked out by one misconfigured
+# station) for all ids from one address.
 OCPP_HANDSHAKE_FAILURE_LIMIT = env_int("OCPP_HANDSHAKE_FAILURE_LIMIT", 30)
+OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT = env_int("OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT", 300)
 
 LOGGING = {
     "version": 1,

@@ -99,46 +99,107 @@ def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | N
 
 #: Answered, before any database work, to an address whose handshakes keep failing.
 TOO_MANY_FAILURES = Refusal(429, "Too many refused connections from this address")
+#: Answered, before any database work, to one station id that keeps failing from an address.
+TOO_MANY_STATION_FAILURES = Refusal(
+    429, "Too many refused connections for this station id from this address"
+)
+STATION_KEY_LENGTH = 256  # characters of a path's last segment that name it in the counts
 
 
-class RefusedAddresses:
-    """Addresses whose handshakes keep being refused are refused at once for a while.
+def station_key(raw_path: bytes) -> str:
+    """What a handshake's refusals are counted under besides its address: its station id.
 
-    A flood of connections with unknown ids or wrong passwords would cost a query, and
-    a password hash, each. After OCPP_HANDSHAKE_FAILURE_LIMIT refusals (400, 401, 404)
-    within a minute, an address gets 429 before any database work for the rest of
-    that minute. Counted per process: behind a balancer each process learns on its own,
-    which only multiplies the limit by the number of processes.
+    Cheap, no database: the decoded id when the path holds a valid one, else the raw
+    last segment (cut short), so malformed paths are counted too.
     """
+    station_id = station_id_from_path(raw_path)
+    if station_id is not None:
+        return station_id
+    return raw_path.rstrip(b"/").rsplit(b"/", 1)[-1][:STATION_KEY_LENGTH].decode("latin-1")
 
-    WINDOW = 60.0  # seconds
-    MAX_TRACKED = 100_000  # addresses; expired ones are dropped when it is reached
 
-    def __init__(self) -> None:
-        self._counts: dict[str, tuple[float, int]] = {}  # address -> (window start, refusals)
+class _MinuteCounts:
+    """Counts per key that start again a WINDOW after their first; at most MAX_TRACKED keys."""
 
-    def blocked(self, address: str) -> bool:
-        entry = self._counts.get(address)
+    def __init__(self, window: float, max_tracked: int) -> None:
+        self.window = window
+        self.max_tracked = max_tracked
+        self._counts: dict = {}  # key -> (window start, count)
+
+    def get(self, key, now: float) -> int:
+        entry = self._counts.get(key)
         if entry is None:
-            return False
-        if time.monotonic() - entry[0] >= self.WINDOW:
-            del self._counts[address]
-            return False
-        return entry[1] >= settings.OCPP_HANDSHAKE_FAILURE_LIMIT
+            return 0
+        if now - entry[0] >= self.window:
+            del self._counts[key]
+            return 0
+        return entry[1]
 
-    def note_refused(self, address: str) -> None:
-        now = time.monotonic()
-        started, count = self._counts.get(address, (now, 0))
-        if now - started >= self.WINDOW:
+    def add(self, key, now: float) -> None:
+        started, count = self._counts.get(key, (now, 0))
+        if now - started >= self.window:
             started, count = now, 0
-        if len(self._counts) >= self.MAX_TRACKED:
-            self._counts = {
-                key: entry for key, entry in self._counts.items() if now - entry[0] < self.WINDOW
-            }
-        self._counts[address] = (started, count + 1)
+        elif count == 0 and len(self._counts) >= self.max_tracked:
+            self._make_room(now)
+        self._counts[key] = (started, count + 1)
+
+    def _make_room(self, now: float) -> None:
+        # Expired keys go first; if that frees less than a tenth, the oldest keys go too,
+        # so the next full scan is a tenth of the cap away (amortised O(1) per key).
+        fresh = {key: entry for key, entry in self._counts.items() if now - entry[0] < self.window}
+        keep = self.max_tracked * 9 // 10
+        if len(fresh) > keep:
+            fresh = dict(list(fresh.items())[len(fresh) - keep :])
+        self._counts = fresh
+
+    def __len__(self) -> int:
+        return len(self._counts)
 
     def clear(self) -> None:
         self._counts.clear()
+
+
+class RefusedAddresses:
+    """Handshakes that keep being refused are refused at once for a while.
+
+    A flood of connections with unknown ids or wrong passwords would cost a query, and
+    a password hash, each. Refusals (400, 401, 404) are counted per minute twice: per
+    station id from an address, and per address. After OCPP_HANDSHAKE_FAILURE_LIMIT for
+    one station id, that id from that address gets 429 before any database work for the
+    rest of the minute; its neighbours behind the same address (a depot's NAT) still
+    connect. After OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT across ids, the whole address
+    does. Counted per process: behind a balancer each process learns on its own, which
+    only multiplies the limits by the number of processes.
+    """
+
+    WINDOW = 60.0  # seconds
+    MAX_TRACKED = 100_000  # keys of each count; expired, then the oldest, go when reached
+
+    def __init__(self) -> None:
+        self._by_address = _MinuteCounts(self.WINDOW, self.MAX_TRACKED)
+        self._by_station = _MinuteCounts(self.WINDOW, self.MAX_TRACKED)
+
+    def refusal(self, address: str, station: str = "") -> Refusal | None:
+        """The 429 this handshake gets before any database work, or None to go on."""
+        now = time.monotonic()
+        if self._by_address.get(address, now) >= settings.OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT:
+            return TOO_MANY_FAILURES
+        failures = self._by_station.get((address, station), now)
+        if failures >= settings.OCPP_HANDSHAKE_FAILURE_LIMIT:
+            return TOO_MANY_STATION_FAILURES
+        return None
+
+    def blocked(self, address: str, station: str = "") -> bool:
+        return self.refusal(address, station) is not None
+
+    def note_refused(self, address: str, station: str = "") -> None:
+        now = time.monotonic()
+        self._by_address.add(address, now)
+        self._by_station.add((address, station), now)
+
+    def clear(self) -> None:
+        self._by_address.clear()
+        self._by_station.clear()
 
 
 refused_addresses = RefusedAddresses()

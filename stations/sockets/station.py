@@ -75,25 +75,28 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         events.bind_loop(asyncio.get_running_loop())
         address = (self.scope.get("client") or ("",))[0] or ""
-        if handshake.refused_addresses.blocked(address):
-            await self._refuse(handshake.TOO_MANY_FAILURES)
+        raw_path = self.scope.get("raw_path") or self.scope["path"].encode()
+        station = handshake.station_key(raw_path)
+        too_many = handshake.refused_addresses.refusal(address, station)
+        if too_many is not None:
+            await self._refuse(too_many)
         slots = handshake.HandshakeSlots.of_this_loop()
         if slots.crowded() or not await slots.take():
             await self._refuse(handshake.BUSY)
         try:
-            await self._open(address)
+            await self._open(address, raw_path, station)
         finally:
             slots.release()
 
-    async def _open(self, address: str) -> None:
+    async def _open(self, address: str, raw_path: bytes, station_key: str) -> None:
         decision = await on_pool(handshake.admit)(
-            raw_path=self.scope.get("raw_path") or self.scope["path"].encode(),
+            raw_path=raw_path,
             headers=self.scope.get("headers", []),
             subprotocols=self.scope.get("subprotocols", []),
             client=str(self.scope.get("client")),
         )
         if isinstance(decision, handshake.Refusal):
-            handshake.refused_addresses.note_refused(address)
+            handshake.refused_addresses.note_refused(address, station_key)
             await self._refuse(decision)
         station = StationInfo(decision.station_pk, decision.station_id, decision.registration)
         self.adapter = adapter_class(decision.subprotocol)(
