@@ -249,7 +249,10 @@ LOGIN_REDIRECT_URL = "dashboard:overview"
 # Brute-force throttling of every password login (operators, admin, drivers) by
 # django-axes: the user name + address pair is locked after LOGIN_FAILURE_LIMIT
 # failures for LOGIN_COOLOFF_MINUTES, the right password included; a success resets
-# the count. Attempts live in the database, so every daphne process sees them.
+# the count. The address, for every user name, after LOGIN_ADDRESS_FAILURE_LIMIT
+# failures across user names (runtime.login_throttling.LoginFailures): one user
+# guessing wrong does not lock out the office behind the same NAT, trying many user
+# names does. Attempts live in the database, so every daphne process sees them.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -258,7 +261,8 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "runtime.login_throttling.LoginFailures"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 25)
 # daphne --proxy-headers already puts the client's address in REMOTE_ADDR; a header
 # the client sends itself (X-Forwarded-For) must never choose whom to lock out.
 AXES_CLIENT_IP_CALLABLE = "runtime.login_throttling.client_address"

@@ -1,4 +1,5 @@
-"""Brute force against any login page is throttled per user name and address (django-axes)."""
+"""Brute force against any login page is throttled per user name and address, and across
+user names per address (django-axes)."""
 
 import json
 from datetime import timedelta
@@ -17,6 +18,7 @@ from tests.support.live import live_daphne
 pytestmark = pytest.mark.django_db
 
 LIMIT = 3
+ADDRESS_LIMIT = 25  # the default
 COOLOFF = timedelta(minutes=15)
 OPERATOR_PASSWORD = "operator-pass-123"
 DRIVER_PASSWORD = "driver-pass-123"
@@ -34,6 +36,7 @@ LOGIN_PAGES = {
 def limits(settings):
     settings.AXES_FAILURE_LIMIT = LIMIT
     settings.AXES_COOLOFF_TIME = COOLOFF
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = ADDRESS_LIMIT
 
 
 @pytest.fixture(autouse=True)
@@ -119,6 +122,43 @@ def test_other_user_names_and_addresses_are_not_locked(client):
     other_address = post_login(client, "operator", "operator", OPERATOR_PASSWORD, ELSEWHERE)
     assert other_address.status_code == 302
     client.logout()
+    assert post_login(client, "operator", "operator", OPERATOR_PASSWORD).status_code == 429
+
+
+def test_many_user_names_from_one_address_lock_the_address(client):
+    """Thirty user names tried from one address: those past the address's cap are refused."""
+    answers = [
+        post_login(client, "operator", f"guess-{number}", "wrong-password").status_code
+        for number in range(30)
+    ]
+
+    # The failure that reaches the cap is answered 429 already, as one reaching LIMIT is.
+    assert answers == [200] * (ADDRESS_LIMIT - 1) + [429] * (30 - ADDRESS_LIMIT + 1)
+    # Every user name from that address, the right password included, until the cool-off.
+    assert post_login(client, "operator", "operator", OPERATOR_PASSWORD).status_code == 429
+    assert not logged_in(client)
+    elsewhere = post_login(client, "operator", "operator", OPERATOR_PASSWORD, ELSEWHERE)
+    assert elsewhere.status_code == 302
+    client.logout()
+    let_cooloff_pass()
+    assert post_login(client, "operator", "operator", OPERATOR_PASSWORD).status_code == 302
+
+
+def test_neighbours_behind_one_address_log_in_below_the_address_cap(client):
+    """Users locked one by one lock only themselves until the address's cap."""
+    for number in range(ADDRESS_LIMIT // LIMIT - 1):
+        fail(client, "operator", f"colleague-{number}", LIMIT - 1)
+        assert post_login(client, "operator", f"colleague-{number}", "x").status_code == 429
+
+    answer = post_login(client, "operator", "operator", OPERATOR_PASSWORD)
+
+    assert answer.status_code == 302 and logged_in(client)
+
+
+def test_a_success_does_not_reset_the_other_user_names_failures(client):
+    for number in range(ADDRESS_LIMIT - 1):
+        post_login(client, "operator", f"guess-{number}", "wrong-password")
+    fail(client, "operator", "other-operator", 1)
     assert post_login(client, "operator", "operator", OPERATOR_PASSWORD).status_code == 429
 
 
