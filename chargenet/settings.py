@@ -336,6 +336,19 @@ OCPP_MAX_STATION_ID_LENGTH = 48
 OCPP_MAX_FRAME_SIZE = env_int("OCPP_MAX_FRAME_SIZE", 256 * 1024)  # characters
 OCPP_RATE_LIMIT = float(env("OCPP_RATE_LIMIT", "20"))  # messages/s per station, sustained
 OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200)  # messages at once
+# Every frame counts by size too, replies and malformed frames included. A busy real
+# station sends a few kB a second at most (MeterValues of every measurand every few
+# seconds, a status burst after a reboot); diagnostics and firmware go over HTTP/FTP,
+# not OCPP. 64 KiB/s is far above that, and the 1 MiB burst lets four frames of the
+# largest size (OCPP_MAX_FRAME_SIZE, 256 KiB) through at once. A flood of large frames
+# (600 CallResults of 250 kB) is refused after the first few.
+OCPP_RATE_BYTES = env_int("OCPP_RATE_BYTES", 64 * 1024)  # bytes/s per station, sustained
+OCPP_RATE_BYTES_BURST = env_int("OCPP_RATE_BYTES_BURST", 1024 * 1024)  # bytes at once
+# Frames refused for the limits above, with no second's pause between refusals, after
+# which the station is disconnected (close code 1008). 500: 25 s at twice the rate.
+OCPP_RATE_REFUSALS = env_int("OCPP_RATE_REFUSALS", 500)
+# Bytes of one frame the message log keeps; the rest is replaced by its size and SHA-256.
+OCPP_LOG_MAX_PAYLOAD = env_int("OCPP_LOG_MAX_PAYLOAD", 64 * 1024)
 # Handshakes one process runs at once; more wait up to OCPP_HANDSHAKE_WAIT s, then 503.
 OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 32)
 OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))

@@ -47,6 +47,7 @@ from stations.ocpp.framing import (
     check_size,
     parse_frame,
 )
+from stations.ocpp.limits import FrameLimits
 from stations.ocpp.payloads import snake_case, wire_payload
 from stations.ocpp.requests import CommandError, Request, build_request
 from stations.services import connections
@@ -56,27 +57,9 @@ from stations.writers.message_log import message_log
 logger = logging.getLogger(__name__)
 
 LAST_SEEN_EVERY = 30.0  # seconds between last_seen writes for a chatty station
-LOGGED_FRAME_LIMIT = 4096  # characters of a refused oversized frame kept in the log
+LOGGED_FRAME_LIMIT = 4096  # characters of a refused (oversized, over-limit) frame logged
 INT32_MAX = 2**31 - 1
 _COMPACT = (",", ":")  # OCPP-J frames as the library wrote them: no spaces
-
-
-class TokenBucket:
-    """Per-station message rate limit: OCPP_RATE_BURST at once, OCPP_RATE_LIMIT/s after."""
-
-    def __init__(self) -> None:
-        self.tokens = float(settings.OCPP_RATE_BURST)
-        self.updated = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        rate, burst = settings.OCPP_RATE_LIMIT, settings.OCPP_RATE_BURST
-        self.tokens = min(burst, self.tokens + (now - self.updated) * rate)
-        self.updated = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 @dataclass
@@ -126,17 +109,22 @@ class StationAdapter:
         self._calls = OutgoingCalls()
         self._expected: set[str] = set()  # messages ChargeNet asked for (TriggerMessage)
         self._last_touch = time.monotonic()
-        self._rate = TokenBucket()
+        self._limits = FrameLimits()
+        #: Set once the station has stayed over its limits: the socket closes it (1008).
+        self.closing_reason = ""
 
     # --- incoming -----------------------------------------------------------------
 
     async def handle_frame(self, text: str) -> None:
         """Handle one frame; never raises, whatever the station sent."""
+        if self.closing_reason:
+            return  # disconnecting: what is still queued is not read
+        if not self._limits.admit(text):
+            await self._over_limits(text)
+            return
         try:
             check_size(text, self.version, settings.OCPP_MAX_FRAME_SIZE)
             message = parse_frame(text, self.version)
-            if isinstance(message, Call) and not self._rate.take():
-                raise FrameError(message.unique_id, "GenericError", "Too many messages")
         except FrameError as error:
             self._log_in(text[:LOGGED_FRAME_LIMIT], None, error.unique_id, "")
             if error.code:
@@ -154,6 +142,32 @@ class StationAdapter:
         except Exception:  # noqa: BLE001 - the socket and the process live on
             logger.exception("Failed to handle %s from %s", message.action, self.station.station_id)
             await self._send_error(FrameError(message.unique_id, "InternalError", "Internal error"))
+
+    async def _over_limits(self, text: str) -> None:
+        """A frame past the station's limits (stations/ocpp/limits.py): a Call gets the
+        CallError, a reply or malformed frame is dropped unlogged; a station that stays
+        over its limits is to be disconnected (`closing_reason`, read by the socket)."""
+        limits = self._limits
+        if limits.exhausted:
+            self.closing_reason = "message limits exceeded"
+            logger.warning(
+                "Disconnecting station %s: %s (%d frames refused in a row, %d dropped)",
+                self.station.station_id,
+                self.closing_reason,
+                limits.refusals,
+                limits.dropped,
+            )
+            return
+        try:
+            check_size(text, self.version, settings.OCPP_MAX_FRAME_SIZE)
+            message = parse_frame(text, self.version)
+        except FrameError:
+            message = None
+        if not isinstance(message, Call):
+            limits.dropped += 1
+            return
+        self._log_in(text[:LOGGED_FRAME_LIMIT], CALL, message.unique_id, message.action)
+        await self._send_error(FrameError(message.unique_id, "GenericError", "Too many messages"))
 
     async def _handle_incoming_call(self, call: Call) -> None:
         codes = ERROR_CODES[self.version]

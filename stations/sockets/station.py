@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 DENIAL_EXTENSION = "websocket.http.response"
 # Seconds a closing socket waits for its commands to store their outcomes.
 COMMANDS_GRACE = 5
+POLICY_VIOLATION = 1008  # WebSocket close code for a station that stays over its limits
 
 
 def on_pool(function):
@@ -138,9 +139,13 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         raise StopConsumer()
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self.adapter.closing_reason:
+            return  # closing: frames still queued are not read
         if text_data is None:
             text_data = bytes_data.decode("utf-8", errors="replace")
         await self.adapter.handle_frame(text_data)
+        if self.adapter.closing_reason:  # the station stayed over its limits
+            await self.close(code=POLICY_VIOLATION, reason=self.adapter.closing_reason)
 
     async def station_replaced(self, event) -> None:
         if event["channel"] != self.channel_name:

@@ -1,6 +1,7 @@
 """The OCPP frame log, written in batches so logging never costs a query per frame."""
 
 import asyncio
+import hashlib
 import logging
 
 from channels.db import database_sync_to_async
@@ -45,6 +46,10 @@ class MessageLog:
         error_code: str,
         payload: str,
     ) -> None:
+        # Fewer characters than a quarter of the limit always fit: the usual frame is
+        # looked at no further.
+        if len(payload) > settings.OCPP_LOG_MAX_PAYLOAD // 4:
+            payload = bounded(payload, settings.OCPP_LOG_MAX_PAYLOAD)
         row = (station_id, direction, message_type, action, unique_id, error_code, payload)
         # PostgreSQL stores neither NUL nor lone surrogates. A frame's text may hold a raw
         # NUL; the values read from it (id, action, error code) may hold either, escaped.
@@ -81,6 +86,22 @@ def _insert_rows(rows: list[tuple]) -> None:
 
 
 _insert = database_sync_to_async(_insert_rows, thread_sensitive=False)
+
+
+def bounded(payload: str, limit: int) -> str:
+    """`payload` if it has at most `limit` UTF-8 bytes; else its first `limit` bytes and
+    a marker with its full size and SHA-256, so a flood of large frames cannot fill the
+    log and a frame can still be told apart from another."""
+    if payload.isascii():
+        if len(payload) <= limit:
+            return payload
+        data = payload.encode("ascii")
+    else:
+        data = payload.encode("utf-8", "surrogatepass")
+        if len(data) <= limit:
+            return payload
+    head = data[:limit].decode("utf-8", "ignore")  # a character cut in two is left out
+    return f"{head}…[truncated: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}]"
 
 
 def storable_row(row: tuple) -> tuple:
