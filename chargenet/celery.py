@@ -57,6 +57,11 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.issue_monthly_invoices",
         "schedule": crontab(minute=0, hour=12, day_of_month=1),
     },
+    # The gaps between its runs are the time ChargeNet itself was down.
+    "reliability-record-central-alive": {
+        "task": "reliability.tasks.record_central_alive",
+        "schedule": 60.0,
+    },
     "billing-monthly-report": {
         "task": "billing.tasks.request_monthly_report",
         "schedule": crontab(minute=30, hour=12, day_of_month=1),

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drivers",
     "demo",
     "webhooks",
+    "reliability",
     "axes",
 ]
 
