@@ -62,6 +62,10 @@ app.conf.beat_schedule = {
         "task": "reliability.tasks.record_central_alive",
         "schedule": 60.0,
     },
+    "reliability-monthly-report": {
+        "task": "reliability.tasks.request_monthly_report",
+        "schedule": crontab(minute=45, hour=12, day_of_month=1),
+    },
     "billing-monthly-report": {
         "task": "billing.tasks.request_monthly_report",
         "schedule": crontab(minute=30, hour=12, day_of_month=1),

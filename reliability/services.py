@@ -1,11 +1,13 @@
 """Writing reliability's histories: connectivity periods and ChargeNet's own runs."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from reliability.models import CentralSystemRun, ConnectivityPeriod
+from chargenet.celery import enqueue_on_commit
+from reliability.models import CentralSystemRun, ConnectivityPeriod, UptimeReport
 from reliability.timeline import CENTRAL_GAP_SECONDS
 
 
@@ -42,3 +44,35 @@ def central_alive(now: datetime | None = None) -> CentralSystemRun:
             run.save(update_fields=["alive_at"])
         return run
     return CentralSystemRun.objects.create(started_at=now, alive_at=now)
+
+
+MAX_INTERVAL_DAYS = 92  # a quarter of 15-minute rows per port: ~8,800 rows
+
+
+def report_request(
+    *,
+    period_start: date,
+    period_end: date,
+    kind: str = UptimeReport.Kind.MONTHLY,
+    site=None,
+    station=None,
+    requested_by=None,
+) -> UptimeReport:
+    """Record an uptime report and queue its making for after the commit."""
+    if period_end < period_start:
+        raise ValueError(_("The period ends before it starts."))
+    if (
+        kind == UptimeReport.Kind.INTERVALS
+        and (period_end - period_start).days >= MAX_INTERVAL_DAYS
+    ):
+        raise ValueError(_("Status per 15 minutes covers at most 92 days."))
+    report = UptimeReport.objects.create(
+        kind=kind,
+        period_start=period_start,
+        period_end=period_end,
+        site=site,
+        station=station,
+        requested_by=requested_by,
+    )
+    enqueue_on_commit("reliability.tasks.generate_report", report.pk)
+    return report
