@@ -62,6 +62,10 @@ app.conf.beat_schedule = {
         "task": "reliability.tasks.record_central_alive",
         "schedule": 60.0,
     },
+    "reliability-raise-offline-alarms": {
+        "task": "reliability.tasks.raise_offline_alarms",
+        "schedule": 60.0,
+    },
     "reliability-monthly-report": {
         "task": "reliability.tasks.request_monthly_report",
         "schedule": crontab(minute=45, hour=12, day_of_month=1),

@@ -3,12 +3,13 @@
 - `no_energy`: a session that was started (so authorised) and ended having delivered
   no energy;
 - `remote_start_without_session`: a remote start the station accepted that led to no
-  session within `REMOTE_START_GRACE`;
+  session within OCPP_REMOTE_START_TIMEOUT;
 - `fault`: a session the station ended for a fault (its stop reason).
 """
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from reliability.intervals import Interval
@@ -21,8 +22,6 @@ KINDS = (NO_ENERGY, REMOTE_START, FAULT)
 FAULT_STOP_REASONS = frozenset(
     {"EmergencyStop", "GroundFault", "OvercurrentFault", "PowerLoss", "PowerQuality"}
 )
-# A station has up to its ConnectionTimeOut (commonly 60–180 s) to start charging.
-REMOTE_START_GRACE = timedelta(minutes=5)
 
 
 def session_failure(session: ChargingSession) -> str | None:
@@ -61,7 +60,9 @@ def failed_sessions(station: ChargingStation, window: Interval) -> list[dict]:
                     "detail": session.stop_reason,
                 }
             )
-    settled = min(window.end, timezone.now() - REMOTE_START_GRACE)
+    # A remote start has OCPP_REMOTE_START_TIMEOUT to lead to a session.
+    grace = timedelta(seconds=settings.OCPP_REMOTE_START_TIMEOUT)
+    settled = min(window.end, timezone.now() - grace)
     starts = Command.objects.filter(
         station=station,
         action="remote_start",

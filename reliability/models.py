@@ -189,3 +189,43 @@ class UptimeReport(models.Model):
     def __str__(self) -> str:
         scope = self.station or self.site or _("network")
         return f"{scope} {self.period_start}–{self.period_end}"
+
+
+class Alarm(models.Model):
+    """Something an operator must look at: raised once, cleared when its cause ends.
+
+    One alarm of a kind is open per station and connector (0: the station itself).
+    """
+
+    class Kind(models.TextChoices):
+        OFFLINE = "station_offline", _("Station offline")
+        FAULTED = "connector_faulted", _("Connector faulted")
+        FAILED_SESSIONS = "failed_sessions", _("Sessions failing in a row")
+        OVERLOAD = "overload", _("Overload")
+        OVERTEMPERATURE = "overtemperature", _("Over-temperature")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    station = models.ForeignKey(
+        "stations.ChargingStation", on_delete=models.CASCADE, related_name="+"
+    )
+    connector_id = models.PositiveIntegerField(_("connector"), default=0)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    raised_at = models.DateTimeField(_("raised"))
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "station", "connector_id"],
+                condition=Q(cleared_at__isnull=True),
+                name="alarm_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["cleared_at", "-raised_at"])]
+        verbose_name = _("alarm")
+        verbose_name_plural = _("alarms")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.station_id}/{self.connector_id}"

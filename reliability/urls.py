@@ -9,6 +9,7 @@ app_name = "reliability"
 urlpatterns = [
     path("", views.overview, name="overview"),
     re_path(r"^stations/(?P<station_id>[^/]+)/$", views.station_detail, name="station"),
+    path("alarms/", views.alarms, name="alarms"),
     path("exclusions/", views.exclusions, name="exclusions"),
     path("reports/", views.reports, name="reports"),
     path("reports/<int:pk>/status/", views.report_status, name="report-status"),

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,15 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from reliability.failures import failed_sessions
 from reliability.figures import station_uptime
 from reliability.forms import ExclusionForm, PeriodForm, ReportForm
-from reliability.models import Exclusion, UptimeReport
+from reliability.models import Alarm, Exclusion, UptimeReport
 from reliability.reports import days_window, month_first, station_zone
 from reliability.services import report_request
 from reliability.uptime import NEVI, UK
 from stations.models import ChargingStation
 from stations.views.access import operator_required
+from stations.views.common import live_config, render_page
 
 STATIONS_PER_PAGE = 25
 RECENT = 30
+RECENT_ALARMS = 200
 
 
 def _period(request) -> tuple[date, date, str]:
@@ -104,6 +107,21 @@ def station_detail(request, station_id: str):
         "zone": station_zone(station),
     }
     return render(request, "reliability/station.html", context)
+
+
+@operator_required
+@require_GET
+def alarms(request):
+    """Open alarms first, then the latest cleared; live."""
+    rows = Alarm.objects.select_related("station").order_by(
+        F("cleared_at").desc(nulls_first=True), "-raised_at"
+    )[:RECENT_ALARMS]
+    return render_page(
+        request,
+        "reliability/alarms.html",
+        {"alarms": rows, "live": live_config("network")},
+        fragments={"alarms": "reliability/_alarm_table.html"},
+    )
 
 
 @operator_required

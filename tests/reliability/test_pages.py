@@ -90,3 +90,28 @@ def test_pages_speak_chinese(ops, faulted):
 def test_operators_only(client, station):
     answer = client.get("/reliability/")
     assert answer.status_code == 302
+
+
+def test_open_alarms_show_on_the_overview_and_the_alarms_page(ops, station):
+    from django.utils import timezone
+
+    from reliability.models import Alarm
+
+    Alarm.objects.create(
+        kind="connector_faulted", station=station, connector_id=2, detail="GroundFailure",
+        raised_at=timezone.now(),
+    )  # fmt: skip
+    Alarm.objects.create(
+        kind="station_offline", station=station, raised_at=timezone.now(),
+        cleared_at=timezone.now(),
+    )  # fmt: skip
+    overview = ops.get("/").content.decode()
+    assert "1 open alarm" in overview and "GroundFailure" in overview
+    page = ops.get("/reliability/alarms/").content.decode()
+    assert "Connector faulted" in page and "Station offline" in page
+    fragment = ops.get("/reliability/alarms/", {"fragment": "alarms"}).content.decode()
+    assert "<table" in fragment and "<html" not in fragment
+
+
+def test_no_alarm_panel_without_alarms(ops, station):
+    assert 'id="open-alarms"' not in ops.get("/").content.decode()
