@@ -15,6 +15,7 @@ from api.audit import AuditEntryViewSet
 from api.root import ApiRoot
 from billing.api_urls import router as billing_router
 from drivers import api as driver_api
+from reliability.api import SiteUptimeView, StationUptimeView
 from stations.api.views import ANY_SEGMENT, IdTokenViewSet, SessionViewSet, StationViewSet
 from stations.commands.api import (
     ChargingProfileViewSet,
@@ -51,6 +52,12 @@ urlpatterns = [
         StationCommandView.as_view(),
         name="station-commands",
     ),
+    re_path(
+        rf"^stations/(?P<station_id>{ANY_SEGMENT})/uptime/$",
+        StationUptimeView.as_view(),
+        name="station-uptime",
+    ),
+    path("uptime/", SiteUptimeView.as_view(), name="uptime"),
     # The driver's own data, for a driver's token (other drivers' ids answer 404).
     path("me/sessions/", driver_api.MySessionList.as_view(), name="me-sessions"),
     path("me/sessions/<int:pk>/", driver_api.MySessionDetail.as_view(), name="me-session"),

@@ -57,6 +57,19 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.issue_monthly_invoices",
         "schedule": crontab(minute=0, hour=12, day_of_month=1),
     },
+    # The gaps between its runs are the time ChargeNet itself was down.
+    "reliability-record-central-alive": {
+        "task": "reliability.tasks.record_central_alive",
+        "schedule": 60.0,
+    },
+    "reliability-raise-offline-alarms": {
+        "task": "reliability.tasks.raise_offline_alarms",
+        "schedule": 60.0,
+    },
+    "reliability-monthly-report": {
+        "task": "reliability.tasks.request_monthly_report",
+        "schedule": crontab(minute=45, hour=12, day_of_month=1),
+    },
     "billing-monthly-report": {
         "task": "billing.tasks.request_monthly_report",
         "schedule": crontab(minute=30, hour=12, day_of_month=1),

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drivers",
     "demo",
     "webhooks",
+    "reliability",
     "axes",
 ]
 
@@ -332,6 +333,16 @@ OCPP_REMOTE_START_TIMEOUT = env_int("OCPP_REMOTE_START_TIMEOUT", 120)  # s to a 
 # Seconds between the running costs (CostUpdated) sent to 2.x stations charging under
 # a tariff (billing.tasks.send_cost_updates on the beat schedule); 0: never sent.
 OCPP_COST_UPDATE_INTERVAL = env_int("OCPP_COST_UPDATE_INTERVAL", 60)
+
+# Alarms (reliability/alarms): a station silent this long (s) is offline; this many
+# failed sessions in a row on a port; an e-bike port drawing more than its rated power
+# plus this share; a Temperature reading over this (°C). Mailed to ALARM_EMAILS, or to
+# every active staff user with an e-mail address when it is empty.
+ALARM_OFFLINE_AFTER = env_int("ALARM_OFFLINE_AFTER", 600)
+ALARM_FAILED_SESSIONS_IN_A_ROW = env_int("ALARM_FAILED_SESSIONS_IN_A_ROW", 3)
+ALARM_OVERLOAD_MARGIN = float(env("ALARM_OVERLOAD_MARGIN", "0.10"))
+ALARM_TEMPERATURE_LIMIT_C = env_int("ALARM_TEMPERATURE_LIMIT_C", 70)
+ALARM_EMAILS = env_list("ALARM_EMAILS", "")
 OCPP_MAX_STATION_ID_LENGTH = 48
 OCPP_MAX_FRAME_SIZE = env_int("OCPP_MAX_FRAME_SIZE", 256 * 1024)  # characters
 OCPP_RATE_LIMIT = float(env("OCPP_RATE_LIMIT", "20"))  # messages/s per station, sustained

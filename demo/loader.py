@@ -33,6 +33,8 @@ DEMO_DRIVER = "driver"
 DRIVER_TOKEN_COUNT = 2
 LOGINS_FILE_NAME = "demo-login.txt"
 _LOGINS_HEADER = "# ChargeNet demo logins, kept by `manage.py demo_data`: user password\n"
+# Rated power per connector of the demo stations (W), as their makers state it.
+RATED_W = {"car": 22_000, "ebike": 400}
 
 # Prices net of Dutch VAT (21 %), in line with public chargers in Amsterdam.
 DEMO_CAR_TARIFF = {
@@ -156,9 +158,12 @@ def _station_load(spec: dict, site: Site) -> ChargingStation:
         station.save(update_fields=["password"])
     for number in range(1, spec["connectors"] + 1):
         # Unavailable until the station connects and reports its StatusNotification.
-        Connector.objects.get_or_create(
+        connector, _ = Connector.objects.get_or_create(
             station=station, connector_id=number, defaults={"status": "Unavailable"}
         )
+        if connector.max_power_w is None:  # rated power: e-bike overload alarms need it
+            connector.max_power_w = RATED_W[spec["kind"]]
+            connector.save(update_fields=["max_power_w"])
     return station
 
 

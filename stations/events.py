@@ -15,6 +15,7 @@ A subscriber is `handler(kind, station_pk, data)` and runs either
   history billing keeps for idle fees. Its failure fails the publisher.
 
 Kinds published but not sent to the live pages (`live=False`): CONNECTOR_STATUS_RECORDED,
+TEMPERATURE_RECORDED, STATION_EVENT_RECORDED,
 `command.finished`, `invoice.issued`.
 
 Sending to the live pages is best effort: a channel layer that is down must never fail
@@ -40,6 +41,13 @@ NETWORK_GROUP = "live.network"
 #: `status`, `at` (when that status began) and `error_code`. Not live: for subscribers
 #: that keep a status history, in the transaction that stored the status.
 CONNECTOR_STATUS_RECORDED = "connector.status_recorded"
+#: A MeterValues frame held a Temperature: data holds `connector` and `celsius` (the
+#: highest reading, a decimal string). Not live.
+TEMPERATURE_RECORDED = "station.temperature_recorded"
+#: A station notification was kept (stations.services.status.station_event_record):
+#: data holds `kind` (NotifyEvent, SecurityEventNotification, ...), `status`, `data`.
+#: Not live.
+STATION_EVENT_RECORDED = "station.event_recorded"
 
 Handler = Callable[[str, "int | None", dict], None]
 _after_commit: dict[str, list[Handler]] = {}

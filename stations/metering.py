@@ -175,3 +175,15 @@ def power_reading_w(samples: list[Sample]) -> int | None:
     if not readings:
         return None
     return int(max(readings, key=lambda s: s.timestamp).value)
+
+
+def celsius(sample: Sample) -> Decimal | None:
+    """A Temperature sample in °C (Celsius, Fahrenheit or K); None in another unit."""
+    unit = sample.unit or "Celsius"
+    if unit == "Celsius":
+        return sample.value
+    if unit == "Fahrenheit":
+        return (sample.value - 32) * 5 / 9
+    if unit == "K":
+        return sample.value - Decimal("273.15")
+    return None

@@ -16,6 +16,9 @@ EVENT_KINDS = {
     "session.priced": "An ended session has been priced.",
     "command.finished": "A command sent to a station has its outcome.",
     "invoice.issued": "An invoice was issued.",
+    "alarm.raised": "An alarm was raised (station offline, connector faulted, sessions "
+    "failing in a row, overload, over-temperature).",
+    "alarm.cleared": "An alarm's cause ended.",
     "ping": "A test event sent by POST /api/v1/webhooks/<id>/ping/.",
 }
 SUBSCRIBABLE_KINDS = sorted(kind for kind in EVENT_KINDS if kind != "ping")

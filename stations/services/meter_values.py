@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from stations import events
-from stations.metering import Sample, energy_reading_wh, power_reading_w
+from stations.events import TEMPERATURE_RECORDED
+from stations.metering import Sample, celsius, energy_reading_wh, power_reading_w
 from stations.models import ChargingSession, Connector, MeterSample
 from stations.services import reconcile, status
 from stations.writers.bulk import rows_write
@@ -136,6 +137,8 @@ def meter_values_record_many(*, messages: list[MeterValuesIn]) -> None:
                 reconcile.session_continued(session)
         changed[session.pk] = session
     rows_write(MeterSample, _SAMPLE_FIELDS, rows, conflict_free=True)
+    for message in messages:
+        _temperature_published(message, evse_numbers)
     if not changed:
         return
     now = timezone.now()
@@ -254,3 +257,18 @@ def _evse_numbers_find(unseen: set, evse_numbers: dict) -> set:
         if not created:
             adopted.add(key)
     return adopted
+
+
+def _temperature_published(message: MeterValuesIn, evse_numbers: dict) -> None:
+    """A Temperature reading, in °C, for whoever watches for heat (alarms); most
+    frames hold none, and cost nothing here."""
+    readings = [celsius(s) for s in message.samples if s.measurand == "Temperature"]
+    readings = [r for r in readings if r is not None]
+    if readings:
+        connector_id = evse_numbers[message.evse] if message.evse else message.connector_id
+        events.publish(
+            TEMPERATURE_RECORDED,
+            message.station_pk,
+            {"connector": connector_id, "celsius": str(max(readings))},
+            live=False,
+        )

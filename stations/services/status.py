@@ -193,4 +193,10 @@ def station_event_record(
         ChargingStation.objects.filter(pk=station_pk).update(**{status_field: status})
     if kind == "ReservationStatus":
         reservations.reservation_status_apply(station_pk=station_pk, data=data or {})
+    events.publish(
+        events.STATION_EVENT_RECORDED,
+        station_pk,
+        {"kind": kind, "status": status, "data": data or {}},
+        live=False,
+    )
     return event

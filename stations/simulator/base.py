@@ -33,6 +33,7 @@ from ocpp.exceptions import OCPPError
 from stations.simulator import power as curves
 from stations.simulator.connector_life import ConnectorLife
 from stations.simulator.errors import DeadConnection, describe, is_connection_error
+from stations.simulator.faults import Faults
 from stations.simulator.state import (
     DEFAULT_HEARTBEAT,
     FINISHING,
@@ -49,7 +50,7 @@ from stations.simulator.stats import Stats
 logger = logging.getLogger("stations.simulator")
 
 
-class StationBase(ConnectorLife):
+class StationBase(ConnectorLife, Faults):
     """A virtual charge point with cars or e-bikes plugging in and out.
 
     Mixed before a version's ChargePoint; the version fills in the hooks at the end
@@ -105,7 +106,8 @@ class StationBase(ConnectorLife):
         """Speak OCPP over an open connection (async `send`/`recv`) until it ends.
 
         Returns why: "closed" (the socket went away), "dead" (the CSMS stopped
-        answering), "hard_reset" (reconnect at once) or "error".
+        answering), "hard_reset" (reconnect at once), "offline" (a fault: stay away for
+        `offline_for` seconds) or "error".
         """
         self._connection = connection
         self._response_queue = asyncio.Queue()
@@ -145,6 +147,8 @@ class StationBase(ConnectorLife):
                 if kind == "Hard":
                     logger.info("%s: hard reset: rebooting", self.id)
                     return "hard_reset"
+                if kind == "Offline":
+                    return "offline"
                 logger.info("%s: soft reset: booting again", self.id)
         finally:
             reader.cancel()
@@ -302,6 +306,8 @@ class StationBase(ConnectorLife):
         for connector in self.connectors.values():
             await self._notify_status(connector.id, connector.status)
         loops = [asyncio.create_task(self._heartbeat_loop())]
+        if self.config.faults > 0:
+            loops.append(asyncio.create_task(self._fault_loop()))
         loops += [asyncio.create_task(self._connector_loop(c)) for c in self.connectors.values()]
         try:
             done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)

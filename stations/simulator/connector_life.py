@@ -110,7 +110,7 @@ class ConnectorLife:
             )
             connector.remote_start_id = None
             return
-        if not connector.operative:
+        if not connector.operative or connector.fault == "faulted":
             await connector.wake.wait()
             return
         remaining = connector.idle_until - time.monotonic()
@@ -258,6 +258,7 @@ class ConnectorLife:
         phases = connector.vehicle.phases if connector.vehicle else 1
         voltage = curves.NOMINAL_VOLTAGE + self.rng.uniform(-3.0, 3.0)
         power = connector.power_w if connector.transaction_id is not None else 0.0
+        power, fault_values = self.fault_samples(connector, power, context)
         values = [
             {
                 "value": str(int(connector.meter_wh)),
@@ -298,10 +299,12 @@ class ConnectorLife:
                     "unit": "Percent",
                 }
             )
-        return values
+        return values + fault_values
 
     def _begin_stop(self, connector: Connector, reason: str) -> None:
         self._advance(connector, time.monotonic())
+        if connector.fault == "overload":
+            connector.fault = ""
         connector.meter_stop = int(connector.meter_wh)
         connector.stop_reason = reason
         connector.stop_payload = self._stop_payload(connector, reason, connector.meter_stop)

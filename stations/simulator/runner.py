@@ -200,6 +200,9 @@ async def run_station(
         if outcome == "hard_reset":
             failures = 0
             delay = station.rng.uniform(*HARD_RESET_REBOOT)
+        elif outcome == "offline":
+            failures = 0
+            delay = station.offline_for
         else:
             if station.boot_count > boots_before:
                 failures = 0  # it was up and running: start the backoff again

@@ -64,6 +64,7 @@ class StationConfig:
     step_delay: float = 3.0  # pace of firmware and diagnostics progress
     seed: int | None = None
     version: str = "1.6"  # the OCPP version spoken: "1.6" or "2.0.1"
+    faults: float = 0.0  # mean seconds between faults played (0: none)
 
     @property
     def max_power_w(self) -> float:
@@ -123,6 +124,7 @@ class Connector:
     vehicle: curves.Vehicle | None = None
     soc: float = 0.0
     power_w: float = 0.0
+    fault: str = ""  # a fault being played (stations/simulator/faults.py)
     charging_since: float = 0.0
     plugged_until: float = 0.0
     last_tick: float = 0.0

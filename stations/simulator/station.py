@@ -31,11 +31,13 @@ class SimulatedStation(CsmsHandlers, StationBase, ChargePoint):
     def _store_heartbeat(self, seconds: int) -> None:
         self.configuration["HeartbeatInterval"][0] = str(seconds)
 
-    async def _notify_status(self, connector_id: int, status: str) -> None:
+    async def _notify_status(
+        self, connector_id: int, status: str, error_code: str = "NoError"
+    ) -> None:
         await self._notify(
             call.StatusNotification(
                 connector_id=connector_id,
-                error_code="NoError",
+                error_code=error_code,
                 status=status,
                 timestamp=now_iso(),
             )

@@ -171,7 +171,8 @@ class SimulatedStation201(CsmsHandlers201, StationBase, ChargePoint):
     def _store_heartbeat(self, seconds: int) -> None:
         self.variables[("OCPPCommCtrlr", "HeartbeatInterval")][0] = str(seconds)
 
-    async def _notify_status(self, connector_id: int, status: str) -> None:
+    async def _notify_status(self, connector_id: int, status: str, error_code: str = "") -> None:
+        # 2.0.1's StatusNotification carries no error code (a NotifyEvent would).
         if connector_id == 0:  # 2.0.1 reports each EVSE's connector, not the station
             return
         await self._notify(

@@ -1279,3 +1279,39 @@ async def test_a_station_told_to_come_back_later_waits_as_long_as_asked():
             await running
     assert len(attempts) >= 2
     assert 2.0 <= attempts[1] - attempts[0] < 3.5
+
+
+async def test_faults_a_connector_then_clears_it():
+    config = quick_config(connectors=1)
+    async with serving(config) as (station, csms, _):
+        await station.play_fault("faulted", seconds=0.2)
+        await csms.until(lambda: csms.statuses(1)[-1:] == ["Faulted"])
+        faulted = [p for p in csms.calls("StatusNotification") if p["status"] == "Faulted"]
+        assert faulted[0]["errorCode"] == "GroundFailure"
+        await csms.until(lambda: csms.statuses(1)[-1:] == ["Available"])
+
+
+async def test_overheating_and_overload_show_in_meter_values():
+    config = quick_config(kind="ebike", connectors=2, idle=(0.0, 0.0))
+    async with serving(config) as (station, csms, _):
+        await csms.until(lambda: len({m["connectorId"] for m in csms.calls("MeterValues")}) == 2)
+        await station.play_fault("overheating", seconds=0.2)
+        await station.play_fault("overload")
+
+        def sampled(meter):
+            return {s["measurand"]: s["value"] for s in meter["meterValue"][0]["sampledValue"]}
+
+        await csms.until(
+            lambda: any(sampled(m).get("Temperature") == "30" for m in csms.calls("MeterValues"))
+        )
+    readings = [sampled(m) for m in csms.calls("MeterValues")]
+    assert any(r.get("Temperature") == "85" for r in readings)
+    assert any(float(r["Power.Active.Import"]) > 400 for r in readings)  # over the rating
+
+
+async def test_offline_fault_drops_the_connection_for_a_while():
+    config = quick_config(connectors=1)
+    async with serving(config) as (station, _, task):
+        await station.play_fault("offline", seconds=42)
+        assert await asyncio.wait_for(task, 5) == "offline"
+        assert station.offline_for == 42

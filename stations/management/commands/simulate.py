@@ -22,6 +22,9 @@ from stations.simulator.runner import (
 )
 
 DEMO_IDLE = (5.0, 30.0)  # --demo: the first drivers arrive soon after `make run`
+# --demo: each of the four stations plays a fault every 15 minutes or so, so alarms
+# and the outage log show something within minutes of `make run`.
+DEMO_FAULTS = 900.0
 LOG_LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
 
 
@@ -130,6 +133,13 @@ class Command(BaseCommand):
             default=60.0,
             help="Longest wait between reconnection attempts (default %(default)s s).",
         )
+        parser.add_argument(
+            "--faults",
+            type=float,
+            default=None,
+            help="Play a fault (connector faulted, overload, overheating, offline) every N "
+            "seconds per station on average; 0: none (default 0; with --demo 900).",
+        )
         parser.add_argument("--seed", type=int, default=None, help="Random seed (repeatable).")
         parser.add_argument(
             "--no-validate",
@@ -149,6 +159,9 @@ class Command(BaseCommand):
             "idle": idle,
             "session": options["session"],
             "validate": not options["no_validate"],
+            "faults": options["faults"]
+            if options["faults"] is not None
+            else (DEMO_FAULTS if options["demo"] else 0.0),
         }
         tokens = tuple(t.strip() for t in options["tokens"].split(",") if t.strip())
         if options["demo"]:

@@ -1,0 +1,59 @@
+"""Reliability in the admin: exclusions and opening hours are edited here; the
+histories and reports are read only."""
+
+from django.contrib import admin
+
+from reliability.models import (
+    CentralSystemRun,
+    ConnectivityPeriod,
+    Exclusion,
+    OpeningHours,
+    UptimeReport,
+)
+
+
+@admin.register(Exclusion)
+class ExclusionAdmin(admin.ModelAdmin):
+    list_display = ["start", "end", "reason", "site", "station", "connector_id", "created_by"]
+    list_filter = ["reason", "site"]
+    search_fields = ["station__station_id", "site__name", "note"]
+    date_hierarchy = "start"
+    autocomplete_fields = ["station"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(admin.ModelAdmin):
+    list_display = ["site", "weekday", "opens", "closes"]
+    list_filter = ["site", "weekday"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ConnectivityPeriod)
+class ConnectivityPeriodAdmin(ReadOnlyAdmin):
+    list_display = ["station", "started_at", "ended_at"]
+    search_fields = ["station__station_id"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(CentralSystemRun)
+class CentralSystemRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "alive_at"]
+
+
+@admin.register(UptimeReport)
+class UptimeReportAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "status", "progress", "created_at", "requested_by"]
+    list_filter = ["kind", "status"]

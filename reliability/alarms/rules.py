@@ -1,0 +1,217 @@
+"""What raises and clears each alarm, read from the station core's events.
+
+- station offline: a sweep (every minute) raises it for a station silent longer than
+  ALARM_OFFLINE_AFTER seconds; it clears when the station connects;
+- connector faulted: status Faulted (connector 0: the station); cleared by any other;
+- sessions failing in a row: the last ALARM_FAILED_SESSIONS_IN_A_ROW sessions of a
+  port all failed (reliability.failures); cleared by one that did not;
+- overload: an e-bike port drawing more than its rated power (plus
+  ALARM_OVERLOAD_MARGIN), the error code OverCurrentFailure, or a 2.0.1 NotifyEvent of
+  an over-current breaker;
+- over-temperature: a Temperature reading over ALARM_TEMPERATURE_LIMIT_C, the error
+  code HighTemperature, or a 2.0.1 NotifyEvent of a temperature over the limit.
+
+Each cause clears only what it raised (`source`), so a station's "NoError" does not
+clear what its meter readings show.
+"""
+
+import time
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils import timezone
+
+from reliability.alarms.service import alarm_clear, alarm_raise
+from reliability.failures import session_failure
+from reliability.models import Alarm
+from stations.models import ChargingSession, ChargingStation, Connector
+
+Kind = Alarm.Kind
+STATUS, METER, EVENT = "status", "meter", "event"
+ERROR_CODE_ALARMS = {"HighTemperature": Kind.OVERTEMPERATURE, "OverCurrentFailure": Kind.OVERLOAD}
+TEMPERATURE_HYSTERESIS = Decimal(5)  # cleared this far below the limit, not at it
+
+
+def _raise(kind, station_pk, connector, source, detail, **data):
+    return alarm_raise(
+        kind,
+        station_pk=station_pk,
+        connector_id=connector,
+        detail=detail,
+        data={"source": source, **data},
+    )
+
+
+def _clear(kind, station_pk, connector, source):
+    open_alarm = Alarm.objects.filter(
+        kind=kind, station_id=station_pk, connector_id=connector, cleared_at__isnull=True
+    ).first()
+    if open_alarm is not None and open_alarm.data.get("source") == source:
+        return alarm_clear(kind, station_pk=station_pk, connector_id=connector)
+    return None
+
+
+def on_status(kind: str, station_pk: int | None, data: dict) -> None:
+    connector, status, error = data["connector"], data["status"], data.get("error_code", "")
+    if status == "Faulted":
+        _raise(Kind.FAULTED, station_pk, connector, STATUS, error or "Faulted", error_code=error)
+    else:
+        _clear(Kind.FAULTED, station_pk, connector, STATUS)
+    if not error:  # a status that followed a transaction: no error code was reported
+        return
+    for code, alarm_kind in ERROR_CODE_ALARMS.items():
+        if error == code:
+            _raise(alarm_kind, station_pk, connector, STATUS, code, error_code=code)
+        else:
+            _clear(alarm_kind, station_pk, connector, STATUS)
+
+
+def on_connected(kind: str, station_pk: int | None, data: dict) -> None:
+    if data.get("connected"):
+        alarm_clear(Kind.OFFLINE, station_pk=station_pk)
+
+
+def offline_sweep(now=None) -> int:
+    """Raise the offline alarm of every station silent for too long; how many."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.ALARM_OFFLINE_AFTER)
+    open_ones = Alarm.objects.filter(kind=Kind.OFFLINE, cleared_at__isnull=True)
+    silent = (
+        ChargingStation.objects.filter(connected=False, last_seen__lt=limit)
+        .exclude(pk__in=open_ones.values("station_id"))
+        .values_list("pk", "last_seen")
+    )
+    raised = 0
+    for pk, last_seen in silent:
+        if alarm_raise(
+            Kind.OFFLINE, station_pk=pk, detail=f"Offline since {last_seen:%Y-%m-%d %H:%M} UTC"
+        ):
+            raised += 1
+    return raised
+
+
+def on_session_ended(kind: str, station_pk: int | None, data: dict) -> None:
+    connector = data.get("connector")
+    if not connector:
+        return
+    _clear(Kind.OVERLOAD, station_pk, connector, METER)  # nothing is drawn any more
+    wanted = settings.ALARM_FAILED_SESSIONS_IN_A_ROW
+    latest = list(
+        ChargingSession.objects.filter(
+            station_id=station_pk,
+            connector__connector_id=connector,
+            state=ChargingSession.State.ENDED,
+        ).order_by("-ended_at", "-pk")[:wanted]
+    )
+    failed = [s for s in latest if session_failure(s)]
+    if latest and not session_failure(latest[0]):
+        alarm_clear(Kind.FAILED_SESSIONS, station_pk=station_pk, connector_id=connector)
+    elif len(latest) == wanted and len(failed) == wanted:
+        alarm_raise(
+            Kind.FAILED_SESSIONS,
+            station_pk=station_pk,
+            connector_id=connector,
+            detail=f"{wanted} sessions in a row failed",
+            data={"sessions": [s.pk for s in latest]},
+        )
+
+
+_ratings: dict[int, tuple[float, dict[int, int]]] = {}
+RATINGS_TTL = 60.0  # seconds a station's kind and connector ratings are kept
+
+
+def _ebike_ratings(station_pk: int) -> dict[int, int]:
+    """The rated power (W) per connector of an e-bike station; {} for a car station."""
+    cached = _ratings.get(station_pk)
+    if cached and time.monotonic() - cached[0] < RATINGS_TTL:
+        return cached[1]
+    ratings = {}
+    if ChargingStation.objects.filter(pk=station_pk, kind=ChargingStation.Kind.EBIKE).exists():
+        ratings = dict(
+            Connector.objects.filter(station_id=station_pk, max_power_w__isnull=False).values_list(
+                "connector_id", "max_power_w"
+            )
+        )
+    _ratings[station_pk] = (time.monotonic(), ratings)
+    return ratings
+
+
+def on_session_updated(kind: str, station_pk: int | None, data: dict) -> None:
+    connector, power = data.get("connector"), data.get("power_w")
+    if not connector or power is None:
+        return
+    rated = _ebike_ratings(station_pk).get(connector)
+    if not rated:
+        return
+    if power > rated * (1 + settings.ALARM_OVERLOAD_MARGIN):
+        _raise(
+            Kind.OVERLOAD,
+            station_pk,
+            connector,
+            METER,
+            f"{power} W drawn, rated {rated} W",
+            power_w=power,
+            rated_w=rated,
+            session=data.get("session"),
+        )
+    elif power <= rated:
+        _clear(Kind.OVERLOAD, station_pk, connector, METER)
+
+
+def on_temperature(kind: str, station_pk: int | None, data: dict) -> None:
+    _temperature(station_pk, data.get("connector") or 0, data["celsius"], METER)
+
+
+def _temperature(station_pk: int, connector: int, celsius, source: str) -> None:
+    limit = Decimal(str(settings.ALARM_TEMPERATURE_LIMIT_C))
+    celsius = Decimal(str(celsius))
+    if celsius > limit:
+        _raise(
+            Kind.OVERTEMPERATURE,
+            station_pk,
+            connector,
+            source,
+            f"{celsius} °C, limit {limit} °C",
+            celsius=str(celsius),
+        )
+    elif celsius <= limit - TEMPERATURE_HYSTERESIS:
+        _clear(Kind.OVERTEMPERATURE, station_pk, connector, source)
+
+
+def on_station_event(kind: str, station_pk: int | None, data: dict) -> None:
+    """2.0.1 NotifyEvent: a temperature or an over-current breaker's state."""
+    if data.get("kind") != "NotifyEvent":
+        return
+    event = data.get("data") or {}
+    component = event.get("component") or {}
+    variable = (event.get("variable") or {}).get("name", "")
+    name = component.get("name", "")
+    value = str(event.get("actual_value", ""))
+    connector = _connector_of(station_pk, component.get("evse") or {})
+    cleared = bool(event.get("cleared"))
+    if "Temperature" in variable or "Temperature" in name:
+        try:
+            celsius = Decimal(value)
+        except InvalidOperation:
+            celsius = None
+        if celsius is not None:
+            _temperature(station_pk, connector, celsius, EVENT)
+        elif cleared or value.lower() == "false":
+            _clear(Kind.OVERTEMPERATURE, station_pk, connector, EVENT)
+        elif value.lower() == "true":
+            _raise(Kind.OVERTEMPERATURE, station_pk, connector, EVENT, f"{name}.{variable}")
+    elif "OverCurrent" in name or "OverCurrent" in variable:
+        if cleared or value.lower() in ("false", "0", "closed"):
+            _clear(Kind.OVERLOAD, station_pk, connector, EVENT)
+        else:
+            _raise(Kind.OVERLOAD, station_pk, connector, EVENT, f"{name}.{variable} = {value}")
+
+
+def _connector_of(station_pk: int, evse: dict) -> int:
+    if not evse.get("id"):
+        return 0
+    found = Connector.objects.filter(station_id=station_pk, evse_id=evse["id"])
+    if evse.get("connector_id"):
+        found = found.filter(evse_connector_id=evse["connector_id"])
+    return found.values_list("connector_id", flat=True).first() or evse["id"]

@@ -1,0 +1,78 @@
+"""Writing reliability's histories: connectivity periods and ChargeNet's own runs."""
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chargenet.celery import enqueue_on_commit
+from reliability.models import CentralSystemRun, ConnectivityPeriod, UptimeReport
+from reliability.timeline import CENTRAL_GAP_SECONDS
+
+
+@transaction.atomic
+def connectivity_record(*, station_pk: int, connected: bool, at: datetime | None = None) -> None:
+    """Close the station's open period; open a new one if it connected.
+
+    A repeated "connected" (a newer socket took the station over) keeps the open
+    period: the station never left.
+    """
+    at = at or timezone.now()
+    open_period = (
+        ConnectivityPeriod.objects.select_for_update()
+        .filter(station_id=station_pk, ended_at__isnull=True)
+        .first()
+    )
+    if connected:
+        if open_period is None:
+            ConnectivityPeriod.objects.create(station_id=station_pk, started_at=at)
+        return
+    if open_period is not None:
+        open_period.ended_at = max(at, open_period.started_at)
+        open_period.save(update_fields=["ended_at"])
+
+
+@transaction.atomic
+def central_alive(now: datetime | None = None) -> CentralSystemRun:
+    """ChargeNet is up now: extend the newest run, or start one after a gap."""
+    now = now or timezone.now()
+    run = CentralSystemRun.objects.select_for_update().order_by("-started_at").first()
+    if run is not None and (now - run.alive_at).total_seconds() <= CENTRAL_GAP_SECONDS:
+        if now > run.alive_at:
+            run.alive_at = now
+            run.save(update_fields=["alive_at"])
+        return run
+    return CentralSystemRun.objects.create(started_at=now, alive_at=now)
+
+
+MAX_INTERVAL_DAYS = 92  # a quarter of 15-minute rows per port: ~8,800 rows
+
+
+def report_request(
+    *,
+    period_start: date,
+    period_end: date,
+    kind: str = UptimeReport.Kind.MONTHLY,
+    site=None,
+    station=None,
+    requested_by=None,
+) -> UptimeReport:
+    """Record an uptime report and queue its making for after the commit."""
+    if period_end < period_start:
+        raise ValueError(_("The period ends before it starts."))
+    if (
+        kind == UptimeReport.Kind.INTERVALS
+        and (period_end - period_start).days >= MAX_INTERVAL_DAYS
+    ):
+        raise ValueError(_("Status per 15 minutes covers at most 92 days."))
+    report = UptimeReport.objects.create(
+        kind=kind,
+        period_start=period_start,
+        period_end=period_end,
+        site=site,
+        station=station,
+        requested_by=requested_by,
+    )
+    enqueue_on_commit("reliability.tasks.generate_report", report.pk)
+    return report

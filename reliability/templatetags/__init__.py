@@ -1,0 +1,1 @@
+"""Template tags of reliability: the open alarms on the dashboard."""
