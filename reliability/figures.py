@@ -5,7 +5,7 @@ from datetime import datetime
 from reliability.hours import open_intervals
 from reliability.intervals import Interval
 from reliability.timeline import station_history
-from reliability.uptime import UK, figures, station_percent
+from reliability.uptime import UK, port_figures, station_percent
 from stations.models import ChargingStation
 
 
@@ -14,7 +14,7 @@ def station_uptime(station: ChargingStation, start: datetime, end: datetime, met
     history = station_history(station, Interval(start, end))
     hours = open_intervals(station.site, history.window) if method == UK else None
     ports = [
-        figures(
+        port_figures(
             port,
             segs,
             method=method,

@@ -108,7 +108,7 @@ def status_state(status: str | None, *, planned: bool) -> tuple[str, str]:
     return UNKNOWN, ""
 
 
-def figures(
+def port_figures(
     connector_id: int,
     segments: list[Segment],
     *,
