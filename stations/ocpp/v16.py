@@ -6,7 +6,8 @@ from ocpp.v16 import call_result, enums
 from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.dispatch import handles
-from stations.ocpp.requests16 import BUILDERS
+from stations.ocpp.payloads import snake_case
+from stations.ocpp.requests16 import BUILDERS, CERTIFICATE_TYPES
 from stations.services import connections
 from stations.services.authorization import UNKNOWN, Authorization, id_token_authorize
 from stations.services.data_transfer import data_transfer_handle
@@ -210,6 +211,32 @@ class V16Adapter(StationAdapter):
         # No certificate authority is configured: a spec-valid refusal, kept for the operator.
         await self.run(station_event_record, kind="SignCertificate", status="Rejected")
         return call_result.SignCertificate(status=enums.GenericStatus.rejected)
+
+    def command_records(self, action: str, request: dict, response: dict) -> dict:
+        """The Security extension's certificate answers (the neutral types are 2.0.1's)."""
+        neutral = {v: k for k, v in CERTIFICATE_TYPES.items()}
+        status = response.get("status")
+        if action == "GetInstalledCertificateIds" and status in ("Accepted", "NotFound"):
+            kind = neutral.get(request["certificateType"], request["certificateType"])
+            listed = snake_case(response.get("certificateHashData") or [])
+            return {
+                "certificates_listed": {
+                    "certificate_types": [kind],
+                    "certificates": [{"certificate_type": kind, **item} for item in listed]
+                    if status == "Accepted"
+                    else [],
+                }
+            }
+        if action == "InstallCertificate" and status == "Accepted":
+            return {
+                "certificate_installed": {
+                    "certificate_type": neutral.get(request["certificateType"], ""),
+                    "certificate": request["certificate"],
+                }
+            }
+        if action == "DeleteCertificate" and status in ("Accepted", "NotFound"):
+            return {"certificate_deleted": snake_case(request["certificateHashData"])}
+        return {}
 
     def configuration_rows(self, response: dict) -> list[dict]:
         # 1.6 keys live in the device model as variables of a component named "OCPP 1.6".
