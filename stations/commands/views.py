@@ -178,7 +178,10 @@ DEVICE_COMMANDS = (
         group=MESSAGES,
     ),
     CommandSpec(
-        "get_display_messages", _("Get display messages"), dev.GetDisplayMessagesForm, group=MESSAGES
+        "get_display_messages",
+        _("Get display messages"),
+        dev.GetDisplayMessagesForm,
+        group=MESSAGES,
     ),
     CommandSpec(
         "clear_display_message",
@@ -200,9 +203,7 @@ DEVICE_COMMANDS = (
     ),
     CommandSpec("get_log", _("Get log"), dev.GetLogForm, group=SECURITY),
     CommandSpec("update_firmware", _("Update firmware"), dev.UpdateFirmwareForm, group=FIRMWARE),
-    CommandSpec(
-        "publish_firmware", _("Publish firmware"), dev.PublishFirmwareForm, group=FIRMWARE
-    ),
+    CommandSpec("publish_firmware", _("Publish firmware"), dev.PublishFirmwareForm, group=FIRMWARE),
     CommandSpec(
         "unpublish_firmware", _("Unpublish firmware"), dev.UnpublishFirmwareForm, group=FIRMWARE
     ),

@@ -17,8 +17,8 @@ Energy is integer Wh, power W, times aware UTC.
 """
 
 # Django finds an app's models by importing this package: every model is imported here.
-from stations.models.charging_profiles import ChargingProfile
 from stations.models.certificates import InstalledCertificate
+from stations.models.charging_profiles import ChargingProfile
 from stations.models.commands import Command, DiagnosticsUpload
 from stations.models.customer_information import CustomerInformationReport
 from stations.models.device_model import DeviceModelVariable, VariableMonitor

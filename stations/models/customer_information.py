@@ -33,9 +33,7 @@ class CustomerInformationReport(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["station", "request_id"], name="customer_report_unique"
-            )
+            models.UniqueConstraint(fields=["station", "request_id"], name="customer_report_unique")
         ]
         verbose_name = _("customer information report")
         verbose_name_plural = _("customer information reports")

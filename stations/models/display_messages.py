@@ -30,9 +30,7 @@ class DisplayMessage(models.Model):
     class Meta:
         ordering = ["message_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["station", "message_id"], name="display_message_unique"
-            )
+            models.UniqueConstraint(fields=["station", "message_id"], name="display_message_unique")
         ]
         verbose_name = _("display message")
         verbose_name_plural = _("display messages")

@@ -5,7 +5,9 @@ from datetime import datetime
 from stations.models import Command
 
 
-def full_report_sent_at(*, station_pk: int, request_id: int | None, action: str, filters) -> datetime | None:
+def full_report_sent_at(
+    *, station_pk: int, request_id: int | None, action: str, filters
+) -> datetime | None:
     """When ChargeNet asked for the report `request_id` names, if it asked for all of
     the station's rows (no filter among `filters`); else None.
 

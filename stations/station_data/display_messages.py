@@ -29,8 +29,7 @@ def display_messages_store(*, station_pk: int, messages: list[dict]) -> int:
     now = timezone.now()
     by_id = {m["message_id"]: m for m in messages}
     rows = [
-        DisplayMessage(station_id=station_pk, updated_at=now, **fields)
-        for fields in by_id.values()
+        DisplayMessage(station_id=station_pk, updated_at=now, **fields) for fields in by_id.values()
     ]
     DisplayMessage.objects.bulk_create(
         rows,
