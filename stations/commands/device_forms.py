@@ -48,7 +48,31 @@ def _ids(text: str, field: str) -> list[int]:
         raise forms.ValidationError(_("Whole numbers separated by commas.")) from None
 
 
-KEY_HELP = _("Component.Variable, e.g. OCPPCommCtrlr.HeartbeatInterval")
+def place(key: str) -> dict | str:
+    """`Component.Variable@evse[/connector]` as the component-variable object the
+    commands take; a key without `@` is passed on as it is (any key the API takes)."""
+    key, at, where = key.strip().partition("@")
+    if not at:
+        return key
+    evse, _slash, connector = where.partition("/")
+    head, dot, tail = key.rpartition(".")
+    if not dot or not head or not evse.strip().isdigit():
+        raise forms.ValidationError(_("Write Component.Variable@EVSE, e.g. EVSE.Power@1."))
+    component, _slash, component_instance = head.partition("/")
+    variable, _bracket, variable_instance = tail.partition("[")
+    item = {
+        "component": component,
+        "component_instance": component_instance or None,
+        "variable": variable,
+        "variable_instance": variable_instance.rstrip("]") or None,
+        "evse_id": int(evse),
+    }
+    if connector.strip().isdigit():
+        item["connector_id"] = int(connector)
+    return {k: v for k, v in item.items() if v is not None}
+
+
+KEY_HELP = _("Component.Variable, e.g. OCPPCommCtrlr.HeartbeatInterval; @1 for EVSE 1")
 KEYS_HELP = _("Comma-separated Component or Component.Variable; empty for all")
 
 
@@ -88,7 +112,7 @@ class SetVariablesForm(CommandForm):
         label=_("Variables"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line: Component.Variable = value"),
+        help_text=_("One per line: Component.Variable = value (Component.Variable@1 on EVSE 1)"),
     )
 
     def clean_variables(self) -> list[dict]:
@@ -99,7 +123,9 @@ class SetVariablesForm(CommandForm):
             key, sign, value = line.partition("=")
             if not sign or not key.strip():
                 raise forms.ValidationError(_("Write each line as Component.Variable = value."))
-            items.append({"key": key.strip(), "value": value.strip()})
+            where = place(key)
+            item = where if isinstance(where, dict) else {"key": where}
+            items.append({**item, "value": value.strip()})
         return items
 
 
@@ -122,8 +148,13 @@ class SetVariableMonitoringForm(CommandForm):
         label=_("Monitor id"), required=False, help_text=_("Empty: a new monitor")
     )
 
+    def clean_key(self):
+        return place(self.cleaned_data["key"])
+
     def params(self) -> dict:
         monitor = {k: v for k, v in self.cleaned_data.items() if v is not None}
+        where = monitor.pop("key")
+        monitor.update(where if isinstance(where, dict) else {"key": where})
         return {"monitors": [monitor]}
 
 

@@ -290,6 +290,11 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
         )
     if action in ("remote_start", "reserve_now"):
         _token_types(params)
+    if action == "customer_information" and params.get("id_token"):
+        # The customer's token as ChargeNet holds it, unless the caller named its type.
+        token = token_find(str(params["id_token"]))
+        if token is not None and not params.get("id_token_type"):
+            params["id_token_type"] = token.type
     return params
 
 

@@ -267,19 +267,31 @@ class CommandPanel:
     enabled: bool
     forms: list[tuple[CommandSpec, CommandForm]]
 
+    @property
+    def groups(self) -> list[tuple[str, list[tuple[CommandSpec, CommandForm]]]]:
+        """The forms by section, in the panel's order ("" first: the everyday ones)."""
+        groups: dict[str, list] = {}
+        for spec, form in self.forms:
+            groups.setdefault(str(spec.group), []).append((spec, form))
+        return list(groups.items())
+
 
 # Forms whose connector field starts at the station's first connector.
 _FIRST_CONNECTOR = {"unlock_connector", "remote_start"}
 
 
-def command_panel(station: ChargingStation, connectors: list) -> CommandPanel:
-    """The forms of the station page's command panel (the quick buttons post the same)."""
+def command_panel(
+    station: ChargingStation, connectors: list, group: str | None = None
+) -> CommandPanel:
+    """The forms of the station page's command panel (the quick buttons post the same);
+    `group`: only that section's (the device model page's)."""
     first = {"connector_id": connectors[0].connector_id if connectors else 1}
     return CommandPanel(
         enabled=command_service() is not None,
         forms=[
             (spec, spec.form(initial=first if action in _FIRST_CONNECTOR else None, prefix=action))
             for action, spec in COMMANDS.items()
+            if group is None or spec.group == group
         ],
     )
 

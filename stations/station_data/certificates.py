@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stations.models import InstalledCertificate
+from stations.station_data.common import held_changed
 
 HASH_FIELDS = ("hash_algorithm", "issuer_name_hash", "issuer_key_hash", "serial_number")
 _HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
@@ -33,6 +34,7 @@ def certificates_listed(
     if certificate_types is not None:
         held = held.filter(certificate_type__in=certificate_types)
     held.delete()
+    held_changed(station_pk, "certificates")
     now, count = timezone.now(), 0
     for certificate in certificates:
         leaf = InstalledCertificate.objects.update_or_create(
@@ -88,6 +90,7 @@ def certificate_installed(*, station_pk: int, certificate_type: str, certificate
         **data,
         defaults={"certificate_type": certificate_type, "updated_at": timezone.now()},
     )
+    held_changed(station_pk, "certificates")
     return True
 
 
@@ -102,4 +105,5 @@ def certificate_deleted(*, station_pk: int, hash_data: dict) -> int:
         issuer_key_hash__iexact=key["issuer_key_hash"],
         serial_number__iexact=key["serial_number"],
     )
+    held_changed(station_pk, "certificates")
     return held.delete()[0]

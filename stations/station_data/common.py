@@ -2,7 +2,17 @@
 
 from datetime import datetime
 
+from stations import events
 from stations.models import Command
+
+#: The live pages' event when what a station holds changed: data names `what`
+#: (monitors, display_messages, certificates, customer_information).
+HELD_CHANGED = "station.held"
+
+
+def held_changed(station_pk: int, what: str) -> None:
+    """Tell the station's page (once committed) to re-read what the station holds."""
+    events.publish(HELD_CHANGED, station_pk, {"what": what})
 
 
 def full_report_sent_at(

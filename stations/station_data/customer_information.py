@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stations.models import Command, CustomerInformationReport
+from stations.station_data.common import held_changed
 
 
 @transaction.atomic
@@ -42,4 +43,5 @@ def customer_information_part(
     report.complete = last is not None and all(str(n) in report.parts for n in range(last + 1))
     report.updated_at = timezone.now()
     report.save()
+    held_changed(station_pk, "customer_information")
     return report

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stations.models import DisplayMessage
-from stations.station_data.common import full_report_sent_at
+from stations.station_data.common import full_report_sent_at, held_changed
 
 MESSAGE_FIELDS = (
     "priority",
@@ -37,17 +37,20 @@ def display_messages_store(*, station_pk: int, messages: list[dict]) -> int:
         unique_fields=["station", "message_id"],
         update_fields=list(MESSAGE_FIELDS),
     )
+    held_changed(station_pk, "display_messages")
     return len(rows)
 
 
 def display_messages_clear(*, station_pk: int, message_ids: list[int]) -> int:
     """Delete the messages the station cleared (or says it does not hold)."""
     messages = DisplayMessage.objects.filter(station_id=station_pk, message_id__in=message_ids)
+    held_changed(station_pk, "display_messages")
     return messages.delete()[0]
 
 
 def display_messages_none(*, station_pk: int) -> int:
     """The station holds no message (an Unknown answer to a request for all of them)."""
+    held_changed(station_pk, "display_messages")
     return DisplayMessage.objects.filter(station_id=station_pk).delete()[0]
 
 

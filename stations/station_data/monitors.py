@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stations.models import VariableMonitor
-from stations.station_data.common import full_report_sent_at
+from stations.station_data.common import full_report_sent_at, held_changed
 
 MONITOR_FIELDS = (
     "component",
@@ -44,17 +44,20 @@ def monitors_store(*, station_pk: int, monitors: list[dict]) -> int:
         unique_fields=["station", "monitor_id"],
         update_fields=list(MONITOR_FIELDS),
     )
+    held_changed(station_pk, "monitors")
     return len(rows)
 
 
 def monitors_clear(*, station_pk: int, monitor_ids: list[int]) -> int:
     """Delete the monitors the station cleared; returns how many rows went."""
     monitors = VariableMonitor.objects.filter(station_id=station_pk, monitor_id__in=monitor_ids)
+    held_changed(station_pk, "monitors")
     return monitors.delete()[0]
 
 
 def monitors_none(*, station_pk: int) -> int:
     """The station holds no monitor (an empty answer to a report of all monitors)."""
+    held_changed(station_pk, "monitors")
     return VariableMonitor.objects.filter(station_id=station_pk).delete()[0]
 
 
