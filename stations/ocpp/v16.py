@@ -15,6 +15,7 @@ from stations.services.meter_values import MeterValuesIn
 from stations.services.registration import station_boot
 from stations.services.sessions import session_start, session_stop
 from stations.services.status import connector_status_update, station_event_record
+from stations.station_data.firmware import firmware_status_record
 from stations.writers import meter_writer
 
 Action = enums.Action
@@ -172,17 +173,12 @@ class V16Adapter(StationAdapter):
 
     @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
-        await self.run(station_event_record, kind="FirmwareStatus", status=status)
+        await self.run(firmware_status_record, status=status, request_id=None)
         return call_result.FirmwareStatusNotification()
 
     @handles("SignedFirmwareStatusNotification")
     async def on_signed_firmware_status(self, status, **kw):
-        await self.run(
-            station_event_record,
-            kind="FirmwareStatus",
-            status=status,
-            data={"request_id": kw.get("request_id")},
-        )
+        await self.run(firmware_status_record, status=status, request_id=kw.get("request_id"))
         return call_result.SignedFirmwareStatusNotification()
 
     @handles("LogStatusNotification")

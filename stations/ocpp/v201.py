@@ -35,6 +35,7 @@ from stations.services.status import connector_status_update, station_event_reco
 from stations.services.transaction_events import SessionEventIn, session_event_apply
 from stations.station_data.customer_information import customer_information_part
 from stations.station_data.display_messages import display_messages_report
+from stations.station_data.firmware import firmware_status_record
 from stations.station_data.monitors import monitors_report
 from stations.writers import meter_writer
 
@@ -285,12 +286,7 @@ class V201Adapter(V201Commands, StationAdapter):
 
     @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
-        await self.run(
-            station_event_record,
-            kind="FirmwareStatus",
-            status=status,
-            data={"request_id": kw.get("request_id")},
-        )
+        await self.run(firmware_status_record, status=status, request_id=kw.get("request_id"))
         return self.results.FirmwareStatusNotification()
 
     @handles("LogStatusNotification")

@@ -9,15 +9,18 @@ Each test sends the command to a library station answering with real OCPP payloa
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 from ocpp.routing import on
+from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as r201
 
+from stations import selectors
 from stations.commands.service import command_send
 from stations.models import (
     Command,
@@ -529,3 +532,66 @@ async def test_only_the_last_cost_update_per_transaction_is_kept(station):
         ("reset", None, None),
     ]
     assert len([a for a, _ in cp.received if a == "CostUpdated"]) == 4
+
+
+# --- firmware updates -----------------------------------------------------------------
+
+SIGNED_PROGRESS = [
+    "DownloadScheduled",
+    "Downloading",
+    "DownloadFailed",
+    "Downloading",
+    "Downloaded",
+    "InvalidSignature",
+]
+
+
+async def test_a_signed_update_shows_its_progress_and_download_attempts(station):
+    async with station_session() as (cp, _):
+        await booted(cp, "2.0.1")
+        first = await send(cp, station, "update_firmware", {"location": "https://fw/1.bin"})
+        command = await send(
+            cp,
+            station,
+            "update_firmware",
+            {
+                "location": "https://fw/2.bin",
+                "install_date": "2030-01-01T00:00:00Z",
+                "retries": 2,
+                "retry_interval": 30,
+                "signing_certificate": "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----",
+                "signature": "c2ln",
+            },
+        )
+        for status in SIGNED_PROGRESS:
+            await cp.call(
+                call201.FirmwareStatusNotification(status=status, request_id=command.pk),
+                suppress=False,
+            )
+        await cp.call(
+            call201.FirmwareStatusNotification(status="Installed", request_id=first.pk),
+            suppress=False,
+        )
+    history = await sync_to_async(selectors.firmware_history)(station)
+    assert [update.command.pk for update in history] == [command.pk, first.pk]
+    latest, earlier = history
+    assert [step.status for step in latest.progress] == SIGNED_PROGRESS
+    assert latest.signed and latest.attempts == 2 and latest.latest == "InvalidSignature"
+    assert latest.params["retries"] == 2 and latest.params["install_date"].startswith("2030")
+    assert [step.status for step in earlier.progress] == ["Installed"] and not earlier.signed
+
+
+@pytest.mark.station("CP-1", ocpp_version="1.6")
+async def test_a_16_update_owns_the_statuses_reported_after_it(station):
+    async with station_session(AllCommands16, "ocpp1.6") as (cp, _):
+        await booted(cp, "1.6")
+        first = await send(cp, station, "update_firmware", {"location": "https://fw/1.bin"})
+        await cp.call(call16.FirmwareStatusNotification(status="Downloading"), suppress=False)
+        second = await send(cp, station, "update_firmware", {"location": "https://fw/2.bin"})
+        for status in ("Downloading", "Downloaded", "Installing", "Installed"):
+            await cp.call(call16.FirmwareStatusNotification(status=status), suppress=False)
+    history = await sync_to_async(selectors.firmware_history)(station)
+    assert [(u.command.pk, [s.status for s in u.progress]) for u in history] == [
+        (second.pk, ["Downloading", "Downloaded", "Installing", "Installed"]),
+        (first.pk, ["Downloading"]),
+    ]
