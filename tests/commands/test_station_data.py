@@ -30,6 +30,7 @@ from stations.models import (
     InstalledCertificate,
     VariableMonitor,
 )
+from stations.ocpp import records201
 from tests.support.charge_points import booted
 from tests.support.command_stations import AllCommands16, AllCommands201
 from tests.support.factories import STATION_PASSWORD
@@ -595,3 +596,89 @@ async def test_a_16_update_owns_the_statuses_reported_after_it(station):
         (second.pk, ["Downloading", "Downloaded", "Installing", "Installed"]),
         (first.pk, ["Downloading"]),
     ]
+
+
+async def test_an_empty_report_of_every_monitor_means_none(station):
+    await VariableMonitor.objects.acreate(
+        station=station,
+        monitor_id=9,
+        component="Old",
+        variable="Gone",
+        type="Delta",
+        value=1,
+        severity=1,
+    )
+    async with station_session() as (cp, _):
+        await booted(cp, "2.0.1")
+        filtered = await send(
+            cp,
+            station,
+            "get_monitoring_report",
+            {"criteria": ["delta"]},
+            {"GetMonitoringReport": {"status": "EmptyResultSet"}},
+        )
+        assert filtered.status == "accepted"
+        assert await VariableMonitor.objects.acount() == 1  # only delta monitors asked for
+        await send(cp, station, "get_monitoring_report", {})
+    assert await VariableMonitor.objects.acount() == 0
+
+
+def test_monitor_results_are_matched_to_the_items_they_answer():
+    """A station may answer items in another order: the value is the answered item's."""
+    evse = {"name": "EVSE", "evse": {"id": 1}}
+    request = {
+        "setMonitoringData": [
+            {
+                "value": 10.0,
+                "type": "Delta",
+                "severity": 5,
+                "transaction": True,
+                "component": evse,
+                "variable": {"name": "Power"},
+            },
+            {
+                "value": 99.0,
+                "type": "UpperThreshold",
+                "severity": 2,
+                "component": {"name": "ChargingStation"},
+                "variable": {"name": "Temperature"},
+            },
+        ]
+    }
+    response = {
+        "setMonitoringResult": [
+            {
+                "id": 7,
+                "status": "Accepted",
+                "type": "UpperThreshold",
+                "severity": 2,
+                "component": {"name": "ChargingStation"},
+                "variable": {"name": "Temperature"},
+            },
+            {
+                "status": "Rejected",
+                "type": "Delta",
+                "severity": 5,
+                "component": evse,
+                "variable": {"name": "Power"},
+            },
+        ]
+    }
+    records = records201.command_records("SetVariableMonitoring", request, response)
+    assert records == {
+        "monitors_set": [
+            {
+                "monitor_id": 7,
+                "component": "ChargingStation",
+                "component_instance": "",
+                "evse_id": 0,
+                "connector_id": 0,
+                "variable": "Temperature",
+                "variable_instance": "",
+                "type": "UpperThreshold",
+                "value": 99.0,
+                "severity": 2,
+                "transaction": False,
+            }
+        ]
+    }
