@@ -103,6 +103,14 @@ def test_the_pages_fit_a_phone(car, browser, server):
     screenshot(page, "device-model-04-phone-station")
     page.goto(f"/stations/{CAR}/device-model/")
     expect(page.locator("h1")).to_have_text("设备模型")
+    send(page, "get_base_report")  # its form is the first, open
+    rows = page.locator("#device-model tbody tr")
+    for _ in range(40):
+        page.reload()
+        if rows.count() == 5:
+            break
+        page.wait_for_timeout(250)
+    expect(rows).to_have_count(5)
     assert_fits(page)
     screenshot(page, "device-model-05-phone-device-model")
     page.context.close()
