@@ -41,7 +41,7 @@ def _comma_list(text: str) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
 
 
-def _ids(text: str, field: str) -> list[int]:
+def _ids(text: str) -> list[int]:
     try:
         return [int(item) for item in _comma_list(text)]
     except ValueError:
@@ -162,7 +162,7 @@ class ClearVariableMonitoringForm(CommandForm):
     ids = forms.CharField(label=_("Monitor ids"), max_length=500, help_text=_("Comma-separated"))
 
     def clean_ids(self) -> list[int]:
-        return _ids(self.cleaned_data["ids"], "ids")
+        return _ids(self.cleaned_data["ids"])
 
 
 class SetMonitoringBaseForm(CommandForm):
@@ -286,7 +286,7 @@ class GetDisplayMessagesForm(CommandForm):
     state = forms.ChoiceField(label=_("State"), required=False, choices=MESSAGE_STATES)
 
     def clean_ids(self) -> list[int]:
-        return _ids(self.cleaned_data["ids"], "ids")
+        return _ids(self.cleaned_data["ids"])
 
 
 class ClearDisplayMessageForm(CommandForm):
