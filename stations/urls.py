@@ -7,6 +7,7 @@ them, and `<str:...>` matches the decoded segment (ids never hold `/`).
 from django.urls import path
 
 from stations.commands.views import station_command
+from stations.views.device_model import device_model
 from stations.views.network import overview
 from stations.views.sessions import session_list
 from stations.views.station_pages import (
@@ -23,6 +24,7 @@ urlpatterns = [
     path("stations/", station_list, name="station-list"),
     path("stations/<str:station_id>/", station_detail, name="station"),
     path("stations/<str:station_id>/messages/", station_messages, name="station-messages"),
+    path("stations/<str:station_id>/device-model/", device_model, name="station-device-model"),
     path(
         "stations/<str:station_id>/sessions/<int:session_pk>/samples/",
         session_samples,

@@ -12,6 +12,8 @@ Django's autodiscovery imports this package, which registers the model admins of
 - log: the OCPP message log, station events
 - stations.commands.admin: commands, reservations, charging profiles, local lists, and
   the command actions the admins above offer
+- stations.commands.admin_held: what stations hold (monitors, display messages,
+  installed certificates, customer-information reports)
 - common: what they share (pretty_json, kwh, ReadOnlyAdmin)
 """
 
@@ -22,6 +24,7 @@ from stations.admin import log, network, sessions, tokens  # noqa: F401  (they r
 from stations.admin.common import ReadOnlyAdmin, kwh, pretty_json
 from stations.admin.network import RECENT_SESSIONS
 from stations.commands import admin as command_admins  # noqa: F401  (it registers)
+from stations.commands import admin_held  # noqa: F401  (it registers)
 
 admin.site.site_header = _("ChargeNet administration")
 admin.site.site_title = _("ChargeNet")

@@ -83,6 +83,25 @@ STATION_ACTIONS = [
     _station_action("clear_cache", {}, _("Clear the authorisation cache of selected stations")),
     # A new random password goes to each station; its hash is kept once it accepts.
     _station_action("rotate_password", {}, _("Rotate the password of selected stations")),
+    _station_action(
+        "get_base_report",
+        {"report_base": "full_inventory"},
+        _("Ask selected stations for their whole device model"),
+    ),
+    _station_action(
+        "get_monitoring_report", {}, _("Ask selected stations for their variable monitors")
+    ),
+    _station_action(
+        "get_display_messages", {}, _("Ask selected stations for their display messages")
+    ),
+    _station_action(
+        "get_installed_certificate_ids",
+        {},
+        _("List the certificates installed on selected stations"),
+    ),
+    _station_action(
+        "get_transaction_status", {}, _("Ask selected stations whether messages are queued")
+    ),
 ]
 
 

@@ -46,6 +46,7 @@ from stations.ocpp.requests import ACTIONS, CommandError
 from stations.services import diagnostics, passwords
 from stations.services.authorization import remote_start_check, token_find
 from stations.services.device_model import device_model_report
+from stations.station_data.results import command_records_store
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +129,33 @@ async def command_send(
             )
         await _dispatch(station, command, params, timeout, wait)
     await command.arefresh_from_db()
+    if action in SUPERSEDED_ACTIONS:
+        await database_sync_to_async(commands_superseded_prune)(command)
     if new_password and station.connected:
         await database_sync_to_async(passwords.station_password_settle)(
             station_pk=station.pk, raw=new_password, status=command.status
         )
     return command
+
+
+# Commands only the latest of which matters, by the parameter naming what they are
+# about: a running cost is resent every OCPP_COST_UPDATE_INTERVAL to each charging
+# session, and only its last one tells what the station was shown.
+SUPERSEDED_ACTIONS = {"cost_updated": "transaction_id"}
+
+
+def commands_superseded_prune(command: Command) -> int:
+    """Delete the earlier finished commands `command` supersedes (the same action
+    about the same thing on the same station); returns how many went."""
+    about = SUPERSEDED_ACTIONS[command.action]
+    earlier = Command.objects.filter(
+        station_id=command.station_id,
+        action=command.action,
+        created_at__lte=command.created_at,
+        pk__lt=command.pk,
+        **{f"params__{about}": command.params.get(about)},
+    ).exclude(status=Command.Status.PENDING)
+    return earlier.delete()[0]
 
 
 def send_command(
@@ -267,6 +290,11 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
         )
     if action in ("remote_start", "reserve_now"):
         _token_types(params)
+    if action == "customer_information" and params.get("id_token"):
+        # The customer's token as ChargeNet holds it, unless the caller named its type.
+        token = token_find(str(params["id_token"]))
+        if token is not None and not params.get("id_token_type"):
+            params["id_token_type"] = token.type
     return params
 
 
@@ -330,14 +358,19 @@ def command_finish(
     ocpp_action: str = "",
     station_pk: int | None = None,
     configuration: list[dict] | None = None,
+    records: dict | None = None,
 ) -> bool:
     """Store a command's outcome once; a later report of the same command is ignored.
 
     `configuration`: device-model rows the station's answer reported (a configuration
-    read), stored for `station_pk` with the outcome.
+    read or write), `records`: what else it says the station holds (monitors,
+    display messages, certificates; stations/station_data/results.py), stored for
+    `station_pk` with the outcome.
     """
     if configuration:
         device_model_report(station_pk=station_pk, variables=configuration)
+    if records:
+        command_records_store(station_pk=station_pk, records=records)
     finished = bool(
         Command.objects.filter(pk=command_id, status=Command.Status.PENDING).update(
             status=status,

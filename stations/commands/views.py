@@ -22,7 +22,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from stations import selectors
-from stations.metering import format_timestamp
+from stations.commands import device_forms as dev
+from stations.commands.device_forms import CommandForm
 from stations.models import ChargingStation
 from stations.views.access import operator_required
 
@@ -56,11 +57,6 @@ def command_service() -> CommandService | None:
 
 
 # --- the forms: each turns its input into the action's version-neutral params -------
-
-
-class CommandForm(forms.Form):
-    def params(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
 
 
 def _connector_field(minimum: int = 1, required: bool = True, **kwargs) -> forms.IntegerField:
@@ -124,20 +120,6 @@ class SetConfigurationForm(CommandForm):
     value = forms.CharField(label=_("Value"), max_length=500)
 
 
-class UpdateFirmwareForm(CommandForm):
-    location = forms.CharField(label=_("Firmware URL"), max_length=512)
-    retrieve_date = forms.DateTimeField(
-        label=_("Install from"),
-        required=False,
-        help_text=_("Empty: now"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-
-    def clean_retrieve_date(self) -> str | None:
-        moment = self.cleaned_data["retrieve_date"]
-        return format_timestamp(moment) if moment else None
-
-
 class GetDiagnosticsForm(CommandForm):
     location = forms.CharField(label=_("Upload URL"), max_length=512)
 
@@ -152,7 +134,96 @@ class CommandSpec:
     label: str
     form: type[CommandForm]
     hint: str = ""
+    group: str = ""  # the panel's section; "" for the everyday commands
 
+
+DEVICE = _("Device model and monitoring")
+MESSAGES = _("Display messages")
+SECURITY = _("Certificates and logs")
+FIRMWARE = _("Firmware")
+DATA = _("Customers, network and transactions")
+DEVICE_COMMANDS = (
+    CommandSpec("get_base_report", _("Get base report"), dev.GetBaseReportForm, group=DEVICE),
+    CommandSpec("get_report", _("Get report"), dev.GetReportForm, group=DEVICE),
+    CommandSpec("set_variables", _("Set variables"), dev.SetVariablesForm, group=DEVICE),
+    CommandSpec(
+        "set_variable_monitoring",
+        _("Set variable monitor"),
+        dev.SetVariableMonitoringForm,
+        group=DEVICE,
+    ),
+    CommandSpec(
+        "clear_variable_monitoring",
+        _("Clear variable monitors"),
+        dev.ClearVariableMonitoringForm,
+        group=DEVICE,
+    ),
+    CommandSpec(
+        "get_monitoring_report",
+        _("Get monitoring report"),
+        dev.GetMonitoringReportForm,
+        group=DEVICE,
+    ),
+    CommandSpec(
+        "set_monitoring_base", _("Set monitoring base"), dev.SetMonitoringBaseForm, group=DEVICE
+    ),
+    CommandSpec(
+        "set_monitoring_level", _("Set monitoring level"), dev.SetMonitoringLevelForm, group=DEVICE
+    ),
+    CommandSpec(
+        "set_display_message",
+        _("Set display message"),
+        dev.SetDisplayMessageForm,
+        _("One message per language, each with its own id."),
+        group=MESSAGES,
+    ),
+    CommandSpec(
+        "get_display_messages",
+        _("Get display messages"),
+        dev.GetDisplayMessagesForm,
+        group=MESSAGES,
+    ),
+    CommandSpec(
+        "clear_display_message",
+        _("Clear display message"),
+        dev.ClearDisplayMessageForm,
+        group=MESSAGES,
+    ),
+    CommandSpec(
+        "get_installed_certificate_ids",
+        _("List installed certificates"),
+        dev.GetInstalledCertificateIdsForm,
+        group=SECURITY,
+    ),
+    CommandSpec(
+        "install_certificate", _("Install certificate"), dev.InstallCertificateForm, group=SECURITY
+    ),
+    CommandSpec(
+        "delete_certificate", _("Delete certificate"), dev.DeleteCertificateForm, group=SECURITY
+    ),
+    CommandSpec("get_log", _("Get log"), dev.GetLogForm, group=SECURITY),
+    CommandSpec("update_firmware", _("Update firmware"), dev.UpdateFirmwareForm, group=FIRMWARE),
+    CommandSpec("publish_firmware", _("Publish firmware"), dev.PublishFirmwareForm, group=FIRMWARE),
+    CommandSpec(
+        "unpublish_firmware", _("Unpublish firmware"), dev.UnpublishFirmwareForm, group=FIRMWARE
+    ),
+    CommandSpec(
+        "customer_information",
+        _("Customer information"),
+        dev.CustomerInformationForm,
+        _("A driver's data the station holds: report it, clear it, or both."),
+        group=DATA,
+    ),
+    CommandSpec(
+        "set_network_profile", _("Set network profile"), dev.SetNetworkProfileForm, group=DATA
+    ),
+    CommandSpec(
+        "get_transaction_status",
+        _("Get transaction status"),
+        dev.GetTransactionStatusForm,
+        group=DATA,
+    ),
+)
 
 COMMANDS = {
     spec.action: spec
@@ -165,7 +236,6 @@ COMMANDS = {
         CommandSpec("trigger_message", _("Trigger message"), TriggerMessageForm),
         CommandSpec("get_configuration", _("Get configuration"), GetConfigurationForm),
         CommandSpec("set_configuration", _("Change configuration"), SetConfigurationForm),
-        CommandSpec("update_firmware", _("Update firmware"), UpdateFirmwareForm),
         CommandSpec("get_diagnostics", _("Get diagnostics"), GetDiagnosticsForm),
         CommandSpec(
             "rotate_password",
@@ -177,6 +247,7 @@ COMMANDS = {
                 "the new one. Nobody is shown the password."
             ),
         ),
+        *DEVICE_COMMANDS,
     )
 }
 
@@ -196,19 +267,31 @@ class CommandPanel:
     enabled: bool
     forms: list[tuple[CommandSpec, CommandForm]]
 
+    @property
+    def groups(self) -> list[tuple[str, list[tuple[CommandSpec, CommandForm]]]]:
+        """The forms by section, in the panel's order ("" first: the everyday ones)."""
+        groups: dict[str, list] = {}
+        for spec, form in self.forms:
+            groups.setdefault(str(spec.group), []).append((spec, form))
+        return list(groups.items())
+
 
 # Forms whose connector field starts at the station's first connector.
 _FIRST_CONNECTOR = {"unlock_connector", "remote_start"}
 
 
-def command_panel(station: ChargingStation, connectors: list) -> CommandPanel:
-    """The forms of the station page's command panel (the quick buttons post the same)."""
+def command_panel(
+    station: ChargingStation, connectors: list, group: str | None = None
+) -> CommandPanel:
+    """The forms of the station page's command panel (the quick buttons post the same);
+    `group`: only that section's (the device model page's)."""
     first = {"connector_id": connectors[0].connector_id if connectors else 1}
     return CommandPanel(
         enabled=command_service() is not None,
         forms=[
             (spec, spec.form(initial=first if action in _FIRST_CONNECTOR else None, prefix=action))
             for action, spec in COMMANDS.items()
+            if group is None or spec.group == group
         ],
     )
 
@@ -232,11 +315,17 @@ async def station_command(request, station_id: str, action: str):
     if service is None:
         outcome = {"status": "unavailable", "error": gettext("Commands are not available yet.")}
         return _answer(request, station, outcome, 503)
-    try:
-        outcome = await _send(service, station, action, form.params(), request.user)
-    except service.invalid as error:
-        errors = getattr(error, "errors", None) or {"params": [str(error)]}
-        return _answer(request, station, {"status": "invalid", "errors": errors}, 400)
+    outcomes = []
+    for name, params in form.commands(action):
+        try:
+            outcomes.append(await _send(service, station, name, params, request.user))
+        except service.invalid as error:
+            errors = getattr(error, "errors", None) or {"params": [str(error)]}
+            return _answer(request, station, {"status": "invalid", "errors": errors}, 400)
+    # Several commands (a message in several languages): the first that went wrong.
+    outcome = next((o for o in outcomes if o["status"] != "accepted"), outcomes[-1])
+    if len(outcomes) > 1:
+        outcome["commands"] = [o.get("command") for o in outcomes]
     return _answer(request, station, outcome)
 
 

@@ -6,7 +6,10 @@ Energy is integer Wh, power W, times aware UTC.
 - tokens: IdToken (cards, app tokens and their groups)
 - sessions: ChargingSession, MeterSample, SessionMeterSummary, SessionEvent
 - log: OcppMessage (the OCPP frame log), StationEvent (what operators should see)
-- device_model: DeviceModelVariable (a station's reported configuration)
+- device_model: DeviceModelVariable (a station's reported configuration), VariableMonitor
+- display_messages: DisplayMessage (what a station shows its drivers)
+- certificates: InstalledCertificate (certificates a station holds)
+- customer_information: CustomerInformationReport (a customer's data a station reported)
 - commands: Command (calls to stations), DiagnosticsUpload (files they upload)
 - reservations: Reservation and its ReservationQuerySet
 - local_lists: LocalAuthList (the list each station holds)
@@ -14,9 +17,12 @@ Energy is integer Wh, power W, times aware UTC.
 """
 
 # Django finds an app's models by importing this package: every model is imported here.
+from stations.models.certificates import InstalledCertificate
 from stations.models.charging_profiles import ChargingProfile
 from stations.models.commands import Command, DiagnosticsUpload
-from stations.models.device_model import DeviceModelVariable
+from stations.models.customer_information import CustomerInformationReport
+from stations.models.device_model import DeviceModelVariable, VariableMonitor
+from stations.models.display_messages import DisplayMessage
 from stations.models.local_lists import LocalAuthList
 from stations.models.log import OcppMessage, StationEvent
 from stations.models.network import ChargingStation, Connector, Site
@@ -35,9 +41,12 @@ __all__ = [
     "ChargingStation",
     "Command",
     "Connector",
+    "CustomerInformationReport",
     "DeviceModelVariable",
     "DiagnosticsUpload",
+    "DisplayMessage",
     "IdToken",
+    "InstalledCertificate",
     "LocalAuthList",
     "MeterSample",
     "OcppMessage",
@@ -47,4 +56,5 @@ __all__ = [
     "SessionMeterSummary",
     "Site",
     "StationEvent",
+    "VariableMonitor",
 ]

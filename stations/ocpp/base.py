@@ -272,7 +272,9 @@ class StationAdapter:
         if failure is not None:
             return failure
         status = "accepted" if self.answer_accepted(response, ocpp_action) else "rejected"
-        return Outcome(status, response, None, ocpp_action, self.configuration_rows(response))
+        records = self.command_records(ocpp_action, request.body, response)
+        configuration = self.configuration_rows(response) + records.pop("configuration", [])
+        return Outcome(status, response, None, ocpp_action, configuration, records)
 
     async def _call(self, action: str, payload: dict) -> Reply:
         """Send a Call and wait for its reply, after any call still waiting for its own."""
@@ -299,6 +301,11 @@ class StationAdapter:
     def configuration_rows(self, response: dict) -> list[dict]:
         """Device-model rows a command's answer reports (configuration reads)."""
         return []
+
+    def command_records(self, action: str, request: dict, response: dict) -> dict:
+        """What the answer to `action` says the station now holds, as version-neutral
+        records (stations/station_data/results.py); `configuration` rows too."""
+        return {}
 
     # --- log ----------------------------------------------------------------------
 

@@ -85,6 +85,8 @@ class Outcome:
     error: dict | None = None
     ocpp_action: str = ""
     configuration: list[dict] = field(default_factory=list)
+    #: What the answer says the station now holds (stations/station_data/results.py).
+    records: dict = field(default_factory=dict)
 
 
 DISCONNECTED = {"description": "The station disconnected."}

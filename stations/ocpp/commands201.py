@@ -4,22 +4,12 @@ from decimal import Decimal, InvalidOperation
 
 from ocpp.v201 import call
 
-from stations.ocpp import requests201, requests201_device, requests201_security
+from stations.ocpp import records201, requests201, requests201_device, requests201_security
 from stations.ocpp.payloads import snake_case
+from stations.ocpp.records201 import component_fields
 from stations.ocpp.requests import CommandError, Request, require
 
-
-def component_fields(component: dict, variable: dict) -> dict:
-    """A 2.0.1 component and variable (snake_case keys) as device-model fields."""
-    evse = component.get("evse") or {}
-    return {
-        "component": component["name"],
-        "component_instance": component.get("instance", ""),
-        "evse_id": evse.get("id", 0),
-        "connector_id": evse.get("connector_id", 0),
-        "variable": variable["name"],
-        "variable_instance": variable.get("instance", ""),
-    }
+__all__ = ["V201Commands", "builders_for", "component_fields", "cost_builders"]
 
 
 def cost_builders(call) -> dict:
@@ -58,6 +48,9 @@ def builders_for(call) -> dict:
 
 class V201Commands:
     request_builders = builders_for(call)
+
+    def command_records(self, action: str, request: dict, response: dict) -> dict:
+        return records201.command_records(action, request, response)
 
     def configuration_rows(self, response: dict) -> list[dict]:
         rows = []

@@ -6,7 +6,8 @@ from ocpp.v16 import call_result, enums
 from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.dispatch import handles
-from stations.ocpp.requests16 import BUILDERS
+from stations.ocpp.payloads import snake_case
+from stations.ocpp.requests16 import BUILDERS, CERTIFICATE_TYPES
 from stations.services import connections
 from stations.services.authorization import UNKNOWN, Authorization, id_token_authorize
 from stations.services.data_transfer import data_transfer_handle
@@ -14,6 +15,7 @@ from stations.services.meter_values import MeterValuesIn
 from stations.services.registration import station_boot
 from stations.services.sessions import session_start, session_stop
 from stations.services.status import connector_status_update, station_event_record
+from stations.station_data.firmware import firmware_status_record
 from stations.writers import meter_writer
 
 Action = enums.Action
@@ -171,17 +173,12 @@ class V16Adapter(StationAdapter):
 
     @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
-        await self.run(station_event_record, kind="FirmwareStatus", status=status)
+        await self.run(firmware_status_record, status=status, request_id=None)
         return call_result.FirmwareStatusNotification()
 
     @handles("SignedFirmwareStatusNotification")
     async def on_signed_firmware_status(self, status, **kw):
-        await self.run(
-            station_event_record,
-            kind="FirmwareStatus",
-            status=status,
-            data={"request_id": kw.get("request_id")},
-        )
+        await self.run(firmware_status_record, status=status, request_id=kw.get("request_id"))
         return call_result.SignedFirmwareStatusNotification()
 
     @handles("LogStatusNotification")
@@ -210,6 +207,32 @@ class V16Adapter(StationAdapter):
         # No certificate authority is configured: a spec-valid refusal, kept for the operator.
         await self.run(station_event_record, kind="SignCertificate", status="Rejected")
         return call_result.SignCertificate(status=enums.GenericStatus.rejected)
+
+    def command_records(self, action: str, request: dict, response: dict) -> dict:
+        """The Security extension's certificate answers (the neutral types are 2.0.1's)."""
+        neutral = {v: k for k, v in CERTIFICATE_TYPES.items()}
+        status = response.get("status")
+        if action == "GetInstalledCertificateIds" and status in ("Accepted", "NotFound"):
+            kind = neutral.get(request["certificateType"], request["certificateType"])
+            listed = snake_case(response.get("certificateHashData") or [])
+            return {
+                "certificates_listed": {
+                    "certificate_types": [kind],
+                    "certificates": [{"certificate_type": kind, **item} for item in listed]
+                    if status == "Accepted"
+                    else [],
+                }
+            }
+        if action == "InstallCertificate" and status == "Accepted":
+            return {
+                "certificate_installed": {
+                    "certificate_type": neutral.get(request["certificateType"], ""),
+                    "certificate": request["certificate"],
+                }
+            }
+        if action == "DeleteCertificate" and status in ("Accepted", "NotFound"):
+            return {"certificate_deleted": snake_case(request["certificateHashData"])}
+        return {}
 
     def configuration_rows(self, response: dict) -> list[dict]:
         # 1.6 keys live in the device model as variables of a component named "OCPP 1.6".

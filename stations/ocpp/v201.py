@@ -22,6 +22,7 @@ from stations.metering import (
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.commands201 import V201Commands, component_fields
 from stations.ocpp.dispatch import handles
+from stations.ocpp.records201 import message_fields, reported_monitors
 from stations.services import (
     connections,
     device_model,
@@ -32,6 +33,10 @@ from stations.services.meter_values import MeterValuesIn
 from stations.services.registration import station_boot
 from stations.services.status import connector_status_update, station_event_record
 from stations.services.transaction_events import SessionEventIn, session_event_apply
+from stations.station_data.customer_information import customer_information_part
+from stations.station_data.display_messages import display_messages_report
+from stations.station_data.firmware import firmware_status_record
+from stations.station_data.monitors import monitors_report
 from stations.writers import meter_writer
 
 # TransactionEventRequest chargingState -> the connector's status.
@@ -152,8 +157,15 @@ class V201Adapter(V201Commands, StationAdapter):
                         "attribute_type": attribute.get("type", "Actual"),
                         "value": str(attribute.get("value", "")),
                         "mutability": attribute.get("mutability", "ReadWrite"),
+                        # B07: omitted persistent and constant are false.
+                        "persistent": attribute.get("persistent", False),
+                        "constant": attribute.get("constant", False),
                         "data_type": characteristics.get("data_type", ""),
                         "unit": characteristics.get("unit", ""),
+                        "min_limit": characteristics.get("min_limit"),
+                        "max_limit": characteristics.get("max_limit"),
+                        "values_list": characteristics.get("values_list", ""),
+                        "supports_monitoring": characteristics.get("supports_monitoring"),
                     }
                 )
         if rows:
@@ -274,12 +286,7 @@ class V201Adapter(V201Commands, StationAdapter):
 
     @handles("FirmwareStatusNotification")
     async def on_firmware_status(self, status, **kw):
-        await self.run(
-            station_event_record,
-            kind="FirmwareStatus",
-            status=status,
-            data={"request_id": kw.get("request_id")},
-        )
+        await self.run(firmware_status_record, status=status, request_id=kw.get("request_id"))
         return self.results.FirmwareStatusNotification()
 
     @handles("LogStatusNotification")
@@ -322,13 +329,14 @@ class V201Adapter(V201Commands, StationAdapter):
             answer["data"] = result.data
         return answer
 
-    async def _record(self, action: str, payload: dict):
+    async def _record(self, action: str, payload: dict, *writes):
+        """Keep the notification as a station event, with the rows it reports
+        (`writes`: (service, kwargs) pairs), all in one transaction."""
         status = str(payload.get("status") or payload.get("reservation_update_status") or "")
+        event = {"kind": RECORDED_NOTIFICATIONS[action], "status": status, "data": payload}
         await self.run(
-            station_event_record,
-            kind=RECORDED_NOTIFICATIONS[action],
-            status=status,
-            data=payload,
+            connections.all_in_one_transaction,
+            calls=[(station_event_record, event), *writes],
         )
         return getattr(self.results, action)()
 
@@ -341,16 +349,41 @@ class V201Adapter(V201Commands, StationAdapter):
         return await self._record("NotifyChargingLimit", kw)
 
     @handles("NotifyCustomerInformation")
-    async def on_notify_customer_information(self, **kw):
-        return await self._record("NotifyCustomerInformation", kw)
+    async def on_notify_customer_information(self, data, seq_no, generated_at, request_id, **kw):
+        part = {
+            "request_id": request_id,
+            "seq_no": seq_no,
+            "data": data,
+            "last_part": not kw.get("tbc", False),
+            "generated_at": parse_timestamp(generated_at),
+        }
+        payload = {**kw, "data": data, "seq_no": seq_no, "request_id": request_id}
+        payload["generated_at"] = generated_at
+        return await self._record(
+            "NotifyCustomerInformation", payload, (customer_information_part, part)
+        )
 
     @handles("NotifyDisplayMessages")
-    async def on_notify_display_messages(self, **kw):
-        return await self._record("NotifyDisplayMessages", kw)
+    async def on_notify_display_messages(self, request_id, **kw):
+        report = {
+            "request_id": request_id,
+            "last_part": not kw.get("tbc", False),
+            "messages": [message_fields(info) for info in kw.get("message_info") or []],
+        }
+        payload = {**kw, "request_id": request_id}
+        return await self._record(
+            "NotifyDisplayMessages", payload, (display_messages_report, report)
+        )
 
     @handles("NotifyMonitoringReport")
-    async def on_notify_monitoring_report(self, **kw):
-        return await self._record("NotifyMonitoringReport", kw)
+    async def on_notify_monitoring_report(self, request_id, **kw):
+        report = {
+            "request_id": request_id,
+            "last_part": not kw.get("tbc", False),
+            "monitors": reported_monitors(kw.get("monitor")),
+        }
+        payload = {**kw, "request_id": request_id}
+        return await self._record("NotifyMonitoringReport", payload, (monitors_report, report))
 
     @handles("ReportChargingProfiles")
     async def on_report_charging_profiles(self, **kw):

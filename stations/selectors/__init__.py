@@ -27,6 +27,17 @@ from stations.selectors.sessions import (
     session_list,
     session_samples,
 )
+from stations.selectors.station_data import (
+    DeviceModelFilters,
+    device_model_browse,
+    device_model_components,
+    firmware_history,
+    monitoring_settings,
+    station_certificates,
+    station_customer_reports,
+    station_display_messages,
+    station_monitors,
+)
 from stations.selectors.stations import (
     StationFilters,
     station_by_id,
@@ -43,6 +54,15 @@ from stations.selectors.stations import (
 
 __all__ = [
     "ACTIVE",
+    "DeviceModelFilters",
+    "device_model_browse",
+    "device_model_components",
+    "firmware_history",
+    "monitoring_settings",
+    "station_certificates",
+    "station_customer_reports",
+    "station_display_messages",
+    "station_monitors",
     "CONNECTOR_STATUSES",
     "DEFAULT_ZONE",
     "OFFLINE",

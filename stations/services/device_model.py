@@ -22,6 +22,21 @@ _KEY_DEFAULTS = {
 }
 
 
+# What a report (NotifyReport) says beyond the value: the attribute's flags and the
+# variable's characteristics.
+REPORTED_FIELDS = (
+    "mutability",
+    "persistent",
+    "constant",
+    "data_type",
+    "unit",
+    "min_limit",
+    "max_limit",
+    "values_list",
+    "supports_monitoring",
+)
+
+
 def device_model_key(fields: dict) -> tuple:
     """The key of a row given as DeviceModelVariable fields."""
     return tuple(fields.get(name, _KEY_DEFAULTS[name]) for name in DEVICE_MODEL_KEY)
@@ -52,7 +67,7 @@ def device_model_report(*, station_pk: int, variables: list[dict]) -> int:
         update_fields=[
             "value",
             "updated_at",
-            *(f for f in ("mutability", "data_type", "unit") if all(f in v for v in variables)),
+            *(f for f in REPORTED_FIELDS if all(f in v for v in variables)),
         ],
     )
     return len(rows)

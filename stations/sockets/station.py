@@ -182,6 +182,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
             ocpp_action=outcome.ocpp_action,
             station_pk=self.adapter.station.pk,
             configuration=outcome.configuration,
+            records=outcome.records,
         )
         await self.channel_layer.send(
             event["reply_to"], {"type": "command.result", "status": outcome.status}

@@ -53,7 +53,10 @@ def station_detail(request, station_id: str):
         "status_labels": status_labels(),
         "commands_enabled": command_service() is not None,
     }
-    if request.GET.get("fragment") != "live":
+    if request.GET.get("fragment") == "held":
+        _held(context, station)
+    elif request.GET.get("fragment") != "live":
+        _held(context, station)
         context["device_model"] = selectors.station_device_model(station)
         context["reservations"] = selectors.station_reservations(station)
         context["charging_profiles"] = selectors.station_charging_profiles(station)
@@ -62,8 +65,17 @@ def station_detail(request, station_id: str):
         request,
         "dashboard/station_detail.html",
         context,
-        fragments={"live": "dashboard/_station_live.html"},
+        fragments={"live": "dashboard/_station_live.html", "held": "dashboard/_held.html"},
     )
+
+
+def _held(context: dict, station) -> None:
+    """What the station holds (the page's `held` fragment)."""
+    context["monitors"] = selectors.station_monitors(station)
+    context["display_messages"] = selectors.station_display_messages(station)
+    context["certificates"] = selectors.station_certificates(station)
+    context["customer_reports"] = selectors.station_customer_reports(station)
+    context["firmware_updates"] = selectors.firmware_history(station)
 
 
 @operator_required

@@ -303,5 +303,6 @@ def test_station_page_costs_a_fixed_number_of_queries(
     operator_client, harbour_and_shanghai, django_assert_max_num_queries
 ):
     url = reverse("dashboard:station", args=["CN-CAR-001"])
-    with django_assert_max_num_queries(14):
+    # The page, its live part and what the station holds (five lists): no query per row.
+    with django_assert_max_num_queries(20):
         operator_client.get(url)

@@ -1,0 +1,49 @@
+"""Certificates installed on stations, by the hash data OCPP names them with."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stations.models.network import ChargingStation
+
+
+class InstalledCertificate(models.Model):
+    """A certificate a station holds (GetInstalledCertificateIds, InstallCertificate).
+
+    `certificate_type` is version-neutral: csms_root_certificate,
+    manufacturer_root_certificate, v2g_root_certificate, mo_root_certificate,
+    v2g_certificate_chain. A child of a V2G chain names its chain's leaf in `parent`.
+    """
+
+    station = models.ForeignKey(
+        ChargingStation, on_delete=models.CASCADE, related_name="installed_certificates"
+    )
+    certificate_type = models.CharField(_("type"), max_length=40)
+    hash_algorithm = models.CharField(_("hash algorithm"), max_length=10)
+    issuer_name_hash = models.CharField(_("issuer name hash"), max_length=128)
+    issuer_key_hash = models.CharField(_("issuer key hash"), max_length=128)
+    serial_number = models.CharField(_("serial number"), max_length=40)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["certificate_type", "serial_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "station",
+                    "hash_algorithm",
+                    "issuer_name_hash",
+                    "issuer_key_hash",
+                    "serial_number",
+                ],
+                name="installed_certificate_unique",
+            )
+        ]
+        verbose_name = _("installed certificate")
+        verbose_name_plural = _("installed certificates")
+
+    def __str__(self) -> str:
+        return f"{self.certificate_type} {self.serial_number}"
