@@ -7,6 +7,7 @@ from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.dispatch import handles
 from stations.ocpp.requests16 import BUILDERS
+from stations.pki.signing import certificate_sign_request
 from stations.services import connections
 from stations.services.authorization import UNKNOWN, Authorization, id_token_authorize
 from stations.services.data_transfer import data_transfer_handle
@@ -207,9 +208,9 @@ class V16Adapter(StationAdapter):
 
     @handles("SignCertificate")
     async def on_sign_certificate(self, csr, **kw):
-        # No certificate authority is configured: a spec-valid refusal, kept for the operator.
-        await self.run(station_event_record, kind="SignCertificate", status="Rejected")
-        return call_result.SignCertificate(status=enums.GenericStatus.rejected)
+        # 1.6 security extension: always the station's OCPP certificate.
+        answer = await self.run(certificate_sign_request, csr=csr)
+        return call_result.SignCertificate(status=answer.status)
 
     def configuration_rows(self, response: dict) -> list[dict]:
         # 1.6 keys live in the device model as variables of a component named "OCPP 1.6".
