@@ -11,6 +11,7 @@ and contract-certificate service listen on 127.0.0.1.
 import asyncio
 import base64
 import contextlib
+import json
 
 import pytest
 from cryptography import x509
@@ -49,6 +50,7 @@ pytestmark = [pytest.mark.protocol, pytest.mark.live, pytest.mark.django_db(tran
 
 T0 = "2026-12-01T10:00:00Z"
 EMAID = "DEABCC123456789"
+PNC = "org.openchargealliance.iso15118pnc"
 
 
 @pytest.fixture
@@ -63,8 +65,12 @@ def live_url(pki, tmp_path):
     make_station("CP-1")
     make_station("CP-16")
     IdTokenFactory(value=EMAID, type="eMAID")
+    ca = pki.pki.write_ca(tmp_path)
     settings = {
-        **pki.pki.write_ca(tmp_path),
+        **ca,
+        # ISO 15118 certificates from the same sub-CA here.
+        "OCPP_V2G_CA_CERT": ca["OCPP_CA_CERT"],
+        "OCPP_V2G_CA_KEY": ca["OCPP_CA_KEY"],
         "OCPP_CONTRACT_CERTIFICATE_URL": pki.url + "/contract",
         # Tasks (CertificateSigned, the EV's profile) in the server, as `make run` does.
         "CELERY_TASK_ALWAYS_EAGER": "1",
@@ -164,20 +170,20 @@ async def test_201_csr_not_naming_the_station_or_the_cso_is_rejected(live_url):
         other_station = await cp.call(call201.SignCertificate(csr=csr("CP-2")))
         other_cso = await cp.call(call201.SignCertificate(csr=csr("CP-1", "Someone Else")))
         garbage = await cp.call(call201.SignCertificate(csr="-----BEGIN CERTIFICATE REQUEST-----"))
-        no_v2g_ca = await cp.call(
-            call201.SignCertificate(csr=csr("CP-1"), certificate_type="V2GCertificate")
+        v2g_of_other_cso = await cp.call(
+            call201.SignCertificate(csr=csr("SECC-1", "Else"), certificate_type="V2GCertificate")
         )
         await asyncio.sleep(0.5)
-    assert [a.status for a in (other_station, other_cso, garbage, no_v2g_ca)] == ["Rejected"] * 4
-    assert other_station.status_info["reason_code"] == "InvalidCSR"
-    assert no_v2g_ca.status_info["reason_code"] == "NoCA"
+    answers = (other_station, other_cso, garbage, v2g_of_other_cso)
+    assert [a.status for a in answers] == ["Rejected"] * 4
+    assert {a.status_info["reason_code"] for a in answers} == {"InvalidCSR"}
     assert not [name for name, _ in cp.frames if name == "CertificateSigned"]
     assert not await IssuedCertificate.objects.aexists()
     reasons = [
         e.data["reason"]
         async for e in StationEvent.objects.filter(kind="SignCertificate").order_by("id")
     ]
-    assert reasons == ["InvalidCSR", "InvalidCSR", "InvalidCSR", "NoCA"]
+    assert reasons == ["InvalidCSR"] * 4
 
 
 async def test_16_csr_is_signed_and_sent_back_as_certificate_signed(live_url, pki):
@@ -191,6 +197,91 @@ async def test_16_csr_is_signed_and_sent_back_as_certificate_signed(live_url, pk
     assert set(signed) == {"certificateChain"}  # 1.6 has no certificate type
     leaf = check_chain(signed["certificateChain"], pki.pki, "CP-16", key)
     assert row.serial_number == format(leaf.serial_number, "X")
+
+
+async def test_201_v2g_certificate_is_signed_for_the_secc(live_url, pki):
+    key = new_key()
+    async with station(live_url) as cp:
+        # ISO 15118's SECC certificate names the SECC, not the station; the CSO's all the same.
+        answer = await cp.call(
+            call201.SignCertificate(csr=csr("SECC-1", key=key), certificate_type="V2GCertificate")
+        )
+        signed = await frame_of(cp, "CertificateSigned")
+        row = await delivered("CP-1")
+    assert answer.status == "Accepted"
+    assert signed["certificateType"] == "V2GCertificate"
+    check_chain(signed["certificateChain"], pki.pki, "SECC-1", key)
+    assert row.certificate_type == "V2GCertificate"
+
+
+async def test_16_plug_and_charge_messages_in_data_transfer(live_url, pki):
+    """OCA's "Using ISO 15118 Plug & Charge with OCPP 1.6": the 2.0.1 messages as
+    DataTransfer (vendor org.openchargealliance.iso15118pnc), their JSON as data."""
+    p, url = pki.pki, pki.url + "/ocsp"
+
+    def pnc(message_id: str, payload: dict):
+        return call16.DataTransfer(vendor_id=PNC, message_id=message_id, data=json.dumps(payload))
+
+    key = new_key()
+    async with station(live_url, "CP-16", "1.6") as cp:
+        authorize = await cp.call(
+            pnc(
+                "Authorize",
+                {
+                    "idToken": {"idToken": EMAID, "type": "eMAID"},
+                    "iso15118CertificateHashData": [camel(hash_data(p.revoked, p.sub, url))],
+                },
+            )
+        )
+        status = await cp.call(
+            pnc(
+                "GetCertificateStatus",
+                {"ocspRequestData": camel(hash_data(p.contract, p.sub, url))},
+            )
+        )
+        contract = await cp.call(
+            pnc(
+                "Get15118EVCertificate",
+                {
+                    "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
+                    "action": "Install",
+                    "exiRequest": "gJgCAAAA",
+                },
+            )
+        )
+        sign = await cp.call(pnc("SignCertificate", {"csr": csr("SECC-16", key=key)}))
+        signed = await frame_of(cp, "DataTransfer")
+        bad = await cp.call(pnc("Authorize", {"idToken": "not an object"}))
+        unknown = await cp.call(pnc("NoSuchMessage", {}))
+    assert authorize.status == "Accepted"
+    assert json.loads(authorize.data) == {
+        "idTokenInfo": {"status": "Invalid"},
+        "certificateStatus": "CertificateRevoked",
+    }
+    status_data = json.loads(status.data)
+    assert status_data["status"] == "Accepted"
+    result = ocsp.load_der_ocsp_response(base64.b64decode(status_data["ocspResult"]))
+    assert result.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert json.loads(contract.data) == {
+        "status": "Accepted",
+        "exiResponse": exi_response_for("gJgCAAAA"),
+    }
+    assert json.loads(sign.data) == {"status": "Accepted"}
+    assert (signed["vendorId"], signed["messageId"]) == (PNC, "CertificateSigned")
+    chain = json.loads(signed["data"])
+    assert chain["certificateType"] == "V2GCertificate"
+    check_chain(chain["certificateChain"], pki.pki, "SECC-16", key)
+    assert (bad.status, unknown.status) == ("Rejected", "UnknownMessageId")
+
+
+def camel(data: dict) -> dict:
+    return {
+        "hashAlgorithm": data["hash_algorithm"],
+        "issuerNameHash": data["issuer_name_hash"],
+        "issuerKeyHash": data["issuer_key_hash"],
+        "serialNumber": data["serial_number"],
+        "responderURL": data["responder_url"],
+    }
 
 
 # --- GetCertificateStatus, Get15118EVCertificate (M24, M26, M28) ------------------
