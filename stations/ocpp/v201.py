@@ -382,13 +382,12 @@ class V201Adapter(V201Certificates, V201Commands, StationAdapter):
 
     @handles("NotifyEVChargingSchedule")
     async def on_notify_ev_charging_schedule(self, time_base, charging_schedule, evse_id, **kw):
-        await self.run(
-            station_event_record,
-            kind="EVChargingSchedule",
-            status="Accepted",
-            data={"evse_id": evse_id, "time_base": time_base, "schedule": charging_schedule},
+        status = await self.run(
+            load_management.charging_schedule_check,
+            evse_id=evse_id,
+            schedule={**charging_schedule, "time_base": time_base},
         )
-        return self.results.NotifyEVChargingSchedule(status="Accepted")
+        return self.results.NotifyEVChargingSchedule(status=status)
 
 
 def _availability_of(component: dict, variable: dict, value: str) -> bool:

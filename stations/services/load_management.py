@@ -224,6 +224,39 @@ def charging_needs_record(
     return status
 
 
+def charging_schedule_check(*, station_pk: int, evse_id: int, schedule: dict) -> str:
+    """NotifyEVChargingSchedule (K15.FR.12, K16.FR.06): Accepted when the EV's schedule
+    stays within the limit ChargeNet gave the EVSE's session; Rejected when it asks for
+    more. Only limits in the same unit compare; with no limit given, nothing is exceeded."""
+    given = (
+        ChargingProfile.objects.filter(
+            station_id=station_pk,
+            source=ChargingProfile.Source.LOAD_MANAGEMENT,
+            session__state=ChargingSession.State.ACTIVE,
+        )
+        .filter(
+            Q(session__connector__evse_id=evse_id)
+            | Q(session__connector__evse_id__isnull=True, session__connector__connector_id=evse_id)
+        )
+        .exclude(status=ChargingProfile.Status.CLEARED)
+        .order_by("-updated_at")
+        .first()
+    )
+    status = "Accepted"
+    if given is not None and schedule.get("charging_rate_unit") == given.unit:
+        ceiling = max(float(p["limit"]) for p in given.periods)
+        asked = [float(p.get("limit", 0)) for p in schedule.get("charging_schedule_period") or []]
+        if asked and max(asked) > ceiling:
+            status = "Rejected"
+    StationEvent.objects.create(
+        station_id=station_pk,
+        kind="EVChargingSchedule",
+        status=status,
+        data={"evse_id": evse_id, "schedule": schedule},
+    )
+    return status
+
+
 def charging_needs_meet(*, session_id: int) -> ShareResult | None:
     """Send the session its share within the site's limit and the EV's maximum, then
     rebalance the site's other sessions; None when the session has ended."""

@@ -447,6 +447,11 @@ async def test_201_charging_needs_are_met_with_a_tx_profile_within_the_site_limi
                 time_base=T0, evse_id=1, charging_schedule=schedule_snake(schedule)
             )
         )
+        greedy = schedule_snake(schedule)
+        greedy["charging_schedule_period"] = [{"start_period": 0, "limit": 7400}]
+        over = await cp.call(
+            call201.NotifyEVChargingSchedule(time_base=T0, evse_id=1, charging_schedule=greedy)
+        )
     assert without_transaction.status == "Rejected"
     assert needs.status == "Accepted"
     assert profile["evseId"] == 1
@@ -456,6 +461,7 @@ async def test_201_charging_needs_are_met_with_a_tx_profile_within_the_site_limi
     # The EV takes at most 16 A at 230 V on one phase: below the site's 11 kW.
     assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 3680}]
     assert notified.status == "Accepted"
+    assert over.status == "Rejected"  # more than the EVSE was given
     for _ in range(100):  # stored once the task has the station's answer
         row = await ChargingProfile.objects.aget(session__transaction_id="TX-15118")
         if row.status != ChargingProfile.Status.REQUESTED:
