@@ -13,6 +13,11 @@ from a configured service.
 - A contract certificate the station sends whole (Authorize `certificate`) is checked
   here first: in its validity period, signed by its issuer (from the chain sent, or the
   trusted V2G/MO roots and sub-CAs in OCPP_CONTRACT_ROOTS), then by OCSP.
+- An OCSP answer that decides an Authorize must be signed by the certificate's issuer
+  or a responder the issuer delegated (RFC 6960 §4.2.2.2), when ChargeNet knows the
+  issuer (the chain sent, or OCPP_CONTRACT_ROOTS): a responder URL comes from the
+  station, so an unsigned "good" must not open a charge. With no roots configured the
+  responder is trusted as it is.
 """
 
 import base64
@@ -25,8 +30,9 @@ from datetime import UTC, datetime
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, ExtensionOID
 from django.conf import settings
 
 from stations.pki.provider import (
@@ -189,6 +195,7 @@ def _hash_data_status(hash_data: list[dict]) -> str:
             return CERT_CHAIN_ERROR
         try:
             response = ocsp_fetch(request, str(data.get("responder_url", "")))
+            _verified(response, _trusted_issuer(request))
         except PkiUnreachable as error:
             logger.info("Contract certificate not checked: %s", error)
             return NO_CERTIFICATE_AVAILABLE
@@ -241,7 +248,64 @@ def _certificate_status(pem: str) -> str:
     request = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA256()).build()
     try:
         response = ocsp_fetch(request, url)
+        _verified(response, issuer)
     except PkiUnreachable as error:
         logger.info("Contract certificate not checked: %s", error)
         return NO_CERTIFICATE_AVAILABLE
     return _status_of(request, response)
+
+
+def _key_hash(certificate: x509.Certificate, algorithm) -> bytes:
+    """Hash of the certificate's public key, as an OCSP CertID names its issuer: the
+    CertID cryptography makes with the certificate as issuer (of itself) says it."""
+    builder = ocsp.OCSPRequestBuilder().add_certificate(certificate, certificate, algorithm)
+    return builder.build().issuer_key_hash
+
+
+def _trusted_issuer(request: ocsp.OCSPRequest) -> x509.Certificate | None:
+    """The trusted certificate a CertID names as issuer, if ChargeNet holds it."""
+    for candidate in _trusted():
+        if _key_hash(candidate, request.hash_algorithm) == request.issuer_key_hash:
+            return candidate
+    return None
+
+
+def _verified(response: ocsp.OCSPResponse, issuer: x509.Certificate | None) -> None:
+    """Raise PkiUnreachable unless the issuer, or a responder it delegated, signed it.
+
+    Unchecked when the issuer is unknown and no roots are configured (see above)."""
+    if issuer is None:
+        if settings.OCPP_CONTRACT_ROOTS:
+            raise PkiUnreachable("The OCSP answer's issuer is not trusted.")
+        return
+    for signer in (issuer, *response.certificates):
+        if signer != issuer and not _delegated(signer, issuer):
+            continue
+        if _signed_by(response, signer):
+            return
+    raise PkiUnreachable("The OCSP answer is not signed by the issuer or its responder.")
+
+
+def _delegated(responder: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        responder.verify_directly_issued_by(issuer)
+        usage = responder.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except (InvalidSignature, ValueError, TypeError, x509.ExtensionNotFound):
+        return False
+    return ExtendedKeyUsageOID.OCSP_SIGNING in usage
+
+
+def _signed_by(response: ocsp.OCSPResponse, signer: x509.Certificate) -> bool:
+    key, algorithm = signer.public_key(), response.signature_hash_algorithm
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(response.signature, response.tbs_response_bytes, ec.ECDSA(algorithm))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(
+                response.signature, response.tbs_response_bytes, padding.PKCS1v15(), algorithm
+            )
+        else:
+            key.verify(response.signature, response.tbs_response_bytes)
+    except (InvalidSignature, TypeError, ValueError):
+        return False
+    return True

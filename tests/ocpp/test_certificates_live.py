@@ -361,6 +361,13 @@ async def test_201_authorize_with_certificate_hash_data(live_url, pki):
             )
         )
         plain = await cp.call(call201.Authorize(id_token=token))
+        # A responder ChargeNet cannot trust (its answer not signed by the issuer).
+        p.forge = True
+        forged = await cp.call(
+            call201.Authorize(
+                id_token=token, iso15118_certificate_hash_data=[hash_data(p.revoked, p.sub, url)]
+            )
+        )
     assert (valid.id_token_info["status"], valid.certificate_status) == ("Accepted", "Accepted")
     assert (revoked.id_token_info["status"], revoked.certificate_status) == (
         "Invalid",
@@ -370,7 +377,11 @@ async def test_201_authorize_with_certificate_hash_data(live_url, pki):
     assert unchecked.id_token_info["status"] == "Invalid"
     # No certificate: no certificateStatus, the token's own status.
     assert (plain.id_token_info["status"], plain.certificate_status) == ("Accepted", None)
-    assert pki.requests.count("/ocsp") == 3  # two of the valid chain, one revoked
+    assert (forged.id_token_info["status"], forged.certificate_status) == (
+        "Invalid",
+        "NoCertificateAvailable",
+    )
+    assert pki.requests.count("/ocsp") == 4  # two of the valid chain, one revoked, forged
 
 
 async def test_201_authorize_with_the_certificate_itself(live_url, pki):

@@ -127,6 +127,8 @@ class TestPki:
             )
         }
         self.revoked_serials = {self.revoked.serial_number}
+        #: Answer "good" to everything, signed by a key of no CA here (an impostor).
+        self.forge = False
 
     def write_ca(self, folder: Path) -> dict:
         """ChargeNet's settings for this PKI: the sub-CA signs, the root is trusted."""
@@ -154,21 +156,25 @@ class TestPki:
             ).public_bytes(serialization.Encoding.DER)
         certificate, issuer, issuer_key = known
         now = datetime.now(UTC)
-        revoked = certificate.serial_number in self.revoked_serials
-        builder = (
-            ocsp.OCSPResponseBuilder()
-            .add_response(
-                cert=certificate,
-                issuer=issuer,
-                algorithm=request.hash_algorithm,
-                cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
-                this_update=now,
-                next_update=now + timedelta(hours=1),
-                revocation_time=now - timedelta(days=1) if revoked else None,
-                revocation_reason=None,
-            )
-            .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+        revoked = certificate.serial_number in self.revoked_serials and not self.forge
+        builder = ocsp.OCSPResponseBuilder().add_response(
+            cert=certificate,
+            issuer=issuer,
+            algorithm=request.hash_algorithm,
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+            this_update=now,
+            next_update=now + timedelta(hours=1),
+            revocation_time=now - timedelta(days=1) if revoked else None,
+            revocation_reason=None,
         )
+        if self.forge:
+            impostor_key = new_key()
+            impostor = issue(issuer.subject, impostor_key)
+            builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, impostor)
+            builder = builder.certificates([impostor])
+            response = builder.sign(impostor_key, hashes.SHA256())
+            return response.public_bytes(serialization.Encoding.DER)
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
         response = builder.sign(issuer_key, hashes.SHA256())
         return response.public_bytes(serialization.Encoding.DER)
 
