@@ -8,6 +8,7 @@ in a CertificateSigned after the answer: a task queued once the row is committed
 it as a command (stations/pki/delivery.py), so it is tracked and its outcome stored.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from stations.pki.authority import (
     serial_hex,
 )
 from stations.services.status import station_event_record
+
+logger = logging.getLogger(__name__)
 
 EVENT = "SignCertificate"
 
@@ -47,7 +50,12 @@ def certificate_sign_request(
     certificate_type = certificate_type or CHARGING_STATION
     if certificate_type not in CERTIFICATE_TYPES:
         return _rejected(station_pk, certificate_type, "UnsupportedType", "Unknown type.")
-    ca = authority(certificate_type)
+    try:
+        ca = authority(certificate_type)
+    except (OSError, ValueError, TypeError):
+        # A CA file that cannot be read is the operator's to fix; the station is told no.
+        logger.exception("The certificate authority for %s cannot be loaded", certificate_type)
+        ca = None
     if ca is None:
         return _rejected(
             station_pk, certificate_type, "NoCA", "No certificate authority is configured."
