@@ -173,7 +173,9 @@ class LocalCertificateProvider(CertificateStatusProvider):
         except (PkiUnreachable, ValueError) as error:
             logger.info("No contract certificate: %s", error)
             return ContractAnswer("Failed")
-        exi = answer.get("exiResponse") if isinstance(answer, dict) else None
+        if not isinstance(answer, dict):
+            return ContractAnswer("Failed")
+        exi = answer.get("exiResponse")
         if answer.get("status") != "Accepted" or not isinstance(exi, str) or not exi:
             return ContractAnswer("Failed")
         return ContractAnswer("Accepted", exi)
