@@ -207,6 +207,12 @@ CASES_201 = [
         {"certificateChain": CERT, "certificateType": "ChargingStationCertificate"},
     ),
     (
+        "certificate_signed",
+        {"certificate_chain": CERT, "certificate_type": "v2g_certificate"},
+        "CertificateSigned",
+        {"certificateChain": CERT, "certificateType": "V2GCertificate"},
+    ),
+    (
         "get_log",
         {"log_type": "security", "location": "https://logs.example/", "retries": 1},
         "GetLog",
