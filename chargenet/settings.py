@@ -369,6 +369,28 @@ OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))
 OCPP_HANDSHAKE_FAILURE_LIMIT = env_int("OCPP_HANDSHAKE_FAILURE_LIMIT", 30)
 OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT = env_int("OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT", 300)
 
+# Certificates (stations/pki/): the CA that signs stations' CSRs (SignCertificate; none:
+# Rejected), the CSO's name their subject must carry, and how long a certificate lasts.
+OCPP_CA_CERT = env("OCPP_CA_CERT")  # PEM: the signing certificate first, then its chain
+OCPP_CA_KEY = env("OCPP_CA_KEY")  # PEM private key of the signing certificate
+OCPP_V2G_CA_CERT = env("OCPP_V2G_CA_CERT")  # the same for ISO 15118 (V2GCertificate)
+OCPP_V2G_CA_KEY = env("OCPP_V2G_CA_KEY")
+OCPP_CA_ORGANIZATION = env("OCPP_CA_ORGANIZATION")  # CSR subject O; empty: not checked
+OCPP_CERTIFICATE_DAYS = env_int("OCPP_CERTIFICATE_DAYS", 365)
+# Certificate status and ISO 15118 contract certificates: the provider class, and what the
+# local one uses (an OCSP responder; a contract-certificate service; trusted MO/V2G roots).
+OCPP_CERTIFICATE_PROVIDER = env(
+    "OCPP_CERTIFICATE_PROVIDER", "stations.pki.local.LocalCertificateProvider"
+)
+OCPP_OCSP_RESPONDER_URL = env("OCPP_OCSP_RESPONDER_URL")  # empty: the URL the station names
+OCPP_CONTRACT_CERTIFICATE_URL = env("OCPP_CONTRACT_CERTIFICATE_URL")  # empty: none
+OCPP_CONTRACT_ROOTS = env("OCPP_CONTRACT_ROOTS")  # PEM file of V2G/MO root and sub-CAs
+OCPP_PKI_TIMEOUT = float(env("OCPP_PKI_TIMEOUT", "5"))  # s per OCSP / contract request
+# Security profile 3: the balancer's header with the verified client certificate's
+# subject, trusted only from these addresses (the balancers').
+OCPP_CLIENT_CERT_HEADER = env("OCPP_CLIENT_CERT_HEADER", "X-SSL-Client-CN")
+OCPP_TRUSTED_PROXIES = env_list("OCPP_TRUSTED_PROXIES", "127.0.0.1,::1")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,7 +10,10 @@ test TLS certificate (deploy/make-test-cert.sh), writes the HAProxy config from
 deploy/haproxy.cfg.in, then starts in the background, each in its own process
 group: N daphne processes (`manage.py serve --proxy-headers`), a Celery worker, Celery
 beat and HAProxy in front of the daphnes on PORT (ws://, http://) and TLS_PORT
-(wss://, https://, OCPP security profile 2). It returns once every daphne passes
+(wss://, https://, OCPP security profile 2), and on MTLS_PORT, if given, wss:// with
+a client certificate verified against CLIENT_CA (default OCPP_CA_CERT; security
+profile 3: ChargeNet matches the certificate's name to the station id). It returns
+once every daphne passes
 HAProxy's health check. Logs, PID files, the generated config and the certificate
 live in the cluster directory (var/cluster/). `stop` ends exactly the processes
 `start` recorded there, checking each is still one of ours before signalling it.
@@ -82,6 +85,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(env("PORT", "8080")))
     parser.add_argument("--tls-port", type=int, default=int(env("TLS_PORT", "8443")))
     parser.add_argument(
+        "--mtls-port",
+        type=int,
+        default=int(env("MTLS_PORT", "0")),
+        help="wss:// with client certificates (security profile 3); 0: none.",
+    )
+    parser.add_argument(
+        "--client-ca",
+        default=env("CLIENT_CA") or env("OCPP_CA_CERT", ""),
+        help="PEM of the CA(s) station certificates are verified against (default: OCPP_CA_CERT).",
+    )
+    parser.add_argument(
         "--daphne-port",
         default=env("DAPHNE_PORT", "8101"),
         help="First daphne port (the next ones follow), or 'auto' for free ports.",
@@ -114,6 +128,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes must be at least 1")
+    if args.mtls_port and not args.client_ca:
+        parser.error("--mtls-port needs --client-ca (or CLIENT_CA / OCPP_CA_CERT)")
     args.dir = Path(args.dir).resolve()
     return args
 
@@ -300,7 +316,15 @@ def haproxy_config(args, daphne_ports: list[int], pem: Path) -> str:
         for number, port in enumerate(daphne_ports, start=1)
     )
     text = (DEPLOY / "haproxy.cfg.in").read_text()
+    mtls = ""
+    if args.mtls_port:
+        client_ca = Path(args.client_ca).resolve()
+        mtls = (
+            f"    bind {args.bind}:{args.mtls_port} ssl crt {pem} ca-file {client_ca}"
+            " verify required alpn http/1.1"
+        )
     values = {
+        "MTLS_BIND": mtls,
         "MAXCONN": str(args.maxconn),
         "STATS_SOCKET": str(args.dir / "haproxy.sock"),
         "BIND": args.bind,
@@ -359,7 +383,12 @@ def start(args) -> int:
     else:
         first = int(args.daphne_port)
         daphne_ports = list(range(first, first + args.processes))
-    for port in (args.port, args.tls_port, *daphne_ports):
+    for port in (
+        args.port,
+        args.tls_port,
+        *daphne_ports,
+        *([args.mtls_port] * bool(args.mtls_port)),
+    ):
         if port_open("127.0.0.1", port):
             raise ClusterError(f"port {port} is already in use")
 
@@ -396,6 +425,7 @@ def start(args) -> int:
         "dir": str(directory),
         "port": args.port,
         "tls_port": args.tls_port,
+        "mtls_port": args.mtls_port,
         "bind": args.bind,
         "daphne_ports": daphne_ports,
         "ca": str(pem.parent / "ca.pem"),

@@ -185,6 +185,12 @@ class ChargeNetServer(Server):
     def create_application(self, protocol, scope):
         if scope.get("type") == "websocket":
             scope = {**scope, "extensions": {**scope.get("extensions", {}), DENIAL: {}}}
+            # --proxy-headers makes `client` the forwarded address; whether headers a
+            # balancer sets (a client certificate's name) are to be believed depends
+            # on the address the connection really came from.
+            peer = protocol.transport.getPeer() if protocol.transport else None
+            if getattr(peer, "host", None):
+                scope[handshake.PEER_ADDRESS] = str(peer.host)
         return super().create_application(protocol, scope)
 
     def run(self):

@@ -7,6 +7,7 @@ commits (chargenet.celery.enqueue_on_commit), so no service imports this module.
 from celery import shared_task
 from django.db import OperationalError
 
+from stations.pki import delivery
 from stations.services import load_management, local_lists, reconcile, reservations, retention
 
 
@@ -92,3 +93,31 @@ def site_power_rebalance(site_id: int) -> dict[int, int]:
 def sync_local_lists() -> dict[str, str]:
     """Send pending local-list changes to connected stations (beat, and on token edits)."""
     return local_lists.local_lists_sync_stale()
+
+
+@shared_task(
+    name="stations.tasks.send_signed_certificate",
+    soft_time_limit=120,
+    time_limit=150,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_signed_certificate(issued_pk: int) -> str | None:
+    """Send a certificate ChargeNet's CA issued (CertificateSigned); the outcome."""
+    command = delivery.signed_certificate_send(issued_pk=issued_pk)
+    return command.status if command else None
+
+
+@shared_task(
+    name="stations.tasks.meet_charging_needs",
+    soft_time_limit=300,
+    time_limit=330,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def meet_charging_needs(session_id: int) -> int | None:
+    """Send an EV's session the TxProfile its charging needs asked for; its limit in W."""
+    result = load_management.charging_needs_meet(session_id=session_id)
+    return result.share_w if result else None

@@ -10,6 +10,7 @@ Django's autodiscovery imports this package, which registers the model admins of
 - tokens: ID tokens
 - sessions: charging sessions, meter samples, meter summaries
 - log: the OCPP message log, station events
+- certificates: the certificates ChargeNet's CA issued to stations
 - stations.commands.admin: commands, reservations, charging profiles, local lists, and
   the command actions the admins above offer
 - stations.commands.admin_held: what stations hold (monitors, display messages,
@@ -20,7 +21,13 @@ Django's autodiscovery imports this package, which registers the model admins of
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from stations.admin import log, network, sessions, tokens  # noqa: F401  (they register)
+from stations.admin import (  # noqa: F401  (they register)
+    certificates,
+    log,
+    network,
+    sessions,
+    tokens,
+)
 from stations.admin.common import ReadOnlyAdmin, kwh, pretty_json
 from stations.admin.network import RECENT_SESSIONS
 from stations.commands import admin as command_admins  # noqa: F401  (it registers)

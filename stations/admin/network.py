@@ -53,7 +53,15 @@ class ChargingStationForm(forms.ModelForm):
     class Meta:
         model = ChargingStation
         # A whitelist, so the password hash can never become a field by accident.
-        fields = ["station_id", "site", "kind", "vendor", "model", "registration_status"]
+        fields = [
+            "station_id",
+            "site",
+            "kind",
+            "vendor",
+            "model",
+            "registration_status",
+            "security_profile",
+        ]
 
     def save(self, commit=True):
         raw = self.cleaned_data.get("new_password")
@@ -144,7 +152,14 @@ class ChargingStationAdmin(admin.ModelAdmin):
         "connector_summary",
         "last_seen",
     ]
-    list_filter = ["site", "kind", "ocpp_version", "registration_status", "connected"]
+    list_filter = [
+        "site",
+        "kind",
+        "ocpp_version",
+        "registration_status",
+        "security_profile",
+        "connected",
+    ]
     list_select_related = ["site"]
     search_fields = ["station_id", "vendor", "model", "serial_number"]
     actions = ["accept_registration", "reject_registration", *STATION_ACTIONS]
@@ -173,7 +188,14 @@ class ChargingStationAdmin(admin.ModelAdmin):
         (None, {"fields": ["station_id", "site", "kind", "vendor", "model"]}),
         (
             _("Access"),
-            {"fields": ["registration_status", "has_password", "new_password"]},
+            {
+                "fields": [
+                    "registration_status",
+                    "security_profile",
+                    "has_password",
+                    "new_password",
+                ]
+            },
         ),
         (
             _("Connection and status"),

@@ -152,6 +152,7 @@ class StationSerializer(serializers.ModelSerializer):
             "firmware_version",
             "ocpp_version",
             "registration_status",
+            "security_profile",
             "status",
             "connected",
             "last_seen",
@@ -172,6 +173,11 @@ class StationSerializer(serializers.ModelSerializer):
             "registration_status": {
                 "help_text": "Answer to the station's BootNotification: accepted, pending "
                 "(the station waits, sending nothing but heartbeats) or rejected."
+            },
+            "security_profile": {
+                "help_text": "OCPP security profile: 1 or 2, HTTP Basic password (2: over "
+                "TLS); 3, a client certificate the balancer verified, whose common name "
+                "must be the station id (no password)."
             },
             "connected": {"help_text": "Whether the station holds an open OCPP socket now."},
             "last_seen": {"help_text": "When the station last sent anything."},

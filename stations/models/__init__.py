@@ -14,10 +14,11 @@ Energy is integer Wh, power W, times aware UTC.
 - reservations: Reservation and its ReservationQuerySet
 - local_lists: LocalAuthList (the list each station holds)
 - charging_profiles: ChargingProfile (limits set on stations)
+- certificates: IssuedCertificate (what ChargeNet's certificate authority signed)
 """
 
 # Django finds an app's models by importing this package: every model is imported here.
-from stations.models.certificates import InstalledCertificate
+from stations.models.certificates import InstalledCertificate, IssuedCertificate
 from stations.models.charging_profiles import ChargingProfile
 from stations.models.commands import Command, DiagnosticsUpload
 from stations.models.customer_information import CustomerInformationReport
@@ -47,6 +48,7 @@ __all__ = [
     "DisplayMessage",
     "IdToken",
     "InstalledCertificate",
+    "IssuedCertificate",
     "LocalAuthList",
     "MeterSample",
     "OcppMessage",

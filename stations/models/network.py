@@ -41,6 +41,11 @@ class ChargingStation(models.Model):
         V201 = "2.0.1", "OCPP 2.0.1"
         V21 = "2.1", "OCPP 2.1"
 
+    class SecurityProfile(models.IntegerChoices):
+        BASIC = 1, _("1: HTTP Basic")
+        TLS_BASIC = 2, _("2: TLS with HTTP Basic")
+        TLS_CLIENT_CERTIFICATE = 3, _("3: TLS with a client certificate")
+
     station_id = models.CharField(_("station id"), max_length=48, unique=True)
     site = models.ForeignKey(
         Site,
@@ -65,6 +70,11 @@ class ChargingStation(models.Model):
         max_length=10,
         choices=Registration,
         default=Registration.ACCEPTED,
+    )
+    # Profile 3: the balancer verified the station's client certificate and its common
+    # name must be the station id (stations/services/handshake.py).
+    security_profile = models.PositiveSmallIntegerField(
+        _("security profile"), choices=SecurityProfile, default=SecurityProfile.BASIC
     )
     password = models.CharField(_("password (hashed)"), max_length=200, blank=True)
     # Password rotation (stations.services.passwords): the one being sent to the station, and

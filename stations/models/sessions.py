@@ -46,6 +46,9 @@ class ChargingSession(models.Model):
     stop_reason = models.CharField(_("stop reason"), max_length=40, blank=True)
     reservation_id = models.IntegerField(null=True, blank=True)
     remote_start_id = models.IntegerField(null=True, blank=True)
+    # The most the vehicle said it can take (ISO 15118 charging needs), W; load
+    # management shares the site's power within it.
+    ev_max_power_w = models.PositiveIntegerField(_("EV maximum power (W)"), null=True, blank=True)
     # What the vehicle is doing now (Charging, SuspendedEV, ...), kept while active.
     charging_state = models.CharField(_("charging state"), max_length=20, blank=True)
     # Sanity problems noticed in what the station sent, e.g. "meter_backwards".

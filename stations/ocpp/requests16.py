@@ -6,6 +6,7 @@ builder, and `build_request` refuses them for 1.6 stations.
 """
 
 import itertools
+import json
 import time
 
 from django.utils import timezone
@@ -21,12 +22,13 @@ from stations.ocpp.requests import (
     listed,
     require,
     required_int,
-    spec_choice,
     unavailable,
 )
 from stations.ocpp.requests201_security import (
     ID_TYPES,
+    SIGNING_TYPES,
     certificate_hash_data,
+    certificate_type,
     firmware,
     log_type,
 )
@@ -247,11 +249,23 @@ def install_certificate(p):
     )
 
 
+# OCA's "Using ISO 15118 Plug & Charge with OCPP 1.6": 2.0.1's certificate messages as
+# DataTransfer with this vendor id, the message's name as messageId and its JSON as data.
+PNC_VENDOR = "org.openchargealliance.iso15118pnc"
+
+
 def certificate_signed(p):
-    kind = spec_choice(p, "certificate_type", ("ChargingStationCertificate", "V2GCertificate"))
+    kind = certificate_type(p, "certificate_type", SIGNING_TYPES)
+    (chain,) = require(p, "certificate_chain")
     if kind == "V2GCertificate":
-        raise unavailable("1.6", "certificate_type", "A V2G certificate")
-    return Request(call.CertificateSigned(certificate_chain=require(p, "certificate_chain")[0]))
+        # 1.6 knows only the station's own certificate; the V2G one goes as Plug & Charge.
+        data = {"certificateChain": chain, "certificateType": kind}
+        return Request(
+            call.DataTransfer(
+                vendor_id=PNC_VENDOR, message_id="CertificateSigned", data=json.dumps(data)
+            )
+        )
+    return Request(call.CertificateSigned(certificate_chain=chain))
 
 
 BUILDERS = {

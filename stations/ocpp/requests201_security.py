@@ -31,7 +31,10 @@ INSTALL_TYPES = {
     "manufacturer_root_certificate": "ManufacturerRootCertificate",
 }
 ID_TYPES = {**INSTALL_TYPES, "v2g_certificate_chain": "V2GCertificateChain"}
-SIGNING_TYPES = ("ChargingStationCertificate", "V2GCertificate")
+SIGNING_TYPES = {
+    "charging_station_certificate": "ChargingStationCertificate",
+    "v2g_certificate": "V2GCertificate",
+}
 HASH_ALGORITHMS = ("SHA256", "SHA384", "SHA512")
 
 
@@ -150,7 +153,7 @@ def builders(call) -> dict:
         "certificate_signed": lambda p: Request(
             call.CertificateSigned(
                 certificate_chain=require(p, "certificate_chain")[0],
-                certificate_type=spec_choice(p, "certificate_type", SIGNING_TYPES),
+                certificate_type=certificate_type(p, "certificate_type", SIGNING_TYPES),
             )
         ),
     }

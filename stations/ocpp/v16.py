@@ -1,15 +1,30 @@
 """OCPP 1.6-J: translate station messages to service calls and results back."""
 
+import json
+
 from django.utils import timezone
 from ocpp.v16 import call_result, enums
 
 from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.dispatch import handles
+from stations.ocpp.framing import Call, FrameError, check_payload
 from stations.ocpp.payloads import snake_case
-from stations.ocpp.requests16 import BUILDERS, CERTIFICATE_TYPES
+from stations.ocpp.requests16 import BUILDERS, CERTIFICATE_TYPES, PNC_VENDOR
+from stations.pki.checks import (
+    certificate_status_get,
+    contract_certificate_get,
+    contract_certificate_status,
+)
+from stations.pki.provider import ACCEPTED
+from stations.pki.signing import certificate_sign_request
 from stations.services import connections
-from stations.services.authorization import UNKNOWN, Authorization, id_token_authorize
+from stations.services.authorization import (
+    UNKNOWN,
+    Authorization,
+    id_token_authorize,
+    token_answer,
+)
 from stations.services.data_transfer import data_transfer_handle
 from stations.services.meter_values import MeterValuesIn
 from stations.services.registration import station_boot
@@ -155,6 +170,8 @@ class V16Adapter(StationAdapter):
 
     @handles("DataTransfer")
     async def on_data_transfer(self, vendor_id, **kw):
+        if vendor_id == PNC_VENDOR:
+            return await self._plug_and_charge(kw.get("message_id", ""), kw.get("data"))
         result = await self.run(
             data_transfer_handle,
             vendor_id=vendor_id,
@@ -165,6 +182,64 @@ class V16Adapter(StationAdapter):
             result.data if result.data is None or isinstance(result.data, str) else str(result.data)
         )
         return call_result.DataTransfer(status=result.status, data=data)
+
+    # --- ISO 15118 Plug & Charge (OCA's whitepaper for 1.6): 2.0.1 messages in DataTransfer
+
+    async def _plug_and_charge(self, message_id: str, data) -> call_result.DataTransfer:
+        handler = PNC_HANDLERS.get(message_id)
+        if handler is None:
+            return call_result.DataTransfer(status="UnknownMessageId")
+        try:
+            payload = json.loads(data) if isinstance(data, str) else None
+            if not isinstance(payload, dict):
+                raise ValueError("The data is no JSON object.")
+            # The same schema the 2.0.1 message has; the station's mistakes are Rejected.
+            check_payload(Call("", message_id, payload), "2.0.1")
+        except (ValueError, TypeError, FrameError):
+            return call_result.DataTransfer(status="Rejected")
+        answer = await handler(self, snake_case(payload))
+        return call_result.DataTransfer(status="Accepted", data=json.dumps(answer))
+
+    async def _pnc_authorize(self, payload: dict) -> dict:
+        id_token = payload["id_token"]
+        authorization = await self.run(id_token_authorize, value=id_token["id_token"])
+        authorization = token_answer(authorization, id_token.get("type", ""))
+        info = {"status": authorization.status}
+        status = await self.run(
+            contract_certificate_status,
+            id_token=id_token["id_token"],
+            hash_data=payload.get("iso15118_certificate_hash_data"),
+            certificate=payload.get("certificate") or "",
+        )
+        if status != ACCEPTED and info["status"] == "Accepted":
+            info["status"] = "Invalid"  # C07.FR.16, as in 2.0.1
+        return {"idTokenInfo": info, "certificateStatus": status}
+
+    async def _pnc_certificate_status(self, payload: dict) -> dict:
+        answer = await self.run(
+            certificate_status_get, ocsp_request_data=payload["ocsp_request_data"]
+        )
+        if answer.status == "Accepted":
+            return {"status": "Accepted", "ocspResult": answer.ocsp_result}
+        return {"status": "Failed"}
+
+    async def _pnc_ev_certificate(self, payload: dict) -> dict:
+        answer = await self.run(
+            contract_certificate_get,
+            exi_request=payload["exi_request"],
+            iso15118_schema_version=payload["iso15118_schema_version"],
+            action=payload["action"],
+        )
+        return {"status": answer.status, "exiResponse": answer.exi_response}
+
+    async def _pnc_sign_certificate(self, payload: dict) -> dict:
+        # Plug & Charge asks for the V2G certificate; the station's own comes natively.
+        answer = await self.run(
+            certificate_sign_request,
+            csr=payload["csr"],
+            certificate_type=payload.get("certificate_type") or "V2GCertificate",
+        )
+        return {"status": answer.status}
 
     @handles("DiagnosticsStatusNotification")
     async def on_diagnostics_status(self, status, **kw):
@@ -204,9 +279,9 @@ class V16Adapter(StationAdapter):
 
     @handles("SignCertificate")
     async def on_sign_certificate(self, csr, **kw):
-        # No certificate authority is configured: a spec-valid refusal, kept for the operator.
-        await self.run(station_event_record, kind="SignCertificate", status="Rejected")
-        return call_result.SignCertificate(status=enums.GenericStatus.rejected)
+        # 1.6 security extension: always the station's OCPP certificate.
+        answer = await self.run(certificate_sign_request, csr=csr)
+        return call_result.SignCertificate(status=answer.status)
 
     def command_records(self, action: str, request: dict, response: dict) -> dict:
         """The Security extension's certificate answers (the neutral types are 2.0.1's)."""
@@ -245,3 +320,11 @@ class V16Adapter(StationAdapter):
             }
             for item in response.get("configurationKey", [])
         ]
+
+
+PNC_HANDLERS = {
+    "Authorize": V16Adapter._pnc_authorize,
+    "GetCertificateStatus": V16Adapter._pnc_certificate_status,
+    "Get15118EVCertificate": V16Adapter._pnc_ev_certificate,
+    "SignCertificate": V16Adapter._pnc_sign_certificate,
+}

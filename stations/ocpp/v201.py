@@ -20,12 +20,14 @@ from stations.metering import (
     transaction_stop_wh,
 )
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
+from stations.ocpp.certificates201 import V201Certificates
 from stations.ocpp.commands201 import V201Commands, component_fields
 from stations.ocpp.dispatch import handles
 from stations.ocpp.records201 import message_fields, reported_monitors
 from stations.services import (
     connections,
     device_model,
+    load_management,
 )
 from stations.services.authorization import Authorization, id_token_authorize, token_answer
 from stations.services.data_transfer import data_transfer_handle
@@ -90,7 +92,7 @@ RECORDED_NOTIFICATIONS = {
 }
 
 
-class V201Adapter(V201Commands, StationAdapter):
+class V201Adapter(V201Certificates, V201Commands, StationAdapter):
     version = "2.0.1"
     results = call_result
     known_actions = frozenset(action.value for action in Action)
@@ -226,7 +228,9 @@ class V201Adapter(V201Commands, StationAdapter):
     @handles("Authorize")
     async def on_authorize(self, id_token, **kw):
         authorization = await self._authorize(id_token)
-        return self.results.Authorize(id_token_info=self.id_token_info(authorization))
+        certificate_status = await self.contract_status(id_token, kw)
+        info = self.with_certificate_status(self.id_token_info(authorization), certificate_status)
+        return self.results.Authorize(id_token_info=info, certificate_status=certificate_status)
 
     async def _authorize(self, id_token: dict) -> Authorization:
         authorization = await self.run(id_token_authorize, value=id_token["id_token"])
@@ -399,41 +403,24 @@ class V201Adapter(V201Commands, StationAdapter):
 
     @handles("NotifyEVChargingNeeds")
     async def on_notify_ev_charging_needs(self, evse_id, charging_needs, **kw):
-        # No smart-charging schedule service: the spec's "Rejected" (K15) tells the
-        # station none will come, so it charges by its own limits.
-        await self.run(
-            station_event_record,
-            kind="EVChargingNeeds",
-            status="Rejected",
-            data={"evse_id": evse_id, "charging_needs": charging_needs},
+        # K15/K17: Accepted, and a TxProfile follows the answer; Rejected only when the
+        # EVSE has no transaction for a TxProfile to name.
+        status = await self.run(
+            load_management.charging_needs_record,
+            evse_id=evse_id,
+            ev_max_power_w=_ev_max_power_w(charging_needs),
+            needs=charging_needs,
         )
-        return self.results.NotifyEVChargingNeeds(status="Rejected")
+        return self.results.NotifyEVChargingNeeds(status=status)
 
     @handles("NotifyEVChargingSchedule")
     async def on_notify_ev_charging_schedule(self, time_base, charging_schedule, evse_id, **kw):
-        await self.run(
-            station_event_record,
-            kind="EVChargingSchedule",
-            status="Accepted",
-            data={"evse_id": evse_id, "time_base": time_base, "schedule": charging_schedule},
+        status = await self.run(
+            load_management.charging_schedule_check,
+            evse_id=evse_id,
+            schedule={**charging_schedule, "time_base": time_base},
         )
-        return self.results.NotifyEVChargingSchedule(status="Accepted")
-
-    # --- certificates: no certificate service configured, refused as the spec allows ---
-
-    @handles("SignCertificate")
-    async def on_sign_certificate(self, csr, **kw):
-        await self.run(station_event_record, kind="SignCertificate", status="Rejected")
-        return self.results.SignCertificate(status="Rejected")
-
-    @handles("GetCertificateStatus")
-    async def on_get_certificate_status(self, ocsp_request_data, **kw):
-        return self.results.GetCertificateStatus(status="Failed")
-
-    @handles("Get15118EVCertificate")
-    async def on_get_15118_ev_certificate(self, iso15118_schema_version, action, exi_request, **kw):
-        await self.run(station_event_record, kind="15118EVCertificate", status="Failed")
-        return self.results.Get15118EVCertificate(status="Failed", exi_response="")
+        return self.results.NotifyEVChargingSchedule(status=status)
 
 
 def _availability_of(component: dict, variable: dict, value: str) -> bool:
@@ -447,6 +434,23 @@ def _availability_of(component: dict, variable: dict, value: str) -> bool:
     if component["name"] == "Connector":
         return bool((component.get("evse") or {}).get("id"))
     return component["name"] == "ChargingStation"
+
+
+# AC energy transfer modes -> phases the EV draws on.
+AC_PHASES = {"AC_single_phase": 1, "AC_two_phase": 2, "AC_three_phase": 3}
+
+
+def _ev_max_power_w(needs: dict) -> int | None:
+    """The most an EV can take, W, from its ChargingNeedsType; None if it said none."""
+    dc = needs.get("dc_charging_parameters") or {}
+    if dc.get("ev_max_power"):
+        return int(dc["ev_max_power"])
+    ac = needs.get("ac_charging_parameters") or {}
+    phases = AC_PHASES.get(needs.get("requested_energy_transfer", ""), 1)
+    for parameters, count in ((dc, 1), (ac, phases)):
+        if parameters.get("ev_max_current") and parameters.get("ev_max_voltage"):
+            return int(parameters["ev_max_current"] * parameters["ev_max_voltage"] * count)
+    return None
 
 
 def _event_time(event: dict):

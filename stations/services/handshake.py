@@ -2,6 +2,13 @@
 
 Everything here runs before the WebSocket upgrade, so a refused station gets a plain
 HTTP status (OCPP-J §3.2, security profile 1) and never a socket.
+
+Security profile 3 (a station whose `security_profile` is 3): TLS ends at the
+balancer, which verifies the station's client certificate against ChargeNet's CA and
+passes its common name in OCPP_CLIENT_CERT_HEADER (removing any the client sent).
+ChargeNet believes that header only from OCPP_TRUSTED_PROXIES (the address the
+connection really came from, not X-Forwarded-For) and admits the station only when
+the name is its id: no certificate is 401, another station's 403.
 """
 
 import asyncio
@@ -22,6 +29,9 @@ from stations.ocpp import SUBPROTOCOLS
 from stations.services import passwords, registration
 
 logger = logging.getLogger(__name__)
+
+#: The scope key where the server puts the address a connection really came from.
+PEER_ADDRESS = "chargenet.peer_address"
 
 
 @dataclass(frozen=True)
@@ -287,9 +297,18 @@ def crowded(path: str) -> bool:
 
 
 def admit(
-    *, raw_path: bytes, headers: list[tuple[bytes, bytes]], subprotocols: list[str], client: str
+    *,
+    raw_path: bytes,
+    headers: list[tuple[bytes, bytes]],
+    subprotocols: list[str],
+    client: str,
+    peer: str = "",
 ) -> Admission | Refusal:
-    """Decide whether a station may connect; runs in a thread (it reads the database)."""
+    """Decide whether a station may connect; runs in a thread (it reads the database).
+
+    `peer`: the address the connection came from (a balancer's), where `client` may be
+    the one the balancer forwarded.
+    """
     if not is_station_path(raw_path):
         return _refuse(404, "Not a station's address: /ocpp/<station id>", raw_path, client)
     station_id = station_id_from_path(raw_path)
@@ -304,6 +323,11 @@ def admit(
             return _refuse(404, "Unknown station", station_id, client)
         station = registration.station_register_pending(station_id=station_id)
         logger.info("Registered unknown station %r as pending", station_id)
+    if station.security_profile == ChargingStation.SecurityProfile.TLS_CLIENT_CERTIFICATE:
+        refusal = _certificate_refusal(headers, peer or client, station_id)
+        if refusal is not None:
+            return _refuse(refusal.status, refusal.reason, station_id, client)
+        return _admitted(station, subprotocol)
     credentials = basic_credentials(headers)
     if credentials is not None and credentials[0] != station_id:
         return _refuse(401, "User name is not the station id", station_id, client)
@@ -312,6 +336,10 @@ def admit(
             return _refuse(401, "Wrong or missing password", station_id, client)
     elif settings.OCPP_REQUIRE_PASSWORD:
         return _refuse(401, "Station has no password set", station_id, client)
+    return _admitted(station, subprotocol)
+
+
+def _admitted(station: ChargingStation, subprotocol: str) -> Admission:
     return Admission(
         station.pk,
         station.station_id,
@@ -319,6 +347,28 @@ def admit(
         subprotocol,
         previous_channel=station.connection_channel if station.connected else "",
     )
+
+
+def client_certificate_name(headers: list[tuple[bytes, bytes]], peer: str) -> str | None:
+    """The common name of the client certificate the balancer verified, or None: no
+    header, several, or a connection that did not come from a trusted proxy."""
+    if peer not in settings.OCPP_TRUSTED_PROXIES:
+        return None
+    wanted = settings.OCPP_CLIENT_CERT_HEADER.lower().encode()
+    values = [value for name, value in headers if name.lower() == wanted]
+    if len(values) != 1:
+        return None
+    name = values[0].decode("utf-8", errors="replace").strip()
+    return name or None
+
+
+def _certificate_refusal(headers, peer: str, station_id: str) -> Refusal | None:
+    name = client_certificate_name(headers, peer)
+    if name is None:
+        return Refusal(401, "No verified client certificate (security profile 3)")
+    if name != station_id:
+        return Refusal(403, "The client certificate is not this station's")
+    return None
 
 
 def _refuse(status: int, reason: str, station, client: str) -> Refusal:

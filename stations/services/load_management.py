@@ -8,12 +8,19 @@ profile row says so, a "LoadManagement" station event is kept and a warning logg
 
 The recomputation runs as a Celery task queued after the session's transaction
 commits, so the OCPP message that started or ended the session never waits for it.
+
+An ISO 15118 EV tells its charging needs (NotifyEVChargingNeeds, OCPP 2.0.1 K15/K17):
+the most it can take caps its share like its connector's maximum does, and its
+session is sent a TxProfile after the answer (`charging_needs_record`, then
+`charging_needs_meet` in a task), whether or not its share changed, because the
+station waits for that profile to give the EV its schedule.
 """
 
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from chargenet.celery import enqueue_on_commit
@@ -26,6 +33,9 @@ logger = logging.getLogger(__name__)
 # The TxProfile stack level ChargeNet's load management uses; operators' own TxProfiles
 # on a higher level take precedence (1.6 §3.13.2: the highest stack level wins).
 STACK_LEVEL = 1
+# An EV's share where nothing known limits it (no site limit, no EV or connector
+# maximum): above any charger, so only the station's own limits apply.
+UNLIMITED_W = 1_000_000
 
 
 def fair_shares(limit_w: int, sessions: Mapping[int, int | None]) -> dict[int, int]:
@@ -83,7 +93,7 @@ def site_power_rebalance(*, site_id: int) -> list[ShareResult]:
         .select_related("station", "connector")
         .order_by("pk")
     )
-    shares = fair_shares(site.max_power_w, {s.pk: s.connector.max_power_w for s in sessions})
+    shares = fair_shares(site.max_power_w, {s.pk: _session_cap(s) for s in sessions})
     results = [_send_share(session, shares[session.pk]) for session in sessions]
     for result in results:
         if result.rejected:
@@ -91,12 +101,19 @@ def site_power_rebalance(*, site_id: int) -> list[ShareResult]:
     return results
 
 
-def _send_share(session: ChargingSession, share_w: int) -> ShareResult:
+def _session_cap(session: ChargingSession) -> int | None:
+    """The most a session can take: its connector's and its EV's maximum, W."""
+    caps = [w for w in (session.connector.max_power_w, session.ev_max_power_w) if w is not None]
+    return min(caps) if caps else None
+
+
+def _send_share(session: ChargingSession, share_w: int, *, resend: bool = False) -> ShareResult:
     current = ChargingProfile.objects.filter(
         session=session, source=ChargingProfile.Source.LOAD_MANAGEMENT
     ).first()
     if (
-        current is not None
+        not resend
+        and current is not None
         and current.status == ChargingProfile.Status.ACCEPTED
         and current.periods == [{"start_period": 0, "limit": share_w}]
     ):
@@ -136,12 +153,12 @@ def _forget_ended_profiles(site: Site) -> None:
     )
 
 
-def _report(site: Site, result: ShareResult) -> None:
+def _report(site: Site | None, result: ShareResult) -> None:
     session = ChargingSession.objects.get(pk=result.session_id)
     status = result.profile.status if result.profile else "invalid"
     logger.warning(
         "Site %s: station %s did not take its %s W share for session %s (%s)",
-        site.name,
+        site.name if site else "-",
         session.station_id,
         result.share_w,
         session.pk,
@@ -152,7 +169,7 @@ def _report(site: Site, result: ShareResult) -> None:
         kind="LoadManagement",
         status=f"Profile{status.capitalize()}",
         data={
-            "site": site.pk,
+            "site": site.pk if site else None,
             "session": session.pk,
             "share_w": result.share_w,
             "profile": result.profile.pk if result.profile else None,
@@ -171,3 +188,99 @@ def session_changed(session: ChargingSession) -> None:
     )
     if site_id is not None:
         enqueue_on_commit("stations.tasks.site_power_rebalance", site_id)
+
+
+def charging_needs_record(
+    *, station_pk: int, evse_id: int, ev_max_power_w: int | None, needs: dict
+) -> str:
+    """An EV's charging needs on an EVSE: Accepted, and its session's TxProfile queued;
+    Rejected when the EVSE has no transaction a TxProfile could name."""
+    session = (
+        ChargingSession.objects.filter(station_id=station_pk, state=ChargingSession.State.ACTIVE)
+        .filter(
+            Q(connector__evse_id=evse_id)
+            | Q(connector__evse_id__isnull=True, connector__connector_id=evse_id)
+        )
+        .exclude(transaction_id=None)
+        .order_by("-started_at")
+        .first()
+    )
+    status = "Accepted" if session is not None else "Rejected"
+    StationEvent.objects.create(
+        station_id=station_pk,
+        kind="EVChargingNeeds",
+        status=status,
+        data={
+            "evse_id": evse_id,
+            "session": session.pk if session else None,
+            "ev_max_power_w": ev_max_power_w,
+            "charging_needs": needs,
+        },
+    )
+    if session is not None:
+        session.ev_max_power_w = ev_max_power_w
+        session.save(update_fields=["ev_max_power_w", "updated_at"])
+        enqueue_on_commit("stations.tasks.meet_charging_needs", session.pk)
+    return status
+
+
+def charging_schedule_check(*, station_pk: int, evse_id: int, schedule: dict) -> str:
+    """NotifyEVChargingSchedule (K15.FR.12, K16.FR.06): Accepted when the EV's schedule
+    stays within the limit ChargeNet gave the EVSE's session; Rejected when it asks for
+    more. Only limits in the same unit compare; with no limit given, nothing is exceeded."""
+    given = (
+        ChargingProfile.objects.filter(
+            station_id=station_pk,
+            source=ChargingProfile.Source.LOAD_MANAGEMENT,
+            session__state=ChargingSession.State.ACTIVE,
+        )
+        .filter(
+            Q(session__connector__evse_id=evse_id)
+            | Q(session__connector__evse_id__isnull=True, session__connector__connector_id=evse_id)
+        )
+        .exclude(status=ChargingProfile.Status.CLEARED)
+        .order_by("-updated_at")
+        .first()
+    )
+    status = "Accepted"
+    if given is not None and schedule.get("charging_rate_unit") == given.unit:
+        ceiling = max(float(p["limit"]) for p in given.periods)
+        asked = [float(p.get("limit", 0)) for p in schedule.get("charging_schedule_period") or []]
+        if asked and max(asked) > ceiling:
+            status = "Rejected"
+    StationEvent.objects.create(
+        station_id=station_pk,
+        kind="EVChargingSchedule",
+        status=status,
+        data={"evse_id": evse_id, "schedule": schedule},
+    )
+    return status
+
+
+def charging_needs_meet(*, session_id: int) -> ShareResult | None:
+    """Send the session its share within the site's limit and the EV's maximum, then
+    rebalance the site's other sessions; None when the session has ended."""
+    session = (
+        ChargingSession.objects.select_related("station__site", "connector")
+        .filter(pk=session_id, state=ChargingSession.State.ACTIVE, connector__isnull=False)
+        .exclude(transaction_id=None)
+        .first()
+    )
+    if session is None:
+        return None
+    site = session.station.site
+    if site is not None and site.max_power_w is not None:
+        others = ChargingSession.objects.filter(
+            station__site=site, state=ChargingSession.State.ACTIVE, connector__isnull=False
+        ).exclude(transaction_id=None)
+        caps = {s.pk: _session_cap(s) for s in others.select_related("connector")}
+        caps[session.pk] = _session_cap(session)
+        share = fair_shares(site.max_power_w, caps)[session.pk]
+    else:
+        share = _session_cap(session) or UNLIMITED_W
+    result = _send_share(session, share, resend=True)
+    if result.rejected:
+        _report(site, result)
+    if site is not None and site.max_power_w is not None:
+        site_power_rebalance(site_id=site.pk)
+    return result

@@ -95,6 +95,9 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
             headers=self.scope.get("headers", []),
             subprotocols=self.scope.get("subprotocols", []),
             client=str(self.scope.get("client")),
+            # Behind a balancer `client` is the forwarded address; the server puts the
+            # connection's own in PEER_ADDRESS (runtime/server.py).
+            peer=self.scope.get(handshake.PEER_ADDRESS) or address,
         )
         if isinstance(decision, handshake.Refusal):
             handshake.refused_addresses.note_refused(address, station_key)

@@ -31,6 +31,7 @@ def test_schema_documents_station_fields(schema):
         "firmware_version",
         "ocpp_version",
         "registration_status",
+        "security_profile",
         "status",
         "connected",
         "last_seen",

@@ -94,6 +94,7 @@ def test_list_shows_station_fields_and_hides_connector_zero(api_client):
         "firmware_version": "1.2",
         "ocpp_version": "1.6",
         "registration_status": "accepted",
+        "security_profile": 1,
         "status": "Available",
         "connected": True,
         "last_seen": "2026-03-01T12:00:00Z",

@@ -5,6 +5,8 @@ the frames as sent (spec field names); the stored outcome follows the answer's s
 1.6 stations get the 1.6 (Security extension) message, or a 400 naming the version.
 """
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -203,6 +205,12 @@ CASES_201 = [
         {"certificate_chain": CERT, "certificate_type": "charging_station_certificate"},
         "CertificateSigned",
         {"certificateChain": CERT, "certificateType": "ChargingStationCertificate"},
+    ),
+    (
+        "certificate_signed",
+        {"certificate_chain": CERT, "certificate_type": "v2g_certificate"},
+        "CertificateSigned",
+        {"certificateChain": CERT, "certificateType": "V2GCertificate"},
     ),
     (
         "get_log",
@@ -673,6 +681,17 @@ CASES_16 = [
         "CertificateSigned",
         {"certificateChain": CERT},
     ),
+    # OCA's Plug & Charge for 1.6: the V2G certificate in a DataTransfer.
+    (
+        "certificate_signed",
+        {"certificate_chain": CERT, "certificate_type": "v2g_certificate"},
+        "DataTransfer",
+        {
+            "vendorId": "org.openchargealliance.iso15118pnc",
+            "messageId": "CertificateSigned",
+            "data": json.dumps({"certificateChain": CERT, "certificateType": "V2GCertificate"}),
+        },
+    ),
 ]
 
 
@@ -762,11 +781,6 @@ async def test_the_api_answers_400_naming_the_version_for_16_stations(
         (
             "install_certificate",
             {"certificate_type": "v2g_root_certificate", "certificate": CERT},
-            "certificate_type",
-        ),
-        (
-            "certificate_signed",
-            {"certificate_chain": CERT, "certificate_type": "v2g_certificate"},
             "certificate_type",
         ),
         (

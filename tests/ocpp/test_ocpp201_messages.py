@@ -771,7 +771,7 @@ async def test_ev_charging_needs_and_schedule(station, version):
                 charging_schedule={**SCHEDULE, "id": 2},
             ),
         )
-    # No smart-charging service: the EV charges by its own limits (K15), not blocked.
+    # No transaction on EVSE 1 for a TxProfile to name (K15): none will come.
     assert needs.status == "Rejected"
     assert schedule.status == "Accepted"
     events = {e.kind: e async for e in StationEvent.objects.all()}
@@ -808,7 +808,7 @@ async def test_certificate_requests_are_refused_as_the_spec_allows(station, vers
                     "issuer_name_hash": "a" * 64,
                     "issuer_key_hash": "b" * 64,
                     "serial_number": "01",
-                    "responder_url": "http://ocsp.example",
+                    "responder_url": "http://127.0.0.1:9/ocsp",
                 }
             ),
         )
@@ -816,7 +816,12 @@ async def test_certificate_requests_are_refused_as_the_spec_allows(station, vers
     assert (ev_certificate.status, ev_certificate.exi_response) == ("Failed", "")
     assert status.status == "Failed" and status.ocsp_result is None
     kinds = {e.kind: e.status async for e in StationEvent.objects.all()}
-    assert kinds == {"SignCertificate": "Rejected", "15118EVCertificate": "Failed"}
+    # No CA, contract-certificate service or reachable OCSP responder is configured.
+    assert kinds == {
+        "SignCertificate": "Rejected",
+        "15118EVCertificate": "Failed",
+        "CertificateStatus": "Failed",
+    }
 
 
 async def test_data_transfer_data_reaches_the_vendor_and_the_station_unchanged(station, version):

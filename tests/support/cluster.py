@@ -48,6 +48,7 @@ class Cluster:
         processes: int = 2,
         celery: bool = False,
         env: dict | None = None,
+        client_ca: str = "",
     ):
         self.directory = Path(directory)
         self.database_url = database_url
@@ -57,6 +58,9 @@ class Cluster:
         self.env = {"OCPP_LOG_FLUSH_INTERVAL": "0.05", "LOG_LEVEL": "INFO", **(env or {})}
         self.port = free_port()
         self.tls_port = free_port()
+        # Security profile 3: a port verifying client certificates against `client_ca`.
+        self.client_ca = str(client_ca)
+        self.mtls_port = free_port() if client_ca else 0
         self.state: dict = {}
 
     def _run(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
@@ -80,6 +84,8 @@ class Cluster:
         ]  # fmt: skip
         if not self.celery:
             args.append("--no-celery")
+        if self.mtls_port:
+            args += ["--mtls-port", str(self.mtls_port), "--client-ca", self.client_ca]
         for name, value in self.env.items():
             args += ["--env", f"{name}={value}"]
         result = self._run(*args)
@@ -106,6 +112,10 @@ class Cluster:
     @property
     def wss_url(self) -> str:
         return f"wss://localhost:{self.tls_port}/ocpp/"
+
+    @property
+    def mtls_url(self) -> str:
+        return f"wss://localhost:{self.mtls_port}/ocpp/"
 
     @property
     def ca_file(self) -> str:
