@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from stations.models.commands import Command
 from stations.models.network import ChargingStation
 
+
 class InstalledCertificate(models.Model):
     """A certificate a station holds (GetInstalledCertificateIds, InstallCertificate).
 
