@@ -24,7 +24,9 @@ from tests.support.waiting import await_condition
 
 pytestmark = [pytest.mark.protocol, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-DAPHNE_ENV = {"TEST_EMBEDDED_BEAT": "1", "OCPP_COST_UPDATE_INTERVAL": "1"}
+# The embedded mode's schedule runs where Celery is eager and there is no broker: this
+# server keeps its channel layer and tasks in process even where the tests have Redis.
+DAPHNE_ENV = {"TEST_EMBEDDED_BEAT": "1", "OCPP_COST_UPDATE_INTERVAL": "1", "REDIS_URL": ""}
 ENERGY = "Energy.Active.Import.Register"
 
 
