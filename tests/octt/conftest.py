@@ -13,7 +13,8 @@ what ChargeNet keeps of them.
 Blocks: B provisioning, E transaction status, H reservations and the Authorize status
 table, I running cost, K GetChargingProfiles, L firmware, M certificates, N
 diagnostics, O display messages; the 1.6 (Security extension) equivalents. One daphne
-serves a whole module (`server`); each test gets fresh rows (`operator`).
+serves every module (`server`; a module with settings of its own gets its own); each
+test gets fresh rows (`operator`).
 """
 
 import pytest
@@ -24,10 +25,22 @@ from tests.support.live import live_daphne
 from tests.support.octt import Operator
 
 
+@pytest.fixture(scope="session")
+def shared_server(django_db_setup):
+    """One live daphne for every module that needs no settings of its own."""
+    with live_daphne() as address:
+        yield address
+
+
 @pytest.fixture(scope="module")
-def server(django_db_setup, request):
-    """A live daphne for the module; a module may set `DAPHNE_ENV` for its settings."""
-    with live_daphne(**getattr(request.module, "DAPHNE_ENV", {})) as address:
+def server(request):
+    """The live daphne; a module that sets `DAPHNE_ENV` gets one with those settings."""
+    environment = getattr(request.module, "DAPHNE_ENV", None)
+    if not environment:
+        yield request.getfixturevalue("shared_server")
+        return
+    request.getfixturevalue("django_db_setup")
+    with live_daphne(**environment) as address:
         yield address
 
 
