@@ -17,12 +17,19 @@ serves every module (`server`; a module with settings of its own gets its own); 
 test gets fresh rows (`operator`).
 """
 
+import time
+
 import pytest
 from rest_framework.authtoken.models import Token
 
+from stations.models import ChargingStation
 from tests.support.factories import IdTokenFactory, OperatorFactory, make_station
 from tests.support.live import live_daphne
 from tests.support.octt import Operator
+from tests.support.waiting import wait
+
+# The server's message log is written every OCPP_LOG_FLUSH_INTERVAL (0.05 s here).
+SETTLE = 0.3
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +53,20 @@ def server(request):
 
 @pytest.fixture
 def operator(server, transactional_db) -> Operator:
-    """The operator's REST client; stations CP-1 (2.0.1) and CP-16 (1.6), card TAG-0001."""
+    """The operator's REST client; stations CP-1 (2.0.1) and CP-16 (1.6), card TAG-0001.
+
+    Afterwards it waits until the server has seen every station leave and written its
+    log: the server outlives the test, and the test's tables are emptied next (on
+    PostgreSQL a TRUNCATE while the server still writes can deadlock).
+    """
     user = OperatorFactory()
     make_station("CP-1", ocpp_version="2.0.1")
     make_station("CP-16", ocpp_version="1.6")
     IdTokenFactory(value="TAG-0001")
-    return Operator(server, Token.objects.create(user=user).key)
+    yield Operator(server, Token.objects.create(user=user).key)
+    wait(
+        lambda: not ChargingStation.objects.filter(connected=True).exists(),
+        10,
+        "the server to see the stations disconnect",
+    )
+    time.sleep(SETTLE)
