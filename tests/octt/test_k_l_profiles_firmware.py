@@ -115,6 +115,28 @@ async def notify(cp, request_id: int, *statuses: str) -> None:
         assert answer is not None
 
 
+async def test_TC_L_01_CSMS(operator):
+    """Secure Firmware Update - Installed: UpdateFirmware with location, retrieveDateTime,
+    signingCertificate and signature; each status answered, Installed kept."""
+    async with station_on(operator.address) as cp:
+        command, request = await update(operator, cp)
+        await notify(
+            cp,
+            request["requestId"],
+            "Downloading",
+            "Downloaded",
+            "SignatureVerified",
+            "Installing",
+            "Installed",
+        )
+    assert command["status"] == "accepted"
+    firmware = request["firmware"]
+    assert set(firmware) == {"location", "retrieveDateTime", "signingCertificate", "signature"}
+    assert (firmware["signingCertificate"], firmware["signature"]) == (CERT, SIGNATURE)
+    station = await ChargingStation.objects.aget(station_id="CP-1")
+    assert station.firmware_status == "Installed"
+
+
 async def test_TC_L_02_CSMS(operator):
     """Secure Firmware Update - InstallScheduled: installDateTime in the future, the
     signing certificate and signature sent; every status answered, the last one kept."""

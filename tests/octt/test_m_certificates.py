@@ -8,12 +8,14 @@ texts were not at hand). 1.6 (Security extension): TC_076_CSMS.
 """
 
 import pytest
+from ocpp.v201 import call
 
 from tests.support.octt import only, sent, station_on
 
 pytestmark = [pytest.mark.protocol, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBrootCertificateForTests\n-----END CERTIFICATE-----"
+CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBcsr\n-----END CERTIFICATE REQUEST-----"
 CHAIN = PEM + "\n" + PEM.replace("root", "leaf")
 HASHES = {
     "SHA256": ("a" * 64, "b" * 64),
@@ -198,3 +200,24 @@ async def test_TC_M_16_certificate_signed_16(operator):
     assert status == 201 and command["status"] == "accepted"
     assert only(cp, "CertificateSigned") == {"certificateChain": CHAIN}
     assert v2g_status == 400  # no V2G certificates in 1.6
+
+
+@pytest.mark.parametrize(
+    ("message", "certificate_type"),
+    [
+        ("SignChargingStationCertificate", "ChargingStationCertificate"),
+        ("SignV2GCertificate", "V2GCertificate"),
+    ],
+)
+async def test_UC_A02_CSMS_trigger_a_certificate_renewal(operator, message, certificate_type):
+    """Renew a certificate by request of the CSMS (A02/A03): TriggerMessage with
+    requestedMessage SignChargingStationCertificate / SignV2GCertificate; the
+    SignCertificate request that follows is answered."""
+    async with station_on(operator.address) as cp:
+        status, command = await operator.command("CP-1", "trigger_message", message=message)
+        answer = await cp.call(
+            call.SignCertificate(csr=CSR, certificate_type=certificate_type), suppress=False
+        )
+    assert status == 201 and command["status"] == "accepted", command
+    assert only(cp, "TriggerMessage") == {"requestedMessage": message}
+    assert answer.status in ("Accepted", "Rejected")
