@@ -13,7 +13,7 @@ import pytest
 from ocpp.v16 import call as call16
 from ocpp.v201 import call
 
-from stations.models import ChargingStation, StationEvent
+from stations.models import ChargingStation, DeviceModelVariable, StationEvent
 from tests.support.factories import IdTokenFactory
 from tests.support.octt import only, station_on
 
@@ -168,6 +168,59 @@ async def test_UC_N02_CSMS_get_monitoring_report(operator):
     reports = await events("MonitoringReport")
     assert [report.data["seq_no"] for report in reports] == [0, 1]
     assert reports[0].data["monitor"][0]["variable_monitoring"][0]["id"] == 100
+
+
+async def test_UC_N07_CSMS_notify_event_of_a_monitor(operator):
+    """Alert event (N07): a monitor ChargeNet set fires; the NotifyEvent naming it is
+    answered, kept as an event and its value as the variable's."""
+    async with station_on(operator.address) as cp:
+        await operator.command(
+            "CP-1",
+            "set_variable_monitoring",
+            monitors=[
+                {
+                    "component": "EVSE",
+                    "evse_id": 1,
+                    "variable": "Power",
+                    "type": "upper_threshold",
+                    "value": 22000,
+                    "severity": 4,
+                }
+            ],
+        )
+        monitor_id = (await _results(cp))[0]
+        answer = await cp.call(
+            call.NotifyEvent(
+                generated_at=NOW,
+                seq_no=0,
+                event_data=[
+                    {
+                        "event_id": 1,
+                        "timestamp": NOW,
+                        "trigger": "Alerting",
+                        "actual_value": "22500",
+                        "event_notification_type": "CustomMonitor",
+                        "component": {"name": "EVSE", "evse": {"id": 1}},
+                        "variable": {"name": "Power"},
+                        "variable_monitoring_id": monitor_id,
+                    }
+                ],
+            ),
+            suppress=False,
+        )
+    assert answer is not None
+    (event,) = await events("NotifyEvent")
+    assert (event.status, event.data["variable_monitoring_id"]) == ("Alerting", monitor_id)
+    row = await DeviceModelVariable.objects.aget(
+        station__station_id="CP-1", component="EVSE", evse_id=1, variable="Power"
+    )
+    assert row.value == "22500"
+
+
+async def _results(cp) -> list[int]:
+    """The ids the station gave the monitors of its last SetVariableMonitoring."""
+    data = only(cp, "SetVariableMonitoring")["setMonitoringData"]
+    return [100 + number for number, _ in enumerate(data)]
 
 
 # --- customer information --------------------------------------------------------------
