@@ -32,5 +32,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Servers the tests start (`manage.py serve`) run no periodic tasks of their own: a
-# reconciliation or local-list sync would act in the middle of a test.
-EMBEDDED_BEAT = False
+# reconciliation or local-list sync would act in the middle of a test. A server that
+# replays a periodic message (CostUpdated, tests/octt) is started with
+# TEST_EMBEDDED_BEAT=1.
+EMBEDDED_BEAT = os.environ.get("TEST_EMBEDDED_BEAT") == "1"

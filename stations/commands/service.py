@@ -290,11 +290,8 @@ def _complete_params(station: ChargingStation, action: str, params: dict) -> dic
         )
     if action in ("remote_start", "reserve_now"):
         _token_types(params)
-    if action == "customer_information" and params.get("id_token"):
-        # The customer's token as ChargeNet holds it, unless the caller named its type.
-        token = token_find(str(params["id_token"]))
-        if token is not None and not params.get("id_token_type"):
-            params["id_token_type"] = token.type
+    elif action == "customer_information" and params.get("id_token"):
+        _token_types(params, tag="id_token")
     return params
 
 
@@ -329,10 +326,11 @@ def _next_display_message_id(station: ChargingStation) -> int:
     return max((int(i) for i in ids if str(i).isdigit()), default=0) + 1
 
 
-def _token_types(params: dict) -> None:
+def _token_types(params: dict, tag: str = "id_tag") -> None:
     """Name the types ChargeNet holds for the token and its group (2.x IdTokenType)
-    unless the caller chose them (`id_token_type`, `parent_id_token_type`)."""
-    token = token_find(params.get("id_tag") or "", parent=True)
+    unless the caller chose them (`id_token_type`, `parent_id_token_type`); `tag` is
+    the parameter that names the token."""
+    token = token_find(str(params.get(tag) or ""), parent=True)
     if token is not None:
         params["id_token_type"] = params.get("id_token_type") or token.type
     parent_tag = params.get("parent_id_tag")

@@ -114,7 +114,16 @@ def required_int(params: dict, name: str) -> int:
 
 
 def snake_name(value: str) -> str:
-    """A spec enum value as callers may write it: `FullInventory` -> `full_inventory`."""
+    """A spec enum value as callers may write it: `FullInventory` -> `full_inventory`.
+
+    An acronym stays one word: `V2GCertificate` -> `v2g_certificate`,
+    `CSMSRootCertificate` -> `csms_root_certificate`.
+    """
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z0-9])(?=[A-Z][a-z])", "_", value).lower()
+
+
+def _older_snake_name(value: str) -> str:
+    """The spelling snake_name gave before it kept acronyms whole (`v2_gcertificate`)."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", value).lower()
 
 
@@ -123,7 +132,11 @@ def spec_choice(params: dict, name: str, values, default=None):
     value = params.get(name, default)
     if value is None:
         return None
-    mapping = {snake_name(v): v for v in values} | {v: v for v in values}
+    mapping = (
+        {_older_snake_name(v): v for v in values}
+        | {snake_name(v): v for v in values}
+        | {v: v for v in values}
+    )
     if value not in mapping:
         allowed = ", ".join(snake_name(v) for v in values)
         raise CommandError("Invalid parameter.", {name: f"Must be one of: {allowed}."})

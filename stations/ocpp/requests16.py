@@ -52,6 +52,13 @@ TRIGGERS = {
         "StatusNotification",
     )
 }
+# Messages only the Security extension's ExtendedTriggerMessage asks for, and the
+# message each makes the station send (SignChargePointCertificate: SignCertificate).
+EXTENDED_TRIGGERS = {
+    "LogStatusNotification": "LogStatusNotification",
+    "SignChargePointCertificate": "SignCertificate",
+}
+ALSO_EXTENDED = {name: name for name in EXTENDED_TRIGGERS}  # named in the error only
 TOKEN_STATUS = {
     "accepted": "Accepted",
     "blocked": "Blocked",
@@ -268,6 +275,26 @@ def certificate_signed(p):
     return Request(call.CertificateSigned(certificate_chain=chain))
 
 
+def trigger_message(p):
+    """TriggerMessage; a message only the Security extension triggers (a log's status, a
+    new certificate's signing request) goes as ExtendedTriggerMessage."""
+    message = p.get("message")
+    if message in EXTENDED_TRIGGERS:
+        return Request(
+            call.ExtendedTriggerMessage(
+                requested_message=message, connector_id=integer(p, "connector_id")
+            ),
+            expects=(EXTENDED_TRIGGERS[message],),
+        )
+    return Request(
+        call.TriggerMessage(
+            requested_message=choice(p, "message", {**TRIGGERS, **ALSO_EXTENDED}),
+            connector_id=integer(p, "connector_id"),
+        ),
+        expects=(message,),
+    )
+
+
 BUILDERS = {
     "remote_start": remote_start,
     "remote_stop": lambda p: Request(
@@ -290,13 +317,7 @@ BUILDERS = {
             key=key_16(require(p, "key")[0]), value=str(require(p, "value")[0])
         )
     ),
-    "trigger_message": lambda p: Request(
-        call.TriggerMessage(
-            requested_message=choice(p, "message", TRIGGERS),
-            connector_id=integer(p, "connector_id"),
-        ),
-        expects=(p.get("message"),),
-    ),
+    "trigger_message": trigger_message,
     "clear_cache": lambda p: Request(call.ClearCache()),
     "data_transfer": lambda p: Request(
         call.DataTransfer(

@@ -27,6 +27,14 @@ TRIGGERS = {
     "DiagnosticsStatusNotification": "LogStatusNotification",
     "LogStatusNotification": "LogStatusNotification",
     "TransactionEvent": "TransactionEvent",
+    "PublishFirmwareStatusNotification": "PublishFirmwareStatusNotification",
+    "SignChargingStationCertificate": "SignChargingStationCertificate",
+    "SignV2GCertificate": "SignV2GCertificate",
+}
+# A triggered certificate renewal comes as a SignCertificate request (A02, A03).
+TRIGGERED = {
+    "SignChargingStationCertificate": "SignCertificate",
+    "SignV2GCertificate": "SignCertificate",
 }
 TOKEN_STATUS = {
     "accepted": "Accepted",
@@ -147,7 +155,8 @@ def builders(call) -> dict:
     def trigger_message(p):
         message = choice(p, "message", TRIGGERS)
         return Request(
-            call.TriggerMessage(requested_message=message, evse=evse(p)), expects=(message,)
+            call.TriggerMessage(requested_message=message, evse=evse(p)),
+            expects=(TRIGGERED.get(message, message),),
         )
 
     return {

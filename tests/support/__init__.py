@@ -6,6 +6,7 @@
 - stories.py: one charging story told in each OCPP version
 - station_thread.py: an OCPP 1.6 station on a thread of its own (browser tests)
 - live.py: a real daphne on a free port, sharing the test database
+- octt.py: OCTT-style replays: a station on a live daphne, the operator's REST commands
 - waiting.py: poll a condition until it holds
 - cluster.py: deploy/cluster.py's production shape on free ports
 - station_run.py: recorded simulated stations in a process of their own
