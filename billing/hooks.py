@@ -27,6 +27,9 @@ def connector_status_recorded(kind: str, station_pk: int | None, data: dict) -> 
         status=data["status"],
         at=data["at"],
         error_code=data["error_code"],
+        received_at=data.get("received_at"),
+        station_clock=data.get("station_clock", False),
+        inferred=data.get("inferred", False),
     )
 
 

@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 # A Finishing status reported this soon after the stop still belongs to the session:
 # the station sends it right after StopTransaction, while the car blocks the plug.
 TRAILING_STATUS_WINDOW = timedelta(minutes=5)
+FINISHING = "Finishing"
+# The stop reason (1.6 and 2.0.1 alike) of a session ended by unplugging the car.
+EV_DISCONNECTED = "EVDisconnected"
 
 
 def session_tariff(session: ChargingSession) -> Tariff | None:
@@ -88,7 +91,16 @@ def session_readings(session: ChargingSession) -> tuple[Reading, ...]:
 
 
 def _status_periods(session: ChargingSession, end: datetime) -> tuple[StatusPeriod, ...] | None:
-    """Recorded periods of the session's connector, or None if none were recorded."""
+    """Recorded periods of the session's connector, or None if none were recorded.
+
+    Times are the station's own where it sent them (billing/services/status.py). Once
+    the session has ended, only Finishing outlasts the stop (the car still blocks the
+    plug): a Charging or SuspendedEV period the history leaves open past the stop ends
+    at the stop (a station's next report may arrive long after, or never). A session
+    the EV ended by disconnecting (stop reason EVDisconnected) has no idle time after
+    its stop from a Finishing ChargeNet only assumed (2.x has no such status): the car
+    has left. A Finishing the station itself reported counts until it ends.
+    """
     if session.connector_id is None:
         return None
     mine = ConnectorStatusPeriod.objects.filter(
@@ -101,14 +113,23 @@ def _status_periods(session: ChargingSession, end: datetime) -> tuple[StatusPeri
     )
     if not overlapping:
         return None
+    departed = session.stop_reason == EV_DISCONNECTED
     trailing = mine.filter(started_at__gte=end).order_by("started_at").first()
     if (
         trailing
+        and not (departed and trailing.inferred)
         and trailing.status in IDLE_STATUSES
         and trailing.started_at <= end + TRAILING_STATUS_WINDOW
     ):
         overlapping.append(trailing)
-    return tuple(StatusPeriod(p.status, p.started_at, p.ended_at) for p in overlapping)
+    ended = session.ended_at is not None
+    periods = []
+    for period in overlapping:
+        until = period.ended_at
+        if ended and (period.status != FINISHING or (departed and period.inferred)):
+            until = min(until or end, end)
+        periods.append(StatusPeriod(period.status, period.started_at, until))
+    return tuple(periods)
 
 
 def session_is_invoiced(session: ChargingSession) -> bool:

@@ -262,13 +262,43 @@ def test_status_history_closes_the_open_period_and_opens_the_next():
     ]
 
 
-def test_a_late_status_report_never_overlaps_the_open_period():
+def test_a_late_status_report_is_placed_at_its_own_time_without_overlaps():
+    """A report queued while offline arrives after a newer one: it keeps the station's
+    time and ends where the next known change begins; the open period stays open."""
     _, car, _ = network()
     record(car, "Charging", 10)
     late = record(car, "Preparing", 5)
+    record(car, "SuspendedEV", 30)
+    record(car, "Charging", 20)  # late again: splits SuspendedEV's predecessor
+    record(car, "Charging", 15)  # the same status began earlier: merged, no new row
 
-    assert late.started_at == FRIDAY + timedelta(minutes=10)
-    assert ConnectorStatusPeriod.objects.get(status="Charging").ended_at == late.started_at
+    minute = timedelta(minutes=1)
+    rows = ConnectorStatusPeriod.objects.order_by("started_at").values_list(
+        "status", "started_at", "ended_at"
+    )
+    assert late.started_at == FRIDAY + 5 * minute
+    assert list(rows) == [
+        ("Preparing", FRIDAY + 5 * minute, FRIDAY + 10 * minute),
+        ("Charging", FRIDAY + 10 * minute, FRIDAY + 30 * minute),
+        ("SuspendedEV", FRIDAY + 30 * minute, None),
+    ]
+
+
+def test_a_late_status_report_between_two_periods_splits_the_earlier_one():
+    _, car, _ = network()
+    record(car, "Charging", 0)
+    record(car, "Finishing", 45)
+    record(car, "SuspendedEV", 20)  # delivered after the later Finishing
+
+    minute = timedelta(minutes=1)
+    rows = ConnectorStatusPeriod.objects.order_by("started_at").values_list(
+        "status", "started_at", "ended_at"
+    )
+    assert list(rows) == [
+        ("Charging", FRIDAY, FRIDAY + 20 * minute),
+        ("SuspendedEV", FRIDAY + 20 * minute, FRIDAY + 45 * minute),
+        ("Finishing", FRIDAY + 45 * minute, None),
+    ]
 
 
 def test_the_end_of_finishing_re_prices_the_ended_session(
