@@ -79,6 +79,14 @@ class SessionCharge(models.Model):
     tariff = models.ForeignKey(
         "billing.Tariff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    tariff_version = models.ForeignKey(
+        "billing.TariffVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The tariff as it was when the session started: what it was priced with."),
+    )
     tariff_name = models.CharField(_("tariff"), max_length=100)
     currency = models.CharField(_("currency"), max_length=3)
     net = models.DecimalField(_("net"), max_digits=14, decimal_places=4)

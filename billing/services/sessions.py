@@ -14,7 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.balances import balance_debit_session
-from billing.models import ConnectorStatusPeriod, Invoice, InvoiceLine, SessionCharge, Tariff
+from billing.models import (
+    ConnectorStatusPeriod,
+    Invoice,
+    InvoiceLine,
+    SessionCharge,
+    Tariff,
+    TariffVersion,
+)
 from billing.pricing import (
     IDLE_STATUSES,
     Price,
@@ -27,7 +34,8 @@ from billing.pricing import (
     tariff_price_session,
 )
 from billing.pricing.derive import idle_periods_from_readings
-from billing.services.tariffs import TariffBook, tariff_for
+from billing.services.tariffs import TariffBook
+from billing.services.versions import session_tariff_version
 from chargenet.celery import task
 from stations import events
 from stations.metering import POWER, WHOLE_METER_ENERGY, WHOLE_METER_POWER
@@ -46,11 +54,14 @@ EV_DISCONNECTED = "EVDisconnected"
 
 
 def session_tariff(session: ChargingSession) -> Tariff | None:
-    return tariff_for(
-        station_pk=session.station_id,
-        connector_pk=session.connector_id,
-        site_pk=session.station.site_id,
-    )
+    """The tariff of the version the session is priced with (None: no tariff)."""
+    version = session_tariff_version(session)
+    return version.tariff if version is not None else None
+
+
+def session_tariff_spec(session: ChargingSession) -> TariffSpec | None:
+    """The tariff the session is priced with, as it was when the session started."""
+    return _resolve(session, None)[1]
 
 
 def session_facts(
@@ -182,6 +193,8 @@ def running_costs(*, now: datetime | None = None) -> list[tuple[ChargingSession,
         .select_related("station__site", "connector")
         .order_by("pk")
     )
+    sessions = list(sessions)
+    book.pins_load(session.pk for session in sessions)
     found = []
     for session in sessions:
         try:
@@ -212,37 +225,37 @@ def session_price(
     )
     if session.state != ChargingSession.State.ENDED or session_is_invoiced(session):
         return None
-    tariff, spec = _resolve(session, book)
-    if tariff is None:
+    version, spec = _resolve(session, book)
+    if version is None:
         logger.warning("No tariff prices session %s: it stays unpriced", session.pk)
         return None
     price = tariff_price_session(spec, session_facts(session, now=now))
-    session_price_store(session, tariff, price, now or timezone.now())
+    session_price_store(session, version, price, now or timezone.now())
     return price
 
 
-def _resolve(session: ChargingSession, book: TariffBook | None) -> tuple[Tariff | None, TariffSpec]:
-    if book is not None:
-        return book.resolve(
-            station_pk=session.station_id,
-            connector_pk=session.connector_id,
-            site_pk=session.station.site_id,
-        )
-    tariff = session_tariff(session)
-    return tariff, tariff.spec() if tariff else None
+def _resolve(
+    session: ChargingSession, book: TariffBook | None
+) -> tuple[TariffVersion | None, TariffSpec | None]:
+    """The session's tariff version (fixed at its start) and its spec."""
+    version = session_tariff_version(session, book=book)
+    if version is None:
+        return None, None
+    return version, book.version_spec(version) if book is not None else version.spec()
 
 
 def session_price_store(
-    session: ChargingSession, tariff: Tariff, price: Price, now: datetime
+    session: ChargingSession, version: TariffVersion, price: Price, now: datetime
 ) -> None:
-    """Store a session's price, its SessionCharge; then debit a prepaid driver and
-    announce it. The only writer of a session's price (call inside the session's
-    transaction)."""
+    """Store a session's price, its SessionCharge, with the tariff version it was priced
+    with; then debit a prepaid driver and announce it. The only writer of a session's
+    price (call inside the session's transaction)."""
     SessionCharge.objects.update_or_create(
         session=session,
         defaults={
-            "tariff": tariff,
-            "tariff_name": tariff.name,
+            "tariff_id": version.tariff_id,
+            "tariff_version": version,
+            "tariff_name": version.name,
             "currency": price.currency,
             "net": price.net,
             "tax_rate_percent": price.tax_rate_percent,
@@ -270,9 +283,12 @@ def prepaid_block_expired_sessions(*, now: datetime | None = None) -> list[Charg
     now = now or timezone.now()
     book = TariffBook()
     expired = []
-    active = ChargingSession.objects.filter(state=ChargingSession.State.ACTIVE).select_related(
-        "station__site", "connector"
+    active = list(
+        ChargingSession.objects.filter(state=ChargingSession.State.ACTIVE).select_related(
+            "station__site", "connector"
+        )
     )
+    book.pins_load(session.pk for session in active)
     for session in active:
         _, spec = _resolve(session, book)
         if spec is None or not (spec.power_tiers and spec.prepaid_block_price):

@@ -154,7 +154,7 @@ def test_e_bike_session_is_priced_by_its_tier_and_prepaid_block():
     )
 
 
-def test_re_pricing_is_idempotent_and_follows_tariff_changes():
+def test_re_pricing_is_idempotent_and_keeps_the_tariff_version_of_the_start():
     _, car, _ = network()
     tariff = car_tariff()
     assign(tariff, station=car)
@@ -167,8 +167,13 @@ def test_re_pricing_is_idempotent_and_follows_tariff_changes():
     assert first == again == "11.45 EUR"
     assert SessionCharge.objects.count() == 1
 
+    # Even a change that bypasses the model's save: the session keeps its version.
     Tariff.objects.filter(pk=tariff.pk).update(session_fee=D("1.00"))
-    assert price_session(ended.pk) == "12.66 EUR"  # net 10.46, tax 2.1966 -> 2.20
+    assert price_session(ended.pk) == "11.45 EUR"
+    later = session(car, FRIDAY + timedelta(days=7), 180, 18_500, readings=car_readings())
+    assert price_session(later.pk) == "12.66 EUR"  # net 10.46, tax 2.1966 -> 2.20
+    assert charge_of(later).tariff_version.number == 2
+    assert charge_of(ended).tariff_version.number == 1
 
 
 def test_an_invoiced_session_keeps_its_price():
