@@ -34,8 +34,7 @@ class PriceLineSerializer(serializers.Serializer):
 
     kind = serializers.CharField(
         read_only=True,
-        help_text="session_fee, energy, time, power_tier, prepaid_block, idle, minimum or "
-        "maximum.",
+        help_text="session_fee, energy, time, power_tier, prepaid_block, idle, minimum or maximum.",
     )
     description = serializers.CharField(read_only=True, help_text="What was charged, in words.")
     quantity = DecimalStringField(help_text="How much, in `unit` (kWh, min, session, block).")
