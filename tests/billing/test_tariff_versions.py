@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v201 import call as call201
@@ -213,3 +214,52 @@ async def test_a_tariff_changed_while_charging_never_reprices_the_session(quoted
             frame.transaction_info["transaction_id"] = second
             answer = await cp.call(frame, suppress=False)
     assert answer.total_cost == 1.0  # 2 kWh x 0.50
+
+
+@pytest.mark.django_db
+def test_the_admin_add_and_edit_write_versions_with_their_inlines(
+    ops, django_capture_on_commit_callbacks
+):
+    data = {
+        "name": "Bikes",
+        "currency": "CNY",
+        "tax_rate_percent": "0",
+        "energy_price_per_kwh": "0",
+        "time_price_per_hour": "0",
+        "time_block_minutes": "60",
+        "session_fee": "0",
+        "idle_price_per_minute": "0",
+        "idle_grace_minutes": "0",
+        "tier_sustain_seconds": "60",
+        "prepaid_block_price": "1.00",
+        "assignments-TOTAL_FORMS": "0",
+        "assignments-INITIAL_FORMS": "0",
+        "time_of_use-TOTAL_FORMS": "0",
+        "time_of_use-INITIAL_FORMS": "0",
+        "power_tiers-TOTAL_FORMS": "1",
+        "power_tiers-INITIAL_FORMS": "0",
+        "power_tiers-0-up_to_w": "",
+        "power_tiers-0-price_per_hour": "0.50",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        added = ops.post(reverse("admin:billing_tariff_add"), data)
+    assert added.status_code == 302
+    tariff = Tariff.objects.get(name="Bikes")
+    tier = tariff.power_tiers.get()
+    edit = {
+        **data,
+        "prepaid_block_price": "2.00",
+        "power_tiers-INITIAL_FORMS": "1",
+        "power_tiers-0-id": str(tier.pk),
+        "power_tiers-0-tariff": str(tariff.pk),
+        "power_tiers-0-price_per_hour": "0.60",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = ops.post(reverse("admin:billing_tariff_change", args=[tariff.pk]), edit)
+    assert edited.status_code == 302
+
+    versions = list(TariffVersion.objects.filter(tariff=tariff).order_by("number"))
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[0].definition["power_tiers"] == [{"up_to_w": None, "price_per_hour": "0.50000"}]
+    assert versions[1].definition["power_tiers"][0]["price_per_hour"] == "0.60000"
+    assert versions[1].definition["prepaid_block_price"] == "2.00000"
