@@ -53,7 +53,7 @@ def _nullable(node):
 
 
 @pytest.fixture
-def world(media_root, django_capture_on_commit_callbacks, api_client):
+def world(media_root, eager_tasks, django_capture_on_commit_callbacks, api_client):
     """A priced, invoiced and reported network, and a driver with a balance."""
     _, car, bike = network()
     assign(car_tariff(), station=car)
