@@ -26,26 +26,34 @@ from stations.models import ChargingSession
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def tariff_version_current(tariff: Tariff) -> TariffVersion:
     """The version holding the tariff's definition now: the latest, or a new one if the
-    tariff changed since (numbered on from the latest; the tariff row is locked)."""
-    Tariff.objects.select_for_update().filter(pk=tariff.pk).exists()
+    tariff changed since (numbered on from the latest, under a lock of the tariff row so
+    two processes never write the same number)."""
     fresh = Tariff.objects.prefetch_related("time_of_use", "power_tiers").get(pk=tariff.pk)
     definition = spec_to_json(fresh.spec())
     digest = snapshot_digest(definition)
-    latest = TariffVersion.objects.filter(tariff=fresh).order_by("-number").first()
+    latest = _latest(fresh)
     if latest is not None and latest.digest == digest:
-        return latest
-    return TariffVersion.objects.create(
-        tariff=fresh,
-        number=(latest.number if latest else 0) + 1,
-        name=fresh.name,
-        currency=fresh.currency,
-        definition=definition,
-        digest=digest,
-        created_at=timezone.now(),
-    )
+        return latest  # the common case: no lock, no write
+    with transaction.atomic():
+        list(Tariff.objects.select_for_update().filter(pk=fresh.pk).values_list("pk"))
+        latest = _latest(fresh)
+        if latest is not None and latest.digest == digest:
+            return latest
+        return TariffVersion.objects.create(
+            tariff=fresh,
+            number=(latest.number if latest else 0) + 1,
+            name=fresh.name,
+            currency=fresh.currency,
+            definition=definition,
+            digest=digest,
+            created_at=timezone.now(),
+        )
+
+
+def _latest(tariff: Tariff) -> TariffVersion | None:
+    return TariffVersion.objects.filter(tariff=tariff).order_by("-number").first()
 
 
 def _version_after_commit(tariff_pk: int | None) -> None:
