@@ -22,6 +22,7 @@ from billing.models import (
     SessionCharge,
     Tariff,
     TariffAssignment,
+    TariffVersion,
     TimeOfUsePrice,
 )
 from billing.services.invoices import InvoiceError
@@ -144,9 +145,33 @@ class SessionChargeAdmin(ViewOnlyAdmin):
         )
 
 
+@admin.register(TariffVersion)
+class TariffVersionAdmin(ViewOnlyAdmin):
+    """Versions are written by every tariff change and never edited."""
+
+    list_display = ["name", "number", "currency", "tariff", "created_at"]
+    list_filter = ["currency"]
+    search_fields = ["name"]
+    exclude = ["definition"]
+    readonly_fields = ["definition_pretty"]
+
+    @admin.display(description=_("definition"))
+    def definition_pretty(self, version: TariffVersion) -> str:
+        return pretty_json(version.definition)
+
+
 @admin.register(ConnectorStatusPeriod)
 class ConnectorStatusPeriodAdmin(ViewOnlyAdmin):
-    list_display = ["station", "connector_id", "status", "error_code", "started_at", "ended_at"]
+    list_display = [
+        "station",
+        "connector_id",
+        "status",
+        "error_code",
+        "started_at",
+        "ended_at",
+        "station_clock",
+        "received_at",
+    ]
     list_select_related = ["station"]
     list_filter = ["status"]
     search_fields = ["station__station_id"]

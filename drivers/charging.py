@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from billing.balances import balance_covers
 from billing.models import Tariff
 from billing.pricing import prepaid_block_ends_at
-from billing.services import session_cost_so_far, session_facts, tariff_for
+from billing.services import (
+    session_cost_so_far,
+    session_facts,
+    session_tariff_spec,
+    tariff_for,
+)
 from stations.commands.service import CommandError, send_command
 from stations.models import ChargingSession, ChargingStation, Command, Connector, IdToken
 
@@ -148,13 +153,14 @@ class LiveFigures:
 
 
 def live_figures(session: ChargingSession, *, now: datetime | None = None) -> LiveFigures:
-    """Elapsed time, cost so far and a prepaid block's end, for a running session."""
+    """Elapsed time, cost so far and a prepaid block's end, for a running session, under
+    the tariff version the session started with (what it will be billed)."""
     now = now or timezone.now()
     price = session_cost_so_far(session, now=now)
-    tariff = connector_tariff(session.connector) if session.connector_id else None
+    spec = session_tariff_spec(session)
     ends = None
-    if tariff is not None and tariff.prepaid_block_price and tariff.power_tiers.exists():
-        ends = prepaid_block_ends_at(tariff.spec(), session_facts(session, now=now, status=False))
+    if spec is not None and spec.prepaid_block_price and spec.power_tiers:
+        ends = prepaid_block_ends_at(spec, session_facts(session, now=now, status=False))
     return LiveFigures(
         session=session,
         elapsed_s=int((now - session.started_at).total_seconds()),

@@ -38,8 +38,12 @@ logger = logging.getLogger(__name__)
 NETWORK_GROUP = "live.network"
 
 #: A connector's status (connector 0: the station's) was stored: data holds `connector`,
-#: `status`, `at` (when that status began) and `error_code`. Not live: for subscribers
-#: that keep a status history, in the transaction that stored the status.
+#: `status`, `at` (when that status began: the station's own timestamp, or the arrival
+#: time where it sent none or an implausible one), `station_clock` (whether `at` is the
+#: station's), `received_at` (arrival), `inferred` (ChargeNet assumed the status, the
+#: station did not report it) and `error_code`. A replayed, older report may
+#: come after newer ones. Not live: for subscribers that keep a status history, in the
+#: transaction that stored the status.
 CONNECTOR_STATUS_RECORDED = "connector.status_recorded"
 #: A MeterValues frame held a Temperature: data holds `connector` and `celsius` (the
 #: highest reading, a decimal string). Not live.

@@ -11,12 +11,14 @@ from billing.models.invoices import (
 )
 from billing.models.reports import Report
 from billing.models.tariffs import PowerTierPrice, Tariff, TariffAssignment, TimeOfUsePrice
+from billing.models.versions import ImmutableVersionError, SessionTariff, TariffVersion
 
 __all__ = [
     "BalanceEntry",
     "CardRequest",
     "ConnectorStatusPeriod",
     "ImmutableInvoiceError",
+    "ImmutableVersionError",
     "Invoice",
     "InvoiceLine",
     "InvoiceSequence",
@@ -24,7 +26,9 @@ __all__ = [
     "PowerTierPrice",
     "Report",
     "SessionCharge",
+    "SessionTariff",
     "Tariff",
     "TariffAssignment",
+    "TariffVersion",
     "TimeOfUsePrice",
 ]

@@ -10,8 +10,13 @@ from django.utils.translation import gettext_lazy as _
 class ConnectorStatusPeriod(models.Model):
     """A connector (0: the station as a whole) was in `status` from `started_at` on.
 
-    The open period (no `ended_at`) is the current status; a change closes it and
-    opens the next. Idle fees and fault counts are read from here.
+    `started_at` is the station's own time for the report (StatusNotification timestamp,
+    TransactionEvent timestamp) when it sent a plausible one (`station_clock`), else
+    the time ChargeNet received it; `received_at` keeps the arrival time beside it.
+    Periods follow each other in `started_at` order, each ending where the next begins;
+    the open period (no `ended_at`) is the latest. A report delivered late (queued while
+    offline) is placed where its own time puts it. Idle fees and fault counts are read
+    from here.
     """
 
     station = models.ForeignKey(
@@ -22,6 +27,20 @@ class ConnectorStatusPeriod(models.Model):
     error_code = models.CharField(_("error code"), max_length=50, blank=True)
     started_at = models.DateTimeField(_("from"))
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    station_clock = models.BooleanField(
+        _("station's time"),
+        default=False,
+        help_text=_("The start is the station's own timestamp, not the arrival time."),
+    )
+    inferred = models.BooleanField(
+        _("inferred"),
+        default=False,
+        help_text=_(
+            "Assumed by ChargeNet, not reported by the station: Finishing after a 2.x "
+            "transaction ended with the car plugged in."
+        ),
+    )
 
     class Meta:
         ordering = ["station", "connector_id", "started_at"]
@@ -59,6 +78,14 @@ class SessionCharge(models.Model):
     )
     tariff = models.ForeignKey(
         "billing.Tariff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tariff_version = models.ForeignKey(
+        "billing.TariffVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The tariff as it was when the session started: what it was priced with."),
     )
     tariff_name = models.CharField(_("tariff"), max_length=100)
     currency = models.CharField(_("currency"), max_length=3)

@@ -1,18 +1,18 @@
 """REST API v1: invoices (with credit notes) and reports."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from billing.models import Invoice, InvoiceLine, Report
 from billing.pricing import round_money
+from stations.api.money import DECIMAL_STRING_SCHEMA, PriceLineSerializer
 from stations.models import ChargingStation, Site
 
 # --- invoices ----------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(DECIMAL_STRING_SCHEMA)
 class MoneyField(serializers.Field):
     """An amount as a decimal string, rounded to its currency's minor unit."""
 
@@ -25,17 +25,33 @@ class MoneyField(serializers.Field):
         return str(round_money(getattr(obj, self.amount), currency))
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "sessions": {"type": "integer"},
+            "energy_kwh": DECIMAL_STRING_SCHEMA,
+            "utilisation_percent": DECIMAL_STRING_SCHEMA,
+            "faults": {"type": "integer"},
+            "revenue_gross": {"type": "object", "additionalProperties": DECIMAL_STRING_SCHEMA},
+        },
+    }
+)
+class ReportSummaryField(serializers.DictField):
+    """A report's network totals; empty until it is done. Amounts are decimal strings."""
+
+
 class InvoiceLineSerializer(serializers.ModelSerializer):
     """One invoiced session, with the price lines it was priced with."""
 
     net = MoneyField("net", help_text="Net amount.")
     tax = MoneyField("tax", help_text="Tax amount.")
     gross = MoneyField("gross", help_text="Gross amount (net + tax).")
-    details = serializers.ListField(
-        child=serializers.DictField(),
+    details = PriceLineSerializer(
+        many=True,
         read_only=True,
         help_text="The session's price lines (kind, description, quantity, unit, unit_price, "
-        "price_unit, amount), as priced.",
+        "price_unit, amount), as priced; amounts are decimal strings.",
     )
 
     class Meta:
@@ -69,7 +85,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
     credited_invoice = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,
-        help_text="On a credit note: the number of the invoice it cancels.",
+        allow_null=True,
+        help_text="On a credit note: the number of the invoice it cancels; null on an invoice.",
     )
     credit_note = serializers.SerializerMethodField(
         help_text="On an invoice: the number of the credit note that cancelled it, or null."
@@ -166,7 +183,7 @@ class ReportSerializer(serializers.ModelSerializer):
     )
     csv_url = serializers.SerializerMethodField(help_text="The CSV file once done, else null.")
     xlsx_url = serializers.SerializerMethodField(help_text="The XLSX file once done, else null.")
-    summary = serializers.DictField(
+    summary = ReportSummaryField(
         read_only=True,
         help_text="Network totals once done: sessions, energy_kwh, utilisation_percent, faults, "
         "revenue_gross per currency.",

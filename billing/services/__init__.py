@@ -18,10 +18,16 @@ from billing.services.sessions import (
     session_price,
     session_price_later,
     session_tariff,
+    session_tariff_spec,
     session_total_cost,
 )
 from billing.services.status import status_history_record
 from billing.services.tariffs import TariffBook, tariff_for
+from billing.services.versions import (
+    session_tariff_fix,
+    session_tariff_version,
+    tariff_version_current,
+)
 
 __all__ = [
     "TariffBook",
@@ -39,7 +45,11 @@ __all__ = [
     "session_price",
     "session_price_later",
     "session_tariff",
+    "session_tariff_fix",
+    "session_tariff_spec",
+    "session_tariff_version",
     "session_total_cost",
     "status_history_record",
     "tariff_for",
+    "tariff_version_current",
 ]

@@ -2,7 +2,10 @@
 
 A report row tracks the run: pending, running (with progress in %), done with its CSV
 and XLSX files, or failed with the error. Sessions count in the period they ended;
-utilisation is the share of connector time occupied by sessions within the period.
+utilisation is the share of connector time occupied by sessions within the part of the
+period the station existed: a station created mid-period is measured from its
+creation (and a period still running only up to now), so a new station is not shown
+as idle for days it did not exist.
 """
 
 import logging
@@ -13,7 +16,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 from django.utils import timezone
 
@@ -174,18 +177,38 @@ def station_totals(station: ChargingStation, start: datetime, end: datetime, now
         amounts[0] += net
         amounts[1] += tax
         amounts[2] += gross
-    window_end = max(start, min(end, now))
-    totals.capacity = (window_end - start) * totals.connectors
+    window_start, window_end = existence_window(station, start, end, now)
+    totals.capacity = (window_end - window_start) * totals.connectors
     overlapping = ChargingSession.objects.filter(station=station, started_at__lt=window_end).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+        Q(ended_at__isnull=True) | Q(ended_at__gt=window_start)
     )
     for started_at, ended_at in overlapping.values_list("started_at", "ended_at"):
-        totals.occupied += min(ended_at or window_end, window_end) - max(started_at, start)
+        totals.occupied += max(
+            timedelta(0), min(ended_at or window_end, window_end) - max(started_at, window_start)
+        )
     totals.occupied = min(totals.occupied, totals.capacity)
     totals.faults = ConnectorStatusPeriod.objects.filter(
         station=station, status="Faulted", started_at__gte=start, started_at__lt=end
     ).count()
     return totals
+
+
+def existence_window(
+    station: ChargingStation, start: datetime, end: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The part of [start, end) the station existed in, up to now: utilisation's denominator.
+
+    A station exists from its creation, or from its first session if that is earlier
+    (a station imported with its history). One created mid-period counts from then;
+    occupied time is measured in the same window, so utilisation stays a share of the
+    time the station could be used.
+    """
+    window_end = max(start, min(end, now))
+    first_session = ChargingSession.objects.filter(station=station).aggregate(
+        first=Min("started_at")
+    )["first"]
+    existed_from = min(filter(None, (station.created_at, first_session)), default=start)
+    return min(max(start, existed_from), window_end), window_end
 
 
 def daily_by_site(

@@ -14,7 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.balances import balance_debit_session
-from billing.models import ConnectorStatusPeriod, Invoice, InvoiceLine, SessionCharge, Tariff
+from billing.models import (
+    ConnectorStatusPeriod,
+    Invoice,
+    InvoiceLine,
+    SessionCharge,
+    Tariff,
+    TariffVersion,
+)
 from billing.pricing import (
     IDLE_STATUSES,
     Price,
@@ -27,7 +34,8 @@ from billing.pricing import (
     tariff_price_session,
 )
 from billing.pricing.derive import idle_periods_from_readings
-from billing.services.tariffs import TariffBook, tariff_for
+from billing.services.tariffs import TariffBook
+from billing.services.versions import session_tariff_version
 from chargenet.celery import task
 from stations import events
 from stations.metering import POWER, WHOLE_METER_ENERGY, WHOLE_METER_POWER
@@ -40,14 +48,20 @@ logger = logging.getLogger(__name__)
 # A Finishing status reported this soon after the stop still belongs to the session:
 # the station sends it right after StopTransaction, while the car blocks the plug.
 TRAILING_STATUS_WINDOW = timedelta(minutes=5)
+FINISHING = "Finishing"
+# The stop reason (1.6 and 2.0.1 alike) of a session ended by unplugging the car.
+EV_DISCONNECTED = "EVDisconnected"
 
 
 def session_tariff(session: ChargingSession) -> Tariff | None:
-    return tariff_for(
-        station_pk=session.station_id,
-        connector_pk=session.connector_id,
-        site_pk=session.station.site_id,
-    )
+    """The tariff of the version the session is priced with (None: no tariff)."""
+    version = session_tariff_version(session)
+    return version.tariff if version is not None else None
+
+
+def session_tariff_spec(session: ChargingSession) -> TariffSpec | None:
+    """The tariff the session is priced with, as it was when the session started."""
+    return _resolve(session, None)[1]
 
 
 def session_facts(
@@ -88,7 +102,16 @@ def session_readings(session: ChargingSession) -> tuple[Reading, ...]:
 
 
 def _status_periods(session: ChargingSession, end: datetime) -> tuple[StatusPeriod, ...] | None:
-    """Recorded periods of the session's connector, or None if none were recorded."""
+    """Recorded periods of the session's connector, or None if none were recorded.
+
+    Times are the station's own where it sent them (billing/services/status.py). Once
+    the session has ended, only Finishing outlasts the stop (the car still blocks the
+    plug): a Charging or SuspendedEV period the history leaves open past the stop ends
+    at the stop (a station's next report may arrive long after, or never). A session
+    the EV ended by disconnecting (stop reason EVDisconnected) has no idle time after
+    its stop from a Finishing ChargeNet only assumed (2.x has no such status): the car
+    has left. A Finishing the station itself reported counts until it ends.
+    """
     if session.connector_id is None:
         return None
     mine = ConnectorStatusPeriod.objects.filter(
@@ -101,14 +124,23 @@ def _status_periods(session: ChargingSession, end: datetime) -> tuple[StatusPeri
     )
     if not overlapping:
         return None
+    departed = session.stop_reason == EV_DISCONNECTED
     trailing = mine.filter(started_at__gte=end).order_by("started_at").first()
     if (
         trailing
+        and not (departed and trailing.inferred)
         and trailing.status in IDLE_STATUSES
         and trailing.started_at <= end + TRAILING_STATUS_WINDOW
     ):
         overlapping.append(trailing)
-    return tuple(StatusPeriod(p.status, p.started_at, p.ended_at) for p in overlapping)
+    ended = session.ended_at is not None
+    periods = []
+    for period in overlapping:
+        until = period.ended_at
+        if ended and (period.status != FINISHING or (departed and period.inferred)):
+            until = min(until or end, end)
+        periods.append(StatusPeriod(period.status, period.started_at, until))
+    return tuple(periods)
 
 
 def session_is_invoiced(session: ChargingSession) -> bool:
@@ -161,6 +193,8 @@ def running_costs(*, now: datetime | None = None) -> list[tuple[ChargingSession,
         .select_related("station__site", "connector")
         .order_by("pk")
     )
+    sessions = list(sessions)
+    book.pins_load(session.pk for session in sessions)
     found = []
     for session in sessions:
         try:
@@ -191,37 +225,37 @@ def session_price(
     )
     if session.state != ChargingSession.State.ENDED or session_is_invoiced(session):
         return None
-    tariff, spec = _resolve(session, book)
-    if tariff is None:
+    version, spec = _resolve(session, book)
+    if version is None:
         logger.warning("No tariff prices session %s: it stays unpriced", session.pk)
         return None
     price = tariff_price_session(spec, session_facts(session, now=now))
-    session_price_store(session, tariff, price, now or timezone.now())
+    session_price_store(session, version, price, now or timezone.now())
     return price
 
 
-def _resolve(session: ChargingSession, book: TariffBook | None) -> tuple[Tariff | None, TariffSpec]:
-    if book is not None:
-        return book.resolve(
-            station_pk=session.station_id,
-            connector_pk=session.connector_id,
-            site_pk=session.station.site_id,
-        )
-    tariff = session_tariff(session)
-    return tariff, tariff.spec() if tariff else None
+def _resolve(
+    session: ChargingSession, book: TariffBook | None
+) -> tuple[TariffVersion | None, TariffSpec | None]:
+    """The session's tariff version (fixed at its start) and its spec."""
+    version = session_tariff_version(session, book=book)
+    if version is None:
+        return None, None
+    return version, book.version_spec(version) if book is not None else version.spec()
 
 
 def session_price_store(
-    session: ChargingSession, tariff: Tariff, price: Price, now: datetime
+    session: ChargingSession, version: TariffVersion, price: Price, now: datetime
 ) -> None:
-    """Store a session's price, its SessionCharge; then debit a prepaid driver and
-    announce it. The only writer of a session's price (call inside the session's
-    transaction)."""
+    """Store a session's price, its SessionCharge, with the tariff version it was priced
+    with; then debit a prepaid driver and announce it. The only writer of a session's
+    price (call inside the session's transaction)."""
     SessionCharge.objects.update_or_create(
         session=session,
         defaults={
-            "tariff": tariff,
-            "tariff_name": tariff.name,
+            "tariff_id": version.tariff_id,
+            "tariff_version": version,
+            "tariff_name": version.name,
             "currency": price.currency,
             "net": price.net,
             "tax_rate_percent": price.tax_rate_percent,
@@ -249,9 +283,12 @@ def prepaid_block_expired_sessions(*, now: datetime | None = None) -> list[Charg
     now = now or timezone.now()
     book = TariffBook()
     expired = []
-    active = ChargingSession.objects.filter(state=ChargingSession.State.ACTIVE).select_related(
-        "station__site", "connector"
+    active = list(
+        ChargingSession.objects.filter(state=ChargingSession.State.ACTIVE).select_related(
+            "station__site", "connector"
+        )
     )
+    book.pins_load(session.pk for session in active)
     for session in active:
         _, spec = _resolve(session, book)
         if spec is None or not (spec.power_tiers and spec.prepaid_block_price):

@@ -2,7 +2,14 @@
 
 from django.db.models import Prefetch, Q
 
-from billing.models import PowerTierPrice, Tariff, TariffAssignment, TimeOfUsePrice
+from billing.models import (
+    PowerTierPrice,
+    SessionTariff,
+    Tariff,
+    TariffAssignment,
+    TariffVersion,
+    TimeOfUsePrice,
+)
 from billing.pricing import TariffSpec
 
 
@@ -54,13 +61,28 @@ def _most_specific(
 
 
 class TariffBook:
-    """Every tariff and assignment in memory, to resolve many sessions without queries."""
+    """Every tariff and assignment in memory, to resolve many sessions without queries;
+    and the tariff versions sessions are fixed to, as they are looked up."""
 
     def __init__(self) -> None:
         self.tariffs = {tariff.pk: tariff for tariff in _tariffs()}
         self.specs = {pk: tariff.spec() for pk, tariff in self.tariffs.items()}
         self.by_target = dict(_target(a) for a in TariffAssignment.objects.all())
         self.default = next((pk for pk, t in self.tariffs.items() if t.is_default), None)
+        self.pins: dict[int, TariffVersion | None] = {}  # session pk: its version
+        self.version_specs: dict[int, TariffSpec] = {}
+
+    def pins_load(self, session_pks) -> None:
+        """The versions of many sessions in one query (sessions not yet fixed are left out)."""
+        rows = SessionTariff.objects.filter(session_id__in=list(session_pks)).select_related(
+            "version"
+        )
+        self.pins.update((row.session_id, row.version) for row in rows)
+
+    def version_spec(self, version: TariffVersion) -> TariffSpec:
+        if version.pk not in self.version_specs:
+            self.version_specs[version.pk] = version.spec()
+        return self.version_specs[version.pk]
 
     def resolve(self, *, station_pk: int, connector_pk: int | None, site_pk: int | None):
         """(tariff, spec) for the target, or (None, None) if nothing prices it."""

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from stations.api.money import PriceLineSerializer
 from stations.models import ChargingSession, ChargingStation, Connector, IdToken, Site
 from stations.services import authorization, registration
 
@@ -266,8 +267,8 @@ class PriceSerializer(serializers.Serializer):
         read_only=True,
         help_text="ISO 4217 currency code of the total; empty until priced.",
     )
-    lines = serializers.ListField(
-        child=serializers.JSONField(),
+    lines = PriceLineSerializer(
+        many=True,
         read_only=True,
         help_text="The priced components (energy, time, fees) as billing computed them.",
     )

@@ -201,9 +201,13 @@ class ReservationSerializer(serializers.ModelSerializer):
     id_token = serializers.CharField(
         source="id_tag", read_only=True, help_text="The value of the token it is kept for."
     )
-    command = CommandSerializer(read_only=True, help_text="The ReserveNow command.")
+    command = CommandSerializer(
+        read_only=True, allow_null=True, help_text="The ReserveNow command."
+    )
     cancel_command = CommandSerializer(
-        read_only=True, help_text="The CancelReservation command, once cancelling was asked."
+        read_only=True,
+        allow_null=True,
+        help_text="The CancelReservation command, once cancelling was asked; else null.",
     )
 
     class Meta:
@@ -329,9 +333,19 @@ class ChargingProfileSerializer(serializers.ModelSerializer):
         help_text="The connector it applies to; null: the whole station.",
     )
     schedule = serializers.SerializerMethodField(help_text="When which limit applies.")
-    command = CommandSerializer(read_only=True, help_text="The last SetChargingProfile.")
+    recurrency = serializers.ChoiceField(
+        choices=ChargingProfile.Recurrency.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="daily or weekly for a recurring profile; else empty.",
+    )
+    command = CommandSerializer(
+        read_only=True, allow_null=True, help_text="The last SetChargingProfile."
+    )
     clear_command = CommandSerializer(
-        read_only=True, help_text="The ClearChargingProfile command, once clearing was asked."
+        read_only=True,
+        allow_null=True,
+        help_text="The ClearChargingProfile command, once clearing was asked; else null.",
     )
 
     class Meta:
@@ -364,7 +378,6 @@ class ChargingProfileSerializer(serializers.ModelSerializer):
             "purpose": {"help_text": "tx_default, tx (one transaction) or max (station)."},
             "stack_level": {"help_text": "Higher levels take precedence."},
             "kind": {"help_text": "absolute, recurring or relative."},
-            "recurrency": {"help_text": "daily or weekly for a recurring profile; else empty."},
             "valid_from": {"help_text": "From when the profile applies; null: now."},
             "valid_to": {"help_text": "Until when it applies; null: no end."},
             "transaction_id": {"help_text": "The transaction a TxProfile limits; else empty."},

@@ -94,13 +94,27 @@ def connector_status_update(
         for name, value in report.items():
             setattr(connector, name, value)
         connector.save(update_fields=changed)
-    _status_published(station_pk, connector_id, status, since, error_code, error_code)
+    _status_published(
+        station_pk,
+        connector_id,
+        status,
+        since,
+        error_code,
+        error_code,
+        received_at=now,
+        station_clock=since is timestamp,
+    )
 
 
-def connector_status_follow(connector: Connector, status: str) -> None:
-    """A transaction event moved the connector to `status` (a new one); the error code
-    it reported last stays, and the status history records none."""
-    connector.status, connector.status_since = status, timezone.now()
+def connector_status_follow(
+    connector: Connector, status: str, at: datetime | None = None, *, inferred: bool = False
+) -> None:
+    """A transaction event moved the connector to `status` (a new one) at `at`, the
+    event's own time (None: now); the error code it reported last stays, and the status
+    history records none. `inferred`: the station did not say so, ChargeNet assumes it
+    (Finishing after a 2.x transaction ends with the car plugged in)."""
+    now = timezone.now()
+    connector.status, connector.status_since = status, at or now
     connector.save(update_fields=["status", "status_since"])
     _status_published(
         connector.station_id,
@@ -109,6 +123,28 @@ def connector_status_follow(connector: Connector, status: str) -> None:
         connector.status_since,
         connector.error_code,
         "",
+        received_at=now,
+        station_clock=at is not None,
+        inferred=inferred,
+    )
+
+
+def connector_status_history(connector: Connector, status: str, at: datetime) -> None:
+    """A late transaction event (an older one replayed after a newer one) says the
+    connector was in `status` from `at`: for the status history only, the connector keeps
+    what the newest event said."""
+    events.publish(
+        events.CONNECTOR_STATUS_RECORDED,
+        connector.station_id,
+        {
+            "connector": connector.connector_id,
+            "status": status,
+            "at": at,
+            "error_code": "",
+            "received_at": timezone.now(),
+            "station_clock": True,
+        },
+        live=False,
     )
 
 
@@ -119,6 +155,10 @@ def _status_published(
     since: datetime,
     error_code: str,
     recorded_error_code: str,
+    *,
+    received_at: datetime,
+    station_clock: bool,
+    inferred: bool = False,
 ) -> None:
     events.publish(
         events.CONNECTOR_STATUS_RECORDED,
@@ -128,6 +168,9 @@ def _status_published(
             "status": status,
             "at": since,
             "error_code": recorded_error_code,
+            "received_at": received_at,
+            "station_clock": station_clock,
+            "inferred": inferred,
         },
         live=False,
     )

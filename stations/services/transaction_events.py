@@ -199,7 +199,11 @@ def _apply_event(session, event: SessionEventIn, moment: datetime, is_newest: bo
         if power is not None:
             session.power_w = power
     if is_newest and session.connector_id:
-        _connector_follows_event(session, event)
+        _connector_follows_event(session, event, moment)
+    elif session.connector_id and event.connector_status and event.event_type != "Ended":
+        # A late event still tells when its status began: kept in the status history
+        # (idle fees), while the connector shows what the newest event said.
+        status.connector_status_history(session.connector, event.connector_status, moment)
 
 
 def _apply_event_readings(session: ChargingSession, event: SessionEventIn, is_newest: bool) -> None:
@@ -226,10 +230,16 @@ def _apply_event_readings(session: ChargingSession, event: SessionEventIn, is_ne
         meter_values.session_energy_until(session, end)
 
 
-def _connector_follows_event(session: ChargingSession, event: SessionEventIn) -> None:
+def _connector_follows_event(
+    session: ChargingSession, event: SessionEventIn, moment: datetime
+) -> None:
+    """The connector takes the status the event implies, from the event's own time (an
+    offline event replayed later still starts its status when the station said)."""
     connector = session.connector
     new_status = event.connector_status
     if event.event_type == "Ended":
         new_status = "Finishing" if connector.status in status.OCCUPIED_STATUSES else ""
     if new_status and new_status != connector.status:
-        status.connector_status_follow(connector, new_status)
+        at = moment if moment is event.timestamp else None
+        inferred = event.event_type == "Ended"  # 2.x has no Finishing: ChargeNet's guess
+        status.connector_status_follow(connector, new_status, at, inferred=inferred)

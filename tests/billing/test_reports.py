@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from billing import services
 from billing.models import ConnectorStatusPeriod, Report
 from billing.selectors import site_charts
-from billing.services.reports import station_totals
+from billing.services.reports import existence_window, station_totals
 from billing.tasks import request_monthly_report
-from stations.models import Site
+from stations.models import ChargingStation, Site
 from tests.support.billing import (
     FRIDAY,
     assign,
@@ -34,6 +34,10 @@ def march(media_root):
     site, car, bike = network()
     other_site = Site.objects.create(name="Airport", timezone="Europe/Amsterdam")
     far = make_station("AP-1", site=other_site, connectors=1)
+    # In service all month: utilisation counts the whole month for each of them.
+    ChargingStation.objects.update(created_at=datetime(2025, 1, 1, tzinfo=UTC))
+    for station in (car, bike, far):
+        station.refresh_from_db()
     assign(car_tariff(), station=car)
     assign(ebike_tariff(), station=bike)
     sessions = [
@@ -184,3 +188,27 @@ def test_utilisation_never_exceeds_the_capacity(march):
     )
 
     assert totals.utilisation_percent == D("100.00")
+
+
+def test_utilisation_of_a_station_created_mid_period_counts_from_its_creation(march):
+    """March has 744 hours; a station created on the 31st at 00:00 existed for 24 of them.
+    Its one 6-hour session occupied a quarter of that time, not 6/744 of the month."""
+    month_start = FRIDAY.replace(day=1, hour=0, minute=0)
+    month_end = month_start + timedelta(days=31)
+    created = month_end - timedelta(days=1)
+    new = make_station("NEW-1", site=march["site"], connectors=1)
+    ChargingStation.objects.filter(pk=new.pk).update(created_at=created)
+    new.refresh_from_db()
+    session(new, created + timedelta(hours=2), 6 * 60, 1_000)
+
+    totals = station_totals(new, month_start, month_end, month_end + timedelta(days=1))
+
+    assert existence_window(new, month_start, month_end, month_end) == (created, month_end)
+    assert totals.capacity == timedelta(hours=24)
+    assert totals.utilisation_percent == D("25.00")
+    # The same station created before the month counts the whole month.
+    ChargingStation.objects.filter(pk=new.pk).update(created_at=month_start - timedelta(days=3))
+    new.refresh_from_db()
+    whole = station_totals(new, month_start, month_end, month_end + timedelta(days=1))
+    assert whole.capacity == timedelta(days=31)
+    assert whole.utilisation_percent == D("0.81")  # 6 / 744 h

@@ -154,7 +154,7 @@ def test_e_bike_session_is_priced_by_its_tier_and_prepaid_block():
     )
 
 
-def test_re_pricing_is_idempotent_and_follows_tariff_changes():
+def test_re_pricing_is_idempotent_and_keeps_the_tariff_version_of_the_start():
     _, car, _ = network()
     tariff = car_tariff()
     assign(tariff, station=car)
@@ -167,8 +167,13 @@ def test_re_pricing_is_idempotent_and_follows_tariff_changes():
     assert first == again == "11.45 EUR"
     assert SessionCharge.objects.count() == 1
 
+    # Even a change that bypasses the model's save: the session keeps its version.
     Tariff.objects.filter(pk=tariff.pk).update(session_fee=D("1.00"))
-    assert price_session(ended.pk) == "12.66 EUR"  # net 10.46, tax 2.1966 -> 2.20
+    assert price_session(ended.pk) == "11.45 EUR"
+    later = session(car, FRIDAY + timedelta(days=7), 180, 18_500, readings=car_readings())
+    assert price_session(later.pk) == "12.66 EUR"  # net 10.46, tax 2.1966 -> 2.20
+    assert charge_of(later).tariff_version.number == 2
+    assert charge_of(ended).tariff_version.number == 1
 
 
 def test_an_invoiced_session_keeps_its_price():
@@ -262,13 +267,43 @@ def test_status_history_closes_the_open_period_and_opens_the_next():
     ]
 
 
-def test_a_late_status_report_never_overlaps_the_open_period():
+def test_a_late_status_report_is_placed_at_its_own_time_without_overlaps():
+    """A report queued while offline arrives after a newer one: it keeps the station's
+    time and ends where the next known change begins; the open period stays open."""
     _, car, _ = network()
     record(car, "Charging", 10)
     late = record(car, "Preparing", 5)
+    record(car, "SuspendedEV", 30)
+    record(car, "Charging", 20)  # late again: splits SuspendedEV's predecessor
+    record(car, "Charging", 15)  # the same status began earlier: merged, no new row
 
-    assert late.started_at == FRIDAY + timedelta(minutes=10)
-    assert ConnectorStatusPeriod.objects.get(status="Charging").ended_at == late.started_at
+    minute = timedelta(minutes=1)
+    rows = ConnectorStatusPeriod.objects.order_by("started_at").values_list(
+        "status", "started_at", "ended_at"
+    )
+    assert late.started_at == FRIDAY + 5 * minute
+    assert list(rows) == [
+        ("Preparing", FRIDAY + 5 * minute, FRIDAY + 10 * minute),
+        ("Charging", FRIDAY + 10 * minute, FRIDAY + 30 * minute),
+        ("SuspendedEV", FRIDAY + 30 * minute, None),
+    ]
+
+
+def test_a_late_status_report_between_two_periods_splits_the_earlier_one():
+    _, car, _ = network()
+    record(car, "Charging", 0)
+    record(car, "Finishing", 45)
+    record(car, "SuspendedEV", 20)  # delivered after the later Finishing
+
+    minute = timedelta(minutes=1)
+    rows = ConnectorStatusPeriod.objects.order_by("started_at").values_list(
+        "status", "started_at", "ended_at"
+    )
+    assert list(rows) == [
+        ("Charging", FRIDAY, FRIDAY + 20 * minute),
+        ("SuspendedEV", FRIDAY + 20 * minute, FRIDAY + 45 * minute),
+        ("Finishing", FRIDAY + 45 * minute, None),
+    ]
 
 
 def test_the_end_of_finishing_re_prices_the_ended_session(
