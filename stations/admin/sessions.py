@@ -21,13 +21,14 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
         "started_at",
         "ended_at",
         "price",
+        "stopped_by",
     ]
     list_filter = ["state", "station__site", "station__kind"]
-    list_select_related = ["station", "connector", "charge"]
+    list_select_related = ["station", "connector", "charge", "stop_requested_by"]
     search_fields = ["transaction_id", "id_tag", "station__station_id"]
     date_hierarchy = "started_at"
     exclude = ["flags"]
-    readonly_fields = ["energy", "flag_list", "price", "price_lines_pretty"]
+    readonly_fields = ["energy", "flag_list", "price", "price_lines_pretty", "stopped_by"]
     actions = [soft_stop]
 
     @admin.display(description=_("connector"), ordering="connector__connector_id")
@@ -45,6 +46,13 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
         if price["total"] is None:
             return "–"
         return f"{price['total']} {price['currency']}"
+
+    @admin.display(description=_("stopped by"))
+    def stopped_by(self, session) -> str:
+        """Who asked for the stop: an operator or driver by command, else the card."""
+        if session.stop_requested_by_id:
+            return session.stop_requested_by.get_username()
+        return session.stop_id_tag or "–"
 
     @admin.display(description=_("flags"))
     def flag_list(self, session) -> str:
