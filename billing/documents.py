@@ -62,7 +62,8 @@ class DocumentFontMissing(RuntimeError):
 def money(amount: Decimal, currency: str) -> str:
     """The amount to the currency's minor unit, grouped as the active language writes it."""
     rounded = round_money(amount, currency)
-    return formats.number_format(rounded, minor_unit(currency), use_l10n=True, force_grouping=True)
+    places = -minor_unit(currency).as_tuple().exponent
+    return formats.number_format(rounded, places, use_l10n=True, force_grouping=True)
 
 
 def day(value: date | None) -> str:

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import documents, selectors, services
 from billing.forms import ChartPeriodForm, ReportRequestForm
-from billing.models import Invoice, Report
+from billing.models import Invoice, OperatorProfile, Report
+from billing.pages.forms import CreditNoteForm, IssueMonthForm, IssueSessionForm
 
 RECENT_REPORTS = 30
 INVOICES_PER_PAGE = 100
@@ -127,9 +128,13 @@ def invoice_list(request):
         )
     context = {
         "base_template": base_template(),
-        "invoices": invoices[:INVOICES_PER_PAGE],
+        "invoices": invoices.select_related("credit_note")[:INVOICES_PER_PAGE],
         "years": Invoice.objects.values_list("year", flat=True).distinct().order_by("-year"),
         "mine": False,
+        "missing": OperatorProfile.current().missing(),
+        "session_form": IssueSessionForm(),
+        "month_form": IssueMonthForm(),
+        "credit_form": CreditNoteForm(),
     }
     return render(request, "billing/invoice_list.html", context)
 
@@ -163,6 +168,11 @@ def invoice_html(request, pk: int):
 @require_GET
 def invoice_pdf(request, pk: int):
     invoice = _invoice_for(request, pk)
-    response = HttpResponse(documents.invoice_pdf(invoice), content_type="application/pdf")
+    try:
+        pdf = documents.invoice_pdf(invoice)
+    except documents.DocumentFontMissing as error:
+        # A clear refusal rather than a PDF whose Chinese text prints as boxes.
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
     return response

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Pages show times without a site in the driver's or the operator's time zone.
+    "drivers.clock.ClockMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api.audit.AuditMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the 429 page.

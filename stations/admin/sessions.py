@@ -7,6 +7,7 @@ from stations.admin.common import ReadOnlyAdmin, kwh, pretty_json
 from stations.api.serializers import price_of
 from stations.commands.admin import soft_stop
 from stations.models import ChargingSession, MeterSample, SessionMeterSummary
+from stations.templatetags.clock import clock_text, zone_for
 
 
 @admin.register(ChargingSession)
@@ -18,13 +19,18 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
         "id_tag",
         "state",
         "energy",
-        "started_at",
-        "ended_at",
+        "started",
+        "ended",
         "price",
         "stopped_by",
     ]
     list_filter = ["state", "station__site", "station__kind"]
-    list_select_related = ["station", "connector", "charge", "stop_requested_by"]
+    list_select_related = [
+        "station__site",
+        "connector",
+        "charge",
+        "stop_requested_by",
+    ]
     search_fields = ["transaction_id", "id_tag", "station__station_id"]
     date_hierarchy = "started_at"
     exclude = ["flags"]
@@ -46,6 +52,15 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
         if price["total"] is None:
             return "–"
         return f"{price['total']} {price['currency']}"
+
+    # In the site's time zone, labelled, like every page (stations.templatetags.clock).
+    @admin.display(description=_("started"), ordering="started_at")
+    def started(self, session) -> str:
+        return clock_text(session.started_at, zone_for(site=session.station.site))
+
+    @admin.display(description=_("ended"), ordering="ended_at")
+    def ended(self, session) -> str:
+        return clock_text(session.ended_at, zone_for(site=session.station.site))
 
     @admin.display(description=_("stopped by"))
     def stopped_by(self, session) -> str:
