@@ -72,6 +72,7 @@ def report_list(request):
         "period_form": ChartPeriodForm(initial={"month": month.replace(day=1)}),
         "reports": Report.objects.select_related("site", "station")[:RECENT_REPORTS],
         "charts": selectors.site_charts(month.replace(day=1)),
+        "zone": OperatorProfile.current().timezone,
         "month": month.replace(day=1),
     }
     return render(request, "billing/reports.html", context)
@@ -117,6 +118,7 @@ def report_download(request, pk: int, fmt: str):
 def invoice_list(request):
     """All invoices and credit notes, newest first; filter by year, kind or customer."""
     invoices = Invoice.objects.all()
+    profile = OperatorProfile.current()
     year = request.GET.get("year", "")
     if year.isdigit():
         invoices = invoices.filter(year=int(year))
@@ -131,7 +133,8 @@ def invoice_list(request):
         "invoices": invoices.select_related("credit_note")[:INVOICES_PER_PAGE],
         "years": Invoice.objects.values_list("year", flat=True).distinct().order_by("-year"),
         "mine": False,
-        "missing": OperatorProfile.current().missing(),
+        "missing": profile.missing(),
+        "zone": profile.timezone,
         "session_form": IssueSessionForm(),
         "month_form": IssueMonthForm(),
         "credit_form": CreditNoteForm(),

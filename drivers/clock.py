@@ -1,26 +1,22 @@
 """Activates the time zone a request's pages show times in, for times without a site.
 
-A driver's pages use the driver's own time zone (their profile); operators' pages and
-the admin use the operator's accounting time zone (billing's OperatorProfile). Times
-that belong to a site are shown in the site's zone by the `clock` tag regardless.
+A driver's pages use the driver's own time zone (their profile). Operators' pages and
+the admin stay in UTC, labelled so, for what has no site (a query per request would
+cost every operator page); times that belong to a site are shown in the site's zone by
+the `clock` tag, and billing's pages pass the operator's accounting zone themselves.
 """
 
 import zoneinfo
 
 from django.utils import timezone
 
-from billing.models import OperatorProfile
-
 SKIPPED = ("/api/", "/static/", "/healthz")
 
 
 def request_zone(user) -> str:
     """The zone name for a signed-in user's pages ("UTC" when nothing says otherwise)."""
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or user.is_staff:
         return "UTC"
-    if user.is_staff:
-        name = OperatorProfile.objects.filter(pk=1).values_list("timezone", flat=True).first()
-        return name or "UTC"
     profile = getattr(user, "driver_profile", None)
     return profile.timezone if profile else "UTC"
 

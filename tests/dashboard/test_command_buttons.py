@@ -197,7 +197,7 @@ def test_parameters_the_station_cannot_take_are_reported(
     monkeypatch.setattr(sys.modules[FAKE_MODULE], "send_command", refuse)
     response = operator_client.post(
         command_url(station, "unlock_connector"),
-        {"unlock_connector-connector_id": "9"},
+        {"unlock_connector-connector_id": "9", "confirmed": "yes"},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 400
