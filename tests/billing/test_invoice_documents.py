@@ -86,7 +86,16 @@ def test_the_chinese_html_invoice_is_chinese_throughout(issue):
     html = documents.invoice_html(invoice)
 
     assert '<html lang="zh-hans">' in html
-    for words in ("发票", "付款方", "增值税号", "注册号", "净额合计", "税额合计", "合计 (EUR)", "电量"):
+    for words in (
+        "发票",
+        "付款方",
+        "增值税号",
+        "注册号",
+        "净额合计",
+        "税额合计",
+        "合计 (EUR)",
+        "电量",
+    ):
         assert words in html
     assert "充电会话" in invoice.lines.get().description
     for english in ("Bill to", "Net total", "Tax total", "Charging session", "Energy"):
