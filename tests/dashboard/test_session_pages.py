@@ -92,7 +92,7 @@ def test_a_session_page_shows_its_chart_price_lines_and_who_stopped_it(
     page = operator_client.get(f"/sessions/{priced.pk}/").content.decode()
 
     assert word in page and operator.username in page
-    assert 'data-session-chart="%d"' % priced.pk in page
+    assert f'data-session-chart="{priced.pk}"' in page
     assert reverse("dashboard:session-samples", args=["CN-CAR-001", priced.pk]) in page
     assert 'id="price-lines"' in page and "4.32" in page and "5.08 EUR" in page
     assert '2026-11-20 18:05:00 <span class="zone">CET</span>' in page
