@@ -9,7 +9,6 @@ fails with `DocumentFontMissing` instead of printing empty boxes.
 """
 
 import io
-import os
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -191,7 +190,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 def cjk_font_file() -> Path | None:
     """The CJK TrueType font to embed: INVOICE_CJK_FONT, else the first installed one."""
-    configured = getattr(settings, "INVOICE_CJK_FONT", "") or os.environ.get("INVOICE_CJK_FONT")
+    configured = getattr(settings, "INVOICE_CJK_FONT", "")
     candidates = [configured] if configured else list(CJK_FONT_FILES)
     return next((Path(c) for c in candidates if Path(c).is_file()), None)
 

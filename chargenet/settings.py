@@ -244,6 +244,8 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ChargeNet <noreply@localhost>")
 # A card a driver adds waits for an operator's approval before it may charge.
 DRIVER_CARDS_NEED_APPROVAL = env_bool("DRIVER_CARDS_NEED_APPROVAL", True)
+# A TrueType CJK font for Chinese invoice PDFs; empty: the first Debian one installed.
+INVOICE_CJK_FONT = env("INVOICE_CJK_FONT", "")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:overview"
