@@ -4,6 +4,8 @@ and the operator profile every invoice prints (issuing is refused until it is co
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -47,9 +49,17 @@ def invoice_issue_session(request):
         invoice = services.invoice_issue_for_session(session=session)
     except InvoiceError as error:
         _refused(request, error)
-        return redirect(request.POST.get("next") or "billing:invoice-list")
+        return redirect(_back(request))
     messages.success(request, _("Invoice %(number)s issued.") % {"number": invoice.number})
     return redirect("billing:invoice-list")
+
+
+def _back(request) -> str:
+    """Where the form came from (a session's page), if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("billing:invoice-list")
 
 
 @operator_required

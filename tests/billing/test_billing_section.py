@@ -280,3 +280,18 @@ def test_an_operator_answers_a_card_request(ops, decision, status):
     request.refresh_from_db()
     assert card.status == status
     assert request.status == ("approved" if decision == "approve" else "refused")
+
+
+def test_a_refusal_from_a_sessions_page_returns_there_and_never_elsewhere(ops, ended):
+    OperatorProfile.objects.filter(pk=1).update(address="")
+    back = f"/sessions/{ended.pk}/"
+
+    here = ops.post("/billing/invoices/issue/session/", {"session": ended.pk, "next": back})
+    away = ops.post(
+        "/billing/invoices/issue/session/",
+        {"session": ended.pk, "next": "https://elsewhere.example/"},
+    )
+
+    assert here["Location"] == back
+    assert away["Location"] == "/billing/invoices/"
+    assert not Invoice.objects.exists()
