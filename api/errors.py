@@ -53,6 +53,7 @@ _ERROR_DESCRIPTIONS = {
     401: "No or invalid credentials (send `Authorization: Token <key>`).",
     403: "The user is not an operator (staff).",
     404: "No such object.",
+    409: "The request conflicts with the current state; `detail` says what to do first.",
 }
 
 

@@ -183,7 +183,7 @@ class ConnectorStatusPeriodAdmin(ViewOnlyAdmin):
 
 @admin.register(OperatorProfile)
 class OperatorProfileAdmin(admin.ModelAdmin):
-    list_display = ["name", "tax_id", "email", "timezone"]
+    list_display = ["name", "tax_id", "registration_number", "email", "timezone"]
 
     def has_add_permission(self, request) -> bool:
         return not OperatorProfile.objects.exists()

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,7 +29,7 @@ from billing.serializers import (
     ReportSerializer,
     TariffSerializer,
 )
-from billing.services.invoices import InvoiceError
+from billing.services.invoices import InvoiceError, ProfileIncomplete
 from stations.models import ChargingSession
 
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id.")
@@ -127,7 +127,7 @@ class TariffViewSet(viewsets.ModelViewSet):
         description="Issues an invoice for one ended session (monthly invoices are issued by "
         "ChargeNet on the first of the month).",
         request=InvoiceCreateSerializer,
-        responses={201: InvoiceSerializer, **error_responses(400, 401, 403)},
+        responses={201: InvoiceSerializer, **error_responses(400, 401, 403, 409)},
     ),
 )
 class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
@@ -155,7 +155,7 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Cancel an invoice with a credit note",
         parameters=[ID_PARAMETER],
         request=CreditNoteCreateSerializer,
-        responses={201: InvoiceSerializer, **error_responses(400, 401, 403, 404)},
+        responses={201: InvoiceSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path="credit-note", url_name="credit-note")
     def credit_note(self, request: Request, pk=None) -> Response:
@@ -193,9 +193,18 @@ def _valid(serializer_class, request: Request) -> dict:
     return serializer.validated_data
 
 
+class ProfileIncompleteError(APIException):
+    """409: the operator's profile must be completed before invoices are issued."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "operator_profile_incomplete"
+
+
 def _issuing(issue):
     try:
         return issue()
+    except ProfileIncomplete as error:
+        raise ProfileIncompleteError(str(error)) from error
     except InvoiceError as error:
         raise ValidationError({"detail": str(error)}) from error
 

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import documents, selectors, services
 from billing.forms import ChartPeriodForm, ReportRequestForm
-from billing.models import Invoice, Report
+from billing.models import Invoice, OperatorProfile, Report
+from billing.pages.forms import CreditNoteForm, IssueMonthForm, IssueSessionForm
 
 RECENT_REPORTS = 30
 INVOICES_PER_PAGE = 100
@@ -71,6 +72,7 @@ def report_list(request):
         "period_form": ChartPeriodForm(initial={"month": month.replace(day=1)}),
         "reports": Report.objects.select_related("site", "station")[:RECENT_REPORTS],
         "charts": selectors.site_charts(month.replace(day=1)),
+        "zone": OperatorProfile.current().timezone,
         "month": month.replace(day=1),
     }
     return render(request, "billing/reports.html", context)
@@ -116,6 +118,7 @@ def report_download(request, pk: int, fmt: str):
 def invoice_list(request):
     """All invoices and credit notes, newest first; filter by year, kind or customer."""
     invoices = Invoice.objects.all()
+    profile = OperatorProfile.current()
     year = request.GET.get("year", "")
     if year.isdigit():
         invoices = invoices.filter(year=int(year))
@@ -127,9 +130,14 @@ def invoice_list(request):
         )
     context = {
         "base_template": base_template(),
-        "invoices": invoices[:INVOICES_PER_PAGE],
+        "invoices": invoices.select_related("credit_note")[:INVOICES_PER_PAGE],
         "years": Invoice.objects.values_list("year", flat=True).distinct().order_by("-year"),
         "mine": False,
+        "missing": profile.missing(),
+        "zone": profile.timezone,
+        "session_form": IssueSessionForm(),
+        "month_form": IssueMonthForm(),
+        "credit_form": CreditNoteForm(),
     }
     return render(request, "billing/invoice_list.html", context)
 
@@ -163,6 +171,11 @@ def invoice_html(request, pk: int):
 @require_GET
 def invoice_pdf(request, pk: int):
     invoice = _invoice_for(request, pk)
-    response = HttpResponse(documents.invoice_pdf(invoice), content_type="application/pdf")
+    try:
+        pdf = documents.invoice_pdf(invoice)
+    except documents.DocumentFontMissing as error:
+        # A clear refusal rather than a PDF whose Chinese text prints as boxes.
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
     return response

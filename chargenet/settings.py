@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Pages show times without a site in the driver's or the operator's time zone.
+    "drivers.clock.ClockMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api.audit.AuditMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the 429 page.
@@ -243,6 +245,8 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ChargeNet <noreply@localhost>")
 # A card a driver adds waits for an operator's approval before it may charge.
 DRIVER_CARDS_NEED_APPROVAL = env_bool("DRIVER_CARDS_NEED_APPROVAL", True)
+# A TrueType CJK font for Chinese invoice PDFs; empty: the first Debian one installed.
+INVOICE_CJK_FONT = env("INVOICE_CJK_FONT", "")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:overview"

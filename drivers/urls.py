@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from drivers import accounts, views
+from drivers import accounts, operator_pages, profile, views
 
 app_name = "drivers"
 
@@ -16,6 +16,13 @@ urlpatterns = [
     path("me/cards/", views.cards, name="cards"),
     path("me/cards/<int:pk>/block/", views.card_block, name="card-block"),
     path("me/balance/", views.balance, name="balance"),
+    path("me/profile/", views.driver_required(profile.profile_page), name="profile"),
+    path("billing/cards/", operator_pages.card_requests, name="card-requests"),
+    path(
+        "billing/cards/<int:pk>/answer/",
+        operator_pages.card_request_answer,
+        name="card-request-answer",
+    ),
     path("me/login/", accounts.login_view, name="login"),
     path("me/logout/", auth_views.LogoutView.as_view(next_page="drivers:login"), name="logout"),
     path("me/signup/", accounts.signup, name="signup"),

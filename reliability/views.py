@@ -156,7 +156,7 @@ def reports(request):
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The report is being made; it appears here when ready."))
-            return redirect("reliability:reports")
+            return redirect("reliability:uptime-reports")
     recent = UptimeReport.objects.select_related("site", "station")[:RECENT]
     return render(request, "reliability/reports.html", {"form": form, "reports": recent})
 

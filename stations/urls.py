@@ -9,7 +9,7 @@ from django.urls import path
 from stations.commands.views import station_command
 from stations.views.device_model import device_model
 from stations.views.network import overview
-from stations.views.sessions import session_list
+from stations.views.sessions import session_detail, session_list
 from stations.views.station_pages import (
     session_samples,
     station_detail,
@@ -36,4 +36,5 @@ urlpatterns = [
         name="station-command",
     ),
     path("sessions/", session_list, name="session-list"),
+    path("sessions/<int:pk>/", session_detail, name="session"),
 ]

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from chargenet.celery import app
 from stations.services.handshake import refused_addresses
 from stations.writers.message_log import message_log
+from tests.support.billing import complete_operator_profile
 from tests.support.factories import IdTokenFactory, OperatorFactory, UserFactory, make_station
 
 
@@ -30,6 +31,21 @@ def no_refused_addresses():
     refused_addresses.clear()
     yield
     refused_addresses.clear()
+
+
+@pytest.fixture(autouse=True)
+def operator_profile(request):
+    """Invoices are refused until the operator profile is complete: every test with a
+    database starts with a complete one (tests of the refusal empty its fields)."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        names & {"transactional_db", "live_server"} or (marker and marker.kwargs.get("transaction"))
+    )
+    if not (names & {"db", "transactional_db", "live_server"} or marker):
+        return None
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    return complete_operator_profile()
 
 
 @pytest.fixture

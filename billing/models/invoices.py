@@ -14,11 +14,22 @@ class ImmutableInvoiceError(Exception):
 
 
 class OperatorProfile(models.Model):
-    """The operator's details printed on every invoice (one row)."""
+    """The operator's details printed on every invoice (one row).
 
-    name = models.CharField(_("name"), max_length=200, default="ChargeNet operator")
+    Invoices are refused until the details a tax authority asks of a seller are filled
+    in (`missing`): legal name, address, VAT id and registration number.
+    """
+
+    name = models.CharField(_("legal name"), max_length=200, blank=True)
     address = models.TextField(_("address"), blank=True)
     tax_id = models.CharField(_("tax (VAT) id"), max_length=50, blank=True)
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=100,
+        blank=True,
+        help_text=_("The company register and number, e.g. Amtsgericht Berlin HRB 12345."),
+    )
+    logo = models.ImageField(_("logo"), upload_to="operator/", blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     bank_account = models.CharField(_("bank account (IBAN)"), max_length=100, blank=True)
@@ -36,12 +47,23 @@ class OperatorProfile(models.Model):
         verbose_name_plural = _("operator profile")
 
     def __str__(self) -> str:
-        return self.name
+        return self.name or str(_("operator profile"))
 
     @classmethod
     def current(cls) -> "OperatorProfile":
         profile, _ = cls.objects.get_or_create(pk=1)
         return profile
+
+    # The fields an invoice cannot be sent without.
+    REQUIRED = ("name", "address", "tax_id", "registration_number")
+
+    def missing(self) -> list[str]:
+        """Labels of the required fields still empty (none: invoices may be issued)."""
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.REQUIRED
+            if not str(getattr(self, name)).strip()
+        ]
 
 
 class InvoiceSequence(models.Model):
@@ -99,11 +121,22 @@ class Invoice(ImmutableModel):
     )
     customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
     customer_email = models.CharField(_("customer email"), max_length=254, blank=True)
+    customer_address = models.TextField(_("customer address"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        default="en",
+        help_text=_("The customer's language: the documents are written in it."),
+    )
     seller_name = models.CharField(_("seller"), max_length=200)
     seller_address = models.TextField(_("seller address"), blank=True)
     seller_tax_id = models.CharField(_("seller tax id"), max_length=50, blank=True)
     seller_email = models.CharField(_("seller email"), max_length=254, blank=True)
     seller_bank_account = models.CharField(_("seller bank account"), max_length=100, blank=True)
+    seller_registration = models.CharField(
+        _("seller registration number"), max_length=100, blank=True
+    )
+    seller_logo = models.CharField(_("seller logo"), max_length=200, blank=True)
     footer = models.TextField(_("footer"), blank=True)
     currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
     net = models.DecimalField(_("net"), **MONEY)

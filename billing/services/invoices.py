@@ -10,9 +10,11 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceLine, InvoiceSequence, OperatorProfile, SessionCharge
 from billing.periods import days_bounds, local_date, month_days
@@ -25,6 +27,22 @@ from stations.models import ChargingSession
 
 class InvoiceError(Exception):
     """The invoice cannot be issued; the message says why."""
+
+
+class ProfileIncomplete(InvoiceError):
+    """The operator's profile lacks what an invoice must show: nothing is issued."""
+
+
+def operator_profile_ready() -> OperatorProfile:
+    """The operator's profile, or ProfileIncomplete naming the fields still missing."""
+    profile = OperatorProfile.current()
+    if missing := profile.missing():
+        raise ProfileIncomplete(
+            "Complete the operator profile before issuing invoices; missing: "
+            + ", ".join(missing)
+            + "."
+        )
+    return profile
 
 
 def _lock_numbers(now: datetime, profile: OperatorProfile) -> None:
@@ -44,14 +62,26 @@ def invoice_number_take(*, year: int) -> tuple[int, str]:
 
 
 def _customer_details(customer: AbstractBaseUser | None) -> dict:
+    """Name, address and language from the driver's profile (drivers' DriverProfile)."""
     if customer is None:
         return {"customer": None, "customer_name": "", "customer_email": ""}
-    name = customer.get_full_name() if hasattr(customer, "get_full_name") else ""
+    # The reverse relation of the drivers app's profile: billing never imports drivers.
+    profile = getattr(customer, "driver_profile", None)
+    name = (profile.full_name if profile else "") or (
+        customer.get_full_name() if hasattr(customer, "get_full_name") else ""
+    )
     return {
         "customer": customer,
         "customer_name": name or customer.get_username(),
         "customer_email": getattr(customer, "email", ""),
+        "customer_address": profile.address if profile else "",
     }
+
+
+def invoice_language(customer: AbstractBaseUser | None) -> str:
+    """The customer's language for the documents, else the site's default."""
+    profile = getattr(customer, "driver_profile", None) if customer is not None else None
+    return profile.language if profile else settings.LANGUAGE_CODE
 
 
 def _seller_details(profile: OperatorProfile) -> dict:
@@ -61,12 +91,14 @@ def _seller_details(profile: OperatorProfile) -> dict:
         "seller_tax_id": profile.tax_id,
         "seller_email": profile.email,
         "seller_bank_account": profile.bank_account,
+        "seller_registration": profile.registration_number,
+        "seller_logo": profile.logo.name if profile.logo else "",
         "footer": profile.footer,
     }
 
 
-def _session_description(session: ChargingSession) -> str:
-    """Where, when (in the site's time zone), how long and how much energy."""
+def _session_description(session: ChargingSession, language: str) -> str:
+    """Where, when (in the site's time zone), how long and how much energy, in `language`."""
     site = session.station.site
     start = session.started_at.astimezone(zone(site.timezone if site else "UTC"))
     minutes = int((session.ended_at - session.started_at).total_seconds() // 60)
@@ -74,10 +106,18 @@ def _session_description(session: ChargingSession) -> str:
     if session.connector_id:
         where += f"/{session.connector.connector_id}"
     kwh = Decimal(session.energy_wh) / 1000
-    return (
-        f"Charging session {session.pk} at {where}, {start:%Y-%m-%d %H:%M %Z}, "
-        f"{minutes // 60} h {minutes % 60:02d} min, {kwh:.3f} kWh"
-    )
+    with translation.override(language):
+        return _(
+            "Charging session %(session)s at %(where)s, %(start)s, "
+            "%(hours)s h %(minutes)s min, %(kwh)s kWh"
+        ) % {
+            "session": session.pk,
+            "where": where,
+            "start": f"{start:%Y-%m-%d %H:%M} {start.tzname()}",
+            "hours": minutes // 60,
+            "minutes": f"{minutes % 60:02d}",
+            "kwh": f"{kwh:.3f}",
+        }
 
 
 def _issue(
@@ -90,6 +130,7 @@ def _issue(
 ) -> Invoice:
     """Write one invoice for priced sessions in one currency (inside the number lock)."""
     charges = [session.charge for session in sessions]
+    language = invoice_language(customer)
     year = local_date(now, profile.timezone).year
     sequence, number = invoice_number_take(year=year)
     invoice = Invoice.objects.create(
@@ -105,6 +146,7 @@ def _issue(
         net=sum((c.net for c in charges), Decimal(0)),
         tax=sum((c.tax for c in charges), Decimal(0)),
         gross=sum((c.gross for c in charges), Decimal(0)),
+        language=language,
         **_customer_details(customer),
         **_seller_details(profile),
     )
@@ -113,7 +155,7 @@ def _issue(
             invoice=invoice,
             position=position,
             session=session,
-            description=_session_description(session),
+            description=_session_description(session, language),
             details=session.charge.lines,
             tax_rate_percent=session.charge.tax_rate_percent,
             net=session.charge.net,
@@ -152,7 +194,7 @@ def invoice_issue_monthly(*, year: int, month: int, now: datetime | None = None)
     sessions already invoiced are left out, so a repeated run issues nothing new.
     """
     now = now or timezone.now()
-    profile = OperatorProfile.current()
+    profile = operator_profile_ready()
     period = month_days(year, month)
     start, end = days_bounds(*period, profile.timezone)
     ended = ChargingSession.objects.filter(
@@ -181,7 +223,7 @@ def invoice_issue_monthly(*, year: int, month: int, now: datetime | None = None)
 def invoice_issue_for_session(*, session: ChargingSession, now: datetime | None = None) -> Invoice:
     """An invoice for one ended session, on demand (the token's owner, if any, is the customer)."""
     now = now or timezone.now()
-    profile = OperatorProfile.current()
+    profile = operator_profile_ready()
     _lock_numbers(now, profile)
     session = ChargingSession.objects.select_related("station", "connector", "id_token__owner").get(
         pk=session.pk
@@ -208,7 +250,7 @@ def credit_note_issue(
 ) -> Invoice:
     """Cancel an invoice in full with a credit note; its sessions may then be invoiced again."""
     now = now or timezone.now()
-    profile = OperatorProfile.current()
+    profile = operator_profile_ready()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != Invoice.Kind.INVOICE:
         raise InvoiceError("Only an invoice can be credited.")
@@ -227,6 +269,8 @@ def credit_note_issue(
         customer=invoice.customer,
         customer_name=invoice.customer_name,
         customer_email=invoice.customer_email,
+        customer_address=invoice.customer_address,
+        language=invoice.language,
         currency=invoice.currency,
         net=-invoice.net,
         tax=-invoice.tax,
@@ -240,7 +284,7 @@ def credit_note_issue(
             invoice=note,
             position=line.position,
             session_id=line.session_id,
-            description=f"Credit: {line.description}",
+            description=_credit_description(line.description, invoice.language),
             details=line.details,
             tax_rate_percent=line.tax_rate_percent,
             net=-line.net,
@@ -250,3 +294,8 @@ def credit_note_issue(
         for line in invoice.lines.all()
     )
     return note
+
+
+def _credit_description(description: str, language: str) -> str:
+    with translation.override(language):
+        return _("Credit: %(line)s") % {"line": description}

@@ -365,19 +365,33 @@
     parent.appendChild(element);
   }
 
+  function needsConfirmation(form, body) {
+    if (!form.dataset.confirm) return false;
+    var condition = form.dataset.confirmIf; // "field=value": only then
+    if (!condition) return true;
+    var parts = condition.split("=");
+    return body.get(parts[0]) === parts[1];
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-command]");
     if (!form) return;
     event.preventDefault();
     var button = event.submitter || form.querySelector("button[type=submit]");
     if (button && button.disabled) return;
+    var body = new FormData(form);
+    // Commands with consequences ask first (the server asks too, for pages without scripts).
+    if (needsConfirmation(form, body)) {
+      if (!window.confirm(form.dataset.confirm)) return;
+      body.set("confirmed", "yes");
+    }
     var title = button ? button.textContent.trim() : "";
     var panel = commandResult();
     if (button) button.disabled = true;
     showOutcome(title, { status: "pending", label: panel ? panel.dataset.labelWaiting : "" });
     fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       credentials: "same-origin",
       headers: {
         "Accept": "application/json",

@@ -7,6 +7,7 @@ from stations.admin.common import ReadOnlyAdmin, kwh, pretty_json
 from stations.api.serializers import price_of
 from stations.commands.admin import soft_stop
 from stations.models import ChargingSession, MeterSample, SessionMeterSummary
+from stations.templatetags.clock import clock_text, zone_for
 
 
 @admin.register(ChargingSession)
@@ -18,16 +19,22 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
         "id_tag",
         "state",
         "energy",
-        "started_at",
-        "ended_at",
+        "started",
+        "ended",
         "price",
+        "stopped_by",
     ]
     list_filter = ["state", "station__site", "station__kind"]
-    list_select_related = ["station", "connector", "charge"]
+    list_select_related = [
+        "station__site",
+        "connector",
+        "charge",
+        "stop_requested_by",
+    ]
     search_fields = ["transaction_id", "id_tag", "station__station_id"]
     date_hierarchy = "started_at"
     exclude = ["flags"]
-    readonly_fields = ["energy", "flag_list", "price", "price_lines_pretty"]
+    readonly_fields = ["energy", "flag_list", "price", "price_lines_pretty", "stopped_by"]
     actions = [soft_stop]
 
     @admin.display(description=_("connector"), ordering="connector__connector_id")
@@ -45,6 +52,22 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
         if price["total"] is None:
             return "–"
         return f"{price['total']} {price['currency']}"
+
+    # In the site's time zone, labelled, like every page (stations.templatetags.clock).
+    @admin.display(description=_("started"), ordering="started_at")
+    def started(self, session) -> str:
+        return clock_text(session.started_at, zone_for(site=session.station.site))
+
+    @admin.display(description=_("ended"), ordering="ended_at")
+    def ended(self, session) -> str:
+        return clock_text(session.ended_at, zone_for(site=session.station.site))
+
+    @admin.display(description=_("stopped by"))
+    def stopped_by(self, session) -> str:
+        """Who asked for the stop: an operator or driver by command, else the card."""
+        if session.stop_requested_by_id:
+            return session.stop_requested_by.get_username()
+        return session.stop_id_tag or "–"
 
     @admin.display(description=_("flags"))
     def flag_list(self, session) -> str:

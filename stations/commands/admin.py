@@ -9,6 +9,8 @@ station, connector, session and token actions on its model admins.
 import json
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +61,32 @@ def _send_each(modeladmin, request, items) -> None:
         report(modeladmin, request, item[0], result)
 
 
+# --- actions with consequences ask first ---------------------------------------------
+
+
+def ask_first(run, question):
+    """The action runs once the operator confirms it on a page listing what it touches."""
+
+    def confirmed_run(modeladmin, request, queryset):
+        if request.POST.get("confirmed") == "yes":
+            return run(modeladmin, request, queryset)
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": run.short_description,
+            "question": question,
+            "objects": list(queryset[:100]),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action": run.__name__,
+            "opts": modeladmin.model._meta,
+            "checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/confirm_command_action.html", context)
+
+    confirmed_run.short_description = run.short_description
+    confirmed_run.__name__ = run.__name__
+    return confirmed_run
+
+
 # --- station actions ----------------------------------------------------------------
 
 
@@ -73,7 +101,10 @@ def _station_action(action: str, params: dict, description):
 
 STATION_ACTIONS = [
     _station_action("reset", {"type": "soft"}, _("Reset (soft) selected stations")),
-    _station_action("reset", {"type": "hard"}, _("Reset (hard) selected stations")),
+    ask_first(
+        _station_action("reset", {"type": "hard"}, _("Reset (hard) selected stations")),
+        _("Hard reset these stations? Running sessions end and the stations restart."),
+    ),
     _station_action(
         "trigger_message",
         {"message": "StatusNotification"},
@@ -140,7 +171,10 @@ def _connector_action(action: str, params: dict, description):
 
 
 CONNECTOR_ACTIONS = [
-    _connector_action("unlock_connector", {}, _("Unlock selected connectors")),
+    ask_first(
+        _connector_action("unlock_connector", {}, _("Unlock selected connectors")),
+        _("Unlock these connectors? Sessions running on them end."),
+    ),
     _connector_action(
         "change_availability", {"type": "operative"}, _("Make selected connectors operative")
     ),
@@ -153,8 +187,7 @@ CONNECTOR_ACTIONS = [
 # --- sessions and tokens --------------------------------------------------------------
 
 
-@admin.action(description=_("Soft stop: end selected active sessions without the station"))
-def soft_stop(modeladmin, request, queryset) -> None:
+def _soft_stop(modeladmin, request, queryset) -> None:
     active = queryset.filter(state=ChargingSession.State.ACTIVE)
     ended = [
         reconcile.session_soft_stop(session_id=pk) for pk in active.values_list("pk", flat=True)
@@ -163,6 +196,11 @@ def soft_stop(modeladmin, request, queryset) -> None:
         "count": len(ended)
     }
     modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+_soft_stop.short_description = _("Soft stop: end selected active sessions without the station")
+_soft_stop.__name__ = "soft_stop"
+soft_stop = ask_first(_soft_stop, _("End these sessions now? Their drivers' charges end."))
 
 
 tokens_changed = local_lists.local_lists_tokens_changed

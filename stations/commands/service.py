@@ -131,6 +131,8 @@ async def command_send(
     await command.arefresh_from_db()
     if action in SUPERSEDED_ACTIONS:
         await database_sync_to_async(commands_superseded_prune)(command)
+    if user is not None and command.status == Command.Status.ACCEPTED:
+        await database_sync_to_async(_record_stop_requester)(station, action, params, user)
     if new_password and station.connected:
         await database_sync_to_async(passwords.station_password_settle)(
             station_pk=station.pk, raw=new_password, status=command.status
@@ -156,6 +158,29 @@ def commands_superseded_prune(command: Command) -> int:
         **{f"params__{about}": command.params.get(about)},
     ).exclude(status=Command.Status.PENDING)
     return earlier.delete()[0]
+
+
+# Commands that end the session on their connector when the station accepts them.
+STOPPING_ACTIONS = ("remote_stop", "unlock_connector")
+
+
+def _record_stop_requester(station: ChargingStation, action: str, params: dict, user) -> None:
+    """Note who asked for an accepted stop on the session it ends (the admin's "stopped by")."""
+    if action not in STOPPING_ACTIONS:
+        return
+    sessions = ChargingSession.objects.filter(station=station, stop_requested_by__isnull=True)
+    if action == "remote_stop" and params.get("transaction_id") is not None:
+        sessions = sessions.filter(transaction_id=str(params["transaction_id"]))
+    elif params.get("connector_id") is not None:
+        sessions = sessions.filter(
+            connector__connector_id=params["connector_id"], state=ChargingSession.State.ACTIVE
+        )
+    else:
+        return
+    # The newest one: a session the stop already ended still gets its requester.
+    session = sessions.order_by("-started_at").first()
+    if session is not None:
+        ChargingSession.objects.filter(pk=session.pk).update(stop_requested_by=user)
 
 
 def send_command(

@@ -10,14 +10,14 @@ import importlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from channels.db import database_sync_to_async
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -251,6 +251,22 @@ COMMANDS = {
     )
 }
 
+# Commands with consequences for a driver ask first: the page shows this question and
+# sends `confirmed=yes` with the command (a dialog, or without scripts a page of its own).
+CONFIRMATIONS = {
+    "remote_stop": _("Stop this charging session? The driver's charge ends now."),
+    "unlock_connector": _("Unlock this connector? A session running on it ends."),
+    "reset_hard": _("Hard reset the station? Running sessions end and the station restarts."),
+}
+
+
+def confirmation_needed(action: str, params: dict) -> str:
+    """The question to ask before sending, or "" for a command that needs none."""
+    if action == "reset":
+        return str(CONFIRMATIONS["reset_hard"]) if params.get("type") == "hard" else ""
+    return str(CONFIRMATIONS.get(action, ""))
+
+
 # Command outcomes (Command.status), for the answer shown to the operator.
 OUTCOME_LABELS = {
     "pending": _("Waiting for the station"),
@@ -266,6 +282,7 @@ OUTCOME_LABELS = {
 class CommandPanel:
     enabled: bool
     forms: list[tuple[CommandSpec, CommandForm]]
+    confirmations: dict[str, str] = field(default_factory=dict)  # action -> its question
 
     @property
     def groups(self) -> list[tuple[str, list[tuple[CommandSpec, CommandForm]]]]:
@@ -293,7 +310,13 @@ def command_panel(
             for action, spec in COMMANDS.items()
             if group is None or spec.group == group
         ],
+        confirmations=confirmation_texts(),
     )
+
+
+def confirmation_texts() -> dict[str, str]:
+    """The questions in the request's language, for the page's buttons and forms."""
+    return {action: str(text) for action, text in CONFIRMATIONS.items()}
 
 
 # --- the view ------------------------------------------------------------------------
@@ -311,6 +334,9 @@ async def station_command(request, station_id: str, action: str):
     form = spec.form(request.POST, prefix=action)
     if not form.is_valid():
         return _answer(request, station, {"status": "invalid", "errors": form.errors}, 400)
+    question = confirmation_needed(action, form.params())
+    if question and request.POST.get("confirmed") != "yes":
+        return _ask_first(request, station, spec, question)
     service = command_service()
     if service is None:
         outcome = {"status": "unavailable", "error": gettext("Commands are not available yet.")}
@@ -358,6 +384,18 @@ def _error_text(error) -> str:
         parts = [error.get("code"), error.get("description")]
         return " — ".join(str(p) for p in parts if p) or json.dumps(error, ensure_ascii=False)
     return str(error)
+
+
+def _ask_first(request, station: ChargingStation, spec: CommandSpec, question: str):
+    """Nothing is sent: a JSON client gets 409, a page the question with Send and Cancel."""
+    if request.headers.get("accept", "").startswith("application/json"):
+        outcome = {"status": "unconfirmed", "label": gettext("Not sent: confirm first.")}
+        return JsonResponse({**outcome, "confirm": question}, status=409)
+    fields = [
+        (k, v) for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "confirmed")
+    ]
+    context = {"station": station, "spec": spec, "question": question, "fields": fields}
+    return render(request, "dashboard/confirm_command.html", context)
 
 
 def _answer(request, station: ChargingStation, outcome: dict, status: int = 200):

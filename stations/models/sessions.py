@@ -1,5 +1,6 @@
 """Charging sessions and what they recorded: transaction events, meter samples, summaries."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,15 @@ class ChargingSession(models.Model):
     # The token value as the station sent it, kept even when the token is unknown.
     id_tag = models.CharField(_("ID tag"), max_length=255, blank=True)
     stop_id_tag = models.CharField(_("stopped by"), max_length=255, blank=True)
+    # The operator or driver whose accepted stop or unlock command ended the session.
+    stop_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("stop requested by"),
+    )
     # 1.6: CSMS-assigned integer (as text); 2.0.1: the station's string id. NULL (not
     # "") for a stop of an unknown transaction, so the per-station uniqueness holds.
     transaction_id = models.CharField(  # noqa: DJ001

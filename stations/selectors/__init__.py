@@ -23,6 +23,7 @@ from stations.selectors.network import (
 )
 from stations.selectors.sessions import (
     SessionFilters,
+    session_detail,
     session_for_station,
     session_list,
     session_samples,
@@ -79,6 +80,7 @@ __all__ = [
     "message_actions",
     "message_list",
     "network_overview",
+    "session_detail",
     "session_for_station",
     "session_list",
     "session_samples",

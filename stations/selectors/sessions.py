@@ -56,6 +56,14 @@ def _day_start(day: dt.date, zone_name: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone(zone_name))
 
 
+def session_detail(pk: int) -> ChargingSession | None:
+    """One session with its station, site, connector, price and stop requester joined in."""
+    sessions = ChargingSession.objects.select_related(
+        "station", "station__site", "connector", "charge", "stop_requested_by", "id_token"
+    )
+    return with_display(sessions).filter(pk=pk).first()
+
+
 def session_for_station(station: ChargingStation, session_pk: int) -> ChargingSession | None:
     return ChargingSession.objects.filter(station=station, pk=session_pk).first()
 

@@ -3,13 +3,13 @@
 import csv
 
 from channels.db import database_sync_to_async
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 
 from stations import selectors
 from stations.api.serializers import price_of
 from stations.views.access import operator_required
-from stations.views.common import paginate, query_without_page, render_page
+from stations.views.common import live_config, paginate, query_without_page, render_page
 from stations.views.forms import SessionFilterForm
 
 CSV_COLUMNS = (
@@ -45,8 +45,26 @@ def session_list(request):
         "form": form,
         "page": paginate(request, sessions),
         "query": query_without_page(request),
+        # Rows are re-read as sessions start, meter, end and are priced.
+        "live": live_config("network"),
     }
-    return render_page(request, "dashboard/sessions.html", context)
+    fragments = {"rows": "dashboard/_session_rows.html"}
+    return render_page(request, "dashboard/sessions.html", context, fragments)
+
+
+@operator_required
+def session_detail(request, pk: int):
+    """One session: its figures, meter chart, price lines and who stopped it."""
+    session = selectors.session_detail(pk)
+    if session is None:
+        raise Http404(pk)
+    context = {
+        "session": session,
+        "price": price_of(session),
+        "live": live_config("station", session.station),
+    }
+    fragments = {"figures": "dashboard/_session_figures.html"}
+    return render_page(request, "dashboard/session_detail.html", context, fragments)
 
 
 def sessions_csv(sessions) -> StreamingHttpResponse:

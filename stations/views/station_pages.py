@@ -6,7 +6,7 @@ import json
 from django.http import Http404, JsonResponse
 
 from stations import selectors
-from stations.commands.views import command_panel, command_service
+from stations.commands.views import command_panel, command_service, confirmation_texts
 from stations.views.access import operator_required
 from stations.views.common import (
     live_config,
@@ -52,6 +52,7 @@ def station_detail(request, station_id: str):
         "live": live_config("station", station),
         "status_labels": status_labels(),
         "commands_enabled": command_service() is not None,
+        "confirmations": confirmation_texts(),
     }
     if request.GET.get("fragment") == "held":
         _held(context, station)

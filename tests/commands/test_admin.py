@@ -34,7 +34,8 @@ async def connect():
 def act(client, model: str, action: str, pks) -> list[tuple[str, str]]:
     response = client.post(
         reverse(f"admin:stations_{model}_changelist"),
-        {"action": action, "_selected_action": [str(pk) for pk in pks]},
+        # Actions with consequences ask first (reset hard, unlock, soft stop): confirmed here.
+        {"action": action, "_selected_action": [str(pk) for pk in pks], "confirmed": "yes"},
         follow=True,
     )
     assert response.status_code == 200

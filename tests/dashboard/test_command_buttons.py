@@ -81,7 +81,9 @@ def test_a_command_is_sent_and_the_answer_shown(operator_client, station, sent_c
     page = operator_client.get(reverse("dashboard:station", args=[station.station_id]))
     assert b'type="submit" data-action="reset"' in page.content
     response = operator_client.post(
-        command_url(station, "reset"), {"reset-type": "hard"}, HTTP_ACCEPT="application/json"
+        command_url(station, "reset"),
+        {"reset-type": "hard", "confirmed": "yes"},
+        HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 200
     answer = response.json()
@@ -122,7 +124,7 @@ def test_a_command_is_sent_and_the_answer_shown(operator_client, station, sent_c
 def test_each_form_sends_version_neutral_params(
     operator_client, station, sent_commands, action, form, params
 ):
-    data = {f"{action}-{name}": value for name, value in form.items()}
+    data = {f"{action}-{name}": value for name, value in form.items()} | {"confirmed": "yes"}
     response = operator_client.post(
         command_url(station, action), data, HTTP_ACCEPT="application/json"
     )
@@ -195,7 +197,7 @@ def test_parameters_the_station_cannot_take_are_reported(
     monkeypatch.setattr(sys.modules[FAKE_MODULE], "send_command", refuse)
     response = operator_client.post(
         command_url(station, "unlock_connector"),
-        {"unlock_connector-connector_id": "9"},
+        {"unlock_connector-connector_id": "9", "confirmed": "yes"},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 400

@@ -7,7 +7,7 @@ chargenet/urls.py includes them.
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal as D
 
-from billing.models import SessionCharge, Tariff, TariffAssignment
+from billing.models import OperatorProfile, SessionCharge, Tariff, TariffAssignment
 from stations.models import ChargingSession, IdToken, MeterSample
 from tests.support.factories import (
     ChargingSessionFactory,
@@ -150,3 +150,19 @@ FRIDAY = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
 def car_readings():
     """Charging at 7.4 kW for 2.5 hours (3.7 kWh per half hour), then idle."""
     return [(30 * i, 7_400 if i < 5 else 0, 1_000 + 3_700 * min(i, 5)) for i in range(7)]
+
+
+COMPLETE_PROFILE = {
+    "name": "ChargeNet Harbour B.V.",
+    "address": "Kade 1\n1011 AA Amsterdam",
+    "tax_id": "NL001234567B01",
+    "registration_number": "KvK 12345678",
+}
+
+
+def complete_operator_profile(**fields) -> OperatorProfile:
+    """The operator profile with every field an invoice needs (invoices are refused without)."""
+    profile, _ = OperatorProfile.objects.update_or_create(
+        pk=1, defaults={**COMPLETE_PROFILE, **fields}
+    )
+    return profile
