@@ -11,6 +11,7 @@ Energy is integer Wh, power W, times aware UTC.
 - reservations: Reservation and its ReservationQuerySet
 - local_lists: LocalAuthList (the list each station holds)
 - charging_profiles: ChargingProfile (limits set on stations)
+- presence: ServerLease (the renewable lease of each live server process)
 """
 
 # Django finds an app's models by importing this package: every model is imported here.
@@ -20,6 +21,7 @@ from stations.models.device_model import DeviceModelVariable
 from stations.models.local_lists import LocalAuthList
 from stations.models.log import OcppMessage, StationEvent
 from stations.models.network import ChargingStation, Connector, Site
+from stations.models.presence import ServerLease
 from stations.models.reservations import Reservation, ReservationQuerySet
 from stations.models.sessions import (
     ChargingSession,
@@ -44,6 +46,7 @@ __all__ = [
     "Reservation",
     "ReservationQuerySet",
     "SessionEvent",
+    "ServerLease",
     "SessionMeterSummary",
     "Site",
     "StationEvent",
