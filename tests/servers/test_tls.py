@@ -8,6 +8,7 @@ import os
 import ssl
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -149,3 +150,18 @@ def test_check_deploy_is_clean_with_production_settings():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@server
+def test_each_daphne_serves_its_own_metrics_and_the_balancer_none(tls_cluster):
+    cluster = tls_cluster
+    for port in cluster.state["daphne_ports"]:
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            text = response.read().decode()
+        assert "chargenet_stations_connected 0.0" in text
+        assert 'chargenet_celery_queue_length{queue="celery"}' in text
+    for url in (cluster.http_url("/metrics"), f"https://localhost:{cluster.tls_port}/metrics"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, context=trusting(cluster.ca_file), timeout=10)
+        assert refused.value.code == 404
