@@ -55,10 +55,18 @@ def presence_round(ttl: float, sweep: bool) -> list[int]:
 
 def presence_begin() -> list[int]:
     """At start-up, before any socket: take the lease and let go of every station a
-    dead process (or none at all) left marked connected."""
+    dead process (or none at all) left marked connected.
+
+    A database that does not answer yet does not stop the server: its first round
+    takes the lease then.
+    """
     _, ttl = presence_timing()
-    connections.lease_renew(ttl=ttl)
-    swept = connections.stations_sweep(unleased=True)
+    try:
+        connections.lease_renew(ttl=ttl)
+        swept = connections.stations_sweep(unleased=True)
+    except Exception:  # noqa: BLE001 - see above
+        logger.warning("Could not take this process's lease at start-up", exc_info=True)
+        return []
     if swept:
         logger.info("%d station(s) left connected by stopped processes marked offline", len(swept))
     return swept

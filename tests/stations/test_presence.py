@@ -169,3 +169,18 @@ def test_after_a_failed_round_a_process_does_not_sweep_for_one_lease_time(monkey
     runner.failed_at -= 61
     asyncio.run(runner.round())
     assert calls[-1] is True
+
+
+def test_start_up_takes_the_lease_and_lets_go_of_stations_no_live_process_holds(published):
+    legacy = make_station("CP-1", connected=True, connection_channel="x")
+    gone = make_station("CP-2", connected=True, connection_channel="y", connection_process="h:9:z")
+    assert sorted(presence.presence_begin()) == sorted([legacy.pk, gone.pk])
+    assert ServerLease.objects.filter(name=connections.PROCESS_NAME).exists()
+
+
+def test_a_database_away_at_start_up_does_not_stop_the_server(monkeypatch):
+    def away(**kwargs):
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(connections, "lease_renew", away)
+    assert presence.presence_begin() == []

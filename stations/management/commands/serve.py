@@ -5,6 +5,7 @@ import os
 from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections as db_connections
 
 from runtime.presence import presence_begin, presence_start
 from runtime.scheduler import embedded_beat_enabled, embedded_beat_start
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             stations_mark_offline()
         # This process's lease (stations held by dead processes go offline).
         presence_begin()
+        # This thread serves nothing from now on: its database connection is not kept.
+        db_connections.close_all()
         presence_start(server_loop())
         if embedded_beat_enabled():
             # No beat process either: the periodic tasks run on this server's loop.
