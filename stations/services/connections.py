@@ -47,7 +47,6 @@ def all_in_one_transaction(*, station_pk: int, calls: list[tuple[Callable, dict]
 def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) -> None:
     """Mark the station as held by this socket (a newer socket always wins)."""
     now = timezone.now()
-    _held[station_pk] = channel_name
     ChargingStation.objects.filter(pk=station_pk).update(
         connected=True,
         connection_channel=channel_name,
@@ -55,6 +54,7 @@ def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) ->
         ocpp_version=ocpp_version,
         last_seen=now,
     )
+    _held[station_pk] = channel_name
     events.publish(
         "station.connected", station_pk, {"connected": True, "ocpp_version": ocpp_version}
     )
