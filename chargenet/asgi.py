@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the OCPP and live consumers."""
+"""ASGI entry point: HTTP goes to Django (but the balancer's /healthz and Prometheus's
+/metrics), WebSockets to the OCPP and live consumers."""
 
 import os
 
@@ -14,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chargenet.routing import websocket_urlpatterns  # noqa: E402
 from runtime.health import with_health_check  # noqa: E402
+from runtime.metrics import with_metrics  # noqa: E402
 
 
 def close_request_connections(sender, **kwargs) -> None:
@@ -31,7 +33,7 @@ request_finished.connect(close_request_connections, dispatch_uid="close_request_
 
 application = ProtocolTypeRouter(
     {
-        "http": with_health_check(django_asgi_app),
+        "http": with_health_check(with_metrics(django_asgi_app)),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

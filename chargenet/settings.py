@@ -319,6 +319,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Prometheus metrics at /metrics of each process (runtime/metrics.py): answered to a
+# request carrying `Authorization: Bearer METRICS_TOKEN` (when set), or coming from one
+# of METRICS_ALLOWED_ADDRESSES (addresses or networks; empty: none).
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
+
 # OCPP policy (README: "OCPP settings").
 OCPP_UNKNOWN_STATIONS = env("OCPP_UNKNOWN_STATIONS", "reject")  # reject | pending
 OCPP_REQUIRE_PASSWORD = env_bool("OCPP_REQUIRE_PASSWORD", False)

@@ -22,7 +22,8 @@ Configuration (flags win over the environment): DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/chargenet_cluster), REDIS_URL (default
 redis://127.0.0.1:6379/1), PORT (8080), TLS_PORT (8443), DAPHNE_PROCESSES (2),
 DAPHNE_PORT (8101: the daphnes listen on 8101, 8102, ...), CLUSTER_DIR (var/cluster),
-SECRET_KEY (else one is generated once and kept in the cluster directory).
+SECRET_KEY (else one is generated once and kept in the cluster directory), HTTPS (1:
+the daphnes run with HTTPS=1 behind HAProxy's TLS port), SECURE_SSL_REDIRECT (0).
 """
 
 import argparse
@@ -398,6 +399,11 @@ def start(args) -> int:
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": secret_key(directory),
         "DEBUG": os.environ.get("DEBUG", "0"),
+        # TLS ends at HAProxy, which sets X-Forwarded-Proto: HSTS and Secure cookies on
+        # the TLS port. No redirect from the plain port, which stays open for ws://
+        # stations (security profile 1) and their HTTP uploads.
+        "HTTPS": os.environ.get("HTTPS", "1"),
+        "SECURE_SSL_REDIRECT": os.environ.get("SECURE_SSL_REDIRECT", "0"),
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "chargenet.settings",
         MARKER: str(directory),

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from prometheus_client import Counter
 
 from runtime.channel_layer import UNREACHABLE
 from stations import events, redact
@@ -72,6 +73,12 @@ REQUEST_ID_ACTIONS = frozenset(
 )
 # Actions that may upload a file to ChargeNet when sent without a `location`.
 UPLOAD_ACTIONS = frozenset({"get_diagnostics", "get_log"})
+
+COMMAND_OUTCOMES = Counter(
+    "chargenet_commands",
+    "Commands to stations finished by this process, by action and stored outcome.",
+    ["action", "outcome"],
+)
 
 __all__ = ["ACTIONS", "CommandError", "command_send", "send_command", "send_commands"]
 
@@ -248,7 +255,10 @@ async def _dispatch(station, command: Command, params: dict, timeout: float, wai
 
 async def _finish(command: Command, status: str, description: str) -> None:
     await database_sync_to_async(command_finish)(
-        command_id=command.pk, status=status, error={"description": description}
+        command_id=command.pk,
+        status=status,
+        action=command.action,
+        error={"description": description},
     )
 
 
@@ -376,6 +386,7 @@ def command_finish(
     *,
     command_id: int,
     status: str,
+    action: str = "",
     response: dict | None = None,
     error: dict | None = None,
     ocpp_action: str = "",
@@ -404,6 +415,8 @@ def command_finish(
         )
     )
     if finished:  # for webhooks (issue 9), not a live dashboard event
+        outcome = COMMAND_OUTCOMES.labels(action or "unknown", status)
+        transaction.on_commit(outcome.inc)
         events.publish(
             "command.finished", None, {"command": command_id, "status": status}, live=False
         )

@@ -15,6 +15,7 @@ Energy is integer Wh, power W, times aware UTC.
 - local_lists: LocalAuthList (the list each station holds)
 - charging_profiles: ChargingProfile (limits set on stations)
 - certificates: IssuedCertificate (what ChargeNet's certificate authority signed)
+- presence: ServerLease (the renewable lease of each live server process)
 """
 
 # Django finds an app's models by importing this package: every model is imported here.
@@ -27,6 +28,7 @@ from stations.models.display_messages import DisplayMessage
 from stations.models.local_lists import LocalAuthList
 from stations.models.log import OcppMessage, StationEvent
 from stations.models.network import ChargingStation, Connector, Site
+from stations.models.presence import ServerLease
 from stations.models.reservations import Reservation, ReservationQuerySet
 from stations.models.sessions import (
     ChargingSession,
@@ -55,6 +57,7 @@ __all__ = [
     "Reservation",
     "ReservationQuerySet",
     "SessionEvent",
+    "ServerLease",
     "SessionMeterSummary",
     "Site",
     "StationEvent",

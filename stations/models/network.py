@@ -89,6 +89,9 @@ class ChargingStation(models.Model):
     # The channel name of the socket that holds the station, so an old socket's
     # late disconnect never marks a newer connection offline.
     connection_channel = models.CharField(max_length=200, blank=True, editable=False)
+    # The lease (ServerLease.name) of the process holding that socket: once the lease
+    # expires (the process died), the station is marked offline.
+    connection_process = models.CharField(max_length=120, blank=True, editable=False)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_boot_at = models.DateTimeField(_("last boot"), null=True, blank=True)
     firmware_status = models.CharField(_("firmware status"), max_length=40, blank=True)

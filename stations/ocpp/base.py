@@ -48,6 +48,7 @@ from stations.ocpp.framing import (
     parse_frame,
 )
 from stations.ocpp.limits import FrameLimits
+from stations.ocpp.metrics import OcppMetrics
 from stations.ocpp.payloads import snake_case, wire_payload
 from stations.ocpp.requests import CommandError, Request, build_request
 from stations.services import connections
@@ -88,10 +89,13 @@ class StationAdapter:
     stored_integers: dict[str, tuple[int, int]] = {}
     #: Actions that may come before the station is accepted.
     allowed_before_acceptance: frozenset[str] = frozenset({"BootNotification"})
+    #: The version's Prometheus metrics (stations/ocpp/metrics.py).
+    metrics: OcppMetrics
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls.handlers = handler_table(cls)
+        cls.metrics = OcppMetrics(cls.version, cls.known_actions)
         # Checked here, not when a station first sends the action.
         missing = cls.incoming_actions - cls.handlers.keys()
         if missing:
@@ -119,6 +123,7 @@ class StationAdapter:
         """Handle one frame; never raises, whatever the station sent."""
         if self.closing_reason:
             return  # disconnecting: what is still queued is not read
+        arrived = time.perf_counter()
         if not self._limits.admit(text):
             await self._over_limits(text)
             return
@@ -142,6 +147,7 @@ class StationAdapter:
         except Exception:  # noqa: BLE001 - the socket and the process live on
             logger.exception("Failed to handle %s from %s", message.action, self.station.station_id)
             await self._send_error(FrameError(message.unique_id, "InternalError", "Internal error"))
+        self.metrics.replied(message.action, time.perf_counter() - arrived)
 
     async def _over_limits(self, text: str) -> None:
         """A frame past the station's limits (stations/ocpp/limits.py): a Call gets the
@@ -165,6 +171,7 @@ class StationAdapter:
             message = None
         if not isinstance(message, Call):
             limits.dropped += 1
+            self.metrics.dropped()
             return
         self._log_in(text[:LOGGED_FRAME_LIMIT], CALL, message.unique_id, message.action)
         await self._send_error(FrameError(message.unique_id, "GenericError", "Too many messages"))
@@ -316,6 +323,7 @@ class StationAdapter:
         self._log("out", text, message_type, unique_id, action, error_code)
 
     def _log(self, direction, text, message_type, unique_id, action, error_code) -> None:
+        self.metrics.frame(direction, message_type, action, error_code)
         message_log.add(
             station_id=self.station.pk,
             direction=direction,

@@ -4,15 +4,36 @@ the transaction that makes several writes of one OCPP message all or nothing.
 A newer socket always wins a station; an older one that closes late leaves the
 station as the newer one left it. A server that starts alone holds no sockets yet
 and marks every station offline.
+
+Presence that cannot lie: each server process holds a renewable lease
+(`ServerLease`, renewed by runtime/presence.py) and a station records which
+process's lease holds it (`connection_process`). A process killed without closing
+its sockets stops renewing; once its lease has expired, the next sweep of any other
+process marks its stations offline (`stations_sweep`). A process whose own lease
+lapsed while it was alive (its database was away) marks the stations it still holds
+connected again as soon as it renews.
 """
 
+import os
+import secrets
+import socket
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from stations import events
-from stations.models import ChargingStation
+from stations.models import ChargingStation, ServerLease
+
+#: This process's lease: what the `connection_process` of the stations it holds says.
+PROCESS_NAME = f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+#: Station pk -> channel of the socket this process holds for it (the lease's stations).
+_held: dict[int, str] = {}
+#: Renewals that still mark the held stations connected again after a lapse: a sweep
+#: that began before the renewal may mark a station offline just after the first one.
+RESTORE_ROUNDS = 2
+_restore_rounds = 0
 
 
 def all_in_one_transaction(*, station_pk: int, calls: list[tuple[Callable, dict]]) -> None:
@@ -29,9 +50,11 @@ def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) ->
     ChargingStation.objects.filter(pk=station_pk).update(
         connected=True,
         connection_channel=channel_name,
+        connection_process=PROCESS_NAME,
         ocpp_version=ocpp_version,
         last_seen=now,
     )
+    _held[station_pk] = channel_name
     events.publish(
         "station.connected", station_pk, {"connected": True, "ocpp_version": ocpp_version}
     )
@@ -39,6 +62,8 @@ def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) ->
 
 def station_disconnect(*, station_pk: int, channel_name: str) -> None:
     """Mark the station offline, unless a newer socket holds it already."""
+    if _held.get(station_pk) == channel_name:
+        _held.pop(station_pk, None)
     updated = ChargingStation.objects.filter(pk=station_pk, connection_channel=channel_name).update(
         connected=False, connection_channel="", last_seen=timezone.now()
     )
@@ -49,8 +74,82 @@ def station_disconnect(*, station_pk: int, channel_name: str) -> None:
 def stations_mark_offline() -> int:
     """Mark every station offline (a sole server starting holds no sockets yet)."""
     return ChargingStation.objects.filter(connected=True).update(
-        connected=False, connection_channel=""
+        connected=False, connection_channel="", connection_process=""
     )
+
+
+def stations_held() -> int:
+    """How many stations this process holds a socket for."""
+    return len(_held)
+
+
+def lease_renew(*, ttl: float) -> bool:
+    """Renew this process's lease for `ttl` seconds (taken out on the first call).
+
+    Returns True when the lease had lapsed (expired, or removed by a sweep): the
+    stations this process still holds are then marked connected again, on this
+    renewal and the next one (RESTORE_ROUNDS).
+    """
+    global _restore_rounds
+    now = timezone.now()
+    expires = now + timedelta(seconds=ttl)
+    renewed = ServerLease.objects.filter(name=PROCESS_NAME, expires_at__gte=now).update(
+        renewed_at=now, expires_at=expires
+    )
+    lapsed = not renewed
+    if lapsed:
+        ServerLease.objects.update_or_create(
+            name=PROCESS_NAME,
+            defaults={"renewed_at": now, "expires_at": expires},
+            create_defaults={"started_at": now, "renewed_at": now, "expires_at": expires},
+        )
+        _restore_rounds = RESTORE_ROUNDS
+    if _restore_rounds:
+        _restore_rounds -= 1
+        _held_restore()
+    return lapsed
+
+
+def _held_restore() -> None:
+    """Mark connected again the held stations a sweep marked offline (no newer socket
+    has taken them since: their channel is still empty)."""
+    for station_pk, channel_name in list(_held.items()):
+        restored = ChargingStation.objects.filter(
+            pk=station_pk, connected=False, connection_channel=""
+        ).update(connected=True, connection_channel=channel_name, connection_process=PROCESS_NAME)
+        if restored and _held.get(station_pk) == channel_name:
+            events.publish("station.connected", station_pk, {"connected": True})
+
+
+def stations_sweep(*, unleased: bool = False) -> list[int]:
+    """Mark offline the stations whose process's lease has expired or is gone, and
+    forget the expired leases; returns the stations marked offline.
+
+    `unleased` also takes connected stations that name no process (marked connected
+    before leases existed): for a process that starts, when no socket can hold them.
+    """
+    now = timezone.now()
+    live = ServerLease.objects.filter(expires_at__gte=now).values("name")
+    orphans = ChargingStation.objects.filter(connected=True).exclude(connection_process__in=live)
+    if not unleased:
+        orphans = orphans.exclude(connection_process="")
+    swept = []
+    for station_pk, process in orphans.values_list("pk", "connection_process"):
+        # One statement that checks the lease again: a station a live process took
+        # over meanwhile, or a lease renewed meanwhile, is left alone.
+        with transaction.atomic():
+            gone = (
+                ChargingStation.objects.filter(
+                    pk=station_pk, connected=True, connection_process=process
+                )
+                .exclude(connection_process__in=live)
+                .update(connected=False, connection_channel="", connection_process="")
+            )
+            if gone:
+                events.publish("station.connected", station_pk, {"connected": False})
+                swept.append(station_pk)
+    ServerLease.objects.filter(expires_at__lt=now).exclude(name=PROCESS_NAME).delete()
+    return swept
 
 
 def station_touch(*, station_pk: int) -> None:

@@ -180,6 +180,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         await on_pool(command_service.command_finish)(
             command_id=event["command"],
             status=outcome.status,
+            action=event["action"],
             response=outcome.response,
             error=outcome.error,
             ocpp_action=outcome.ocpp_action,

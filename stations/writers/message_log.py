@@ -66,6 +66,10 @@ class MessageLog:
                 settings.OCPP_LOG_FLUSH_INTERVAL, lambda: loop.create_task(self.flush())
             )
 
+    def pending(self) -> int:
+        """Frames waiting in the buffer for the next write (a metric's log-buffer depth)."""
+        return len(self._buffer)
+
     async def flush(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

@@ -94,3 +94,8 @@ async def meter_values_record(message: MeterValuesIn) -> None:
     if writer is None:
         writer = _writers[loop] = MeterWriter()
     await writer.record(message)
+
+
+def meter_values_pending() -> int:
+    """MeterValues messages waiting for their batch to be written, on every loop."""
+    return sum(len(writer._pending) for writer in list(_writers.values()))

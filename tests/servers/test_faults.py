@@ -448,7 +448,8 @@ def test_live_page_sockets_survive_a_redis_restart_and_get_events_again(cluster_
     client.force_login(operator)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     redis = RedisServer(cluster_dir / "redis").start()
-    env = {"DATABASE_CONN_MAX_AGE": "60", "SECRET_KEY": settings.SECRET_KEY}  # our session
+    # Our session, signed with the tests' key: one production (HTTPS=1) refuses.
+    env = {"DATABASE_CONN_MAX_AGE": "60", "SECRET_KEY": settings.SECRET_KEY, "HTTPS": "0"}
     try:
         with cluster_running(
             cluster_dir / "cluster", processes=2, redis_url=redis.url, env=env

@@ -8,6 +8,7 @@ import os
 import ssl
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -101,13 +102,28 @@ def test_station_boots_over_wss_through_the_balancer_and_a_wrong_password_gets_4
 
 
 @server
-def test_https_through_the_balancer_serves_django(tls_cluster):
+def test_https_through_the_balancer_serves_django_with_hsts_and_secure_cookies(tls_cluster):
+    """The TLS port runs ChargeNet with HTTPS=1: HSTS, Secure csrftoken and session
+    cookies; the plain port still answers (ws:// stations, their uploads) without HSTS."""
     cluster = tls_cluster
     context = trusting(cluster.ca_file)
     url = f"https://localhost:{cluster.tls_port}/admin/login/"
     with urllib.request.urlopen(url, context=context, timeout=10) as response:
         assert response.status == 200
         assert response.headers.get("X-Served-By", "").startswith("daphne")
+        hsts = response.headers.get("Strict-Transport-Security", "")
+        cookies = response.headers.get_all("Set-Cookie") or []
+    assert "max-age=31536000" in hsts, hsts
+    csrf = [cookie for cookie in cookies if cookie.startswith("csrftoken=")]
+    assert csrf and "secure" in [part.strip().lower() for part in csrf[0].split(";")], cookies
+
+    # A client cannot claim TLS on the plain port: HAProxy sets X-Forwarded-Proto.
+    forged = urllib.request.Request(
+        cluster.http_url("/admin/login/"), headers={"X-Forwarded-Proto": "https"}
+    )
+    with urllib.request.urlopen(forged, timeout=10) as response:
+        assert response.status == 200  # no redirect away from the plain port
+        assert response.headers.get("Strict-Transport-Security") is None
 
 
 def test_check_deploy_is_clean_with_production_settings():
@@ -134,3 +150,18 @@ def test_check_deploy_is_clean_with_production_settings():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@server
+def test_each_daphne_serves_its_own_metrics_and_the_balancer_none(tls_cluster):
+    cluster = tls_cluster
+    for port in cluster.state["daphne_ports"]:
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            text = response.read().decode()
+        assert "chargenet_stations_connected 0.0" in text
+        assert 'chargenet_celery_queue_length{queue="celery"}' in text
+    for url in (cluster.http_url("/metrics"), f"https://localhost:{cluster.tls_port}/metrics"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, context=trusting(cluster.ca_file), timeout=10)
+        assert refused.value.code == 404

@@ -1,5 +1,5 @@
 """Station services: reconciliation, retention, the meter writer, password rotation,
-demo data and housekeeping tasks.
+presence leases, demo data and housekeeping tasks.
 
 `station` (CP-1), `token` and `eager_tasks` come from tests/conftest.py.
 """

@@ -26,6 +26,13 @@ def database_url() -> str:
 @contextlib.contextmanager
 def live_daphne(**env):
     """Start `manage.py serve`; yields 'host:port'. Always stops the server."""
+    with live_daphne_process(**env) as (address, _):
+        yield address
+
+
+@contextlib.contextmanager
+def live_daphne_process(**env):
+    """Start `manage.py serve`; yields ('host:port', its Popen). Always stops it."""
     port = free_port()
     environment = {
         **os.environ,
@@ -41,9 +48,10 @@ def live_daphne(**env):
     )
     try:
         wait_for_port(port, process)
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{port}", process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:

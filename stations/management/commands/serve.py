@@ -5,7 +5,9 @@ import os
 from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections as db_connections
 
+from runtime.presence import presence_begin, presence_start
 from runtime.scheduler import embedded_beat_enabled, embedded_beat_start
 from runtime.server import ChargeNetServer, server_loop
 from stations.services.connections import stations_mark_offline
@@ -30,6 +32,11 @@ class Command(BaseCommand):
         if not settings.REDIS_URL:
             # Embedded mode has one process: no socket survived its last run.
             stations_mark_offline()
+        # This process's lease (stations held by dead processes go offline).
+        presence_begin()
+        # This thread serves nothing from now on: its database connection is not kept.
+        db_connections.close_all()
+        presence_start(server_loop())
         if embedded_beat_enabled():
             # No beat process either: the periodic tasks run on this server's loop.
             embedded_beat_start(server_loop())
