@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from runtime.channel_layer import UNREACHABLE
 from stations import events, redact
+from stations.commands.params import params_check
 from stations.models import (
     ChargingProfile,
     ChargingSession,
@@ -40,7 +41,7 @@ from stations.models import (
     DiagnosticsUpload,
     StationEvent,
 )
-from stations.ocpp import build_command
+from stations.ocpp import VERSIONS, action_versions, build_command
 from stations.ocpp.neutral import params_neutral
 from stations.ocpp.requests import ACTIONS, CommandError
 from stations.services import diagnostics, passwords
@@ -96,6 +97,7 @@ async def command_send(
     wait = wait or action == "rotate_password"
     timeout = float(timeout or settings.OCPP_COMMAND_TIMEOUT)
     station = await ChargingStation.objects.aget(pk=station.pk)
+    command_check(station, action, params)
     params = dict(params or {})
     new_password = None
     if action == "rotate_password":
@@ -133,6 +135,25 @@ async def command_send(
             station_pk=station.pk, raw=new_password, status=command.status
         )
     return command
+
+
+def command_check(station: ChargingStation, action: str, params) -> None:
+    """Refuse, before anything is stored or sent, an unknown action, one the station's
+    OCPP version has no message for, and parameters the action does not take or of
+    the wrong type (stations/commands/params.py). The builders check the rest."""
+    if action not in ACTIONS:
+        raise CommandError(f"Unknown action {action!r}.", {"action": "Unknown action."})
+    version = station.ocpp_version if station.ocpp_version in VERSIONS else "1.6"
+    if version not in action_versions(action):
+        raise CommandError(
+            f"{action!r} is not available for OCPP {version} stations.",
+            {"action": f"Not available for OCPP {version} stations."},
+        )
+    if action == "rotate_password" and isinstance(params, dict) and params.get("password"):
+        raise CommandError(
+            "ChargeNet makes the new password.", {"password": "Send no password; one is made."}
+        )
+    params_check(action, params or {})
 
 
 def send_command(
@@ -206,10 +227,6 @@ async def _finish(command: Command, status: str, description: str) -> None:
 
 def _rotation_password(station: ChargingStation, params: dict) -> str:
     """A new password for rotate_password; ChargeNet makes it, callers never choose it."""
-    if params.get("password"):
-        raise CommandError(
-            "ChargeNet makes the new password.", {"password": "Send no password; one is made."}
-        )
     if not station.password:
         raise CommandError(
             "The station has no password to rotate.",
