@@ -10,6 +10,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -238,6 +239,8 @@ class ReservationAddForm(forms.ModelForm):
         label=_("Token"), queryset=IdToken.objects.select_related("parent"), to_field_name="value"
     )
 
+    expires_at = forms.SplitDateTimeField(label=_("Reserved until"), widget=AdminSplitDateTime)
+
     class Meta:
         model = Reservation
         fields = ["station", "connector_id", "id_token", "expires_at"]
@@ -293,6 +296,13 @@ class ReservationAdmin(ReadOnly, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return request.user.has_perm("stations.add_reservation")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            # Reserving sends ReserveNow and waits for the station's answer, which the
+            # station's process stores: not inside one long transaction of this request.
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else []
