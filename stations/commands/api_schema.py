@@ -88,7 +88,10 @@ def command_components(result: dict, generator=None, request=None, public=None) 
         command["properties"]["action"]["enum"] = [action]
         # A serializer without fields has no component of its own: an empty object.
         component = schemas.setdefault(f"{name}Params", {"type": "object", "properties": {}})
-        command["properties"]["params"] = {"$ref": f"{REF}{name}Params"}
+        command["properties"]["params"] = {
+            "allOf": [{"$ref": f"{REF}{name}Params"}],
+            "description": f"The parameters of {action}, the same for every OCPP version.",
+        }
         properties = component.setdefault("properties", {})
         for alias, target in params_class.aliases.items():
             properties[alias] = {**properties[target], "description": f"Same as `{target}`."}

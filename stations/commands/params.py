@@ -484,10 +484,11 @@ def params_check(action: str, params) -> None:
             {name: f"Not a parameter of {action} (see docs/api.md)." for name in unknown},
         )
     if not serializer.is_valid():
-        errors = flat_errors(serializer.errors)
-        raise CommandError(
-            "Invalid parameters.", {name: " ".join(texts) for name, texts in errors.items()}
-        )
+        errors = {name: " ".join(t) for name, t in flat_errors(serializer.errors).items()}
+        for alias, name in serializer_class.aliases.items():
+            if errors.get(name) == REQUIRED:  # callers of the other name see it too
+                errors[alias] = f"{REQUIRED[:-1]} (or {name})."
+        raise CommandError("Invalid parameters.", errors)
 
 
 __all__ = ["PARAMS", "REQUIRED", "flat_errors", "params_check"]
