@@ -72,3 +72,16 @@ def test_every_row_names_a_standardized_component_and_variable(key16, key201):
     assert name in _variables(component), key201
     if instance:
         assert instance in _instances(component), key201
+
+
+@pytest.mark.parametrize(
+    ("key", "component", "variable"),
+    [
+        ("Connector.2.PhaseRotation", {"name": "Connector", "instance": "2"}, "PhaseRotation"),
+        ("Connector/2.PhaseRotation", {"name": "Connector", "instance": "2"}, "PhaseRotation"),
+        ("OCPPCommCtrlr.HeartbeatInterval", {"name": "OCPPCommCtrlr"}, "HeartbeatInterval"),
+    ],
+)
+def test_a_component_instance_may_follow_a_dot(key, component, variable):
+    item = body("2.0.1", "set_configuration", {"key": key, "value": "RST"})["setVariableData"][0]
+    assert item["component"] == component and item["variable"] == {"name": variable}
