@@ -8,18 +8,22 @@ station, connector, session and token actions on its model admins.
 
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from stations.commands import service as commands
+from stations.commands import tracked
 from stations.models import (
     ChargingProfile,
     ChargingSession,
     Command,
+    IdToken,
     LocalAuthList,
     Reservation,
 )
@@ -56,7 +60,7 @@ def report(modeladmin, request, label, result) -> None:
 
 def _send_each(modeladmin, request, items) -> None:
     """items: [(label, station, action, params)]; sent together, reported one by one."""
-    results = commands.send_commands([item[1:] for item in items], user=request.user)
+    results = tracked.send_commands([item[1:] for item in items], user=request.user)
     for item, result in zip(items, results, strict=True):
         report(modeladmin, request, item[0], result)
 
@@ -281,6 +285,49 @@ class CommandAdmin(ReadOnly, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a> ({} bytes)', url, upload.filename, upload.size)
 
 
+class ReservationAddForm(forms.ModelForm):
+    """Reserve from the admin: the reservation id is assigned (its pk) and ReserveNow
+    sent as POST /api/v1/reservations/ does; the form shows the station's refusal."""
+
+    connector_id = forms.IntegerField(
+        label=_("Connector"), min_value=1, required=False, help_text=_("Empty: any connector")
+    )
+    id_token = forms.ModelChoiceField(
+        label=_("Token"), queryset=IdToken.objects.select_related("parent"), to_field_name="value"
+    )
+
+    expires_at = forms.SplitDateTimeField(label=_("Reserved until"), widget=AdminSplitDateTime)
+
+    class Meta:
+        model = Reservation
+        fields = ["station", "connector_id", "id_token", "expires_at"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.reservation = None
+        self.fields["id_token"].widget = forms.TextInput()
+        self.fields["id_token"].help_text = _("The token's value")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.reservation = reservations.reservation_create(
+                station=data["station"],
+                id_token=data["id_token"],
+                expires_at=data["expires_at"],
+                connector_id=data.get("connector_id"),
+                user=self.user,
+            )
+        except CommandError as error:
+            raise forms.ValidationError(
+                [error.detail, *(f"{k}: {v}" for k, v in error.errors.items())]
+            ) from error
+        return data
+
+
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["id", "station", "connector", "id_tag", "expires_at", "status", "session"]
@@ -303,6 +350,41 @@ class ReservationAdmin(ReadOnly, admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = ["cancel"]
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.has_perm("stations.add_reservation")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            # Reserving sends ReserveNow and waits for the station's answer, which the
+            # station's process stores: not inside one long transaction of this request.
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj else ReservationAddForm.Meta.fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        user = request.user
+
+        class AddForm(ReservationAddForm):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, user=user, **form_kwargs)
+
+        return AddForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return  # reservations change only through commands
+        # Made (and sent) by the form's clean(): adopt that row.
+        obj.pk = form.reservation.pk
+        obj.refresh_from_db()
+        report(self, request, f"#{obj.pk}", form.reservation.command)
 
     @admin.action(description=_("Cancel selected reservations"))
     def cancel(self, request, queryset) -> None:

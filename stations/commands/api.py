@@ -30,6 +30,7 @@ from api.errors import error_responses
 from api.permissions import IsOperator
 from stations.api.filters import ChargingProfileFilter, CommandFilter, ReservationFilter
 from stations.api.views import STATION_ID_PARAMETER
+from stations.commands.api_schema import COMMAND_EXAMPLES, COMMAND_REQUEST
 from stations.commands.serializers import (
     CancelSerializer,
     ChargingProfileCreateSerializer,
@@ -88,7 +89,8 @@ class StationCommandView(APIView):
         "random password, sends it and keeps its hash once the station accepts (the old "
         "one works until the station connects with the new one); it is never shown.",
         parameters=[STATION_ID_PARAMETER, WAIT_PARAMETER],
-        request=CommandCreateSerializer,
+        request=COMMAND_REQUEST,
+        examples=COMMAND_EXAMPLES,
         responses={
             201: CommandSerializer,
             202: OpenApiResponse(

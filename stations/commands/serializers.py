@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from stations.commands import service as commands
+from stations.commands.params import flat_errors
 from stations.models import (
     ChargingProfile,
     ChargingStation,
@@ -32,22 +33,6 @@ def command_error(error: CommandError) -> ValidationError:
     return ValidationError(
         {"detail": error.detail, **{field: [str(m)] for field, m in error.errors.items()}}
     )
-
-
-def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
-    """Nested serializer errors as {"schedule.periods.1.limit": [...]}, like the services'."""
-    if isinstance(errors, dict):
-        flat = {}
-        for key, value in errors.items():
-            flat.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    if isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
-        flat = {}
-        for number, item in enumerate(errors):
-            if item:
-                flat.update(flat_errors(item, f"{prefix}.{number}"))
-        return flat
-    return {prefix: [str(message) for message in errors]}
 
 
 def valid_data(serializer: serializers.Serializer) -> dict:

@@ -32,6 +32,7 @@ from prometheus_client import Counter
 
 from runtime.channel_layer import UNREACHABLE
 from stations import events, redact
+from stations.commands.params import params_check
 from stations.models import (
     ChargingProfile,
     ChargingSession,
@@ -41,7 +42,7 @@ from stations.models import (
     DiagnosticsUpload,
     StationEvent,
 )
-from stations.ocpp import build_command
+from stations.ocpp import VERSIONS, action_versions, build_command
 from stations.ocpp.neutral import params_neutral
 from stations.ocpp.requests import ACTIONS, CommandError
 from stations.services import diagnostics, passwords
@@ -104,6 +105,7 @@ async def command_send(
     wait = wait or action == "rotate_password"
     timeout = float(timeout or settings.OCPP_COMMAND_TIMEOUT)
     station = await ChargingStation.objects.aget(pk=station.pk)
+    command_check(station, action, params)
     params = dict(params or {})
     new_password = None
     if action == "rotate_password":
@@ -190,6 +192,25 @@ def _record_stop_requester(station: ChargingStation, action: str, params: dict, 
         ChargingSession.objects.filter(pk=session.pk).update(stop_requested_by=user)
 
 
+def command_check(station: ChargingStation, action: str, params) -> None:
+    """Refuse, before anything is stored or sent, an unknown action, one the station's
+    OCPP version has no message for, and parameters the action does not take or of
+    the wrong type (stations/commands/params.py). The builders check the rest."""
+    if action not in ACTIONS:
+        raise CommandError(f"Unknown action {action!r}.", {"action": "Unknown action."})
+    version = station.ocpp_version if station.ocpp_version in VERSIONS else "1.6"
+    if version not in action_versions(action):
+        raise CommandError(
+            f"{action!r} is not available for OCPP {version} stations.",
+            {"action": f"Not available for OCPP {version} stations."},
+        )
+    if action == "rotate_password" and isinstance(params, dict) and params.get("password"):
+        raise CommandError(
+            "ChargeNet makes the new password.", {"password": "Send no password; one is made."}
+        )
+    params_check(action, params or {})
+
+
 def send_command(
     station, action, params=None, *, timeout=None, user=None, base_url=None, wait=True
 ) -> Command:
@@ -264,10 +285,6 @@ async def _finish(command: Command, status: str, description: str) -> None:
 
 def _rotation_password(station: ChargingStation, params: dict) -> str:
     """A new password for rotate_password; ChargeNet makes it, callers never choose it."""
-    if params.get("password"):
-        raise CommandError(
-            "ChargeNet makes the new password.", {"password": "Send no password; one is made."}
-        )
     if not station.password:
         raise CommandError(
             "The station has no password to rotate.",

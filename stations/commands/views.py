@@ -1,7 +1,8 @@
 """Command buttons and forms on the station page, and the view that sends them.
 
-The sending is done by `stations.commands.service` (`command_send`, or `send_command`), found
-by `command_service()`. Without that module the buttons are shown disabled: the page
+The sending is done by `stations.commands.tracked` (`send_command`: the command service,
+with a reservation or profile made when ChargeNet assigns its id), found by
+`command_service()`. Without that module the buttons are shown disabled: the page
 never pretends a station answered. Params are the version-neutral ones
 `stations.ocpp.requests*` take (`reset` {"type": "soft"|"hard"}, ...).
 """
@@ -29,7 +30,7 @@ from stations.views.access import operator_required
 
 logger = logging.getLogger(__name__)
 
-COMMANDS_MODULE = "stations.commands.service"
+COMMANDS_MODULE = "stations.commands.tracked"
 
 
 class _NoSuchError(Exception):
@@ -43,7 +44,7 @@ class CommandService:
 
 
 def command_service() -> CommandService | None:
-    """How to send commands, or None while `stations.commands.service` does not exist."""
+    """How to send commands, or None while the commands module does not exist."""
     try:
         module = importlib.import_module(COMMANDS_MODULE)
     except ModuleNotFoundError as error:
@@ -82,6 +83,19 @@ class ChangeAvailabilityForm(CommandForm):
 class RemoteStartForm(CommandForm):
     id_tag = forms.CharField(label=_("Token"), max_length=36)
     connector_id = _connector_field(required=False)
+
+
+class ReserveNowForm(CommandForm):
+    """No reservation id: ChargeNet assigns it and tracks the reservation."""
+
+    connector_id = _connector_field(required=False, help_text=_("Empty: any connector"))
+    id_token = forms.CharField(label=_("Token"), max_length=36)
+    expires_at = forms.DateTimeField(
+        label=_("Reserved until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def clean_expires_at(self) -> str:
+        return format_timestamp(self.cleaned_data["expires_at"])
 
 
 class RemoteStopForm(CommandForm):
@@ -233,6 +247,7 @@ COMMANDS = {
         CommandSpec("change_availability", _("Change availability"), ChangeAvailabilityForm),
         CommandSpec("remote_start", _("Remote start"), RemoteStartForm),
         CommandSpec("remote_stop", _("Remote stop"), RemoteStopForm),
+        CommandSpec("reserve_now", _("Reserve"), ReserveNowForm),
         CommandSpec("trigger_message", _("Trigger message"), TriggerMessageForm),
         CommandSpec("get_configuration", _("Get configuration"), GetConfigurationForm),
         CommandSpec("set_configuration", _("Change configuration"), SetConfigurationForm),
@@ -294,7 +309,7 @@ class CommandPanel:
 
 
 # Forms whose connector field starts at the station's first connector.
-_FIRST_CONNECTOR = {"unlock_connector", "remote_start"}
+_FIRST_CONNECTOR = {"unlock_connector", "remote_start", "reserve_now"}
 
 
 def command_panel(

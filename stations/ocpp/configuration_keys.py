@@ -8,6 +8,14 @@ the 1.6 -> 2.0.1 migration table), and a 2.0.1 key of this table
 Any other key goes as given: `Component[/instance].Variable[/instance]` (or
 `Variable[instance]`) to 2.x stations, the key itself to 1.6 stations.
 
+1.6 keys without a 2.0.1 variable are not in the table and go to 2.x stations as given
+(BlinkRepeat, LightIntensity, NumberOfConnectors, SupportedFeatureProfiles, ...). Nor
+are the read-only `...MaxLength` keys whose 2.0.1 counterpart is the maxLimit
+characteristic of a variable rather than its value (LocalAuthListMaxLength:
+LocalAuthListCtrlr.Entries; CertificateStoreMaxLength: SecurityCtrlr.CertificateEntries;
+MeterValuesSampledDataMaxLength, ...): reading the variable would answer another
+question (how many there are, not how many fit).
+
 Keys are written here in that key syntax; `Variable[instance]` names the variable's
 instance (`OCPPCommCtrlr.MessageAttempts[TransactionEvent]`).
 """
@@ -24,6 +32,7 @@ KEYS_16_TO_201 = {
     "HeartbeatInterval": "OCPPCommCtrlr.HeartbeatInterval",
     "LocalAuthorizeOffline": "AuthCtrlr.LocalAuthorizeOffline",
     "LocalPreAuthorize": "AuthCtrlr.LocalPreAuthorize",
+    "MaxEnergyOnInvalidId": "TxCtrlr.MaxEnergyOnInvalidId",
     "MeterValuesAlignedData": "AlignedDataCtrlr.Measurands",
     "MeterValuesSampledData": "SampledDataCtrlr.TxUpdatedMeasurands",
     "MeterValueSampleInterval": "SampledDataCtrlr.TxUpdatedInterval",
@@ -39,15 +48,25 @@ KEYS_16_TO_201 = {
     # Local auth list management profile
     "LocalAuthListEnabled": "LocalAuthListCtrlr.Enabled",
     "SendLocalListMaxLength": "LocalAuthListCtrlr.ItemsPerMessage",
+    # Reservation profile
+    "ReserveConnectorZeroSupported": "ReservationCtrlr.NonEvseSpecific",
     # Smart charging profile
     "ChargeProfileMaxStackLevel": "SmartChargingCtrlr.ProfileStackLevel",
     "ChargingScheduleAllowedChargingRateUnit": "SmartChargingCtrlr.RateUnit",
     "ChargingScheduleMaxPeriods": "SmartChargingCtrlr.PeriodsPerSchedule",
+    "ConnectorSwitch3to1PhaseSupported": "SmartChargingCtrlr.Phases3to1",
     "MaxChargingProfilesInstalled": "SmartChargingCtrlr.Entries[ChargingProfiles]",
     # Security extension
+    "AdditionalRootCertificateCheck": "SecurityCtrlr.AdditionalRootCertificateCheck",
     "AuthorizationKey": "SecurityCtrlr.BasicAuthPassword",
+    "CertificateSignedMaxChainSize": "SecurityCtrlr.MaxCertificateChainSize",
     "CpoName": "SecurityCtrlr.OrganizationName",
     "SecurityProfile": "SecurityCtrlr.SecurityProfile",
+    # ISO 15118 Plug & Charge with OCPP 1.6
+    "CentralContractValidationAllowed": "ISO15118Ctrlr.CentralContractValidationAllowed",
+    "CertSigningRepeatTimes": "SecurityCtrlr.CertSigningRepeatTimes",
+    "CertSigningWaitMinimum": "SecurityCtrlr.CertSigningWaitMinimum",
+    "ContractValidationOffline": "ISO15118Ctrlr.ContractValidationOffline",
 }
 KEYS_201_TO_16 = {key201: key16 for key16, key201 in KEYS_16_TO_201.items()}
 

@@ -2,9 +2,10 @@
 customer data and display messages (issue 19): one builder per version-neutral action.
 
 Components and variables are given as a key, `Component[/instance].Variable[/instance]`
-(`Variable[instance]` too, e.g. `DeviceDataCtrlr.ItemsPerMessage[GetReport]`), or as an
-object with the device model's field names: `component`, `component_instance`,
-`evse_id`, `connector_id`, `variable`, `variable_instance`. Enum values are the spec's,
+(`Component.instance.Variable` and `Variable[instance]` too, e.g.
+`DeviceDataCtrlr.ItemsPerMessage[GetReport]`), or as an object with the device model's
+field names: `component`, `component_instance`, `evse_id`, `connector_id`, `variable`,
+`variable_instance`. Enum values are the spec's,
 in its spelling or in snake_case (`full_inventory`). Request ids default to a fresh id
 (`send_command` gives the command's id); monitor ids are the station's and only sent
 when given.
@@ -98,6 +99,8 @@ def component_variable(item, field: str, variable_required: bool = True) -> dict
                 {field: "Use Component.Variable, e.g. OCPPCommCtrlr.HeartbeatInterval."},
             )
         name, instance = _named(head)
+        if instance is None and "." in name:  # Component.instance.Variable
+            name, instance = name.split(".", 1)
         component = {"name": name, "instance": instance}
         variable = None
         if dot:

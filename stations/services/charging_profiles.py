@@ -236,8 +236,12 @@ def charging_profile_set(
     source: str = Profile.Source.OPERATOR,
     user=None,
     timeout: float | None = None,
+    wait: bool = True,
 ) -> ChargingProfile:
     """Check, store and send a profile; the row keeps the station's answer.
+
+    `wait=False`: return once the station's process has the command; the row stays
+    `requested` until the answer comes (`charging_profile_settle`).
 
     Raises CommandError (nothing stored or sent) when the profile is invalid.
     """
@@ -258,14 +262,32 @@ def charging_profile_set(
             charging_profile_params(row),
             timeout=timeout,
             user=user,
+            wait=wait,
         )
     except CommandError as error:
         row.status = Profile.Status.FAILED
         row.save(update_fields=["status", "updated_at"])
         raise error
-    row.command, row.status = command, command.status
+    row.command = command
+    if command.status != Command.Status.PENDING:
+        row.status = command.status
     row.save(update_fields=["command", "status", "updated_at"])
+    if command.status == Command.Status.PENDING:
+        # The answer may have been stored before the row named its command.
+        charging_profile_settle(command_id=command.pk)
+        row.refresh_from_db()
     return row
+
+
+def charging_profile_settle(*, command_id: int) -> None:
+    """A SetChargingProfile answered after `charging_profile_set` returned: the row
+    (still `requested`) takes the outcome. Other commands change nothing."""
+    command = Command.objects.filter(pk=command_id).only("status").first()
+    if command is None or command.status == Command.Status.PENDING:
+        return
+    ChargingProfile.objects.filter(command_id=command_id, status=Profile.Status.REQUESTED).update(
+        status=command.status, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic

@@ -57,8 +57,12 @@ def reservation_create(
     connector_type: str = "",
     user=None,
     timeout: float | None = None,
+    wait: bool = True,
 ) -> Reservation:
     """Reserve and send ReserveNow; raises CommandError (nothing sent) for bad input.
+
+    `wait=False`: return once the station's process has the command; the reservation
+    stays `requested` until the answer comes (`reservation_settle`).
 
     `connector_type` (2.x ConnectorEnumType, e.g. cType2) reserves any connector of that
     type; a 1.6 station cannot be asked for one (CommandError).
@@ -76,14 +80,31 @@ def reservation_create(
     if id_token.parent_id:
         params["parent_id_tag"] = id_token.parent.value
     try:
-        command = commands.send_command(station, "reserve_now", params, timeout=timeout, user=user)
+        command = commands.send_command(
+            station, "reserve_now", params, timeout=timeout, user=user, wait=wait
+        )
     except CommandError:
         reservation.delete()
         raise
     reservation.command = command
     reservation.status = _STATUS_AFTER_RESERVE.get(command.status, reservation.status)
     reservation.save(update_fields=["command", "status", "connector_type", "updated_at"])
+    if command.status == Command.Status.PENDING:
+        # The answer may have been stored before the reservation named its command.
+        reservation_settle(command_id=command.pk)
+        reservation.refresh_from_db()
     return reservation
+
+
+def reservation_settle(*, command_id: int) -> None:
+    """A ReserveNow answered after `reservation_create` returned: the reservation
+    (still `requested`) takes the outcome. Other commands change nothing."""
+    command = Command.objects.filter(pk=command_id).only("status").first()
+    status = _STATUS_AFTER_RESERVE.get(command.status) if command else None
+    if status is not None:
+        Reservation.objects.filter(
+            command_id=command_id, status=Reservation.Status.REQUESTED
+        ).update(status=status, updated_at=timezone.now())
 
 
 @transaction.atomic
