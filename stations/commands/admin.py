@@ -11,8 +11,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _

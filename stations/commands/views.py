@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from stations import selectors
 from stations.commands import device_forms as dev
 from stations.commands.device_forms import CommandForm
+from stations.metering import format_timestamp
 from stations.models import ChargingStation
 from stations.views.access import operator_required
 
