@@ -29,6 +29,7 @@ MINUTES_PER_HOUR = Decimal(60)
 # A prepaid session is stopped by ChargeNet when its block runs out; a stop that
 # takes a little longer to reach the station never costs the driver another block.
 PREPAID_STOP_TOLERANCE = timedelta(minutes=5)
+_US = timedelta(microseconds=1)
 
 
 def tariff_price_session(tariff: TariffSpec, facts: SessionFacts) -> Price:
@@ -174,7 +175,7 @@ def _prepaid_blocks(tariff: TariffSpec, facts: SessionFacts, tier, description) 
         minutes = length // timedelta(minutes=1)
         description += f", up to {minutes // 60} h {minutes % 60:02d} min per block"
     price = tariff.prepaid_block_price
-    return [
+    lines = [
         _line(
             tariff,
             "prepaid_block",
@@ -186,6 +187,23 @@ def _prepaid_blocks(tariff: TariffSpec, facts: SessionFacts, tier, description) 
             blocks * price,
         )
     ]
+    unused = blocks * length - (facts.end - facts.started_at) if length else timedelta(0)
+    if facts.safety_stop and unused > timedelta(0):
+        # The driver gets back what they paid for and could not use.
+        minutes = Decimal(unused // timedelta(seconds=1)) / 60
+        lines.append(
+            _line(
+                tariff,
+                "prepaid_refund",
+                "Unused prepaid time refunded: stopped for safety",
+                minutes.quantize(Decimal("0.1")),
+                "min",
+                price,
+                "block",
+                -price * Decimal(unused // _US) / Decimal(length // _US),
+            )
+        )
+    return lines
 
 
 # --- idle -----------------------------------------------------------------------

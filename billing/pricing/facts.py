@@ -106,6 +106,9 @@ class SessionFacts:
     status_periods: tuple[StatusPeriod, ...] = ()
     timezone: str = "UTC"
     priced_at: datetime | None = None
+    # The station was stopped for safety (an e-bike overload or over-temperature): a
+    # prepaid block's unused part is refunded.
+    safety_stop: bool = False
 
     @property
     def end(self) -> datetime:

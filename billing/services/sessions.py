@@ -64,6 +64,10 @@ def session_tariff_spec(session: ChargingSession) -> TariffSpec | None:
     return _resolve(session, None)[1]
 
 
+# Flags a safety stop leaves on a session (reliability's e-bike protection).
+SAFETY_STOP_FLAG = "safety_stop_"
+
+
 def session_facts(
     session: ChargingSession, *, now: datetime | None = None, status: bool = True
 ) -> SessionFacts:
@@ -84,6 +88,7 @@ def session_facts(
         status_periods=periods,
         timezone=site.timezone if site else "UTC",
         priced_at=now,
+        safety_stop=any(flag.startswith(SAFETY_STOP_FLAG) for flag in session.flags),
     )
 
 

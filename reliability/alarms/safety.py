@@ -2,12 +2,12 @@
 its session stopped at once, with the reason on the session (the driver sees it, and
 billing refunds the unused part of a prepaid block)."""
 
+from billing.services.sessions import SAFETY_STOP_FLAG as FLAG_PREFIX
 from chargenet.celery import enqueue_on_commit
 from reliability.models import Alarm
 from stations.models import ChargingSession, ChargingStation
 
 SAFETY_KINDS = {Alarm.Kind.OVERLOAD: "overload", Alarm.Kind.OVERTEMPERATURE: "overtemperature"}
-FLAG_PREFIX = "safety_stop_"
 
 
 def safety_stop_flag(session: ChargingSession) -> str | None:

@@ -381,6 +381,23 @@ def test_a_stop_a_few_minutes_late_costs_no_second_block():
     assert overrun.net == D("2.00")  # 2 h 36 min: a second block
 
 
+def test_a_safety_stop_refunds_the_unused_part_of_the_block():
+    readings = power_readings(T0, (0, 180))  # 1.00 at 0.25/h buys 4 hours
+
+    price = tariff_price_session(PREPAID, facts(60, readings=readings, safety_stop=True))
+
+    block, refund = price.lines
+    assert (block.kind, block.amount) == ("prepaid_block", D("1.00"))
+    assert (refund.kind, refund.quantity, refund.amount) == (
+        "prepaid_refund",
+        D("180.0"),
+        D("-0.75"),
+    )
+    assert price.net == D("0.25")  # one hour of four used
+    # Without the safety stop the driver pays the block they chose.
+    assert tariff_price_session(PREPAID, facts(60, readings=readings)).net == D("1.00")
+
+
 def test_prepaid_ends_at_is_none_without_blocks():
     assert prepaid_block_ends_at(EBIKE, facts()) is None
 

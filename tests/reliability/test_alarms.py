@@ -3,6 +3,7 @@ operators' e-mail and the signed webhook events observed; the e-bike safety stop
 
 import asyncio
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -15,6 +16,7 @@ from reliability.alarms import rules
 from reliability.models import Alarm
 from stations.models import ChargingSession, ChargingStation, Command, Connector
 from stations.services.connections import station_connect
+from tests.support.billing import assign, ebike_tariff
 from tests.support.charge_points import Station16, Station201, booted
 from tests.support.factories import STATION_PASSWORD, OperatorFactory
 from tests.support.ocpp_client import connected_station
@@ -182,6 +184,7 @@ async def test_sessions_failing_in_a_row(station, token, settings):
 @pytest.mark.station("BIKE-1", kind="ebike", connectors=1)
 async def test_an_overloaded_ebike_port_is_stopped(station, token):
     await sync_to_async(Connector.objects.filter(station=station).update)(max_power_w=500)
+    await sync_to_async(lambda: assign(ebike_tariff(), station=station))()
     async with connected_station("BIKE-1", STATION_PASSWORD, station_class=Station16) as (cp, _):
         await booted(cp, "1.6")
         started = await cp.call(
@@ -198,6 +201,20 @@ async def test_an_overloaded_ebike_port_is_stopped(station, token):
     assert "safety_stop_overload" in session.flags
     stop = Command.objects.filter(action="remote_stop", status=Command.Status.ACCEPTED)
     assert await sync_to_async(stop.exists)()
+    async with connected_station("BIKE-1", STATION_PASSWORD, station_class=Station16) as (cp, _):
+        await cp.call(
+            call16.StopTransaction(
+                transaction_id=started.transaction_id,
+                meter_stop=240,
+                timestamp="2026-03-10T10:20:00Z",
+                reason="Remote",
+            )
+        )
+    # 720 W: the 0.50/h tier, so the 1.00 block buys 2 h; 20 min used, 100 min refunded.
+    charge = await sync_to_async(lambda: ChargingSession.objects.get().charge)()
+    refund = [line for line in charge.lines if line["kind"] == "prepaid_refund"]
+    assert refund and refund[0]["amount"] == "-0.83"
+    assert charge.gross == Decimal("0.17")
     [(kind, connector, _)] = await alarms()
     assert (kind, connector) == ("overload", 1)
 
