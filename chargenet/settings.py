@@ -200,6 +200,23 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
+# A broker that goes away (Redis restarted) must never end the worker: retry the
+# connection at start and for ever after, never give up after 100 attempts.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_POOL_LIMIT = 10
+# A task whose acknowledgement died with the connection is run again (the work is
+# idempotent), instead of running on unacknowledgeable.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message taken but not acknowledged (the worker died) is given out again
+    # after this long; longer than the longest countdown (webhook retries, 1 h).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200),
+    "socket_timeout": 15,
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+    "health_check_interval": 30,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
