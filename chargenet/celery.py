@@ -48,6 +48,12 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
     },
     # A prepaid e-bike block that ran out stops its session within a minute.
+    # Sessions whose pricing could not be queued (the broker was down) or was lost
+    # with it: priced within minutes; nothing depends on a queued task surviving.
+    "billing-price-unpriced-sessions": {
+        "task": "billing.tasks.price_unpriced_sessions",
+        "schedule": 300.0,
+    },
     "billing-stop-expired-prepaid": {
         "task": "billing.tasks.stop_expired_prepaid_sessions",
         "schedule": 60.0,
@@ -97,6 +103,18 @@ def enqueue_on_commit(name: str, *args) -> None:
     """
     job = task(name)
     transaction.on_commit(lambda: _enqueue(job, args))
+
+
+def delay_on_commit(name: str, *args) -> None:
+    """Queue task `name` once the current transaction commits, in the committing thread.
+
+    What the transaction stored stands whatever happens here: a broker that is down
+    (Redis restarting) is logged and the work is left to the periodic sweeps that
+    find it (billing.tasks.price_unpriced_sessions for prices). Eagerly (the embedded
+    default) the task runs right there, as `.delay` would.
+    """
+    job = task(name)
+    transaction.on_commit(lambda: _delay(job, args))
 
 
 def _delay(job, args: tuple) -> None:

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "api.audit.AuditMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the 429 page.
     "axes.middleware.AxesMiddleware",
+    # Innermost: a view's unreachable database or Redis answers 503 (runtime/outages.py).
+    "runtime.outages.OutageMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts only from here, or inline with the
@@ -366,6 +368,9 @@ OCPP_RATE_BYTES_BURST = env_int("OCPP_RATE_BYTES_BURST", 1024 * 1024)  # bytes a
 OCPP_RATE_REFUSALS = env_int("OCPP_RATE_REFUSALS", 500)
 # Bytes of one frame the message log keeps; the rest is replaced by its size and SHA-256.
 OCPP_LOG_MAX_PAYLOAD = env_int("OCPP_LOG_MAX_PAYLOAD", 64 * 1024)
+# Frames the message log holds in memory while the database is unreachable, written
+# when it answers again; beyond this the oldest are dropped (counted and logged).
+OCPP_LOG_OUTAGE_BUFFER = env_int("OCPP_LOG_OUTAGE_BUFFER", 100_000)
 # Handshakes one process runs at once; more wait up to OCPP_HANDSHAKE_WAIT s, then 503.
 OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 32)
 OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))

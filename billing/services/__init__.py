@@ -19,6 +19,7 @@ from billing.services.sessions import (
     session_price_later,
     session_tariff,
     session_total_cost,
+    sessions_unpriced,
 )
 from billing.services.status import status_history_record
 from billing.services.tariffs import TariffBook, tariff_for
@@ -40,6 +41,7 @@ __all__ = [
     "session_price_later",
     "session_tariff",
     "session_total_cost",
+    "sessions_unpriced",
     "status_history_record",
     "tariff_for",
 ]
