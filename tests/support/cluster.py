@@ -135,12 +135,20 @@ class Cluster:
         return Path(self.process(name)["log"]).read_text(errors="replace")
 
     def haproxy_servers(self) -> dict[str, str]:
-        sys.path.insert(0, str(CLUSTER_SCRIPT.parent))
-        try:
-            import cluster as script  # deploy/cluster.py
-        finally:
-            sys.path.remove(str(CLUSTER_SCRIPT.parent))
-        return script.haproxy_servers(self.directory / "haproxy.sock")
+        return _script().haproxy_servers(self.directory / "haproxy.sock")
+
+    def programs(self) -> dict[str, dict]:
+        """supervisord's view: program name -> {"state", "pid", "description"}."""
+        return _script().program_states(self.directory)
+
+
+def _script():
+    sys.path.insert(0, str(CLUSTER_SCRIPT.parent))
+    try:
+        import cluster as script  # deploy/cluster.py
+    finally:
+        sys.path.remove(str(CLUSTER_SCRIPT.parent))
+    return script
 
 
 @contextlib.contextmanager
