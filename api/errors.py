@@ -23,7 +23,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if is_outage(exc):
         # PostgreSQL or Redis unreachable: come back later, in the API's error shape.
         request = context.get("request")
-        note_outage(f"API {getattr(request, 'method', '')} {getattr(request, 'path', '')}", exc)
+        what = f"API {getattr(request, 'method', '')} {getattr(request, 'path', '')} answered 503"
+        note_outage(what, exc)
         response = Response(
             {"detail": UNAVAILABLE, "errors": {}},
             status=503,

@@ -52,7 +52,8 @@ def note_outage(what: str, error: BaseException) -> None:
     now = time.monotonic()
     if now - _warned.get(what, -WARN_EVERY) >= WARN_EVERY:
         _warned[what] = now
-        logger.warning("%s: answered 503, %s: %s", what, type(error).__name__, error)
+        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        logger.warning("%s (%s: %s)", what, type(error).__name__, message)
 
 
 def unavailable_response(request: HttpRequest | None = None) -> HttpResponse:
@@ -79,7 +80,7 @@ class OutageMiddleware:
     def process_exception(self, request, exception):
         if not is_outage(exception):
             return None
-        note_outage(f"{request.method} {request.path}", exception)
+        note_outage(f"{request.method} {request.path} answered 503", exception)
         return unavailable_response(request)
 
 

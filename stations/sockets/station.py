@@ -100,7 +100,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
             slots.release()
 
     async def _unavailable(self, error: BaseException) -> None:
-        outages.note_outage("OCPP handshake", error)
+        outages.note_outage("OCPP handshake answered 503", error)
         if self.adapter is not None:
             with contextlib.suppress(*OUTAGE):
                 await self.channel_layer.group_discard(self.group, self.channel_name)

@@ -269,12 +269,12 @@ async def _redis_outage(cluster: Cluster, redis: RedisServer, token: str) -> dic
 
 
 @pytest.fixture(scope="module")
-def own_postgres(tmp_path_factory):
+def own_postgres():
     """A PostgreSQL of the test's own, migrated, with stations PGO-1, PGO-2 and an
     operator's API token; yields (server, token)."""
     if postgres_binaries() is None:
         pytest.skip("PostgreSQL's initdb/pg_ctl are not installed")
-    server = PostgresServer(tmp_path_factory.mktemp("postgres")).init().start()
+    server = PostgresServer().init().start()
     try:
         server.create_database()
         env = {**os.environ, "DATABASE_URL": server.url}
@@ -300,7 +300,7 @@ def own_postgres(tmp_path_factory):
         )
         yield server, token
     finally:
-        server.stop()
+        server.remove()
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -89,8 +90,13 @@ class PostgresServer:
     fsync is off: the data only has to outlive a clean stop.
     """
 
-    def __init__(self, directory: Path, database: str = "chargenet"):
-        self.directory = Path(directory)
+    def __init__(self, directory: Path | None = None, database: str = "chargenet"):
+        self.owner = "postgres" if os.geteuid() == 0 else None
+        # The `postgres` user must reach the directory: pytest's are private to root.
+        self.temporary = directory is None or self.owner is not None
+        self.directory = (
+            Path(tempfile.mkdtemp(prefix="chargenet-pg-")) if self.temporary else Path(directory)
+        )
         self.directory.mkdir(parents=True, exist_ok=True)
         self.data = self.directory / "data"
         self.port = free_port()
@@ -98,7 +104,6 @@ class PostgresServer:
         self.binaries = postgres_binaries()
         if self.binaries is None:
             raise RuntimeError("PostgreSQL's initdb/pg_ctl are not installed")
-        self.owner = "postgres" if os.geteuid() == 0 else None
 
     @property
     def url(self) -> str:
@@ -143,6 +148,12 @@ class PostgresServer:
         self.stop()
         time.sleep(down_for)
         self.start()
+
+    def remove(self) -> None:
+        """Stop it and delete its files (a directory it made itself)."""
+        self.stop()
+        if self.temporary:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 # --- a TCP forwarder that can be cut -------------------------------------------------
