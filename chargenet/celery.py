@@ -7,6 +7,7 @@ service that queues one of them would import itself in a circle.
 
 import logging
 import os
+from collections.abc import Mapping
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from celery import Celery
@@ -16,8 +17,41 @@ from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargenet.settings")
 
+
+class CelerySettings(Mapping):
+    """The CELERY_* Django settings under Celery's own lowercase names, read once.
+
+    Not `config_from_object(settings, namespace="CELERY")`: with a namespace, Celery
+    5.6 looks up the prefixed name first, so a changed `app.conf["task_always_eager"]`
+    (the tests' eager switch) would never be seen.
+    """
+
+    PREFIX = "CELERY_"
+
+    def __init__(self) -> None:
+        self._values: dict | None = None
+
+    def _all(self) -> dict:
+        if self._values is None:
+            self._values = {
+                name.removeprefix(self.PREFIX).lower(): getattr(settings, name)
+                for name in dir(settings)
+                if name.startswith(self.PREFIX)
+            }
+        return self._values
+
+    def __getitem__(self, key: str):
+        return self._all()[key]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 app = Celery("chargenet")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object(CelerySettings())
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
@@ -53,6 +87,11 @@ app.conf.beat_schedule = {
     "billing-price-unpriced-sessions": {
         "task": "billing.tasks.price_unpriced_sessions",
         "schedule": 300.0,
+    },
+    # Webhook attempts whose queued task was lost with the broker.
+    "deliver-overdue-webhooks": {
+        "task": "webhooks.tasks.deliver_overdue_webhooks",
+        "schedule": 60.0,
     },
     "billing-stop-expired-prepaid": {
         "task": "billing.tasks.stop_expired_prepaid_sessions",
