@@ -76,7 +76,7 @@ class Cluster:
             "--redis-url", self.redis_url,
             "--no-migrate",
             "--celery-concurrency", "1",
-            "--timeout", "60",
+            "--timeout", "120",
         ]  # fmt: skip
         if not self.celery:
             args.append("--no-celery")
