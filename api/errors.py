@@ -2,7 +2,8 @@
 
 `detail` is a human-readable sentence; `errors` maps each invalid field (or
 `non_field_errors`) to its messages, and is empty for errors that concern no field
-(401, 403, 404, 405, ...). Headers DRF sets, such as WWW-Authenticate on a 401, stay.
+(401, 403, 404, 405, 503, ...). Headers DRF sets, such as WWW-Authenticate on a 401,
+stay. While PostgreSQL or Redis is unreachable the answer is 503 with Retry-After.
 """
 
 from drf_spectacular.utils import OpenApiResponse
@@ -12,11 +13,24 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from runtime.outages import RETRY_AFTER, UNAVAILABLE, is_outage, note_outage
+
 INVALID_INPUT = "Invalid input."
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, with every answer reshaped to {"detail", "errors"}."""
+    if is_outage(exc):
+        # PostgreSQL or Redis unreachable: come back later, in the API's error shape.
+        request = context.get("request")
+        what = f"API {getattr(request, 'method', '')} {getattr(request, 'path', '')} answered 503"
+        note_outage(what, exc)
+        response = Response(
+            {"detail": UNAVAILABLE, "errors": {}},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"},
+        )
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django answers 500 and logs it
@@ -54,6 +68,7 @@ _ERROR_DESCRIPTIONS = {
     403: "The user is not an operator (staff).",
     404: "No such object.",
     409: "The request conflicts with the current state; `detail` says what to do first.",
+    503: "The database or Redis is unreachable for now; try again after `Retry-After` s.",
 }
 
 

@@ -1,7 +1,8 @@
 """Billing jobs: thin Celery tasks that load by id and call one service each.
 
 Pricing is queued with transaction.on_commit when a session ends (see
-billing.services.session_price_later); invoices and reports run monthly from the beat
+billing.services.session_price_later), and a sweep every five minutes prices what that
+queueing lost (price_unpriced_sessions); invoices and reports run monthly from the beat
 schedule in chargenet/celery.py, and so do the running costs 2.x stations show
 (every OCPP_COST_UPDATE_INTERVAL seconds). Services queue these tasks by name
 (chargenet.celery.task), so no service imports this module.
@@ -29,6 +30,21 @@ def price_session(session_id: int) -> str | None:
         return None
     price = services.session_price(session)
     return None if price is None else f"{price.gross} {price.currency}"
+
+
+@shared_task(
+    name="billing.tasks.price_unpriced_sessions", soft_time_limit=240, time_limit=300, **RETRY
+)
+def price_unpriced_sessions() -> int:
+    """The sweep: price ended sessions whose queued pricing was lost or never queued.
+
+    Idempotent like `price_session`; returns how many it priced.
+    """
+    priced = 0
+    for session_id in services.sessions_unpriced():
+        session = ChargingSession.objects.filter(pk=session_id).first()
+        priced += session is not None and services.session_price(session) is not None
+    return priced
 
 
 def _month_or_previous(year: int | None, month: int | None) -> tuple[int, int]:

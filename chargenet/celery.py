@@ -7,6 +7,7 @@ service that queues one of them would import itself in a circle.
 
 import logging
 import os
+from collections.abc import Mapping
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from celery import Celery
@@ -16,8 +17,41 @@ from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chargenet.settings")
 
+
+class CelerySettings(Mapping):
+    """The CELERY_* Django settings under Celery's own lowercase names, read once.
+
+    Not `config_from_object(settings, namespace="CELERY")`: with a namespace, Celery
+    5.6 looks up the prefixed name first, so a changed `app.conf["task_always_eager"]`
+    (the tests' eager switch) would never be seen.
+    """
+
+    PREFIX = "CELERY_"
+
+    def __init__(self) -> None:
+        self._values: dict | None = None
+
+    def _all(self) -> dict:
+        if self._values is None:
+            self._values = {
+                name.removeprefix(self.PREFIX).lower(): getattr(settings, name)
+                for name in dir(settings)
+                if name.startswith(self.PREFIX)
+            }
+        return self._values
+
+    def __getitem__(self, key: str):
+        return self._all()[key]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 app = Celery("chargenet")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object(CelerySettings())
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
@@ -48,6 +82,17 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
     },
     # A prepaid e-bike block that ran out stops its session within a minute.
+    # Sessions whose pricing could not be queued (the broker was down) or was lost
+    # with it: priced within minutes; nothing depends on a queued task surviving.
+    "billing-price-unpriced-sessions": {
+        "task": "billing.tasks.price_unpriced_sessions",
+        "schedule": 300.0,
+    },
+    # Webhook attempts whose queued task was lost with the broker.
+    "deliver-overdue-webhooks": {
+        "task": "webhooks.tasks.deliver_overdue_webhooks",
+        "schedule": 60.0,
+    },
     "billing-stop-expired-prepaid": {
         "task": "billing.tasks.stop_expired_prepaid_sessions",
         "schedule": 60.0,
@@ -110,6 +155,18 @@ def enqueue_on_commit(name: str, *args) -> None:
     """
     job = task(name)
     transaction.on_commit(lambda: _enqueue(job, args))
+
+
+def delay_on_commit(name: str, *args) -> None:
+    """Queue task `name` once the current transaction commits, in the committing thread.
+
+    What the transaction stored stands whatever happens here: a broker that is down
+    (Redis restarting) is logged and the work is left to the periodic sweeps that
+    find it (billing.tasks.price_unpriced_sessions for prices). Eagerly (the embedded
+    default) the task runs right there, as `.delay` would.
+    """
+    job = task(name)
+    transaction.on_commit(lambda: _delay(job, args))
 
 
 def _delay(job, args: tuple) -> None:

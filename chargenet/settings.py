@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "api.audit.AuditMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the 429 page.
     "axes.middleware.AxesMiddleware",
+    # Innermost: a view's unreachable database or Redis answers 503 (runtime/outages.py).
+    "runtime.outages.OutageMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts only from here, or inline with the
@@ -203,6 +205,23 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
+# A broker that goes away (Redis restarted) must never end the worker: retry the
+# connection at start and for ever after, never give up after 100 attempts.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_POOL_LIMIT = 10
+# A task whose acknowledgement died with the connection is run again (the work is
+# idempotent), instead of running on unacknowledgeable.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message taken but not acknowledged (the worker died) is given out again
+    # after this long; longer than the longest countdown (webhook retries, 1 h).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200),
+    "socket_timeout": 15,
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+    "health_check_interval": 30,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -375,6 +394,9 @@ OCPP_RATE_BYTES_BURST = env_int("OCPP_RATE_BYTES_BURST", 1024 * 1024)  # bytes a
 OCPP_RATE_REFUSALS = env_int("OCPP_RATE_REFUSALS", 500)
 # Bytes of one frame the message log keeps; the rest is replaced by its size and SHA-256.
 OCPP_LOG_MAX_PAYLOAD = env_int("OCPP_LOG_MAX_PAYLOAD", 64 * 1024)
+# Frames the message log holds in memory while the database is unreachable, written
+# when it answers again; beyond this the oldest are dropped (counted and logged).
+OCPP_LOG_OUTAGE_BUFFER = env_int("OCPP_LOG_OUTAGE_BUFFER", 100_000)
 # Handshakes one process runs at once; more wait up to OCPP_HANDSHAKE_WAIT s, then 503.
 OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 32)
 OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))

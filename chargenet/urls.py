@@ -24,3 +24,6 @@ urlpatterns = [
     path("", include("drivers.urls")),
     path("", include("stations.urls")),
 ]
+
+# A database or Redis outage outside a view answers 503 with Retry-After, not a 500.
+handler500 = "runtime.outages.server_error"

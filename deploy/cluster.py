@@ -7,16 +7,19 @@
 
 `start` creates the PostgreSQL database if it is missing and migrates it, makes a
 test TLS certificate (deploy/make-test-cert.sh), writes the HAProxy config from
-deploy/haproxy.cfg.in, then starts in the background, each in its own process
-group: N daphne processes (`manage.py serve --proxy-headers`), a Celery worker, Celery
-beat and HAProxy in front of the daphnes on PORT (ws://, http://) and TLS_PORT
-(wss://, https://, OCPP security profile 2), and on MTLS_PORT, if given, wss:// with
-a client certificate verified against CLIENT_CA (default OCPP_CA_CERT; security
-profile 3: ChargeNet matches the certificate's name to the station id). It returns
-once every daphne passes
-HAProxy's health check. Logs, PID files, the generated config and the certificate
-live in the cluster directory (var/cluster/). `stop` ends exactly the processes
-`start` recorded there, checking each is still one of ours before signalling it.
+deploy/haproxy.cfg.in, then starts supervisord (Debian's `supervisor` package) with
+one program each for: N daphne processes (`manage.py serve --proxy-headers`), a
+Celery worker, Celery beat and HAProxy in front of the daphnes on PORT (ws://, http://)
+and TLS_PORT (wss://, https://, OCPP security profile 2), and on MTLS_PORT, if
+given, wss:// with a client certificate verified against CLIENT_CA (default
+OCPP_CA_CERT; security profile 3: ChargeNet matches the certificate's name to the
+station id). supervisord restarts a
+program that exits, at once if it had run a while and with a growing back-off if it
+keeps dying at start; each program's output goes to NAME.log in the cluster
+directory (rotated by supervisord). `start` returns once every daphne passes HAProxy's
+health check. `status` shows each program's state as supervisorctl reports it;
+`stop` has supervisord stop every program and exit. The generated configs, the
+certificate and the logs live in the cluster directory (var/cluster/).
 
 Configuration (flags win over the environment): DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/chargenet_cluster), REDIS_URL (default
@@ -49,7 +52,7 @@ STATE_FILE = "cluster.json"
 #: Environment variable marking a process as started by the cluster in one directory;
 #: `stop` signals a PID only when its environment still carries it.
 MARKER = "CHARGENET_CLUSTER_DIR"
-STOP_ORDER = ("simulator", "haproxy", "daphne", "beat", "worker")
+STOP_ORDER = ("supervisord", "simulator", "haproxy", "daphne", "beat", "worker")
 
 
 class ClusterError(Exception):
@@ -146,26 +149,6 @@ def _raise_fd_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def spawn(name: str, argv: list[str], env: dict, directory: Path) -> dict:
-    """Start one process in its own session, output to DIR/NAME.log; returns its record."""
-    log_path = directory / f"{name}.log"
-    if log_path.exists():  # keep the previous run's log, one generation
-        log_path.replace(log_path.with_suffix(".log.1"))
-    with open(log_path, "wb") as output:
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_raise_fd_limit,
-        )
-    (directory / f"{name}.pid").write_text(f"{process.pid}\n")
-    return {"name": name, "pid": process.pid, "argv": argv, "log": str(log_path)}
-
-
 def is_ours(pid: int, directory: Path) -> bool:
     """True while `pid` runs with this cluster's marker in its environment."""
     try:
@@ -221,6 +204,120 @@ def tail(path: str, lines: int = 20) -> str:
     with contextlib.suppress(OSError):
         return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
     return ""
+
+
+# --- supervisord ---------------------------------------------------------------------
+
+SUPERVISOR_CONF = "supervisord.conf"
+#: A program that dies within this many seconds of its start counts as a failed start:
+#: supervisord tries again after 1, 2, 3, ... seconds, STARTRETRIES times, then gives up.
+STARTSECS = 3
+STARTRETRIES = 30
+
+
+def ensure_supervisor() -> tuple[str, str]:
+    found = shutil.which("supervisord"), shutil.which("supervisorctl")
+    if all(found):
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("supervisor is missing: apt-get install -y supervisor")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "supervisor"]
+        if subprocess.run(install, env=env, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+            subprocess.run(install, env=env, check=True)
+        if all(found := (shutil.which("supervisord"), shutil.which("supervisorctl"))):
+            return found
+    raise ClusterError("supervisor is not installed: sudo apt-get install -y supervisor")
+
+
+def _quote(argv: list[str]) -> str:
+    """A command line for supervisord's config (% is its interpolation sign)."""
+    import shlex
+
+    return " ".join(shlex.quote(arg) for arg in argv).replace("%", "%%")
+
+
+def supervisor_config(directory: Path, programs: list[dict]) -> str:
+    """supervisord's config: its socket, log and pid in `directory`, one program each.
+
+    The programs inherit supervisord's environment (the cluster's settings).
+    """
+    lines = [
+        "[unix_http_server]",
+        f"file={directory / 'supervisor.sock'}",
+        "chmod=0700",
+        "",
+        "[supervisord]",
+        f"logfile={directory / 'supervisord.log'}",
+        f"pidfile={directory / 'supervisord.pid'}",
+        f"childlogdir={directory}",
+        "logfile_maxbytes=10MB",
+        "logfile_backups=3",
+        "minfds=65536",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{directory / 'supervisor.sock'}",
+    ]
+    for program in programs:
+        lines += [
+            "",
+            f"[program:{program['name']}]",
+            f"command={_quote(program['argv'])}",
+            f"directory={ROOT}",
+            f"priority={program.get('priority', 100)}",
+            f"autostart={'true' if program.get('autostart', True) else 'false'}",
+            "autorestart=true",
+            f"startsecs={STARTSECS}",
+            f"startretries={STARTRETRIES}",
+            # TERM to the whole group (a Celery worker's pool children too), KILL later.
+            "stopsignal=TERM",
+            f"stopwaitsecs={program.get('stopwaitsecs', 10)}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={directory / (program['name'] + '.log')}",
+            "stdout_logfile_maxbytes=50MB",
+            "stdout_logfile_backups=3",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def supervisorctl(directory: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    control = shutil.which("supervisorctl") or "supervisorctl"
+    return subprocess.run(
+        [control, "-c", str(directory / SUPERVISOR_CONF), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def program_states(directory: Path) -> dict[str, dict]:
+    """Program name -> {"state": RUNNING|STARTING|BACKOFF|EXITED|FATAL|..., "pid": int,
+    "description": supervisorctl's text} from `supervisorctl status`."""
+    if not (directory / "supervisor.sock").exists():
+        return {}
+    try:
+        result = supervisorctl(directory, "status", timeout=15)
+    except subprocess.TimeoutExpired:
+        return {}
+    states = {}
+    for line in result.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) < 2 or parts[1].isdigit():
+            continue
+        description = parts[2] if len(parts) > 2 else ""
+        pid = 0
+        if description.startswith("pid "):
+            with contextlib.suppress(ValueError):
+                pid = int(description[4:].split(",", 1)[0])
+        states[parts[0]] = {"state": parts[1], "pid": pid, "description": description}
+    return states
 
 
 # --- state -------------------------------------------------------------------------
@@ -379,6 +476,7 @@ def start(args) -> int:
     if running(directory):
         raise ClusterError(f"a cluster is already running from {directory}: stop it first")
     haproxy = ensure_haproxy()
+    supervisord, _ = ensure_supervisor()
     if args.daphne_port == "auto":
         daphne_ports = [free_port() for _ in range(args.processes)]
     else:
@@ -426,7 +524,8 @@ def start(args) -> int:
     if check.returncode != 0:
         raise ClusterError(f"HAProxy rejects {config}:\n{check.stdout}{check.stderr}")
 
-    processes: list[dict] = []
+    programs = _programs(args, haproxy, config, daphne_ports)
+    (directory / SUPERVISOR_CONF).write_text(supervisor_config(directory, programs))
     state = {
         "dir": str(directory),
         "port": args.port,
@@ -435,69 +534,127 @@ def start(args) -> int:
         "bind": args.bind,
         "daphne_ports": daphne_ports,
         "ca": str(pem.parent / "ca.pem"),
-        "processes": processes,
+        "supervisor": str(directory / SUPERVISOR_CONF),
+        "processes": [],
     }
+    for program in programs:  # keep the previous run's logs, one generation
+        log_path = directory / f"{program['name']}.log"
+        if log_path.exists():
+            log_path.replace(log_path.with_suffix(".log.1"))
+    supervisor = _start_supervisord(supervisord, directory, env)
+    state["processes"] = [supervisor]
+    write_state(directory, state)
     try:
-        for number, port in enumerate(daphne_ports, start=1):
-            argv = [sys.executable, "manage.py", "serve", "--host", "127.0.0.1"]
-            argv += ["--port", str(port), "--proxy-headers"]
-            processes.append(spawn(f"daphne-{number}", argv, env, directory))
-            write_state(directory, state)
-        if not args.no_celery:
-            celery = [sys.executable, "-m", "celery", "-A", "chargenet"]
-            worker = [*celery, "worker", "-l", "info", "-n", f"chargenet-{os.getpid()}@%h"]
-            worker += ["--concurrency", str(args.celery_concurrency)]
-            processes.append(spawn("worker", worker, env, directory))
-            beat = [*celery, "beat", "-l", "info", "--pidfile="]
-            beat += ["-s", str(directory / "celerybeat-schedule")]
-            processes.append(spawn("beat", beat, env, directory))
-        write_state(directory, state)
         deadline = time.monotonic() + args.timeout
-        for record, port in zip(processes, daphne_ports, strict=False):
-            wait_until(lambda p=port: port_open("127.0.0.1", p), record, deadline)
-        processes.append(spawn("haproxy", [haproxy, "-f", str(config)], env, directory))
-        write_state(directory, state)
-        balancer = processes[-1]
-        wait_until(lambda: port_open(args.bind, args.port), balancer, deadline)
         names = {f"daphne{n}" for n in range(1, args.processes + 1)}
         wait_until(
             lambda: haproxy_servers(directory / "haproxy.sock") == dict.fromkeys(names, "UP"),
-            balancer,
+            supervisor,
             deadline,
             what="every daphne healthy behind HAProxy",
         )
         if not args.no_celery:
-            worker = next(p for p in processes if p["name"] == "worker")
+            worker_log = directory / "worker.log"
             wait_until(
-                lambda: " ready." in Path(worker["log"]).read_text(errors="replace"),
-                worker,
+                lambda: " ready." in worker_log.read_text(errors="replace"),
+                supervisor,
                 deadline,
                 what="Celery worker ready",
             )
         if args.simulate:
-            url = f"ws://127.0.0.1:{args.port}/ocpp/"
-            argv = [sys.executable, "manage.py", "simulate", "--demo", "--url", url]
-            processes.append(spawn("simulator", argv, env, directory))
-            write_state(directory, state)
+            supervisorctl(directory, "start", "simulator")
+        state["processes"] = [supervisor, *_program_records(directory, programs)]
+        write_state(directory, state)
     except BaseException:
         log("start failed; stopping what was started")
-        for record in processes:
-            text = tail(record["log"])
+        for program in programs:
+            text = tail(str(directory / f"{program['name']}.log"))
             if text:
-                print(f"--- {record['log']} (last lines)\n{text}", file=sys.stderr)
-        stop_processes(directory, processes)
+                print(f"--- {program['name']}.log (last lines)\n{text}", file=sys.stderr)
+        _stop_supervisord(directory, supervisor)
         raise
     state["started_at"] = time.time()
     write_state(directory, state)
     host = args.bind
     log(
-        f"up: {args.processes} daphne on {', '.join(map(str, daphne_ports))}"
+        f"up under supervisord: {args.processes} daphne on {', '.join(map(str, daphne_ports))}"
         + ("" if args.no_celery else ", Celery worker and beat")
         + f"; HAProxy on http://{host}:{args.port}/ (ws://{host}:{args.port}/ocpp/<id>)"
         + f" and https://{host}:{args.tls_port}/ (wss://, CA {state['ca']})"
     )
-    log(f"logs and PIDs in {directory}; stop with `make stop-cluster`")
+    log(f"logs in {directory}; `deploy/cluster.py status`; stop with `make stop-cluster`")
     return 0
+
+
+def _programs(args, haproxy: str, config: Path, daphne_ports: list[int]) -> list[dict]:
+    """What supervisord runs, in start order (its priority)."""
+    programs = []
+    for number, port in enumerate(daphne_ports, start=1):
+        argv = [sys.executable, "manage.py", "serve", "--host", "127.0.0.1"]
+        argv += ["--port", str(port), "--proxy-headers"]
+        programs.append({"name": f"daphne-{number}", "argv": argv, "priority": 10})
+    if not args.no_celery:
+        celery = [sys.executable, "-m", "celery", "-A", "chargenet"]
+        worker = [*celery, "worker", "-l", "info", "-n", f"chargenet-{args.port}@%h"]
+        worker += ["--concurrency", str(args.celery_concurrency)]
+        # A warm shutdown lets running tasks finish (their time limit is 300 s).
+        programs.append({"name": "worker", "argv": worker, "priority": 20, "stopwaitsecs": 60})
+        beat = [*celery, "beat", "-l", "info", "--pidfile="]
+        beat += ["-s", str(args.dir / "celerybeat-schedule")]
+        programs.append({"name": "beat", "argv": beat, "priority": 30})
+    programs.append({"name": "haproxy", "argv": [haproxy, "-f", str(config)], "priority": 40})
+    if args.simulate:
+        url = f"ws://127.0.0.1:{args.port}/ocpp/"
+        argv = [sys.executable, "manage.py", "simulate", "--demo", "--url", url]
+        programs.append({"name": "simulator", "argv": argv, "priority": 50, "autostart": False})
+    return programs
+
+
+def _start_supervisord(supervisord: str, directory: Path, env: dict) -> dict:
+    """supervisord in the background, in its own session; returns its record."""
+    config = directory / SUPERVISOR_CONF
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    fds = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)
+    text = config.read_text().replace("minfds=65536", f"minfds={fds}")
+    config.write_text(text)
+    with contextlib.suppress(OSError):
+        (directory / "supervisor.sock").unlink()
+    output = directory / "supervisord.out"
+    with open(output, "wb") as stream:
+        process = subprocess.Popen(
+            [supervisord, "-n", "-c", str(config)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_raise_fd_limit,
+        )
+    record = {"name": "supervisord", "pid": process.pid, "log": str(directory / "supervisord.log")}
+    (directory / "supervisord.pid").write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + 15
+    while not program_states(directory):
+        if process.poll() is not None:
+            raise ClusterError(f"supervisord exited: {tail(str(output))}")
+        if time.monotonic() > deadline:
+            raise ClusterError(f"supervisord did not answer; see {output}")
+        time.sleep(0.2)
+    return record
+
+
+def _program_records(directory: Path, programs: list[dict]) -> list[dict]:
+    states = program_states(directory)
+    return [
+        {
+            "name": program["name"],
+            "pid": states.get(program["name"], {}).get("pid", 0),
+            "argv": program["argv"],
+            "log": str(directory / f"{program['name']}.log"),
+        }
+        for program in programs
+        if states.get(program["name"], {}).get("pid")
+    ]
 
 
 def wait_until(condition, record: dict, deadline: float, what: str = "") -> None:
@@ -512,6 +669,38 @@ def wait_until(condition, record: dict, deadline: float, what: str = "") -> None
         time.sleep(0.1)
 
 
+def _stop_supervisord(directory: Path, record: dict) -> None:
+    """supervisord stops its programs (each TERM, then KILL after its wait) and exits."""
+    pid = record["pid"]
+    if not (alive(pid) and is_ours(pid, directory)):
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        supervisorctl(directory, "shutdown", timeout=30)
+    # Its longest stop wait (the worker's) and a margin; then the hard way.
+    terminate(record, directory, grace=90.0)
+
+
+def stop(args) -> int:
+    state = read_state(args.dir)
+    if not state:
+        log(f"no cluster recorded in {args.dir}")
+        return 0
+    records = state.get("processes", [])
+    supervisor = next((r for r in records if r["name"] == "supervisord"), None)
+    live = running(args.dir)
+    if supervisor:
+        _stop_supervisord(args.dir, supervisor)
+    # Anything recorded that outlived supervisord (or a cluster of the older shape).
+    stop_processes(args.dir, [r for r in records if r is not supervisor])
+    with contextlib.suppress(OSError):
+        (args.dir / "haproxy.sock").unlink()
+    state["processes"] = []
+    state["stopped_at"] = time.time()
+    write_state(args.dir, state)
+    log(f"stopped ({len(live)} process(es) were running)")
+    return 0
+
+
 def stop_processes(directory: Path, processes: list[dict]) -> None:
     def order(record):
         kind = record["name"].split("-")[0]
@@ -523,35 +712,30 @@ def stop_processes(directory: Path, processes: list[dict]) -> None:
             (directory / f"{record['name']}.pid").unlink()
 
 
-def stop(args) -> int:
-    state = read_state(args.dir)
-    if not state:
-        log(f"no cluster recorded in {args.dir}")
-        return 0
-    live = running(args.dir)
-    stop_processes(args.dir, state.get("processes", []))
-    with contextlib.suppress(OSError):
-        (args.dir / "haproxy.sock").unlink()
-    state["processes"] = []
-    state["stopped_at"] = time.time()
-    write_state(args.dir, state)
-    log(f"stopped {len(live)} process(es)")
-    return 0
-
-
 def status(args) -> int:
+    """Each program's state from supervisorctl, and the daphnes as HAProxy sees them.
+
+    Exit 0 when every program that should run is RUNNING.
+    """
     state = read_state(args.dir)
-    if not state:
-        log(f"no cluster recorded in {args.dir}")
+    if not state or not state.get("processes"):
+        log(f"no cluster running from {args.dir}")
         return 1
+    supervisor = next((r for r in state["processes"] if r["name"] == "supervisord"), None)
+    if supervisor is None or not (
+        alive(supervisor["pid"]) and is_ours(supervisor["pid"], args.dir)
+    ):
+        print("supervisord  GONE")
+        return 1
+    print(f"{'supervisord':<12} RUNNING   pid {supervisor['pid']}")
     up = True
-    for record in state.get("processes", []):
-        ok = alive(record["pid"]) and is_ours(record["pid"], args.dir)
-        up &= ok
-        print(f"{record['name']:<10} pid {record['pid']:<8} {'running' if ok else 'GONE'}")
+    for name, program in program_states(args.dir).items():
+        print(f"{name:<12} {program['state']:<9} {program['description']}")
+        stopped_on_purpose = name == "simulator" and program["state"] == "STOPPED"
+        up &= program["state"] == "RUNNING" or stopped_on_purpose
     for name, server_status in sorted(haproxy_servers(args.dir / "haproxy.sock").items()):
-        print(f"{name:<10} behind HAProxy: {server_status}")
-    return 0 if up and state.get("processes") else 1
+        print(f"{name:<12} behind HAProxy: {server_status}")
+    return 0 if up else 1
 
 
 def main(argv=None) -> int:

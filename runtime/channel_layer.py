@@ -15,6 +15,9 @@ and come back as a reconnect storm. This layer keeps receiving instead:
 - a pooled connection that sat idle across a restart is dead without knowing it: every
   command is tried once more on a fresh connection, so the first send after Redis came
   back does not fail (safe here: the layer's writes are idempotent sorted-set adds);
+- a restart faster than that one retry fails no read at all: each process keeps a
+  marker key in Redis and looks for it about once a second; a marker gone means Redis
+  lost its groups, and they are added again at once;
 - `group_discard` during an outage does not raise (a disconnecting consumer must still
   record the disconnect); the pair is removed once Redis answers again.
 
@@ -47,6 +50,8 @@ MAX_PAUSE = 2.0  # the pause grows by half up to this: a restarted Redis is seen
 RESYNC_BATCH = 500  # group memberships re-added per pipeline round trip
 POOL_SIZE = 100  # Redis connections per process
 POOL_WAIT = 10.0  # seconds a command waits for a free pooled connection
+MARKER_EVERY = 1.0  # seconds between looks for this process's marker key in Redis
+MARKER_TTL = 60  # seconds; a resync is harmless, so a marker that lapsed is no harm
 
 Membership = tuple[str, str]  # (group, channel)
 
@@ -64,6 +69,8 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         self.resync_needed = False
         self._unreachable_since: float | None = None
         self._pause = FIRST_PAUSE
+        self._marker_checked: dict[int, float] = {}
+        self._marker_seen: dict[int, bool] = {}
 
     def create_pool(self, index):
         host = dict(self.hosts[index])
@@ -98,7 +105,32 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
             await asyncio.sleep(pause)
             return None
         self._note_reachable()
+        await self._check_restarted(index)
         return member
+
+    async def _check_restarted(self, index: int) -> None:
+        """Resync when Redis lost this process's marker: it restarted (or was flushed)
+        between two reads without a read failing, e.g. within the one retry a
+        command gets. Checked at most every MARKER_EVERY seconds per host."""
+        now = time.monotonic()
+        if now - self._marker_checked.get(index, 0.0) < MARKER_EVERY:
+            return
+        self._marker_checked[index] = now
+        try:
+            key = f"{self.prefix}:alive:{self.client_prefix}"
+            pipe = self.connection(index).pipeline(transaction=False)
+            pipe.set(key, 1, nx=True, ex=MARKER_TTL)
+            pipe.expire(key, MARKER_TTL)  # gone a minute after this process is
+            created, _ = await pipe.execute()
+            if created and self._marker_seen.get(index) and self.memberships:
+                logger.warning(
+                    "Redis lost this process's state (restarted); re-adding %d group memberships",
+                    len(self.memberships),
+                )
+                await self._resync()
+            self._marker_seen[index] = True
+        except UNREACHABLE as error:
+            self._note_unreachable(error)
 
     async def _clean_receive_backup(self, index, channel):
         # A detached task: with Redis away the backup copy is either gone with the

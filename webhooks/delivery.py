@@ -156,3 +156,20 @@ def _count_failure(subscription_pk: int) -> bool:
         bool(disabled)
         or not WebhookSubscription.objects.filter(pk=subscription_pk, active=True).exists()
     )
+
+
+#: A delivery whose queued attempt is this late was lost with the broker (a Redis
+#: restart empties its queue): the sweep makes the attempt.
+OVERDUE_AFTER = timedelta(minutes=2)
+
+
+def deliveries_overdue(*, now=None, limit: int = 40) -> list[int]:
+    """Pending deliveries never attempted, and retries past their time, by OVERDUE_AFTER."""
+    late = (now or timezone.now()) - OVERDUE_AFTER
+    pending = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, attempts=0, created_at__lte=late
+    )
+    retrying = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.RETRYING, next_attempt_at__lte=late
+    )
+    return list((pending | retrying).order_by("pk").values_list("pk", flat=True)[:limit])

@@ -20,6 +20,7 @@ from billing.services.sessions import (
     session_tariff,
     session_tariff_spec,
     session_total_cost,
+    sessions_unpriced,
 )
 from billing.services.status import status_history_record
 from billing.services.tariffs import TariffBook, tariff_for
@@ -49,6 +50,7 @@ __all__ = [
     "session_tariff_spec",
     "session_tariff_version",
     "session_total_cost",
+    "sessions_unpriced",
     "status_history_record",
     "tariff_for",
     "tariff_version_current",

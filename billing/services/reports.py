@@ -24,7 +24,7 @@ from billing import report_files
 from billing.models import ConnectorStatusPeriod, OperatorProfile, Report
 from billing.periods import days_bounds, month_days
 from billing.pricing.timeofuse import zone
-from chargenet.celery import task
+from chargenet.celery import delay_on_commit
 from stations.models import ChargingSession, ChargingStation
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def report_request(
         station=station,
         requested_by=requested_by,
     )
-    transaction.on_commit(lambda: task("billing.tasks.generate_report").delay(report.pk))
+    delay_on_commit("billing.tasks.generate_report", report.pk)
     return report
 
 

@@ -36,7 +36,7 @@ from billing.pricing import (
 from billing.pricing.derive import idle_periods_from_readings
 from billing.services.tariffs import TariffBook
 from billing.services.versions import session_tariff_version
-from chargenet.celery import task
+from chargenet.celery import delay_on_commit
 from stations import events
 from stations.metering import POWER, WHOLE_METER_ENERGY, WHOLE_METER_POWER
 from stations.models import ChargingSession, MeterSample
@@ -280,7 +280,33 @@ def session_price_store(
 
 def session_price_later(*, session_pk: int) -> None:
     """Queue pricing for after the current transaction commits (the session has ended)."""
-    transaction.on_commit(lambda: task("billing.tasks.price_session").delay(session_pk))
+    # A broker that is down is logged, not raised: the stop that ended the session is
+    # stored and answered, and the sweep (sessions_unpriced) prices it later.
+    delay_on_commit("billing.tasks.price_session", session_pk)
+
+
+#: Ended sessions are looked for this far back by the pricing sweep; older ones were
+#: priced, or no tariff covers them (they stay unpriced, as session_price leaves them).
+UNPRICED_LOOKBACK = timedelta(days=7)
+#: A session just ended is priced by its queued task; the sweep leaves it this long.
+UNPRICED_GRACE = timedelta(minutes=2)
+
+
+def sessions_unpriced(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of ended, uninvoiced sessions without a price: the pricing that was queued
+    when they ended was lost (a broker restart) or could not be queued at all."""
+    now = now or timezone.now()
+    return list(
+        ChargingSession.objects.filter(
+            state=ChargingSession.State.ENDED,
+            ended_at__gte=now - UNPRICED_LOOKBACK,
+            ended_at__lte=now - UNPRICED_GRACE,
+            charge__isnull=True,
+        )
+        .exclude(invoice_lines__isnull=False)
+        .order_by("ended_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def prepaid_block_expired_sessions(*, now: datetime | None = None) -> list[ChargingSession]:

@@ -243,27 +243,25 @@ def send_commands(
 
 async def _dispatch(station, command: Command, params: dict, timeout: float, wait: bool) -> None:
     layer = get_channel_layer()
-    reply_to = await layer.new_channel()
+    message = {
+        "type": "station.command",
+        "command": command.pk,
+        "action": command.action,
+        "params": params,
+        "timeout": timeout,
+    }
     try:
-        await layer.group_send(
-            station.group_name,
-            {
-                "type": "station.command",
-                "command": command.pk,
-                "action": command.action,
-                "params": params,
-                "timeout": timeout,
-                "reply_to": reply_to,
-            },
-        )
+        message["reply_to"] = reply_to = await layer.new_channel()
+        await layer.group_send(station.group_name, message)
+        acknowledged = await _acknowledged(layer, reply_to)
+        if not acknowledged:
+            acknowledged = await _send_to_socket(layer, station, message)
     except UNREACHABLE:
         # Redis is away (e.g. restarting): the command never left; say so, don't crash.
         logger.warning("Command %s not sent: channel layer unreachable", command.pk, exc_info=True)
         await _finish(command, Command.Status.FAILED, "The channel layer (Redis) is unreachable.")
         return
-    try:
-        await asyncio.wait_for(layer.receive(reply_to), ACK_TIMEOUT)
-    except TimeoutError:
+    if not acknowledged:
         await _finish(command, Command.Status.OFFLINE, "No process holds the station's socket.")
         return
     if not wait:
@@ -272,6 +270,34 @@ async def _dispatch(station, command: Command, params: dict, timeout: float, wai
         await asyncio.wait_for(layer.receive(reply_to), timeout + RESULT_MARGIN)
     except TimeoutError:
         await _finish(command, Command.Status.TIMEOUT, f"No answer in {timeout:g} s.")
+
+
+async def _acknowledged(layer, reply_to: str) -> bool:
+    try:
+        await asyncio.wait_for(layer.receive(reply_to), ACK_TIMEOUT)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _send_to_socket(layer, station: ChargingStation, message: dict) -> bool:
+    """Send straight to the socket the database says holds the station; acknowledged?
+
+    The group may be empty although the socket lives: a restarted Redis has lost its
+    group sets until the holding process adds them again. The socket's own channel
+    still reaches it then (its process reads that channel whatever the groups hold);
+    the consumer runs a command it is sent twice only once.
+    """
+    channel = (
+        await ChargingStation.objects.filter(pk=station.pk, connected=True)
+        .values_list("connection_channel", flat=True)
+        .afirst()
+    )
+    if not channel:
+        return False
+    logger.info("Command %s: no answer from the group; sending to %s", message["command"], channel)
+    await layer.send(channel, message)
+    return await _acknowledged(layer, message["reply_to"])
 
 
 async def _finish(command: Command, status: str, description: str) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from runtime import outages
 from stations import redact
 from stations.metering import ENERGY_REGISTER, Sample, parse_timestamp, reading, reading_time
 from stations.ocpp.calls import (
@@ -203,10 +204,14 @@ class StationAdapter:
             # Not validated against the response schema: the tests' stations (the
             # `ocpp` library) validate every result they get.
             text = json.dumps([CALL_RESULT, call.unique_id, payload], separators=_COMPACT)
-        except Exception:  # noqa: BLE001 - answered, and the socket lives on
-            logger.exception(
-                "Error while handling %s from %s", call.action, self.station.station_id
-            )
+        except Exception as failure:  # noqa: BLE001 - answered, and the socket lives on
+            if outages.is_outage(failure):
+                # PostgreSQL or Redis away: the station sends it again; one line, no trace.
+                outages.note_outage(f"OCPP {call.action} answered InternalError", failure)
+            else:
+                logger.exception(
+                    "Error while handling %s from %s", call.action, self.station.station_id
+                )
             error = FrameError(call.unique_id, "InternalError", "An unexpected error occurred.")
             await self._send_error(error, call.action)
             return

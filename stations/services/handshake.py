@@ -218,6 +218,8 @@ refused_addresses = RefusedAddresses()
 BUSY = Refusal(503, "Too many stations connecting at once; try again later")
 #: Seconds a station refused with BUSY is asked to wait (HTTP Retry-After).
 BUSY_RETRY_AFTER = 10
+#: PostgreSQL or Redis unreachable while admitting a station (same Retry-After).
+UNAVAILABLE = Refusal(503, "Service temporarily unavailable; try again later")
 OCPP_PATH_PREFIX = "/ocpp"
 PACE_WINDOW = 2.0  # seconds of a waiting line over which the pace of handshakes is taken
 

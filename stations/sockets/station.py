@@ -6,6 +6,7 @@ service functions, on the database thread pool.
 """
 
 import asyncio
+import collections
 import contextlib
 import logging
 
@@ -15,6 +16,8 @@ from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from runtime import outages
+from runtime.channel_layer import UNREACHABLE
 from stations import events
 from stations.commands import service as command_service
 from stations.ocpp import adapter_class
@@ -28,6 +31,8 @@ logger = logging.getLogger(__name__)
 DENIAL_EXTENSION = "websocket.http.response"
 # Seconds a closing socket waits for its commands to store their outcomes.
 COMMANDS_GRACE = 5
+#: A server that is away during a handshake: PostgreSQL (Django's errors) or Redis.
+OUTAGE = (*outages.OUTAGE_ERRORS, *UNREACHABLE)
 POLICY_VIOLATION = 1008  # WebSocket close code for a station that stays over its limits
 
 
@@ -72,6 +77,8 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.command_tasks: set[asyncio.Task] = set()
+        #: Ids of the latest commands this socket took, to run each only once.
+        self.commands_taken: collections.deque[int] = collections.deque(maxlen=100)
 
     async def connect(self) -> None:
         events.bind_loop(asyncio.get_running_loop())
@@ -86,8 +93,19 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
             await self._refuse(handshake.BUSY)
         try:
             await self._open(address, raw_path, station)
+        except OUTAGE as error:
+            # PostgreSQL or Redis unreachable: come back later (503, Retry-After).
+            await self._unavailable(error)
         finally:
             slots.release()
+
+    async def _unavailable(self, error: BaseException) -> None:
+        outages.note_outage("OCPP handshake answered 503", error)
+        if self.adapter is not None:
+            with contextlib.suppress(*OUTAGE):
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.adapter = None
+        await self._refuse(handshake.UNAVAILABLE)
 
     async def _open(self, address: str, raw_path: bytes, station_key: str) -> None:
         decision = await on_pool(handshake.admit)(
@@ -165,6 +183,9 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         a frame like any other (stations/ocpp/calls.py).
         """
         await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
+        if event["command"] in self.commands_taken:
+            return  # sent again to this socket's channel after a group that was lost
+        self.commands_taken.append(event["command"])
         task = asyncio.create_task(self._run_command(event))
         self.command_tasks.add(task)
         task.add_done_callback(self.command_tasks.discard)

@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 
 import psycopg
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Model
 
 logger = logging.getLogger(__name__)
@@ -68,12 +68,15 @@ def rows_write_each(
 
     One row the database refuses (text it cannot encode, a value out of range) must
     not cost the batch: each row then gets its own savepoint, and a refused row is
-    tried once more as `repair` makes it before it is given up.
+    tried once more as `repair` makes it before it is given up. A database that cannot
+    be reached (OperationalError) is raised instead: that is no row's fault.
     """
     try:
         with transaction.atomic():
             rows_write(model, names, rows, **options)
         return 0
+    except OperationalError:
+        raise  # the database is away: no row is at fault, the caller holds them all
     except (DatabaseError, ValueError) as error:  # UnicodeEncodeError is a ValueError
         name = model.__name__
         logger.warning("%d %s rows refused at once (%s): row by row", len(rows), name, error)
@@ -86,6 +89,8 @@ def rows_write_each(
                     with transaction.atomic():
                         rows_write(model, names, [attempt], **options)
                     break
+                except OperationalError:
+                    raise
                 except (DatabaseError, ValueError):
                     continue
             else:

@@ -156,12 +156,12 @@ async def test_stations_charge_through_the_balancer_on_both_processes(start_clus
     )
     assert cluster.alive("beat")
 
-    # `stop` ends every process it started.
+    # `stop` ends every process it started: supervisord and its five programs.
     pids = [process["pid"] for process in cluster.state["processes"]]
     await asyncio.to_thread(cluster.stop)
-    for name in ("daphne-1", "daphne-2", "worker", "beat", "haproxy"):
+    for name in ("supervisord", "daphne-1", "daphne-2", "worker", "beat", "haproxy"):
         assert not cluster.alive(name), name
-    assert len(pids) == 5
+    assert len(pids) == 6
 
 
 async def test_idle_station_sockets_stay_open_through_the_balancer(start_cluster):

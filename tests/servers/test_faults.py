@@ -29,7 +29,7 @@ from tests.support.factories import STATION_PASSWORD, make_station
 from tests.support.fault_servers import RedisServer, TcpProxy
 from tests.support.live import database_url
 from tests.support.station_run import StationRun, check_nothing_lost
-from tests.support.waiting import await_condition, free_port, wait_for_port
+from tests.support.waiting import await_condition, free_port, wait, wait_for_port
 
 pytestmark = [
     pytest.mark.server,
@@ -167,6 +167,7 @@ def test_killed_daphne_its_stations_reconnect_through_the_balancer_and_nothing_i
         print(f"{time.monotonic() - t0:.1f}s stations back")
         time.sleep(3)  # sessions continue after the reconnect
         record = stations.finish()
+        # The killed process is gone (supervisord has started a new daphne-1 since).
         assert not cluster.alive("daphne-1") and cluster.alive("daphne-2")
         print(f"{time.monotonic() - t0:.1f}s drained: {record['stats']}")
 
@@ -223,9 +224,18 @@ def test_commands_to_a_station_of_a_killed_daphne_answer_offline_then_reach_it_a
     make_station("CMD-1")
     with cluster_running(cluster_dir / "cluster", processes=2) as cluster:
         outcome = run_async(_kill_under_a_station(cluster))
+        wait(
+            lambda: cluster.programs()[outcome["victim"]]["state"] == "RUNNING",
+            60,
+            "supervisord to start the killed daphne again",
+        )
+        cluster_programs_after = cluster.programs()
     assert outcome["offline"] == "offline", outcome
     assert outcome["after"] == "accepted", outcome
-    assert outcome["served_by_after"] != outcome["victim"].replace("-", ""), outcome
+    # supervisord started the killed process again (the station may be back on it).
+    restarted = cluster_programs_after[outcome["victim"]]
+    assert restarted["state"] == "RUNNING", restarted
+    assert restarted["pid"] != outcome["killed_pid"], restarted
 
 
 async def _kill_under_a_station(cluster: Cluster) -> dict:
@@ -237,6 +247,7 @@ async def _kill_under_a_station_commanded(cluster: Cluster) -> dict:
     station = await ChargingStation.objects.aget(station_id="CMD-1")
     cp, reader, served_by = await connect_station(cluster.ws_url, "CMD-1")
     victim = "daphne-" + served_by.removeprefix("daphne")
+    killed_pid = cluster.pid(victim)
     killed_at = time.time()
     await asyncio.to_thread(cluster.kill, victim)
     step("killed")
@@ -260,6 +271,7 @@ async def _kill_under_a_station_commanded(cluster: Cluster) -> dict:
     step(f"command after: {after.status}")
     return {
         "victim": victim,
+        "killed_pid": killed_pid,
         "killed_at": killed_at,
         "offline": offline.status,
         "after": after.status,

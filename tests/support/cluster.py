@@ -80,7 +80,7 @@ class Cluster:
             "--redis-url", self.redis_url,
             "--no-migrate",
             "--celery-concurrency", "1",
-            "--timeout", "60",
+            "--timeout", "120",
         ]  # fmt: skip
         if not self.celery:
             args.append("--no-celery")
@@ -145,12 +145,20 @@ class Cluster:
         return Path(self.process(name)["log"]).read_text(errors="replace")
 
     def haproxy_servers(self) -> dict[str, str]:
-        sys.path.insert(0, str(CLUSTER_SCRIPT.parent))
-        try:
-            import cluster as script  # deploy/cluster.py
-        finally:
-            sys.path.remove(str(CLUSTER_SCRIPT.parent))
-        return script.haproxy_servers(self.directory / "haproxy.sock")
+        return _script().haproxy_servers(self.directory / "haproxy.sock")
+
+    def programs(self) -> dict[str, dict]:
+        """supervisord's view: program name -> {"state", "pid", "description"}."""
+        return _script().program_states(self.directory)
+
+
+def _script():
+    sys.path.insert(0, str(CLUSTER_SCRIPT.parent))
+    try:
+        import cluster as script  # deploy/cluster.py
+    finally:
+        sys.path.remove(str(CLUSTER_SCRIPT.parent))
+    return script
 
 
 @contextlib.contextmanager

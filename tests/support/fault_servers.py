@@ -1,14 +1,19 @@
-"""Servers to break: a private redis-server to restart, a TCP proxy to cut.
+"""Servers to break: a private redis-server or PostgreSQL to stop, a TCP proxy to cut.
 
-`RedisServer` is a redis-server of the test's own; `TcpProxy` forwards to a server
-(PostgreSQL) and can cut and restore every connection, as a restarting server does.
+`RedisServer` is a redis-server of the test's own; `PostgresServer` a PostgreSQL cluster
+of its own (initdb + pg_ctl in a temporary directory, on a free port); `TcpProxy`
+forwards to a server and can cut and restore every connection, as a restarting server
+does. None of them touches the machine's shared servers.
 """
 
 import asyncio
 import contextlib
+import glob
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -64,6 +69,91 @@ class RedisServer:
         self.stop()
         time.sleep(down_for)
         self.start()
+
+
+# --- a PostgreSQL of the test's own ----------------------------------------------------
+
+
+def postgres_binaries() -> Path | None:
+    """The directory holding initdb and pg_ctl, or None."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in `directory` on a free port: `start`, `stop`, `restart`.
+
+    initdb refuses to run as root: as root the cluster belongs to the `postgres` user.
+    fsync is off: the data only has to outlive a clean stop.
+    """
+
+    def __init__(self, directory: Path | None = None, database: str = "chargenet"):
+        self.owner = "postgres" if os.geteuid() == 0 else None
+        # The `postgres` user must reach the directory: pytest's are private to root.
+        self.temporary = directory is None or self.owner is not None
+        self.directory = (
+            Path(tempfile.mkdtemp(prefix="chargenet-pg-")) if self.temporary else Path(directory)
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.data = self.directory / "data"
+        self.port = free_port()
+        self.database = database
+        self.binaries = postgres_binaries()
+        if self.binaries is None:
+            raise RuntimeError("PostgreSQL's initdb/pg_ctl are not installed")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    def _run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        command = [str(self.binaries / argv[0]), *argv[1:]]
+        if self.owner:
+            command = ["runuser", "-u", self.owner, "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, check=check, timeout=120)
+
+    def init(self) -> "PostgresServer":
+        if self.owner:
+            shutil.chown(self.directory, self.owner, self.owner)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        return self
+
+    def start(self) -> "PostgresServer":
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options,
+            "-l", str(self.directory / "postgresql.log"), "-w", "-t", "60", "start",
+        )  # fmt: skip
+        return self
+
+    def create_database(self) -> None:
+        import psycopg
+
+        maintenance = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{self.database}"')
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop",
+                      check=False)  # fmt: skip
+
+    def restart(self, down_for: float = 0.0) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+    def remove(self) -> None:
+        """Stop it and delete its files (a directory it made itself)."""
+        self.stop()
+        if self.temporary:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 # --- a TCP forwarder that can be cut -------------------------------------------------
