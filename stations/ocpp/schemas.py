@@ -56,8 +56,11 @@ def first_error(
     version: str, action: str, payload: dict, response: bool = False
 ) -> ValidationError | None:
     """The most relevant schema error of a request (or response) payload, or None."""
-    if _fast_validator(version, action, response).is_valid(payload):
-        return None
+    try:
+        if _fast_validator(version, action, response).is_valid(payload):
+            return None
+    except UnicodeEncodeError:
+        pass  # a lone surrogate: the compiled validator reads UTF-8 only; ours decides
     validator, decimal = _validator(version, action, response)
     if decimal:
         payload = json.loads(json.dumps(payload), parse_float=Decimal)

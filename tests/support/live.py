@@ -31,8 +31,10 @@ def live_daphne(**env):
 
 
 @contextlib.contextmanager
-def live_daphne_process(**env):
-    """Start `manage.py serve`; yields ('host:port', its Popen). Always stops it."""
+def live_daphne_process(output=None, **env):
+    """Start `manage.py serve`; yields ('host:port', its Popen). Always stops it.
+
+    `output`, an open file, receives the server's stdout and stderr (its log)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -45,6 +47,8 @@ def live_daphne_process(**env):
         [sys.executable, "manage.py", "serve", "--port", str(port)],
         cwd=ROOT,
         env=environment,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
     )
     try:
         wait_for_port(port, process)
