@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "demo",
     "webhooks",
     "reliability",
+    "ocpi",
     "axes",
 ]
 
@@ -368,6 +369,17 @@ OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))
 # station) for all ids from one address.
 OCPP_HANDSHAKE_FAILURE_LIMIT = env_int("OCPP_HANDSHAKE_FAILURE_LIMIT", 30)
 OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT = env_int("OCPP_HANDSHAKE_ADDRESS_FAILURE_LIMIT", 300)
+
+# OCPI 2.2.1 (ocpi/): who ChargeNet is to roaming parties, and where it answers. The base
+# URL is the public origin the parties reach (/ocpi/ is appended); it defaults to
+# CHARGENET_PUBLIC_URL, else to the origin of the request being answered.
+OCPI_COUNTRY_CODE = env("OCPI_COUNTRY_CODE", "NL")
+OCPI_PARTY_ID = env("OCPI_PARTY_ID", "CNT")
+OCPI_BUSINESS_NAME = env("OCPI_BUSINESS_NAME", "ChargeNet")
+OCPI_BUSINESS_WEBSITE = env("OCPI_BUSINESS_WEBSITE")
+OCPI_BASE_URL = env("OCPI_BASE_URL", CHARGENET_PUBLIC_URL)
+OCPI_TIMEOUT = float(env("OCPI_TIMEOUT", "10"))
+OCPI_PAGE_LIMIT = env_int("OCPI_PAGE_LIMIT", 100)
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("uploads/diagnostics/<str:token>/", diagnostics_upload, name="diagnostics-upload"),
     path("uploads/diagnostics/<str:token>/<str:filename>", diagnostics_upload),
     path("billing/", include("billing.urls")),
+    path("ocpi/", include("ocpi.urls")),
     path("reliability/", include("reliability.urls")),
     path("", include("drivers.urls")),
     path("", include("stations.urls")),
