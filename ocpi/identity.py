@@ -12,6 +12,7 @@ from ocpi.common import VERSION
 MODULES = (
     ("credentials", "SENDER", "ocpi:credentials"),
     ("credentials", "RECEIVER", "ocpi:credentials"),
+    ("locations", "SENDER", "ocpi:locations"),
 )
 
 

@@ -102,6 +102,9 @@ class Emsp:
                 if self.headers.get("Authorization") != expected:
                     self._answer(401, code=2000)
                     return
+                if emsp.down and self.path.startswith("/ocpi/emsp/"):
+                    self._answer(503, code=3000)  # nothing recorded: it never arrived
+                    return
                 emsp.received.append(
                     Received(self.command, self.path, dict(self.headers.items()), body)
                 )
@@ -117,8 +120,6 @@ class Emsp:
                         for module in MODULES
                     ]
                     self._answer(200, {"version": "2.2.1", "endpoints": endpoints})
-                elif emsp.down:
-                    self._answer(503, code=3000)
                 else:
                     self._answer(200, emsp.answer_for(self.command, self.path, body))
 
