@@ -6,6 +6,9 @@ class OcpiConfig(AppConfig):
     verbose_name = "OCPI roaming"
 
     def ready(self) -> None:
-        from ocpi import hooks  # needs the models: imported once they are ready
+        # Imported once the models are ready; the station core never imports ocpi.
+        from ocpi import hooks, tokens
+        from stations.services.authorization import external_authorizer_register
 
         hooks.subscribe()
+        external_authorizer_register(tokens.authorize)

@@ -8,11 +8,13 @@ from django.urls import reverse
 
 from ocpi.common import VERSION
 
-#: (module identifier, our role in it, url name): what version details list.
+#: (module identifier, our role in it, path under /ocpi/2.2.1/): what version details
+#: list. A RECEIVER's objects are below its path (tokens/{country}/{party}/{uid}).
 MODULES = (
-    ("credentials", "SENDER", "ocpi:credentials"),
-    ("credentials", "RECEIVER", "ocpi:credentials"),
-    ("locations", "SENDER", "ocpi:locations"),
+    ("credentials", "SENDER", "credentials"),
+    ("credentials", "RECEIVER", "credentials"),
+    ("locations", "SENDER", "locations"),
+    ("tokens", "RECEIVER", "tokens"),
 )
 
 
@@ -47,10 +49,11 @@ def credentials(token: str, request: HttpRequest | None = None) -> dict:
 
 
 def version_details(request: HttpRequest | None = None) -> dict:
+    root = url("ocpi:version-details", request)
     return {
         "version": VERSION,
         "endpoints": [
-            {"identifier": module, "role": role, "url": url(name, request)}
-            for module, role, name in MODULES
+            {"identifier": module, "role": role, "url": root + suffix}
+            for module, role, suffix in MODULES
         ],
     }

@@ -136,3 +136,40 @@ class SitePublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site} ({'published' if self.published else 'hidden'})"
+
+
+class Token(models.Model):
+    """A party's token (OCPI Token object, the eMSP's driver's card or app), as the
+    party PUT it; used to authorise that driver at ChargeNet's stations."""
+
+    class Whitelist(models.TextChoices):
+        ALWAYS = "ALWAYS"
+        ALLOWED = "ALLOWED"
+        ALLOWED_OFFLINE = "ALLOWED_OFFLINE"
+        NEVER = "NEVER"
+
+    owner = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="tokens")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    uid = models.CharField(max_length=36)
+    type = models.CharField(max_length=20)
+    contract_id = models.CharField(max_length=36)
+    issuer = models.CharField(max_length=64)
+    valid = models.BooleanField()
+    whitelist = models.CharField(max_length=16, choices=Whitelist.choices)
+    data = models.JSONField(help_text="The Token object as the party last sent it.")
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["country_code", "party_id", "uid"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "party_id", "uid", "type"], name="ocpi_token_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["uid"])]
+        verbose_name = _("roaming token")
+        verbose_name_plural = _("roaming tokens")
+
+    def __str__(self) -> str:
+        return f"{self.country_code}*{self.party_id} {self.uid} ({self.type})"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ocpi.views import credentials, locations, versions
+from ocpi.views import credentials, locations, tokens, versions
 
 app_name = "ocpi"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("versions", versions.VersionsView.as_view(), name="versions"),
     path("2.2.1/", versions.VersionDetailsView.as_view(), name="version-details"),
     path("2.2.1/credentials", credentials.CredentialsView.as_view(), name="credentials"),
+    path(
+        "2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>",
+        tokens.TokenView.as_view(),
+        name="tokens",
+    ),
     path("2.2.1/locations", locations.LocationListView.as_view(), name="locations"),
     path("2.2.1/locations/<str:location_id>", locations.LocationView.as_view()),
     path("2.2.1/locations/<str:location_id>/<str:evse_uid>", locations.EvseView.as_view()),

@@ -131,6 +131,7 @@ class Emsp:
 
     def answer_for(self, method: str, path: str, body):
         """What its RECEIVER endpoints answer (real-time authorisation included)."""
+        path = path.split("?")[0]
         if path.endswith("/authorize"):
             uid = path.split("/")[-2]
             allowed = "ALLOWED" if uid.startswith("OK") else "NOT_ALLOWED"
@@ -168,3 +169,19 @@ class Emsp:
 
     def get(self, url: str, **kwargs) -> Reply:
         return self.call("GET", url, **kwargs)
+
+
+def token(uid: str, whitelist: str = "ALWAYS", valid: bool = True, **fields) -> dict:
+    """An OCPI 2.2.1 Token object of the test eMSP (DE*EMS)."""
+    return {
+        "country_code": "DE",
+        "party_id": "EMS",
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": f"DE-EMS-C{uid[:20]}",
+        "issuer": "Test Mobility",
+        "valid": valid,
+        "whitelist": whitelist,
+        "last_updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **fields,
+    }

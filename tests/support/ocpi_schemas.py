@@ -204,7 +204,31 @@ LOCATION = obj(
     },
 )
 
+TOKEN = obj(
+    {
+        "country_code": s(2),
+        "party_id": s(3),
+        "uid": s(36),
+        "type": enum("AD_HOC_USER", "APP_USER", "OTHER", "RFID"),
+        "contract_id": s(36),
+        "issuer": s(64),
+        "valid": {"type": "boolean"},
+        "whitelist": enum("ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"),
+        "last_updated": DATETIME,
+    },
+    {
+        "visual_number": s(64),
+        "group_id": s(36),
+        "language": s(2),
+        "default_profile_type": enum("CHEAP", "FAST", "GREEN", "REGULAR"),
+        "energy_contract": obj({"supplier_name": s(64)}, {"contract_id": s(64)}),
+    },
+)
+LOCATION_REFERENCES = obj({"location_id": s(36)}, {"evse_uids": array(s(36))})
+
 SCHEMAS = {
+    "Token": TOKEN,
+    "LocationReferences": LOCATION_REFERENCES,
     "Credentials": CREDENTIALS,
     "VersionDetails": VERSION_DETAILS,
     "Location": LOCATION,
