@@ -15,6 +15,7 @@ MODULES = (
     ("credentials", "RECEIVER", "credentials"),
     ("locations", "SENDER", "locations"),
     ("tokens", "RECEIVER", "tokens"),
+    ("commands", "RECEIVER", "commands"),
 )
 
 

@@ -173,3 +173,29 @@ class Token(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code}*{self.party_id} {self.uid} ({self.type})"
+
+
+class Reservation(models.Model):
+    """A party's RESERVE_NOW: its reservation id and the OCPP one the station holds
+    (OCPP_RESERVATION_BASE + pk, apart from the ids of ChargeNet's own reservations)."""
+
+    OCPP_RESERVATION_BASE = 1_000_000_000
+
+    owner = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="reservations")
+    reservation_id = models.CharField(max_length=36)
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "reservation_id"], name="ocpi_reservation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}:{self.reservation_id}"
+
+    @property
+    def ocpp_id(self) -> int:
+        return self.OCPP_RESERVATION_BASE + self.pk

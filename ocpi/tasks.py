@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from ocpi import pushes
+from ocpi import commands, pushes
 
 
 @shared_task(name="ocpi.tasks.push_party", ignore_result=True, acks_late=True)
@@ -18,3 +18,10 @@ def push_party(party_pk: int) -> None:
 def push_due() -> None:
     for party_pk in pushes.due_parties():
         pushes.push_party(party_pk)
+
+
+@shared_task(name="ocpi.tasks.run_command", ignore_result=True)
+def run_command(
+    party_pk: int, station_pk: int, action: str, params: dict, response_url: str
+) -> None:
+    commands.run(party_pk, station_pk, action, params, response_url)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ocpi.views import credentials, locations, tokens, versions
+from ocpi.views import commands, credentials, locations, tokens, versions
 
 app_name = "ocpi"
 
@@ -15,6 +15,7 @@ urlpatterns = [
         tokens.TokenView.as_view(),
         name="tokens",
     ),
+    path("2.2.1/commands/<str:command>", commands.CommandView.as_view()),
     path("2.2.1/locations", locations.LocationListView.as_view(), name="locations"),
     path("2.2.1/locations/<str:location_id>", locations.LocationView.as_view()),
     path("2.2.1/locations/<str:location_id>/<str:evse_uid>", locations.EvseView.as_view()),

@@ -226,7 +226,34 @@ TOKEN = obj(
 )
 LOCATION_REFERENCES = obj({"location_id": s(36)}, {"evse_uids": array(s(36))})
 
+DISPLAY_TEXT = obj({"language": s(2), "text": s(512)})
+COMMAND_RESPONSE = obj(
+    {
+        "result": enum("NOT_SUPPORTED", "REJECTED", "ACCEPTED", "UNKNOWN_SESSION"),
+        "timeout": INT,
+    },
+    {"message": array(DISPLAY_TEXT)},
+)
+COMMAND_RESULT = obj(
+    {
+        "result": enum(
+            "ACCEPTED",
+            "CANCELED_RESERVATION",
+            "EVSE_OCCUPIED",
+            "EVSE_INOPERATIVE",
+            "FAILED",
+            "NOT_SUPPORTED",
+            "REJECTED",
+            "TIMEOUT",
+            "UNKNOWN_RESERVATION",
+        )
+    },
+    {"message": array(DISPLAY_TEXT)},
+)
+
 SCHEMAS = {
+    "CommandResponse": COMMAND_RESPONSE,
+    "CommandResult": COMMAND_RESULT,
     "Token": TOKEN,
     "LocationReferences": LOCATION_REFERENCES,
     "Credentials": CREDENTIALS,
