@@ -2,18 +2,20 @@
 
 A connector's new status PATCHes its EVSE on every registered party's locations
 endpoint (`{url}/{country_code}/{party_id}/{location_id}/{evse_uid}`), when its site is
-published. Best effort towards the caller: a failure here never fails the OCPP
-message that changed the status; the delivery itself is retried (ocpi/pushes.py).
+published. A roaming driver's session is PUT to its party while it charges, and its
+CDR POSTed once priced (ocpi/sessions.py). Best effort towards the caller: a failure
+here never fails the OCPP message that changed the status; the delivery itself is
+retried (ocpi/pushes.py).
 """
 
 import logging
 
 from django.conf import settings
 
-from ocpi import locations, pushes
-from ocpi.models import Party, SitePublication
+from ocpi import locations, pushes, sessions
+from ocpi.models import Delivery, Party, SitePublication
 from stations import events
-from stations.models import ChargingStation
+from stations.models import ChargingSession, ChargingStation
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,52 @@ logger = logging.getLogger(__name__)
 def subscribe() -> None:
     events.subscribe("connector.status", connector_status)
     events.subscribe("station.connected", station_connected)
+    for kind in ("session.started", "session.updated", "session.ended"):
+        events.subscribe(kind, session_changed)
+    events.subscribe("session.priced", session_priced)
+
+
+def session_changed(kind: str, station_pk: int | None, data: dict) -> None:
+    """A roaming driver's session started, charged on or ended: PUT it to its party."""
+    try:
+        session = (
+            ChargingSession.objects.select_related("station", "connector")
+            .filter(pk=data.get("session"))
+            .first()
+        )
+        token = sessions.owner_token(session) if session else None
+        url = token.owner.endpoint("sessions") if token else None
+        if url:
+            body = sessions.session_object(session, token)
+            path = f"{body['country_code']}/{body['party_id']}/{body['id']}"
+            pushes.queue(token.owner, "sessions", "PUT", f"{url.rstrip('/')}/{path}", body)
+    except Exception:  # noqa: BLE001 - see the module's docstring
+        logger.exception("OCPI session push for %s failed to queue", data.get("session"))
+
+
+def session_priced(kind: str, station_pk: int | None, data: dict) -> None:
+    """Billing priced a roaming driver's session: POST its CDR to the party."""
+    try:
+        session = (
+            ChargingSession.objects.select_related("station__site", "connector", "charge__tariff")
+            .filter(pk=data.get("session"))
+            .first()
+        )
+        token = sessions.owner_token(session) if session else None
+        url = token.owner.endpoint("cdrs") if token else None
+        # A CDR is final (OCPI): one per session, even if billing prices it again.
+        sent = (
+            Delivery.objects.filter(
+                party=token.owner, module="cdrs", body__contains=f'"session_id":"{session.pk}"'
+            )
+            if url
+            else None
+        )
+        if url and hasattr(session, "charge") and not sent.exists():
+            body = sessions.cdr_object(session, token, session.charge)
+            pushes.queue(token.owner, "cdrs", "POST", url, body)
+    except Exception:  # noqa: BLE001
+        logger.exception("OCPI CDR push for %s failed to queue", data.get("session"))
 
 
 def _receivers(module: str) -> list[tuple[Party, str]]:

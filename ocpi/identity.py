@@ -14,6 +14,9 @@ MODULES = (
     ("credentials", "SENDER", "credentials"),
     ("credentials", "RECEIVER", "credentials"),
     ("locations", "SENDER", "locations"),
+    ("tariffs", "SENDER", "tariffs"),
+    ("sessions", "SENDER", "sessions"),
+    ("cdrs", "SENDER", "cdrs"),
     ("tokens", "RECEIVER", "tokens"),
     ("commands", "RECEIVER", "commands"),
 )

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from ocpi.views import commands, credentials, locations, tokens, versions
+from ocpi.views import (
+    commands,
+    credentials,
+    locations,
+    sessions,
+    tariffs,
+    tokens,
+    versions,
+)
 
 app_name = "ocpi"
 
@@ -15,6 +23,9 @@ urlpatterns = [
         tokens.TokenView.as_view(),
         name="tokens",
     ),
+    path("2.2.1/sessions", sessions.SessionListView.as_view()),
+    path("2.2.1/cdrs", sessions.CdrListView.as_view()),
+    path("2.2.1/tariffs", tariffs.TariffListView.as_view()),
     path("2.2.1/commands/<str:command>", commands.CommandView.as_view()),
     path("2.2.1/locations", locations.LocationListView.as_view(), name="locations"),
     path("2.2.1/locations/<str:location_id>", locations.LocationView.as_view()),

@@ -251,7 +251,178 @@ COMMAND_RESULT = obj(
     {"message": array(DISPLAY_TEXT)},
 )
 
+PRICE = obj({"excl_vat": NUMBER}, {"incl_vat": NUMBER})
+CDR_TOKEN = obj(
+    {
+        "country_code": s(2),
+        "party_id": s(3),
+        "uid": s(36),
+        "type": enum("AD_HOC_USER", "APP_USER", "OTHER", "RFID"),
+        "contract_id": s(36),
+    }
+)
+AUTH_METHOD = enum("AUTH_REQUEST", "COMMAND", "WHITELIST")
+SESSION = obj(
+    {
+        "country_code": s(2),
+        "party_id": s(3),
+        "id": s(36),
+        "start_date_time": DATETIME,
+        "kwh": NUMBER,
+        "cdr_token": CDR_TOKEN,
+        "auth_method": AUTH_METHOD,
+        "location_id": s(36),
+        "evse_uid": s(36),
+        "connector_id": s(36),
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "status": enum("ACTIVE", "COMPLETED", "INVALID", "PENDING", "RESERVATION"),
+        "last_updated": DATETIME,
+    },
+    {
+        "end_date_time": DATETIME,
+        "authorization_reference": s(36),
+        "meter_id": s(255),
+        "charging_periods": array({"type": "object"}),
+        "total_cost": PRICE,
+    },
+)
+RESTRICTIONS = obj(
+    {},
+    {
+        "start_time": {"type": "string", "pattern": r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$"},
+        "end_time": {"type": "string", "pattern": r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$"},
+        "start_date": s(10),
+        "end_date": s(10),
+        "min_kwh": NUMBER,
+        "max_kwh": NUMBER,
+        "min_current": NUMBER,
+        "max_current": NUMBER,
+        "min_power": NUMBER,
+        "max_power": NUMBER,
+        "min_duration": INT,
+        "max_duration": INT,
+        "day_of_week": array(
+            enum("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+        ),
+        "reservation": enum("RESERVATION", "RESERVATION_EXPIRES"),
+    },
+)
+PRICE_COMPONENT = obj(
+    {
+        "type": enum("ENERGY", "FLAT", "PARKING_TIME", "TIME"),
+        "price": NUMBER,
+        "step_size": INT,
+    },
+    {"vat": NUMBER},
+)
+TARIFF = obj(
+    {
+        "country_code": s(2),
+        "party_id": s(3),
+        "id": s(36),
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "elements": array(
+            obj({"price_components": array(PRICE_COMPONENT, 1)}, {"restrictions": RESTRICTIONS}),
+            1,
+        ),
+        "last_updated": DATETIME,
+    },
+    {
+        "type": enum("AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"),
+        "tariff_alt_text": array(DISPLAY_TEXT),
+        "tariff_alt_url": URL,
+        "min_price": PRICE,
+        "max_price": PRICE,
+        "start_date_time": DATETIME,
+        "end_date_time": DATETIME,
+        "energy_mix": {"type": "object"},
+    },
+)
+CDR_LOCATION = obj(
+    {
+        "id": s(36),
+        "address": s(45),
+        "city": s(45),
+        "country": s(3),
+        "coordinates": COORDINATES,
+        "evse_uid": s(36),
+        "evse_id": s(48),
+        "connector_id": s(36),
+        "connector_standard": enum(*CONNECTOR_TYPES),
+        "connector_format": enum("SOCKET", "CABLE"),
+        "connector_power_type": enum(
+            "AC_1_PHASE", "AC_2_PHASE", "AC_2_PHASE_SPLIT", "AC_3_PHASE", "DC"
+        ),
+    },
+    {"name": s(255), "postal_code": s(10), "state": s(20)},
+)
+CDR_DIMENSION = obj(
+    {
+        "type": enum(
+            "CURRENT",
+            "ENERGY",
+            "ENERGY_EXPORT",
+            "ENERGY_IMPORT",
+            "MAX_CURRENT",
+            "MIN_CURRENT",
+            "MAX_POWER",
+            "MIN_POWER",
+            "PARKING_TIME",
+            "POWER",
+            "RESERVATION_TIME",
+            "STATE_OF_CHARGE",
+            "TIME",
+        ),
+        "volume": NUMBER,
+    }
+)
+CDR = obj(
+    {
+        "country_code": s(2),
+        "party_id": s(3),
+        "id": s(39),
+        "start_date_time": DATETIME,
+        "end_date_time": DATETIME,
+        "cdr_token": CDR_TOKEN,
+        "auth_method": AUTH_METHOD,
+        "cdr_location": CDR_LOCATION,
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "charging_periods": array(
+            obj(
+                {"start_date_time": DATETIME, "dimensions": array(CDR_DIMENSION, 1)},
+                {"tariff_id": s(36)},
+            ),
+            1,
+        ),
+        "total_cost": PRICE,
+        "total_energy": NUMBER,
+        "total_time": NUMBER,
+        "last_updated": DATETIME,
+    },
+    {
+        "session_id": s(36),
+        "authorization_reference": s(36),
+        "meter_id": s(255),
+        "tariffs": array(TARIFF),
+        "signed_data": {"type": "object"},
+        "total_fixed_cost": PRICE,
+        "total_energy_cost": PRICE,
+        "total_time_cost": PRICE,
+        "total_parking_time": NUMBER,
+        "total_parking_cost": PRICE,
+        "total_reservation_cost": PRICE,
+        "remark": s(255),
+        "invoice_reference_id": s(39),
+        "credit": {"type": "boolean"},
+        "credit_reference_id": s(39),
+        "home_charging_compensation": {"type": "boolean"},
+    },
+)
+
 SCHEMAS = {
+    "Session": SESSION,
+    "Tariff": TARIFF,
+    "CDR": CDR,
     "CommandResponse": COMMAND_RESPONSE,
     "CommandResult": COMMAND_RESULT,
     "Token": TOKEN,
