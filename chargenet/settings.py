@@ -380,6 +380,8 @@ OCPI_BUSINESS_WEBSITE = env("OCPI_BUSINESS_WEBSITE")
 OCPI_BASE_URL = env("OCPI_BASE_URL", CHARGENET_PUBLIC_URL)
 OCPI_TIMEOUT = float(env("OCPI_TIMEOUT", "10"))
 OCPI_PAGE_LIMIT = env_int("OCPI_PAGE_LIMIT", 100)
+# The public open-data feed (/ocpi/public/...) is rebuilt at most this often.
+OCPI_PUBLIC_CACHE_SECONDS = env_int("OCPI_PUBLIC_CACHE_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from ocpi.views import (
     commands,
     credentials,
     locations,
+    public,
     sessions,
     tariffs,
     tokens,
@@ -15,6 +16,8 @@ from ocpi.views import (
 app_name = "ocpi"
 
 urlpatterns = [
+    path("public/locations", public.PublicLocationsView.as_view(), name="public-locations"),
+    path("public/tariffs", public.PublicTariffsView.as_view(), name="public-tariffs"),
     path("versions", versions.VersionsView.as_view(), name="versions"),
     path("2.2.1/", versions.VersionDetailsView.as_view(), name="version-details"),
     path("2.2.1/credentials", credentials.CredentialsView.as_view(), name="credentials"),
