@@ -21,6 +21,7 @@ urlpatterns = [
     path("uploads/diagnostics/<str:token>/<str:filename>", diagnostics_upload),
     path("billing/", include("billing.urls")),
     path("ocpi/", include("ocpi.urls")),
+    path("roaming/", include("ocpi.page_urls")),
     path("reliability/", include("reliability.urls")),
     path("", include("drivers.urls")),
     path("", include("stations.urls")),
