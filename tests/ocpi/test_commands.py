@@ -6,6 +6,7 @@ import pytest
 from ocpi.models import Reservation, Token
 from stations.models import Command
 from tests.support.emsp import token
+from tests.support.factories import ChargingSessionFactory
 from tests.support.ocpi_schemas import validate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,3 +111,18 @@ def test_a_station_offline_fails_the_command(registered, ocpi_url, published_sit
     [result] = _results(registered, "UNLOCK_CONNECTOR")
     assert result["result"] == "FAILED"
     assert "not connected" in result["message"][0]["text"]
+
+
+def test_stop_session_of_the_partys_driver(registered, ocpi_url, published_site):
+    station = published_site.stations.get(station_id="CP-1")
+    put = registered.call(
+        "PUT", f"{ocpi_url}/2.2.1/tokens/DE/EMS/APP-9?type=RFID", token("APP-9", "ALWAYS")
+    )
+    assert put.body["status_code"] == 1000
+    session = ChargingSessionFactory(station=station, id_tag="APP-9", transaction_id="77")
+    other = ChargingSessionFactory(station=station, id_tag="LOCAL-CARD", connector_number=2)
+    stop = _command(registered, ocpi_url, "STOP_SESSION", {"session_id": str(session.pk)})
+    assert stop["result"] == "ACCEPTED"
+    assert Command.objects.get(action="remote_stop").params["transaction_id"] == "77"
+    refused = _command(registered, ocpi_url, "STOP_SESSION", {"session_id": str(other.pk)})
+    assert refused["result"] == "UNKNOWN_SESSION"
