@@ -11,6 +11,8 @@ retried (ocpi/pushes.py).
 import logging
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
 
 from ocpi import locations, pushes, sessions
 from ocpi.models import Delivery, Party, SitePublication
@@ -21,11 +23,29 @@ logger = logging.getLogger(__name__)
 
 
 def subscribe() -> None:
+    post_save.connect(publication_saved, sender=SitePublication, dispatch_uid="ocpi-location-put")
     events.subscribe("connector.status", connector_status)
     events.subscribe("station.connected", station_connected)
     for kind in ("session.started", "session.updated", "session.ended"):
         events.subscribe(kind, session_changed)
     events.subscribe("session.priced", session_priced)
+
+
+def publication_saved(sender, instance: SitePublication, **kwargs) -> None:
+    """A site published, changed or withdrawn: PUT the whole Location to every party
+    (`publish: false` once withdrawn), after the change commits."""
+    transaction.on_commit(lambda: _put_location(instance.pk))
+
+
+def _put_location(publication_pk: int) -> None:
+    try:
+        publication = SitePublication.objects.select_related("site").get(pk=publication_pk)
+        body = locations.location_object(publication)
+        path = f"{body['country_code']}/{body['party_id']}/{body['id']}"
+        for party, url in _receivers("locations"):
+            pushes.queue(party, "locations", "PUT", f"{url}/{path}", body)
+    except Exception:  # noqa: BLE001 - see the module's docstring
+        logger.exception("OCPI location push for publication %s failed", publication_pk)
 
 
 def session_changed(kind: str, station_pk: int | None, data: dict) -> None:

@@ -101,7 +101,8 @@ def test_status_changes_are_pushed_in_order(registered, published_site):
     last = registered.of("/ocpi/emsp/2.2.1/locations/NL/CNT/LOC-1/CP-1-2", "PATCH")[-1]
     assert last.body["status"] == "OUTOFORDER"
     assert set(last.body) == {"status", "last_updated"}
-    assert Delivery.objects.filter(status=Delivery.Status.SUCCEEDED).count() == 3
+    patched = Delivery.objects.filter(method="PATCH", status=Delivery.Status.SUCCEEDED)
+    assert patched.count() == 3
 
 
 def test_a_party_that_was_down_gets_its_updates_later_in_order(registered, published_site):
@@ -109,7 +110,7 @@ def test_a_party_that_was_down_gets_its_updates_later_in_order(registered, publi
     registered.down = True
     _status(station, 1, "Charging")
     _status(station, 1, "Available")
-    first, second = Delivery.objects.order_by("id")
+    first, second = Delivery.objects.filter(method="PATCH").order_by("id")
     assert first.status == Delivery.Status.RETRYING and first.attempts == 1
     assert "503" in first.last_error
     assert second.attempts == 0  # waits behind the first: order is kept
@@ -120,3 +121,19 @@ def test_a_party_that_was_down_gets_its_updates_later_in_order(registered, publi
     patches = registered.of("/ocpi/emsp/2.2.1/locations/NL/CNT/LOC-1/CP-1-1", "PATCH")
     assert [p.body["status"] for p in patches] == ["CHARGING", "AVAILABLE"]
     assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+    assert Delivery.objects.filter(method="PUT").exists()  # the site, published
+
+
+def test_publishing_or_withdrawing_a_site_puts_the_location(registered, published_site):
+    publication = SitePublication.objects.get(location_id="LOC-1")
+    publication.city = "Amstelveen"
+    publication.save()
+    publication.published = False
+    publication.save()
+    # The first PUT came when the site was published, after the eMSP registered.
+    created, *puts = registered.of("/ocpi/emsp/2.2.1/locations/NL/CNT/LOC-1", "PUT")
+    assert [p.path for p in puts] == ["/ocpi/emsp/2.2.1/locations/NL/CNT/LOC-1"] * 2
+    for put in puts:
+        validate("Location", put.body)
+    assert puts[0].body["city"] == "Amstelveen" and puts[0].body["publish"] is True
+    assert puts[1].body["publish"] is False
