@@ -63,7 +63,10 @@ def evse_id(station: ChargingStation, number: int) -> str:
 
 
 def connector_id(connector: Connector) -> str:
-    return str(connector.evse_connector_id or 1 if connector.evse_id else 1)
+    """A 2.0.1 connector's number on its EVSE; a 1.6 connector is its EVSE's only one."""
+    if connector.evse_id:
+        return str(connector.evse_connector_id or 1)
+    return "1"
 
 
 def evse_status(station: ChargingStation, connectors: list[Connector]) -> str:

@@ -25,7 +25,6 @@ class Party(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for registration")
         REGISTERED = "registered", _("Registered")
-        SUSPENDED = "suspended", _("Suspended")
         UNREGISTERED = "unregistered", _("Unregistered")
 
     name = models.CharField(_("name"), max_length=100)

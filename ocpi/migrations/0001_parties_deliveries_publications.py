@@ -37,7 +37,6 @@ class Migration(migrations.Migration):
                         choices=[
                             ("pending", "Waiting for registration"),
                             ("registered", "Registered"),
-                            ("suspended", "Suspended"),
                             ("unregistered", "Unregistered"),
                         ],
                         default="pending",
