@@ -115,6 +115,11 @@ app.conf.beat_schedule = {
         "task": "reliability.tasks.request_monthly_report",
         "schedule": crontab(minute=45, hour=12, day_of_month=1),
     },
+    # OCPI pushes a party missed (it was down) go out again, in order.
+    "ocpi-push-due": {
+        "task": "ocpi.tasks.push_due",
+        "schedule": 60.0,
+    },
     "billing-monthly-report": {
         "task": "billing.tasks.request_monthly_report",
         "schedule": crontab(minute=30, hour=12, day_of_month=1),

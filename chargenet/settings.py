@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "demo",
     "webhooks",
     "reliability",
+    "ocpi",
     "axes",
 ]
 
@@ -427,6 +428,18 @@ OCPP_PKI_TIMEOUT = float(env("OCPP_PKI_TIMEOUT", "5"))  # s per OCSP / contract 
 # subject, trusted only from these addresses (the balancers').
 OCPP_CLIENT_CERT_HEADER = env("OCPP_CLIENT_CERT_HEADER", "X-SSL-Client-CN")
 OCPP_TRUSTED_PROXIES = env_list("OCPP_TRUSTED_PROXIES", "127.0.0.1,::1")
+# OCPI 2.2.1 (ocpi/): who ChargeNet is to roaming parties, and where it answers. The base
+# URL is the public origin the parties reach (/ocpi/ is appended); it defaults to
+# CHARGENET_PUBLIC_URL, else to the origin of the request being answered.
+OCPI_COUNTRY_CODE = env("OCPI_COUNTRY_CODE", "NL")
+OCPI_PARTY_ID = env("OCPI_PARTY_ID", "CNT")
+OCPI_BUSINESS_NAME = env("OCPI_BUSINESS_NAME", "ChargeNet")
+OCPI_BUSINESS_WEBSITE = env("OCPI_BUSINESS_WEBSITE")
+OCPI_BASE_URL = env("OCPI_BASE_URL", CHARGENET_PUBLIC_URL)
+OCPI_TIMEOUT = float(env("OCPI_TIMEOUT", "10"))
+OCPI_PAGE_LIMIT = env_int("OCPI_PAGE_LIMIT", 100)
+# The public open-data feed (/ocpi/public/...) is rebuilt at most this often.
+OCPI_PUBLIC_CACHE_SECONDS = env_int("OCPI_PUBLIC_CACHE_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

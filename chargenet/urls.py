@@ -20,6 +20,8 @@ urlpatterns = [
     path("uploads/diagnostics/<str:token>/", diagnostics_upload, name="diagnostics-upload"),
     path("uploads/diagnostics/<str:token>/<str:filename>", diagnostics_upload),
     path("billing/", include("billing.urls")),
+    path("ocpi/", include("ocpi.urls")),
+    path("roaming/", include("ocpi.page_urls")),
     path("reliability/", include("reliability.urls")),
     path("", include("drivers.urls")),
     path("", include("stations.urls")),

@@ -12,11 +12,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("chargenet", "stations", "billing", "drivers", "webhooks", "api", "runtime", "demo")
+APPS = (
+    "chargenet",
+    "stations",
+    "billing",
+    "drivers",
+    "webhooks",
+    "api",
+    "runtime",
+    "demo",
+    "ocpi",
+)
 MAX_MODULE_LINES = 500
 MAX_MODULES_PER_PACKAGE = 20
 # What the station core may never import: the domains that listen to it.
-LISTENERS = ("billing", "webhooks", "drivers")
+LISTENERS = ("billing", "webhooks", "drivers", "ocpi")
 
 
 def _module_name(path: Path) -> str:

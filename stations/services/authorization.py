@@ -10,6 +10,8 @@ Tokens are created and blocked here, whoever asks (the API, the driver portal); 
 callers mark the stations' local lists stale (stations/services/local_lists.py).
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -34,12 +36,41 @@ _TOKEN_STATUS = {
 }
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class Authorization:
     status: str
     expires_at: datetime | None = None
     parent: str | None = None
     parent_type: str | None = None
+
+
+# Tokens ChargeNet does not hold itself (a roaming partner's drivers) are answered by
+# the *external authorizers* other apps register in their AppConfig.ready() (the core
+# never imports them): `authorizer(value, station_pk) -> Authorization | None`, None
+# when the token is not theirs. One that fails is logged and counts as not theirs.
+ExternalAuthorizer = Callable[[str, "int | None"], "Authorization | None"]
+_external_authorizers: list[ExternalAuthorizer] = []
+
+
+def external_authorizer_register(authorizer: ExternalAuthorizer) -> None:
+    """Let `authorizer` answer for tokens ChargeNet does not hold (once per process)."""
+    if authorizer not in _external_authorizers:
+        _external_authorizers.append(authorizer)
+
+
+def _external_authorization(value: str, station_pk: int | None) -> Authorization:
+    for authorizer in _external_authorizers:
+        try:
+            authorization = authorizer(value, station_pk)
+        except Exception:  # noqa: BLE001 - see above
+            logger.exception("The external authorizer %r failed", authorizer)
+            continue
+        if authorization is not None:
+            return authorization
+    return Authorization(UNKNOWN)
 
 
 def token_find(value: str, *, parent: bool = False) -> IdToken | None:
@@ -58,7 +89,10 @@ def id_token_authorize(*, value: str, station_pk: int | None = None) -> Authoriz
     StartTransaction ("only relevant for a StartTransaction.req") and 2.0.1 for the
     answer to TransactionEvent Started; `start_authorize` gives it there.
     """
-    return _token_authorization(token_find(value, parent=True))
+    token = token_find(value, parent=True)
+    if token is None and value:
+        return _external_authorization(value, station_pk)
+    return _token_authorization(token)
 
 
 def start_authorize(*, value: str, session: ChargingSession | None = None) -> Authorization:
@@ -66,6 +100,8 @@ def start_authorize(*, value: str, session: ChargingSession | None = None) -> Au
     Started) with token `value`: ConcurrentTx when the token, accepted otherwise, is
     already charging in a session other than `session` (one transaction per token)."""
     token = token_find(value, parent=True)
+    if token is None and value:
+        return _external_authorization(value, session.station_id if session else None)
     authorization = _token_authorization(token)
     if authorization.status != ACCEPTED:
         return authorization

@@ -1,0 +1,136 @@
+"""What ChargeNet's events push to connected parties (subscribed in OcpiConfig.ready).
+
+A connector's new status PATCHes its EVSE on every registered party's locations
+endpoint (`{url}/{country_code}/{party_id}/{location_id}/{evse_uid}`), when its site is
+published. A roaming driver's session is PUT to its party while it charges, and its
+CDR POSTed once priced (ocpi/sessions.py). Best effort towards the caller: a failure
+here never fails the OCPP message that changed the status; the delivery itself is
+retried (ocpi/pushes.py).
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from ocpi import locations, pushes, sessions
+from ocpi.models import Delivery, Party, SitePublication
+from stations import events
+from stations.models import ChargingSession, ChargingStation
+
+logger = logging.getLogger(__name__)
+
+
+def subscribe() -> None:
+    post_save.connect(publication_saved, sender=SitePublication, dispatch_uid="ocpi-location-put")
+    events.subscribe("connector.status", connector_status)
+    events.subscribe("station.connected", station_connected)
+    for kind in ("session.started", "session.updated", "session.ended"):
+        events.subscribe(kind, session_changed)
+    events.subscribe("session.priced", session_priced)
+
+
+def publication_saved(sender, instance: SitePublication, **kwargs) -> None:
+    """A site published, changed or withdrawn: PUT the whole Location to every party
+    (`publish: false` once withdrawn), after the change commits."""
+    transaction.on_commit(lambda: _put_location(instance.pk))
+
+
+def _put_location(publication_pk: int) -> None:
+    try:
+        publication = SitePublication.objects.select_related("site").get(pk=publication_pk)
+        body = locations.location_object(publication)
+        path = f"{body['country_code']}/{body['party_id']}/{body['id']}"
+        for party, url in _receivers("locations"):
+            pushes.queue(party, "locations", "PUT", f"{url}/{path}", body)
+    except Exception:  # noqa: BLE001 - see the module's docstring
+        logger.exception("OCPI location push for publication %s failed", publication_pk)
+
+
+def session_changed(kind: str, station_pk: int | None, data: dict) -> None:
+    """A roaming driver's session started, charged on or ended: PUT it to its party."""
+    try:
+        session = (
+            ChargingSession.objects.select_related("station", "connector")
+            .filter(pk=data.get("session"))
+            .first()
+        )
+        token = sessions.owner_token(session) if session else None
+        url = token.owner.endpoint("sessions") if token else None
+        if url:
+            body = sessions.session_object(session, token)
+            path = f"{body['country_code']}/{body['party_id']}/{body['id']}"
+            pushes.queue(token.owner, "sessions", "PUT", f"{url.rstrip('/')}/{path}", body)
+    except Exception:  # noqa: BLE001 - see the module's docstring
+        logger.exception("OCPI session push for %s failed to queue", data.get("session"))
+
+
+def session_priced(kind: str, station_pk: int | None, data: dict) -> None:
+    """Billing priced a roaming driver's session: POST its CDR to the party."""
+    try:
+        session = (
+            ChargingSession.objects.select_related("station__site", "connector", "charge__tariff")
+            .filter(pk=data.get("session"))
+            .first()
+        )
+        token = sessions.owner_token(session) if session else None
+        url = token.owner.endpoint("cdrs") if token else None
+        # A CDR is final (OCPI): one per session, even if billing prices it again.
+        sent = (
+            Delivery.objects.filter(
+                party=token.owner, module="cdrs", body__contains=f'"session_id":"{session.pk}"'
+            )
+            if url
+            else None
+        )
+        if url and hasattr(session, "charge") and not sent.exists():
+            body = sessions.cdr_object(session, token, session.charge)
+            pushes.queue(token.owner, "cdrs", "POST", url, body)
+    except Exception:  # noqa: BLE001
+        logger.exception("OCPI CDR push for %s failed to queue", data.get("session"))
+
+
+def _receivers(module: str) -> list[tuple[Party, str]]:
+    parties = Party.objects.filter(status=Party.Status.REGISTERED)
+    return [(p, url.rstrip("/")) for p in parties if (url := p.endpoint(module))]
+
+
+def connector_status(kind: str, station_pk: int | None, data: dict) -> None:
+    try:
+        _push_evses(station_pk, data.get("connector"))
+    except Exception:  # noqa: BLE001 - see the module's docstring
+        logger.exception("OCPI status push for station %s failed to queue", station_pk)
+
+
+def station_connected(kind: str, station_pk: int | None, data: dict) -> None:
+    """Connected or not changes every EVSE's status (UNKNOWN while offline)."""
+    try:
+        _push_evses(station_pk, None)
+    except Exception:  # noqa: BLE001
+        logger.exception("OCPI status push for station %s failed to queue", station_pk)
+
+
+def _push_evses(station_pk: int | None, connector_number: int | None) -> None:
+    receivers = _receivers("locations")
+    if not receivers or station_pk is None:
+        return
+    station = ChargingStation.objects.filter(pk=station_pk).first()
+    if station is None or station.site_id is None:
+        return
+    publication = SitePublication.objects.filter(site_id=station.site_id, published=True).first()
+    if publication is None:
+        return
+    for (pk, number), (evse_station, _, connectors) in locations.evses_of(publication).items():
+        if pk != station_pk:
+            continue
+        if connector_number and connector_number not in {c.connector_id for c in connectors}:
+            continue
+        evse = locations.evse_object(evse_station, number, connectors)
+        body = {"status": evse["status"], "last_updated": evse["last_updated"]}
+        path = (
+            f"{settings.OCPI_COUNTRY_CODE}/{settings.OCPI_PARTY_ID}/"
+            f"{publication.location_id}/{evse['uid']}"
+        )
+        for party, url in receivers:
+            pushes.queue(party, "locations", "PATCH", f"{url}/{path}", body)
