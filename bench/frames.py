@@ -8,22 +8,26 @@ PostgreSQL: `--stations` stations each send their frames one after the other, al
 once, so the batched writers (meter values, message log, last-seen) see the batches a
 loaded server sees. For Heartbeat and MeterValues of 1.6 and 2.0.1 it prints the wall
 time and the CPU time of this process per frame (PostgreSQL's own work is not in the
-CPU figure). `--profile` runs cProfile over the same frames and prints where the CPU
-went, by part of the hot path (parsing, validation, dispatch, ORM, message log,
-live events). The database `--database-url` (default chargenet_frames) is created
-and migrated when missing; its stations BENCH-F* are made on first use.
+CPU figure). `--profile` samples the measured frames with py-spy and prints where the
+CPU went, by part of the hot path (bench/profile_parts.py). The database
+`--database-url` (default chargenet_frames) is created and migrated when missing; its
+stations BENCH-F* are made on first use.
 """
 
 import argparse
 import asyncio
-import cProfile
 import os
-import pstats
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.profile_parts import tally  # noqa: E402
 
 FRAMES = {
     ("1.6", "Heartbeat"): '[2,"{id}","Heartbeat",{{}}]',
@@ -44,17 +48,6 @@ FRAMES = {
     ),
 }
 
-# Where a profiled function's own time is counted: the first pattern its file or name
-# holds, in this order (the rest is asyncio and threads, "event loop and threads").
-PARTS = (
-    ("parsing", ("framing.py:", "json/decoder", "json/__init__", "orjson", "loads")),
-    ("validation", ("schemas.py", "jsonschema")),
-    ("message log", ("message_log.py", "OcppMessage")),
-    ("live events", ("events.py", "channel_layer", "channels/layers", "group_send")),
-    ("ORM and database driver", ("django/db", "psycopg", "bulk.py", "services/")),
-    ("dispatch and handlers", ("stations/ocpp", "stations/metering", "stations/writers")),
-)
-
 
 class Connection:
     """The sending end of a socket that keeps nothing but a count."""
@@ -71,6 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=4000, help="Per action and version.")
     parser.add_argument("--stations", type=int, default=100, help="Sending at once.")
     parser.add_argument("--profile", action="store_true", help="Where the CPU goes, by part.")
+    parser.add_argument("--only", default="", help='One row, e.g. "1.6 Heartbeat".')
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -150,18 +144,30 @@ async def run(version: str, action: str, infos: list, frames: int) -> tuple[floa
     return wall, cpu, sum(c.sent for c in connections)
 
 
-def parts(profile: cProfile.Profile) -> dict[str, float]:
-    """The profile's own time (tottime) by part of the hot path, in seconds."""
-    stats = pstats.Stats(profile)
-    totals: dict[str, float] = {}
-    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():
-        where = f"{filename}:{name}"
-        part = next(
-            (label for label, patterns in PARTS if any(p in where for p in patterns)),
-            "event loop, threads, the rest",
-        )
-        totals[part] = totals.get(part, 0.0) + tottime
-    return totals
+class Profiler:
+    """py-spy sampling this process (the threads holding the GIL) while it runs."""
+
+    RATE = 200  # samples per second
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkstemp(prefix="frames-", suffix=".txt")[1])
+        command = ["py-spy", "record", "--gil", "--nonblocking", "-r", str(self.RATE)]
+        command += ["-f", "raw", "-o", str(self.path), "--pid", str(os.getpid())]
+        py_spy = Path(sys.executable).with_name("py-spy")
+        command[0] = str(py_spy) if py_spy.exists() else "py-spy"
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(2)  # attached
+
+    def stop(self, frames: int) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        with self.path.open(encoding="utf-8") as stacks:
+            counts = tally(stacks)
+        self.path.unlink()
+        whole = sum(counts.values()) or 1
+        for label, count in sorted(counts.items(), key=lambda item: -item[1]):
+            per_frame = count / self.RATE / frames * 1e6
+            print(f"    {label:44} {count / whole:6.1%} {per_frame:7.0f} µs")
 
 
 def main(argv=None) -> None:
@@ -173,22 +179,15 @@ def main(argv=None) -> None:
         f"PostgreSQL {args.database_url.rsplit('/', 1)[1]}, in-process channel layer"
     )
     print(f"{'version':8} {'action':12} {'µs/frame wall':>14} {'µs/frame CPU':>13}")
-    for (version, action), _ in FRAMES.items():
+    rows = [tuple(args.only.split())] if args.only else list(FRAMES)
+    for version, action in rows:
         asyncio.run(run(version, action, infos, min(args.frames, 400)))  # warm caches
-        profile = cProfile.Profile() if args.profile else None
-        if profile:
-            profile.enable()
+        profiler = Profiler() if args.profile else None
         wall, cpu, answered = asyncio.run(run(version, action, infos, args.frames))
-        if profile:
-            profile.disable()
         wall_us, cpu_us = wall / answered * 1e6, cpu / answered * 1e6
         print(f"{version:8} {action:12} {wall_us:14.0f} {cpu_us:13.0f}")
-        if profile:
-            totals = parts(profile)
-            whole = sum(totals.values()) or 1.0
-            for part, seconds in sorted(totals.items(), key=lambda item: -item[1]):
-                share = seconds / whole
-                print(f"    {part:32} {share:6.1%} {seconds / answered * 1e6:8.0f} µs")
+        if profiler:
+            profiler.stop(answered)
 
 
 if __name__ == "__main__":
