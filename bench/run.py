@@ -68,6 +68,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds measured.")
     parser.add_argument(
+        "--asgi-server",
+        choices=sorted(ASGI_SERVERS),
+        default="serve",
+        help="What runs chargenet.asgi: `manage.py serve` (daphne, default) or, to compare, "
+        "plain daphne, uvicorn (uvloop, websockets) or hypercorn, if installed.",
+    )
+    parser.add_argument(
         "--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)), help="Processes."
     )
     parser.add_argument("--kind", choices=["car", "ebike"], default="car")
@@ -256,18 +263,45 @@ def rss_kib(pid: int) -> int:
     raise BenchError("cannot read the server's memory (VmRSS)")
 
 
+#: How each ASGI server is started on a port; only `serve` is ChargeNet's own.
+ASGI_SERVERS = {
+    "serve": ["manage.py", "serve", "--port", "{port}"],
+    "daphne": ["-m", "daphne", "-p", "{port}", "chargenet.asgi:application"],
+    "uvicorn": [
+        "-m",
+        "uvicorn",
+        "chargenet.asgi:application",
+        "--port",
+        "{port}",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--ws",
+        "websockets",
+        "--ws-max-size",
+        "262144",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ],
+    "hypercorn": ["-m", "hypercorn", "-b", "127.0.0.1:{port}", "chargenet.asgi:application"],
+}
+
+
 class Server:
     """One server process: ChargeNet's daphne or, with `bare`, the bare ocpp server."""
 
-    def __init__(self, env: dict, log_path: Path, bare: bool = False):
-        self.env, self.log_path, self.bare = env, log_path, bare
+    def __init__(self, env: dict, log_path: Path, bare: bool = False, asgi: str = "serve"):
+        self.env, self.log_path, self.bare, self.asgi = env, log_path, bare, asgi
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
         if self.bare:
             return [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(self.port)]
-        return [sys.executable, "manage.py", "serve", "--port", str(self.port)]
+        arguments = [part.format(port=self.port) for part in ASGI_SERVERS[self.asgi]]
+        return [sys.executable, *arguments]
 
     def start(self) -> None:
         with open(self.log_path, "wb") as log:
@@ -493,8 +527,13 @@ def run(args, bare: bool = False) -> dict:
 
     env = dict(os.environ, PYTHONUNBUFFERED="1") if bare else prepare(args)
     name = "bare ocpp server" if bare else "ChargeNet"
+    if not bare and args.asgi_server != "serve":
+        name += f" on {args.asgi_server}"
     log_dir = Path(tempfile.mkdtemp(prefix="chargenet-bench-"))
-    servers = [Server(env, log_dir / f"server-{n}.log", bare) for n in range(args.servers)]
+    servers = [
+        Server(env, log_dir / f"server-{n}.log", bare, args.asgi_server)
+        for n in range(args.servers)
+    ]
     context = multiprocessing.get_context("spawn")
     events = {
         "ready": context.Queue(),
