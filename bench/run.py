@@ -844,12 +844,10 @@ def rate_search(args, bare: bool) -> tuple[dict, dict | None]:
 def summary(args, bare: tuple | None, chargenet: tuple) -> None:
     """The figures beside their goals, bare server and ChargeNet side by side."""
 
-    def sustained(best):
-        return (
-            "p99 over 250 ms at the first step"
-            if best is None
-            else (f"{best['frames_per_second']:.0f}/s (p99 {best['p99']:.0f} ms)")
-        )
+    def sustained(first, best):
+        run, prefix = (first, "none: ") if best is None else (best, "")
+        p99 = "n/a" if run["p99"] is None else f"{run['p99']:.0f} ms"
+        return f"{prefix}{run['frames_per_second']:.0f}/s, p99 {p99}"
 
     first, best = chargenet
     rows = [
@@ -863,8 +861,8 @@ def summary(args, bare: tuple | None, chargenet: tuple) -> None:
         ),
         (
             "sustained requests/s, p99 < 250 ms",
-            sustained(bare[1]) if bare else "-",
-            sustained(best),
+            sustained(*bare) if bare else "-",
+            sustained(first, best),
             "goal: at least half the bare server's",
         ),
         (
@@ -879,8 +877,8 @@ def summary(args, bare: tuple | None, chargenet: tuple) -> None:
     print(f"  {'figure':44} {'bare ocpp':>24} {'ChargeNet':>24}  goal")
     for figure, bare_value, ours, goal in rows:
         print(f"  {figure:44} {bare_value:>24} {ours:>24}  {goal}")
-    if bare and bare[1] and best:
-        ratio = best["frames_per_second"] / bare[1]["frames_per_second"]
+    if bare and bare[1]:
+        ratio = (best["frames_per_second"] if best else 0) / bare[1]["frames_per_second"]
         goal = verdict(ratio, GOAL_BARE_RATIO, "", at_least=True)
         print(f"  {'ratio ChargeNet / bare (requests/s)':44} {'':>24} {ratio:>24.2f}  {goal}")
 
