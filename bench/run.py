@@ -43,7 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-GOAL_KIB_PER_STATION = 64
+GOAL_KIB_PER_STATION = 32
+GOAL_BURST_SECONDS = 5  # 2,000 stations booted on one process
+GOAL_STORM_SECONDS = 60  # 10,000 stations booted again through the cluster
 GOAL_P99_MS = 250
 GOAL_BARE_RATIO = 0.5
 STORM_PATIENCE = 120  # seconds after the last drop before the storm is scored as it stands
@@ -67,6 +69,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--compare-bare", action="store_true", help="Measure a bare ocpp server first."
     )
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds measured.")
+    parser.add_argument(
+        "--search",
+        default="",
+        metavar="FIRST:STEP[:LAST]",
+        help="Offer FIRST requests/s, then STEP more each run, until p99 passes 250 ms "
+        "(the meter interval follows the rate); prints the summary table.",
+    )
+    parser.add_argument(
+        "--asgi-server",
+        choices=sorted(ASGI_SERVERS),
+        default="serve",
+        help="What runs chargenet.asgi: `manage.py serve` (daphne, default) or, to compare, "
+        "plain daphne, uvicorn (uvloop, websockets) or hypercorn, if installed.",
+    )
     parser.add_argument(
         "--workers", type=int, default=min(4, max(2, os.cpu_count() or 2)), help="Processes."
     )
@@ -106,6 +122,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.workers = min(max(args.workers, args.servers), args.stations)
     if args.ramp is None:
         args.ramp = args.stations / 100
+    if args.search:
+        try:
+            first, step, *last = (float(part) for part in args.search.split(":"))
+        except ValueError:
+            parser.error("--search FIRST:STEP[:LAST], requests per second")
+        if first <= args.stations / args.heartbeat or step <= 0:
+            parser.error("--search: FIRST above the heartbeats' rate, STEP positive")
+        args.search = (first, step, last[0] if last else first + 20 * step)
     return args
 
 
@@ -256,18 +280,45 @@ def rss_kib(pid: int) -> int:
     raise BenchError("cannot read the server's memory (VmRSS)")
 
 
+#: How each ASGI server is started on a port; only `serve` is ChargeNet's own.
+ASGI_SERVERS = {
+    "serve": ["manage.py", "serve", "--port", "{port}"],
+    "daphne": ["-m", "daphne", "-p", "{port}", "chargenet.asgi:application"],
+    "uvicorn": [
+        "-m",
+        "uvicorn",
+        "chargenet.asgi:application",
+        "--port",
+        "{port}",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--ws",
+        "websockets",
+        "--ws-max-size",
+        "262144",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ],
+    "hypercorn": ["-m", "hypercorn", "-b", "127.0.0.1:{port}", "chargenet.asgi:application"],
+}
+
+
 class Server:
     """One server process: ChargeNet's daphne or, with `bare`, the bare ocpp server."""
 
-    def __init__(self, env: dict, log_path: Path, bare: bool = False):
-        self.env, self.log_path, self.bare = env, log_path, bare
+    def __init__(self, env: dict, log_path: Path, bare: bool = False, asgi: str = "serve"):
+        self.env, self.log_path, self.bare, self.asgi = env, log_path, bare, asgi
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
         if self.bare:
             return [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(self.port)]
-        return [sys.executable, "manage.py", "serve", "--port", str(self.port)]
+        arguments = [part.format(port=self.port) for part in ASGI_SERVERS[self.asgi]]
+        return [sys.executable, *arguments]
 
     def start(self) -> None:
         with open(self.log_path, "wb") as log:
@@ -493,8 +544,13 @@ def run(args, bare: bool = False) -> dict:
 
     env = dict(os.environ, PYTHONUNBUFFERED="1") if bare else prepare(args)
     name = "bare ocpp server" if bare else "ChargeNet"
+    if not bare and args.asgi_server != "serve":
+        name += f" on {args.asgi_server}"
     log_dir = Path(tempfile.mkdtemp(prefix="chargenet-bench-"))
-    servers = [Server(env, log_dir / f"server-{n}.log", bare) for n in range(args.servers)]
+    servers = [
+        Server(env, log_dir / f"server-{n}.log", bare, args.asgi_server)
+        for n in range(args.servers)
+    ]
     context = multiprocessing.get_context("spawn")
     events = {
         "ready": context.Queue(),
@@ -752,7 +808,7 @@ def report(result: dict, args, bare: dict | None = None) -> None:
         print(
             f"  reconnect storm             {storm['dropped']} stations dropped within "
             f"{args.storm:g} s, {storm['rebooted']} booted again after "
-            f"{storm['seconds']:.1f} s; "
+            f"{storm['seconds']:.1f} s ({verdict(storm['seconds'], GOAL_STORM_SECONDS, 's')}); "
             f"{handshake_failures} handshake failures (goal: all back, 0 failures: "
             f"{'met' if all_back else 'MISSED'}), {f.get('busy', 0)} handshakes told to come "
             f"back later (503, retried), {f.get('timeouts', 0)} timeouts, "
@@ -766,10 +822,75 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def rate_search(args, bare: bool) -> tuple[dict, dict | None]:
+    """Runs at rising offered rates until p99 passes the goal: (first run, the fastest
+    run under the goal, or None if even the first was over)."""
+    first_rate, step, last_rate = args.search
+    first = best = None
+    rate = first_rate
+    while rate <= last_rate:
+        meters = rate - args.stations / args.heartbeat
+        args.meter_interval = args.stations * args.connectors / meters
+        result = run(args, bare=bare)
+        report(result, args)
+        first = first or result
+        if result["p99"] is None or result["p99"] >= GOAL_P99_MS:
+            break
+        best = result
+        rate += step
+    return first, best
+
+
+def summary(args, bare: tuple | None, chargenet: tuple) -> None:
+    """The figures beside their goals, bare server and ChargeNet side by side."""
+
+    def sustained(first, best):
+        run, prefix = (first, "none: ") if best is None else (best, "")
+        p99 = "n/a" if run["p99"] is None else f"{run['p99']:.0f} ms"
+        return f"{prefix}{run['frames_per_second']:.0f}/s, p99 {p99}"
+
+    first, best = chargenet
+    rows = [
+        (
+            f"{args.stations:,} stations connect and boot (ramp {args.ramp:g} s)",
+            f"{bare[0]['connect_seconds']:.1f} s" if bare else "-",
+            f"{first['connect_seconds']:.1f} s",
+            verdict(first["connect_seconds"], GOAL_BURST_SECONDS, "s")
+            if args.stations >= 2000 and args.servers == 1
+            else f"goal < {GOAL_BURST_SECONDS} s for 2,000 on one process: not this run",
+        ),
+        (
+            "sustained requests/s, p99 < 250 ms",
+            sustained(*bare) if bare else "-",
+            sustained(first, best),
+            "goal: at least half the bare server's",
+        ),
+        (
+            "memory per connected station",
+            f"{bare[0]['kib_per_station']:.1f} KiB" if bare else "-",
+            f"{first['kib_per_station']:.1f} KiB",
+            verdict(first["kib_per_station"], GOAL_KIB_PER_STATION, "KiB"),
+        ),
+    ]
+    print()
+    print(f"Summary ({version_label(args.version)}, {args.servers} server process(es)):")
+    print(f"  {'figure':44} {'bare ocpp':>24} {'ChargeNet':>24}  goal")
+    for figure, bare_value, ours, goal in rows:
+        print(f"  {figure:44} {bare_value:>24} {ours:>24}  {goal}")
+    if bare and bare[1]:
+        ratio = (best["frames_per_second"] if best else 0) / bare[1]["frames_per_second"]
+        goal = verdict(ratio, GOAL_BARE_RATIO, "", at_least=True)
+        print(f"  {'ratio ChargeNet / bare (requests/s)':44} {'':>24} {ratio:>24.2f}  {goal}")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if args.search:
+            bare = rate_search(args, bare=True) if args.compare_bare else None
+            summary(args, bare, rate_search(args, bare=False))
+            return 0
         bare = None
         if args.compare_bare:
             bare = run(args, bare=True)

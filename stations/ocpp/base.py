@@ -14,7 +14,6 @@ own, so every frame is validated once and each socket costs little.
 """
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -46,14 +45,15 @@ from stations.ocpp.framing import (
     check_integers,
     check_payload,
     check_size,
+    frame_text,
     parse_frame,
 )
 from stations.ocpp.limits import FrameLimits
 from stations.ocpp.metrics import OcppMetrics
 from stations.ocpp.payloads import snake_case, wire_payload
 from stations.ocpp.requests import CommandError, Request, build_request
-from stations.services import connections
 from stations.services.registration import station_registration
+from stations.writers import last_seen
 from stations.writers.message_log import message_log
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ logger = logging.getLogger(__name__)
 LAST_SEEN_EVERY = 30.0  # seconds between last_seen writes for a chatty station
 LOGGED_FRAME_LIMIT = 4096  # characters of a refused (oversized, over-limit) frame logged
 INT32_MAX = 2**31 - 1
-_COMPACT = (",", ":")  # OCPP-J frames as the library wrote them: no spaces
 
 
 @dataclass
@@ -203,7 +202,7 @@ class StationAdapter:
                 payload = wire_payload(result)
             # Not validated against the response schema: the tests' stations (the
             # `ocpp` library) validate every result they get.
-            text = json.dumps([CALL_RESULT, call.unique_id, payload], separators=_COMPACT)
+            text = frame_text([CALL_RESULT, call.unique_id, payload])
         except Exception as failure:  # noqa: BLE001 - answered, and the socket lives on
             if outages.is_outage(failure):
                 # PostgreSQL or Redis away: the station sends it again; one line, no trace.
@@ -245,7 +244,7 @@ class StationAdapter:
         if now - self._last_touch >= LAST_SEEN_EVERY:
             self._last_touch = now
             try:
-                await self.run(connections.station_touch)
+                await last_seen.station_touch(self.station.pk)
             except Exception:  # noqa: BLE001 - a missed last_seen write must not drop the socket
                 logger.warning("Could not record that %s was seen", self.station.station_id)
 
@@ -296,7 +295,7 @@ class StationAdapter:
             unique_id = str(uuid.uuid4())
             answer = self._calls.expect(unique_id, action)
             try:
-                text = json.dumps([CALL, unique_id, action, payload], separators=_COMPACT)
+                text = frame_text([CALL, unique_id, action, payload])
                 self._log_out(redact.frame(text), CALL, unique_id, action)
                 await self._connection.send(text)
                 return await asyncio.wait_for(answer, self.response_timeout)

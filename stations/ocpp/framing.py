@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
+
 from stations.ocpp.schemas import first_error
 
 CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
@@ -142,17 +144,38 @@ class FrameError(Exception):
 
 
 def call_error_json(unique_id: str, code: str, description: str, details=None) -> str:
-    return json.dumps(
-        [CALL_ERROR, unique_id, code, description[:255], details or {}],
-        separators=(",", ":"),
-    )
+    return frame_text([CALL_ERROR, unique_id, code, description[:255], details or {}])
+
+
+def frame_text(frame: list) -> str:
+    """A frame as compact JSON text (no spaces, UTF-8 characters as they are).
+
+    orjson writes it in a tenth of the time; what it refuses (a lone surrogate, an
+    integer past 64 bits) is written by the standard library, escaped as before.
+    """
+    try:
+        return orjson.dumps(frame).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(frame, separators=(",", ":"))
+
+
+def _loads(text: str) -> Any:
+    """The frame's JSON: orjson's parse, a quarter of the standard library's time.
+
+    What orjson refuses, the standard library reads as it always has (lone surrogate
+    escapes, NaN, integers past 64 bits) or refuses with the error told apart below.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def parse_frame(text: str, version: str) -> Call | Reply:
     """Parse one text frame, or raise FrameError with the version's error code."""
     codes = ERROR_CODES[version]
     try:
-        frame = json.loads(text)
+        frame = _loads(text)
     except RecursionError:
         raise _too_deep(_leading_id(text), codes) from None
     except (ValueError, TypeError):

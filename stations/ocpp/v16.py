@@ -18,7 +18,6 @@ from stations.pki.checks import (
 )
 from stations.pki.provider import ACCEPTED
 from stations.pki.signing import certificate_sign_request
-from stations.services import connections
 from stations.services.authorization import (
     UNKNOWN,
     Authorization,
@@ -31,7 +30,7 @@ from stations.services.registration import station_boot
 from stations.services.sessions import session_start, session_stop
 from stations.services.status import connector_status_update, station_event_record
 from stations.station_data.firmware import firmware_status_record
-from stations.writers import meter_writer
+from stations.writers import last_seen, meter_writer
 
 Action = enums.Action
 MAX_WH = int(MAX_READING) - 1
@@ -102,7 +101,7 @@ class V16Adapter(StationAdapter):
 
     @handles("Heartbeat")
     async def on_heartbeat(self, **kw):
-        await self.run(connections.station_touch)
+        await last_seen.station_touch(self.station.pk)
         return call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
 
     @handles("StatusNotification")

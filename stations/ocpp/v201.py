@@ -39,7 +39,7 @@ from stations.station_data.customer_information import customer_information_part
 from stations.station_data.display_messages import display_messages_report
 from stations.station_data.firmware import firmware_status_record
 from stations.station_data.monitors import monitors_report
-from stations.writers import meter_writer
+from stations.writers import last_seen, meter_writer
 
 # TransactionEventRequest chargingState -> the connector's status.
 CHARGING_STATE_STATUS = {
@@ -142,7 +142,7 @@ class V201Adapter(V201Certificates, V201Commands, StationAdapter):
 
     @handles("Heartbeat")
     async def on_heartbeat(self, **kw):
-        await self.run(connections.station_touch)
+        await last_seen.station_touch(self.station.pk)
         return self.results.Heartbeat(current_time=format_timestamp(timezone.now()))
 
     @handles("NotifyReport")

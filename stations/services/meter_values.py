@@ -210,16 +210,23 @@ def _meter_sessions(by_transaction: set, by_connector: set, by_evse: set):
     if not by_transaction and not by_connector and not by_evse:
         return {}, {}
     active = ChargingSession.State.ACTIVE
-    wanted = Q()
-    for station_pk, transaction_id in by_transaction:
-        wanted |= Q(station_id=station_pk, transaction_id=transaction_id)
-    for station_pk, connector_id in by_connector:
-        wanted |= Q(station_id=station_pk, connector__connector_id=connector_id, state=active)
-    for station_pk, evse_id, evse_connector_id in by_evse:
+    # One condition per kind over the batch's values (a condition per message costs
+    # the ORM more than the query); the rows past the pairs asked for are dropped below.
+    wanted = Q(pk__in=[])
+    if by_transaction:
+        stations, ids = zip(*by_transaction, strict=True)
+        wanted |= Q(station_id__in=set(stations), transaction_id__in=set(ids))
+    if by_connector:
+        stations, numbers = zip(*by_connector, strict=True)
         wanted |= Q(
-            station_id=station_pk,
-            connector__evse_id=evse_id,
-            connector__evse_connector_id=evse_connector_id,
+            station_id__in=set(stations), connector__connector_id__in=set(numbers), state=active
+        )
+    if by_evse:
+        stations, evses, numbers = zip(*by_evse, strict=True)
+        wanted |= Q(
+            station_id__in=set(stations),
+            connector__evse_id__in=set(evses),
+            connector__evse_connector_id__in=set(numbers),
             state=active,
         )
     sessions = (
@@ -230,7 +237,8 @@ def _meter_sessions(by_transaction: set, by_connector: set, by_evse: set):
     )
     found_by_transaction, found_by_connector = {}, {}
     for session in sessions:
-        found_by_transaction.setdefault((session.station_id, session.transaction_id), session)
+        if (session.station_id, session.transaction_id) in by_transaction:
+            found_by_transaction.setdefault((session.station_id, session.transaction_id), session)
         connector = session.connector
         if session.state == active and connector is not None:
             key = (session.station_id, connector.connector_id)
@@ -244,12 +252,14 @@ def _evse_numbers_find(unseen: set, evse_numbers: dict) -> set:
     """Add the connector numbers of EVSEs no loaded session named (one query), creating
     the connectors of EVSEs never seen; returns the EVSEs whose connector an operator
     had created (taken over now)."""
-    wanted = Q()
-    for station_pk, evse_id, evse_connector_id in unseen:
-        wanted |= Q(station_id=station_pk, evse_id=evse_id, evse_connector_id=evse_connector_id)
+    stations, evses, numbers = zip(*unseen, strict=True)
+    wanted = Q(
+        station_id__in=set(stations), evse_id__in=set(evses), evse_connector_id__in=set(numbers)
+    )
     for connector in Connector.objects.filter(wanted).order_by("pk"):
         key = (connector.station_id, connector.evse_id, connector.evse_connector_id)
-        evse_numbers.setdefault(key, connector.connector_id)
+        if key in unseen:
+            evse_numbers.setdefault(key, connector.connector_id)
     adopted = set()
     for key in sorted(unseen - evse_numbers.keys()):  # first sight: rare
         connector, created = status.evse_connector(*key)

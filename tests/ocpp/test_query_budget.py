@@ -101,3 +101,10 @@ def test_a_repeated_status_is_no_news(django_assert_max_num_queries, charging):
         station_pk=station.pk, connector_id=1, status="Charging", error_code="GroundFailure"
     )
     assert station.connectors.get(connector_id=1).error_code == "GroundFailure"
+
+
+def test_many_stations_touched_in_one_query(django_assert_num_queries):
+    stations = [make_station(f"CP-T{n}") for n in range(5)]
+    with django_assert_num_queries(1):
+        connections.stations_touch(station_pks=[station.pk for station in stations])
+    assert all(station.last_seen for station in type(stations[0]).objects.all())

@@ -221,3 +221,31 @@ async def test_one_bad_message_fails_only_its_own_frame():
         lambda: list(MeterSample.objects.values_list("station_id", flat=True).distinct())
     )
     assert stored == [session.station_id]
+
+
+@pytest.mark.django_db
+def test_a_batch_changes_only_the_sessions_its_messages_name():
+    """Two stations charging on both connectors; a batch naming A's connector 1 (by
+    connector) and B's session on connector 2 (by transaction id) leaves the others."""
+    sessions = {}
+    for name in ("A", "B"):
+        station = make_station(f"MW-{name}", connectors=2)
+        for number in (1, 2):
+            sessions[name, number] = session_start(
+                station_pk=station.pk,
+                connector_id=number,
+                id_tag=f"TAG-{name}{number}",
+                meter_start_wh=1000,
+                timestamp=T0,
+            ).session
+    a1, b2 = sessions["A", 1], sessions["B", 2]
+    meter_values.meter_values_record_many(
+        messages=[
+            MeterValuesIn(a1.station_id, 1, None, readings(1500, 5)),
+            MeterValuesIn(b2.station_id, 2, b2.transaction_id, readings(1700, 5)),
+        ]
+    )
+    for key, session in sessions.items():
+        session.refresh_from_db()
+        expected = {("A", 1): 500, ("B", 2): 700}.get(key, 0)
+        assert session.energy_wh == expected, key

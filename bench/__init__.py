@@ -1,0 +1,1 @@
+"""The load benchmark behind `make bench` and the per-frame microbenchmark."""
