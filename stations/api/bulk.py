@@ -74,16 +74,27 @@ def validated_rows(data: object) -> list[dict]:
         raise ValidationError(
             {"non_field_errors": [f"At most {bulk.MAX_ROWS} stations in one call."]}
         )
-    context = {"sites": Site.objects.in_bulk(_site_ids(data))}
+    # One serializer for all rows: building a ModelSerializer's fields costs more than
+    # checking a row with them.
+    batch = StationBulkRowSerializer(
+        data=data, many=True, context={"sites": Site.objects.in_bulk(_site_ids(data))}
+    )
     errors: dict[str, dict] = {}
-    rows: list[dict] = []
-    for index, item in enumerate(data):
-        row = StationBulkRowSerializer(data=item, context=context)
-        if row.is_valid():
-            rows.append(row.validated_data)
-        else:
-            errors[str(index)] = dict(row.errors)
-            rows.append({})
+    if batch.is_valid():
+        rows = list(batch.validated_data)
+    else:
+        # Errors by row index (a list with {} for good rows in older DRF releases).
+        by_row = batch.errors
+        if isinstance(by_row, list):
+            by_row = dict(enumerate(by_row))
+        rows = []
+        for index, item in enumerate(data):
+            row_errors = by_row.get(index) or {}
+            if row_errors:
+                errors[str(index)] = dict(row_errors)
+            # Ids of rows that failed on other fields still take part in the batch checks.
+            valid_id = isinstance(item, dict) and "station_id" not in row_errors
+            rows.append({"station_id": item["station_id"]} if valid_id else {})
     station_ids = [row.get("station_id") for row in rows]
     for index, message in bulk.station_id_conflicts(station_ids).items():
         errors.setdefault(str(index), {}).setdefault("station_id", []).append(message)
