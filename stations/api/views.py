@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -137,7 +138,12 @@ class StationViewSet(
         },
     )
     @action(
-        detail=False, methods=["post"], url_path="bulk", filter_backends=[], pagination_class=None
+                detail=False,
+        methods=["post"],
+        url_path="bulk",
+        filter_backends=[],
+        pagination_class=None,
+        parser_classes=[JSONParser],
     )
     def bulk(self, request: Request) -> Response:
         stations = register_stations(request.data)
