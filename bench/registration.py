@@ -10,11 +10,11 @@ Usage: python bench/registration.py [--stations 2000] [--connectors 2] [--databa
 
 import argparse
 import os
-import warnings
 import resource
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import psycopg

@@ -138,7 +138,7 @@ class StationViewSet(
         },
     )
     @action(
-                detail=False,
+        detail=False,
         methods=["post"],
         url_path="bulk",
         filter_backends=[],
