@@ -144,23 +144,37 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
         else:
             super().handle_reply(message)
 
+    # Stock daphne gives up on a handshake the application has not answered within
+    # --websocket_connect_timeout twice over: autobahn's opening-handshake timer (set to
+    # the same value) drops the TCP connection without a word, and daphne's own check
+    # answers 403, which a station takes as "go away". It is the server being busy: both
+    # answer 503 and when to come back instead.
     def check_timeouts(self):
-        # Stock daphne refuses a handshake the application has not answered within
-        # --websocket_connect_timeout with 403, which a station takes as "go away":
-        # it is the server being busy, so 503 and when to come back.
         if (
             self.state == self.STATE_CONNECTING
-            and hasattr(self, "handshake_deferred")
             and self.duration() > self.server.websocket_connect_timeout
+            and self._deny_busy()
         ):
-            self._denial_headers = [("Retry-After", str(handshake.BUSY_RETRY_AFTER))]
-            self.handshake_deferred.errback(
-                ConnectionDeny(code=handshake.BUSY.status, reason=handshake.BUSY.reason)
-            )
-            del self.handshake_deferred
-            self.server.protocol_disconnected(self)
             return
         super().check_timeouts()
+
+    def onOpenHandshakeTimeout(self):  # noqa: N802 - autobahn's name
+        if self.state == self.STATE_CONNECTING and self._deny_busy():
+            self.openHandshakeTimeoutCall = None
+            return
+        # The request itself never arrived whole (a slow or silent client): drop it.
+        super().onOpenHandshakeTimeout()
+
+    def _deny_busy(self) -> bool:
+        """Refuse the handshake under way with 503 and Retry-After; False if none is."""
+        if not hasattr(self, "handshake_deferred"):
+            return False
+        self._denial_headers = [("Retry-After", str(handshake.BUSY_RETRY_AFTER))]
+        deferred = self.handshake_deferred
+        del self.handshake_deferred
+        self.server.protocol_disconnected(self)
+        deferred.errback(ConnectionDeny(code=handshake.BUSY.status, reason=handshake.BUSY.reason))
+        return True
 
     def onConnect(self, request):  # noqa: N802 - autobahn's name
         # A station that would only be refused after waiting for a handshake slot is

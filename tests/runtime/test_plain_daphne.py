@@ -68,6 +68,7 @@ async def handshake_answer(port: int, station_id: str) -> tuple[int, dict[str, s
     )
     await writer.drain()
     try:
+        # A connection dropped without an answer fails the test here.
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
     finally:
         writer.close()
@@ -91,15 +92,19 @@ def stations(transactional_db):
 
 
 @pytest.mark.parametrize(
-    ("connect_timeout", "wait"),
+    ("connect_timeout", "wait", "some_admitted"),
     [
         # The line is longer than the application may wait: it refuses in time.
-        ("2", "30"),
-        # Daphne's own timeout comes first (no margin left): the server refuses, 503 too.
-        ("1", "30"),
+        ("2", "30", True),
+        # No margin left: the application refuses whoever finds no free slot, and a
+        # handshake still under way at daphne's timeout (autobahn's opening-handshake
+        # timer, daphne's own check) is refused by the server, with 503 too.
+        ("1", "30", False),
     ],
 )
-def test_every_refusal_in_a_storm_is_503_with_retry_after(stations, connect_timeout, wait):
+def test_every_refusal_in_a_storm_is_503_with_retry_after(
+    stations, connect_timeout, wait, some_admitted
+):
     with plain_daphne(
         "--websocket_connect_timeout",
         connect_timeout,
@@ -110,7 +115,8 @@ def test_every_refusal_in_a_storm_is_503_with_retry_after(stations, connect_time
     statuses = [status for status, _ in answers]
     assert 403 not in statuses
     assert set(statuses) <= {101, 503}, statuses
-    assert 101 in statuses and 503 in statuses
+    assert 503 in statuses
+    assert (101 in statuses) or not some_admitted
     for status, headers in answers:
         if status == 503:
             assert headers.get("retry-after") == str(handshake.BUSY_RETRY_AFTER)
