@@ -66,6 +66,8 @@ bench: setup
 	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
 	  $(PY) manage.py bench_commands --count 300
 	$(PY) -m billing.bench 100000
+	@echo "== 2,000 stations registered in one bulk API call"
+	$(PY) bench/registration.py --stations 2000
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 /metrics), WebSockets to the OCPP and live consumers."""
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 from django.core.handlers.asgi import ASGIHandler
@@ -16,6 +17,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from chargenet.routing import websocket_urlpatterns  # noqa: E402
 from runtime.health import with_health_check  # noqa: E402
 from runtime.metrics import with_metrics  # noqa: E402
+
+if "daphne.cli" in sys.modules:
+    # Plain `daphne chargenet.asgi:application`: daphne's server, taught ChargeNet's
+    # handshake answers (503 with Retry-After in a storm, never 403; runtime/server.py).
+    from runtime.server import adopt_daphne  # noqa: E402
+
+    adopt_daphne()
 
 
 def close_request_connections(sender, **kwargs) -> None:

@@ -342,6 +342,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets several components share keep their station-named enums.
+    "ENUM_NAME_OVERRIDES": {
+        "StationKindEnum": "stations.models.ChargingStation.Kind",
+        "StationStatusEnum": "stations.api.serializers.CONNECTOR_STATUSES",
+    },
 }
 
 # Prometheus metrics at /metrics of each process (runtime/metrics.py): answered to a

@@ -9,6 +9,11 @@ It also answers where stock daphne drops the TCP connection without a word: a re
 head over MAX_REQUEST_HEAD bytes gets 431, and a socket that breaks the WebSocket rules
 (a message over daphne's size limit, text that is not UTF-8) is closed with a close
 frame (1009, 1007) instead of being dropped.
+
+Plain `daphne chargenet.asgi:application` gets the same (`adopt_daphne`, called by
+chargenet/asgi.py under daphne's command line): the answers above, and a station that
+waited longer than daphne's --websocket_connect_timeout is refused with 503 and
+Retry-After where stock daphne answers 403.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -139,6 +144,38 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
         else:
             super().handle_reply(message)
 
+    # Stock daphne gives up on a handshake the application has not answered within
+    # --websocket_connect_timeout twice over: autobahn's opening-handshake timer (set to
+    # the same value) drops the TCP connection without a word, and daphne's own check
+    # answers 403, which a station takes as "go away". It is the server being busy: both
+    # answer 503 and when to come back instead.
+    def check_timeouts(self):
+        if (
+            self.state == self.STATE_CONNECTING
+            and self.duration() > self.server.websocket_connect_timeout
+            and self._deny_busy()
+        ):
+            return
+        super().check_timeouts()
+
+    def onOpenHandshakeTimeout(self):  # noqa: N802 - autobahn's name
+        if self.state == self.STATE_CONNECTING and self._deny_busy():
+            self.openHandshakeTimeoutCall = None
+            return
+        # The request itself never arrived whole (a slow or silent client): drop it.
+        super().onOpenHandshakeTimeout()
+
+    def _deny_busy(self) -> bool:
+        """Refuse the handshake under way with 503 and Retry-After; False if none is."""
+        if not hasattr(self, "handshake_deferred"):
+            return False
+        self._denial_headers = [("Retry-After", str(handshake.BUSY_RETRY_AFTER))]
+        deferred = self.handshake_deferred
+        del self.handshake_deferred
+        self.server.protocol_disconnected(self)
+        deferred.errback(ConnectionDeny(code=handshake.BUSY.status, reason=handshake.BUSY.reason))
+        return True
+
     def onConnect(self, request):  # noqa: N802 - autobahn's name
         # A station that would only be refused after waiting for a handshake slot is
         # refused here, before an application instance is made: half the CPU.
@@ -182,32 +219,63 @@ class ChargeNetServer(Server):
         self._rounds[name] += 1
         return self._rounds[name] % every == 0
 
-    def create_application(self, protocol, scope):
-        if scope.get("type") == "websocket":
-            scope = {**scope, "extensions": {**scope.get("extensions", {}), DENIAL: {}}}
-            # --proxy-headers makes `client` the forwarded address; whether headers a
-            # balancer sets (a client certificate's name) are to be believed depends
-            # on the address the connection really came from.
-            peer = protocol.transport.getPeer() if protocol.transport else None
-            if getattr(peer, "host", None):
-                scope[handshake.PEER_ADDRESS] = str(peer.host)
-        return super().create_application(protocol, scope)
-
     def run(self):
-        WebSocketFactory.protocol = DenyingWebSocketProtocol
-        HTTPFactory.protocol = head_limited_channel
-        # Twisted listens with a backlog of 50: a reconnect storm of thousands of
-        # stations would be refused by the kernel before daphne saw them.
-        self.endpoints = [
-            f"{endpoint}:backlog={LISTEN_BACKLOG}"
-            if endpoint.startswith("tcp:") and "backlog=" not in endpoint
-            else endpoint
-            for endpoint in self.endpoints
-        ]
-        # Stations' database work runs on this pool (StationAdapter.run); asyncio's
-        # default of cores + 4 threads leaves the loop waiting on round trips.
-        reactor._asyncioEventloop.set_default_executor(
-            ThreadPoolExecutor(settings.DATABASE_THREADS, thread_name_prefix="db")
-        )
-        collector_tune()
+        adopt_daphne()
         super().run()
+
+
+def websocket_scope(protocol, scope: dict) -> dict:
+    """A WebSocket scope with what ChargeNet's consumers read besides the ASGI keys."""
+    scope = {**scope, "extensions": {**scope.get("extensions", {}), DENIAL: {}}}
+    # --proxy-headers makes `client` the forwarded address; whether headers a
+    # balancer sets (a client certificate's name) are to be believed depends on the
+    # address the connection really came from.
+    peer = protocol.transport.getPeer() if protocol.transport else None
+    if getattr(peer, "host", None):
+        scope[handshake.PEER_ADDRESS] = str(peer.host)
+    # A handshake must be decided before daphne gives up on it.
+    scope[handshake.CONNECT_TIMEOUT] = protocol.server.websocket_connect_timeout
+    return scope
+
+
+_stock_create_application = Server.create_application
+_stock_run = Server.run
+
+
+def _create_application(self, protocol, scope):
+    if scope.get("type") == "websocket":
+        scope = websocket_scope(protocol, scope)
+    return _stock_create_application(self, protocol, scope)
+
+
+def _run(self):
+    # Twisted listens with a backlog of 50: a reconnect storm of thousands of
+    # stations would be refused by the kernel before daphne saw them.
+    self.endpoints = [
+        f"{endpoint}:backlog={LISTEN_BACKLOG}"
+        if endpoint.startswith("tcp:") and "backlog=" not in endpoint
+        else endpoint
+        for endpoint in self.endpoints
+    ]
+    # Stations' database work runs on this pool (StationAdapter.run); asyncio's
+    # default of cores + 4 threads leaves the loop waiting on round trips.
+    reactor._asyncioEventloop.set_default_executor(
+        ThreadPoolExecutor(settings.DATABASE_THREADS, thread_name_prefix="db")
+    )
+    collector_tune()
+    _stock_run(self)
+
+
+def adopt_daphne() -> None:
+    """Teach daphne's own classes ChargeNet's answers; idempotent.
+
+    `manage.py serve` runs ChargeNetServer, which calls this; plain
+    `daphne chargenet.asgi:application` runs daphne's Server, and chargenet/asgi.py
+    calls this before the server starts: both then deny handshakes with the status the
+    application chose (401, 404, 503 with Retry-After), never stock daphne's 403,
+    listen with a deep backlog and run database work on DATABASE_THREADS threads.
+    """
+    WebSocketFactory.protocol = DenyingWebSocketProtocol
+    HTTPFactory.protocol = head_limited_channel
+    Server.create_application = _create_application
+    Server.run = _run

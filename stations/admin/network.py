@@ -8,12 +8,15 @@ from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from stations.admin.common import kwh
+from stations.admin.station_import import station_import_view
 from stations.commands.admin import CONNECTOR_ACTIONS, STATION_ACTIONS
 from stations.models import ChargingSession, ChargingStation, Connector, Site
 from stations.services.registration import stations_registration_set
@@ -164,6 +167,21 @@ class ChargingStationAdmin(admin.ModelAdmin):
     search_fields = ["station_id", "vendor", "model", "serial_number"]
     actions = ["accept_registration", "reject_registration", *STATION_ACTIONS]
     inlines = [ConnectorInline, RecentSessionInline]
+    # The list's "Import CSV" button (templates/admin/stations/chargingstation/).
+    change_list_template = "admin/stations/chargingstation/change_list.html"
+
+    def get_urls(self):
+        import_view = self.admin_site.admin_view(self.import_csv)
+        return [
+            path("import-csv/", import_view, name="stations_chargingstation_import_csv"),
+            *super().get_urls(),
+        ]
+
+    def import_csv(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return station_import_view(self, request)
+
     readonly_fields = [
         "has_password",
         "ocpp_version",

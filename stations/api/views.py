@@ -7,12 +7,26 @@ station reports).
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters, mixins, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from api.errors import error_responses
 from api.permissions import IsOperator
+from stations.api.bulk import (
+    StationBulkErrorSerializer,
+    StationBulkRowSerializer,
+    register_stations,
+)
 from stations.api.filters import IdTokenFilter, SessionFilter, StationFilter
 from stations.api.serializers import (
     IdTokenSerializer,
@@ -22,6 +36,7 @@ from stations.api.serializers import (
     StationUpdateSerializer,
 )
 from stations.models import ChargingSession, ChargingStation, Connector, IdToken
+from stations.provisioning.bulk import MAX_ROWS
 from stations.services import authorization, local_lists
 
 # Station ids and token values may hold spaces, '+', '*', '.' or any UTF-8 text, so
@@ -103,6 +118,37 @@ class StationViewSet(
         if self.action == "partial_update":
             return StationUpdateSerializer
         return StationSerializer
+
+    @extend_schema(
+        summary="Register many stations",
+        description="Register up to "
+        f"{MAX_ROWS} stations in one call, all or nothing: the body is a list of "
+        "what `POST /stations/` takes. Any bad row (an invalid field, an id twice in the "
+        "list or already registered) answers 400 with `errors` mapping each bad row's "
+        "index to its field errors, and registers nothing. Counts as one request "
+        "against the rate limit.",
+        request=StationBulkRowSerializer(many=True),
+        responses={
+            201: StationSerializer(many=True),
+            400: OpenApiResponse(
+                StationBulkErrorSerializer,
+                description="Invalid rows; `errors` maps row indexes to field errors.",
+            ),
+            **error_responses(401, 403),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk",
+        filter_backends=[],
+        pagination_class=None,
+        parser_classes=[JSONParser],
+    )
+    def bulk(self, request: Request) -> Response:
+        stations = register_stations(request.data)
+        data = StationSerializer(stations, many=True, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 #: The scope key where the server puts the address a connection really came from.
 PEER_ADDRESS = "chargenet.peer_address"
+#: The scope key where the server puts the seconds it gives a handshake before refusing
+#: it on its own (daphne's --websocket_connect_timeout).
+CONNECT_TIMEOUT = "chargenet.connect_timeout"
+#: Seconds of that time kept for the handshake's own work once it has a slot.
+CONNECT_MARGIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -269,11 +274,11 @@ class HandshakeSlots:
         line = max(self._size, self._pace * settings.OCPP_HANDSHAKE_WAIT / 2)
         return self._waiting >= line
 
-    async def take(self) -> bool:
-        """A slot within OCPP_HANDSHAKE_WAIT seconds (then `release` it), or False."""
+    async def take(self, wait: float | None = None) -> bool:
+        """A slot within `wait` (OCPP_HANDSHAKE_WAIT) seconds (then `release` it), or False."""
         self._waiting += 1
         try:
-            async with asyncio.timeout(settings.OCPP_HANDSHAKE_WAIT):
+            async with asyncio.timeout(settings.OCPP_HANDSHAKE_WAIT if wait is None else wait):
                 await self._free.acquire()
         except TimeoutError:
             return False
@@ -291,6 +296,14 @@ class HandshakeSlots:
         if now - self._since >= PACE_WINDOW:
             self._pace = self._served / (now - self._since)
             self._served, self._since = 0, now
+
+
+def slot_wait(connect_timeout: float | None) -> float:
+    """How long a handshake may wait for a slot: OCPP_HANDSHAKE_WAIT, cut short so the
+    application refuses (503, Retry-After) before the server's own connect timeout."""
+    if not connect_timeout or connect_timeout <= 0:
+        return settings.OCPP_HANDSHAKE_WAIT
+    return max(0.0, min(settings.OCPP_HANDSHAKE_WAIT, connect_timeout - CONNECT_MARGIN))
 
 
 def crowded(path: str) -> bool:

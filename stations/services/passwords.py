@@ -23,8 +23,13 @@ changes when the station answers Accepted or proves it holds the new one by
 connecting with it. A password set by hand (admin, API) replaces all three.
 """
 
+import hashlib
+import hmac
+import os
 import secrets
 import string
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, make_password
 from django.db import transaction
@@ -51,6 +56,22 @@ def station_password_hash(raw: str) -> str:
     return make_password(raw, hasher=HASHER)
 
 
+def station_password_hash_many(raws: list[str | None]) -> list[str]:
+    """The hashes of many passwords ("" for None or ""), on every CPU core.
+
+    The same hasher and cost as one station's password (registration, the handshake
+    checks them): a batch is fast because PBKDF2 runs in C with the GIL released, so
+    threads hash in parallel, never because a batch is hashed more cheaply.
+    """
+    wanted = [raw for raw in raws if raw]
+    if len(wanted) < 2:
+        hashes = iter([station_password_hash(raw) for raw in wanted])
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(wanted), os.cpu_count() or 1)) as pool:
+            hashes = pool.map(station_password_hash, wanted)
+    return [next(hashes) if raw else "" for raw in raws]
+
+
 def station_password_generate() -> str:
     """A new random password every OCPP version accepts."""
     return "".join(secrets.choice(GENERATED_CHARACTERS) for _ in range(GENERATED_LENGTH))
@@ -63,6 +84,50 @@ def password_string_error(value: object, max_length: int) -> str | None:
     if not set(value) <= PASSWORD_CHARACTERS:
         return "Only letters, digits and * - _ = : + | @ . are allowed."
     return None
+
+
+class VerifiedPasswords:
+    """Passwords a handshake proved right, so the next handshake with them skips PBKDF2.
+
+    Per process, keyed by the stored hash (which holds its own random salt): a password
+    changed by hand or by rotation has a new hash, and an entry for the old one is never
+    consulted again, so nothing needs invalidating. The station's record itself is read
+    at every handshake, so a change made by any process applies at the next one. An
+    entry holds an HMAC of the password under a key made at random when the process
+    starts, never the password itself, and lives only in that process's memory.
+    """
+
+    MAX_ENTRIES = 200_000  # ~30 MiB at most; the oldest go first when full
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+        self._digests: dict[str, bytes] = {}
+        self._lock = threading.Lock()  # handshakes are checked on several threads
+
+    def _digest(self, raw: str) -> bytes:
+        return hmac.new(self._key, raw.encode(), hashlib.sha256).digest()
+
+    def matches(self, raw: str, encoded: str) -> bool:
+        """Whether `raw` is the password `encoded` was made from."""
+        if not encoded:
+            return False
+        known = self._digests.get(encoded)
+        if known is not None:
+            return hmac.compare_digest(known, self._digest(raw))
+        if not check_password(raw, encoded):
+            return False
+        with self._lock:
+            if len(self._digests) >= self.MAX_ENTRIES:
+                del self._digests[next(iter(self._digests))]
+            self._digests[encoded] = self._digest(raw)
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._digests.clear()
+
+
+verified_passwords = VerifiedPasswords()
 
 
 def station_password_offer(*, station_pk: int, raw: str) -> None:
@@ -101,15 +166,16 @@ def station_password_admit(station, raw: str) -> bool:
     The current password ends the previous one's grace; a pending one the station
     connects with becomes the password (the station evidently holds it).
     """
-    if station.check_password(raw):
+    matches = verified_passwords.matches
+    if matches(raw, station.password):
         if station.password_previous:
             ChargingStation.objects.filter(pk=station.pk, password=station.password).update(
                 password_previous=""
             )
         return True
-    if station.password_pending and check_password(raw, station.password_pending):
+    if matches(raw, station.password_pending):
         ChargingStation.objects.filter(
             pk=station.pk, password_pending=station.password_pending
         ).update(password=station.password_pending, password_previous="", password_pending="")
         return True
-    return bool(station.password_previous) and check_password(raw, station.password_previous)
+    return matches(raw, station.password_previous)

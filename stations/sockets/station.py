@@ -89,7 +89,8 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         if too_many is not None:
             await self._refuse(too_many)
         slots = handshake.HandshakeSlots.of_this_loop()
-        if slots.crowded() or not await slots.take():
+        wait = handshake.slot_wait(self.scope.get(handshake.CONNECT_TIMEOUT))
+        if slots.crowded() or not await slots.take(wait):
             await self._refuse(handshake.BUSY)
         try:
             await self._open(address, raw_path, station)

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from stations.services.handshake import PACE_WINDOW, HandshakeSlots
+from stations.services.handshake import CONNECT_MARGIN, PACE_WINDOW, HandshakeSlots, slot_wait
 
 
 async def test_a_handshake_waits_for_a_free_slot(settings):
@@ -58,3 +58,11 @@ async def test_a_line_longer_than_the_process_serves_within_the_wait_is_crowded(
     slots.release()
     assert await waiter
     slots.release()
+
+
+def test_the_wait_for_a_slot_ends_before_the_server_s_connect_timeout(settings):
+    settings.OCPP_HANDSHAKE_WAIT = 5
+    assert slot_wait(None) == 5  # no server timeout known (manage.py serve gives 30)
+    assert slot_wait(30) == 5
+    assert slot_wait(5) == 5 - CONNECT_MARGIN  # plain daphne's default
+    assert slot_wait(1) == 0  # no time to wait: a busy process refuses at once
