@@ -43,8 +43,8 @@ class WindowSerializer(serializers.Serializer):
 
 
 class OutageSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(help_text="When the outage began (inside the window).")
+    end = serializers.DateTimeField(help_text="When it ended (at most the window's end).")
     cause = serializers.ChoiceField(
         choices=["offline", "faulted", "unavailable", "planned", "central_system_down"],
         help_text="`planned`: an operator made the port inoperative; "
@@ -67,28 +67,33 @@ def _percent(**kwargs) -> serializers.DecimalField:
 
 
 class ConnectorUptimeSerializer(serializers.Serializer):
-    connector_id = serializers.IntegerField()
+    connector_id = serializers.IntegerField(help_text="The connector (port).")
     uptime_percent = _percent()
-    outage_seconds = serializers.IntegerField()
-    excluded_seconds = serializers.IntegerField()
-    outages = OutageSerializer(many=True)
+    outage_seconds = serializers.IntegerField(
+        help_text="Seconds the port was down in the window (UK: in opening hours)."
+    )
+    excluded_seconds = serializers.IntegerField(
+        help_text="The part of the outage the method excludes (exclusions, planned, "
+        "ChargeNet down)."
+    )
+    outages = OutageSerializer(many=True, help_text="The port's outages, oldest first.")
 
 
 class StationUptimeSerializer(serializers.Serializer):
-    station_id = serializers.CharField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    method = serializers.ChoiceField(choices=METHODS)
+    station_id = serializers.CharField(help_text="The station id.")
+    start = serializers.DateTimeField(help_text="The window's start, as asked (UTC).")
+    end = serializers.DateTimeField(help_text="The window's end, as asked (UTC).")
+    method = serializers.ChoiceField(choices=METHODS, help_text="`nevi` or `uk`.")
     uptime_percent = _percent()
-    connectors = ConnectorUptimeSerializer(many=True)
+    connectors = ConnectorUptimeSerializer(many=True, help_text="Each port's figures.")
 
 
 class SiteUptimeSerializer(serializers.Serializer):
-    site = serializers.CharField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    method = serializers.ChoiceField(choices=METHODS)
-    stations = StationUptimeSerializer(many=True)
+    site = serializers.CharField(help_text="The site's name.")
+    start = serializers.DateTimeField(help_text="The window's start, as asked (UTC).")
+    end = serializers.DateTimeField(help_text="The window's end, as asked (UTC).")
+    method = serializers.ChoiceField(choices=METHODS, help_text="`nevi` or `uk`.")
+    stations = StationUptimeSerializer(many=True, help_text="Each station of the site.")
 
 
 def _window(request) -> dict:
