@@ -7,7 +7,7 @@ station offering several gets the newest.
 from importlib import import_module
 
 _ADAPTERS = {
-    "ocpp2.1": ("stations.ocpp.v21", "V21Adapter"),
+    "ocpp2.1": ("stations.ocpp.v201", "V21Adapter"),
     "ocpp2.0.1": ("stations.ocpp.v201", "V201Adapter"),
     "ocpp1.6": ("stations.ocpp.v16", "V16Adapter"),
 }

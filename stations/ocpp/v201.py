@@ -10,6 +10,9 @@ refused by a failing write leaves no connector behind.
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from ocpp.v21 import call as call21
+from ocpp.v21 import call_result as call_result21
+from ocpp.v21.enums import Action as Action21
 from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
@@ -21,7 +24,7 @@ from stations.metering import (
 )
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.certificates201 import V201Certificates
-from stations.ocpp.commands201 import V201Commands, component_fields
+from stations.ocpp.commands201 import V201Commands, builders_for, component_fields
 from stations.ocpp.dispatch import handles
 from stations.ocpp.records201 import message_fields, reported_monitors
 from stations.services import (
@@ -471,3 +474,15 @@ def _status_report(evse_id, connector_id, status: str, timestamp) -> dict:
         "error_code": "OtherError" if status == "Faulted" else "NoError",
         "timestamp": parse_timestamp(timestamp),
     }
+
+
+class V21Adapter(V201Adapter):
+    """OCPP 2.1-J, as far as the `ocpp` library carries it: the 2.0.1 handlers on 2.1
+    schemas. Messages new in 2.1 that a station may send (DER, tariffs, battery swap,
+    ...) are known actions ChargeNet does not implement, so they get NotSupported."""
+
+    version = "2.1"
+    results = call_result21
+    known_actions = frozenset(action.value for action in Action21)
+    incoming_actions = INCOMING_201
+    request_builders = builders_for(call21)

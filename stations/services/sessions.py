@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stations import events
-from stations.commands.service import remote_start_link
+from stations.commands.answered import remote_start_link
 from stations.metering import Sample, plausible_time
 from stations.models import ChargingSession, ChargingStation, Connector
 from stations.services import load_management, meter_values, reconcile

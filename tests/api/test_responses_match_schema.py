@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from billing import services
 from billing.balances import balance_top_up
-from stations.models import ChargingProfile, Command, Reservation
+from stations.models import ChargingProfile, Command, Reservation, Site
 from tests.support.billing import (
     FRIDAY,
     assign,
@@ -126,9 +126,16 @@ def test_every_list_and_detail_response_validates_against_the_served_schema(
     me.force_authenticate(user=world)
     checked, money = set(), []
 
+    window = {"start": "2025-03-01T00:00:00Z", "end": "2025-04-01T00:00:00Z"}
+    site = Site.objects.first() or Site.objects.create(name="Uptime")
+    queries = {  # what these reads need to answer at all
+        "/api/v1/uptime/": {"site": site.pk, **window},
+        "/api/v1/stations/{station_id}/uptime/": window,
+    }
+
     def check(path: str, url: str) -> object:
         client = me if path.startswith("/api/v1/me/") else api_client
-        response = client.get(url)
+        response = client.get(url, queries.get(path, {}))
         assert response.status_code == 200, (url, response.content[:300])
         body = response.json()
         target = {**document, **content_schema(document, path)}

@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from stations.commands import views as station_commands
-from stations.commands.service import _record_stop_requester
+from stations.commands.answered import stop_requester_record
 from stations.models import ChargingSession, Command, Site
 from tests.support.factories import SessionChargeFactory, make_station
 
@@ -105,7 +105,7 @@ def test_an_unknown_session_page_is_404(operator_client, db):
 def test_an_accepted_stop_records_who_asked_for_it(operator, priced):
     ChargingSession.objects.filter(pk=priced.pk).update(state="active", ended_at=None)
 
-    _record_stop_requester(priced.station, "remote_stop", {"transaction_id": "7"}, operator)
+    stop_requester_record(priced.station, "remote_stop", {"transaction_id": "7"}, operator)
 
     priced.refresh_from_db()
     assert priced.stop_requested_by == operator
@@ -114,11 +114,11 @@ def test_an_accepted_stop_records_who_asked_for_it(operator, priced):
 def test_an_unlock_records_who_asked_on_the_session_of_that_connector(operator, priced):
     ChargingSession.objects.filter(pk=priced.pk).update(state="active", ended_at=None)
 
-    _record_stop_requester(priced.station, "unlock_connector", {"connector_id": 2}, operator)
+    stop_requester_record(priced.station, "unlock_connector", {"connector_id": 2}, operator)
     priced.refresh_from_db()
     assert priced.stop_requested_by is None  # another connector
 
-    _record_stop_requester(priced.station, "unlock_connector", {"connector_id": 1}, operator)
+    stop_requester_record(priced.station, "unlock_connector", {"connector_id": 1}, operator)
     priced.refresh_from_db()
     assert priced.stop_requested_by == operator
 

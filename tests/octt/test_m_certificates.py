@@ -7,6 +7,8 @@ several types and CertificateSigned follow use cases M05, M03 and A02 (their OCT
 texts were not at hand). 1.6 (Security extension): TC_076_CSMS.
 """
 
+import json
+
 import pytest
 from ocpp.v201 import call
 
@@ -186,7 +188,8 @@ async def test_TC_076_CSMS(operator):
 
 
 async def test_TC_M_16_certificate_signed_16(operator):
-    """1.6 CertificateSigned: the chain (the Security extension has no type)."""
+    """1.6 CertificateSigned: the chain (the Security extension has no type); a V2G
+    certificate as Plug & Charge's DataTransfer."""
     async with station_on(operator.address, "CP-16", "1.6") as cp:
         status, command = await operator.command(
             "CP-16", "certificate_signed", certificate_chain=CHAIN
@@ -199,7 +202,14 @@ async def test_TC_M_16_certificate_signed_16(operator):
         )
     assert status == 201 and command["status"] == "accepted"
     assert only(cp, "CertificateSigned") == {"certificateChain": CHAIN}
-    assert v2g_status == 400  # no V2G certificates in 1.6
+    # A V2G certificate goes the way OCA's Plug & Charge for 1.6 says: a DataTransfer.
+    assert v2g_status == 201
+    transfer = only(cp, "DataTransfer")
+    assert (transfer["vendorId"], transfer["messageId"]) == (
+        "org.openchargealliance.iso15118pnc",
+        "CertificateSigned",
+    )
+    assert json.loads(transfer["data"])["certificateChain"] == CHAIN
 
 
 @pytest.mark.parametrize(
