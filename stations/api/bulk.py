@@ -6,7 +6,7 @@ batch (ids twice in the batch or already registered); any bad row answers 400 wi
 """
 
 from django.db import IntegrityError
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -125,12 +125,20 @@ def register_stations(data: object) -> list[ChargingStation]:
     return stations
 
 
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+@extend_schema_field({"oneOf": [{"type": "object", "additionalProperties": MESSAGES}, MESSAGES]})
+class RowErrorsField(serializers.JSONField):
+    """A row's messages by field; under `non_field_errors`, messages about the body."""
+
+
 class StationBulkErrorSerializer(serializers.Serializer):
     """A refused bulk registration: which rows are wrong, and why."""
 
     detail = serializers.CharField(help_text="What went wrong, in one sentence.")
     errors = serializers.DictField(
-        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        child=RowErrorsField(),
         help_text='Field errors per row, by the row\'s index in the list ("0", "1", ...); '
         "`non_field_errors` (a list of messages) when the body as a whole is wrong.",
     )
