@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from ocpi import locations, pushes, sessions
-from ocpi.models import Delivery, Party, SitePublication
+from ocpi.models import Party, SitePublication
 from stations import events
 from stations.models import ChargingSession, ChargingStation
 
@@ -76,17 +76,11 @@ def session_priced(kind: str, station_pk: int | None, data: dict) -> None:
         )
         token = sessions.owner_token(session) if session else None
         url = token.owner.endpoint("cdrs") if token else None
-        # A CDR is final (OCPI): one per session, even if billing prices it again.
-        sent = (
-            Delivery.objects.filter(
-                party=token.owner, module="cdrs", body__contains=f'"session_id":"{session.pk}"'
-            )
-            if url
-            else None
-        )
-        if url and hasattr(session, "charge") and not sent.exists():
+        if url and hasattr(session, "charge"):
+            # A CDR is final (OCPI): one per session, even if billing prices it again.
             body = sessions.cdr_object(session, token, session.charge)
-            pushes.queue(token.owner, "cdrs", "POST", url, body)
+            once = f"cdr:{token.owner.pk}:{session.pk}"
+            pushes.queue(token.owner, "cdrs", "POST", url, body, once=once)
     except Exception:  # noqa: BLE001
         logger.exception("OCPI CDR push for %s failed to queue", data.get("session"))
 

@@ -90,6 +90,8 @@ class Delivery(models.Model):
     method = models.CharField(max_length=6)
     url = models.URLField(max_length=500)
     body = models.TextField(blank=True, default="")
+    # A call that is made once only (a CDR is final): a second one is never stored.
+    once = models.CharField(max_length=100, null=True, blank=True, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)

@@ -13,7 +13,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chargenet.celery import enqueue_on_commit
@@ -33,15 +33,26 @@ def max_attempts() -> int:
     return int(getattr(settings, "OCPI_MAX_ATTEMPTS", 10))
 
 
-def queue(party: Party, module: str, method: str, url: str, body: object) -> Delivery:
-    """Store one call for `party` and have it sent once the transaction commits."""
-    delivery = Delivery.objects.create(
-        party=party,
-        module=module,
-        method=method,
-        url=url,
-        body=json.dumps(body, separators=(",", ":")) if body is not None else "",
-    )
+def queue(
+    party: Party, module: str, method: str, url: str, body: object, once: str | None = None
+) -> Delivery | None:
+    """Store one call for `party` and have it sent once the transaction commits.
+
+    A call with a `once` key is stored only the first time (None after that)."""
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                party=party,
+                module=module,
+                method=method,
+                url=url,
+                body=json.dumps(body, separators=(",", ":")) if body is not None else "",
+                once=once,
+            )
+    except IntegrityError:
+        if once is None:
+            raise
+        return None  # made already, perhaps by a pricing running beside this one
     enqueue_on_commit("ocpi.tasks.push_party", party.pk)
     return delivery
 
