@@ -22,7 +22,12 @@ from tests.support.factories import STATION_PASSWORD, OperatorFactory
 from tests.support.ocpp_client import connected_station
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
-pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
+# Mails and the safety stop are Celery tasks: in process here, as in the embedded default.
+pytestmark = [
+    pytest.mark.protocol,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_tasks"),
+]
 
 NOW = "2026-03-10T10:00:00Z"
 
