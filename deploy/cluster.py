@@ -563,6 +563,14 @@ def start(args) -> int:
             )
         if args.simulate:
             supervisorctl(directory, "start", "simulator")
+        # supervisord names a program's PID only once it is RUNNING (up STARTSECS).
+        expected = {p["name"] for p in programs if p.get("autostart", True) or args.simulate}
+        wait_until(
+            lambda: _all_running(directory, expected),
+            supervisor,
+            deadline,
+            what="every program RUNNING under supervisord",
+        )
         state["processes"] = [supervisor, *_program_records(directory, programs)]
         write_state(directory, state)
     except BaseException:
@@ -655,6 +663,11 @@ def _program_records(directory: Path, programs: list[dict]) -> list[dict]:
         for program in programs
         if states.get(program["name"], {}).get("pid")
     ]
+
+
+def _all_running(directory: Path, names: set[str]) -> bool:
+    states = program_states(directory)
+    return all(states.get(name, {}).get("state") == "RUNNING" for name in names)
 
 
 def wait_until(condition, record: dict, deadline: float, what: str = "") -> None:

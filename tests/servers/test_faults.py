@@ -64,6 +64,7 @@ KILLED_DAPHNE_PACE = {
     "session_min": 40,
     "session_max": 90,
     "ramp": 20,
+    "drain_timeout": 90,
 }
 
 

@@ -18,6 +18,10 @@ from pathlib import Path
 from tests.support.cluster import ROOT, STATION_PASSWORD
 from tests.support.waiting import wait
 
+#: Seconds the stations have, once asked to stop, to get their queued transaction
+#: messages answered (a loaded machine may still be working off a reconnect storm).
+DRAIN_TIMEOUT = 20.0
+
 
 class StationRun:
     """`python -m tests.support.station_run simulate`: stations in a process, recorded.
@@ -45,6 +49,7 @@ class StationRun:
             "--status", str(self.status_file),
             "--out", str(self.out_file),
         ]  # fmt: skip
+        self.drain_timeout = float(options.get("drain_timeout", DRAIN_TIMEOUT))
         for name, value in options.items():
             argv += [f"--{name.replace('_', '-')}", str(value)]
         self.log_path = self.directory / "simulator.log"
@@ -78,7 +83,8 @@ class StationRun:
 
         return wait(check, timeout, what, interval=0.25)
 
-    def finish(self, timeout: float = 30) -> dict:
+    def finish(self) -> dict:
+        timeout = self.drain_timeout + 30  # the drain, then closing every socket
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
@@ -347,7 +353,7 @@ def main(argv=None) -> int:
     simulate.add_argument("--response-timeout", type=float, default=10.0)
     simulate.add_argument("--ramp", type=float, default=None)
     simulate.add_argument("--backoff-max", type=float, default=4.0)
-    simulate.add_argument("--drain-timeout", type=float, default=20.0)
+    simulate.add_argument("--drain-timeout", type=float, default=DRAIN_TIMEOUT)
     args = parser.parse_args(argv)
     return _simulate(args)
 
