@@ -9,10 +9,11 @@ retried (ocpi/pushes.py).
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from ocpi import locations, pushes, sessions
 from ocpi.models import Party, SitePublication
@@ -21,9 +22,16 @@ from stations.models import ChargingSession, ChargingStation
 
 logger = logging.getLogger(__name__)
 
+#: Registered parties are read again after this many seconds (at once when this process
+#: saves or deletes one): every connect and status change asks, and most have none.
+CACHE_SECONDS = 5.0
+_parties: dict = {"at": -1e9, "rows": []}
+
 
 def subscribe() -> None:
     post_save.connect(publication_saved, sender=SitePublication, dispatch_uid="ocpi-location-put")
+    post_save.connect(_forget_parties, sender=Party, dispatch_uid="ocpi-parties-save")
+    post_delete.connect(_forget_parties, sender=Party, dispatch_uid="ocpi-parties-delete")
     events.subscribe("connector.status", connector_status)
     events.subscribe("station.connected", station_connected)
     for kind in ("session.started", "session.updated", "session.ended"):
@@ -85,8 +93,20 @@ def session_priced(kind: str, station_pk: int | None, data: dict) -> None:
         logger.exception("OCPI CDR push for %s failed to queue", data.get("session"))
 
 
+def _forget_parties(**kwargs) -> None:
+    _parties["at"] = -1e9
+
+
+def _registered_parties() -> list[Party]:
+    now = time.monotonic()
+    if now - _parties["at"] > CACHE_SECONDS:
+        _parties["rows"] = list(Party.objects.filter(status=Party.Status.REGISTERED))
+        _parties["at"] = now
+    return _parties["rows"]
+
+
 def _receivers(module: str) -> list[tuple[Party, str]]:
-    parties = Party.objects.filter(status=Party.Status.REGISTERED)
+    parties = _registered_parties()
     return [(p, url.rstrip("/")) for p in parties if (url := p.endpoint(module))]
 
 

@@ -2,7 +2,9 @@
 
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,26 +13,27 @@ from reliability.models import CentralSystemRun, ConnectivityPeriod, UptimeRepor
 from reliability.timeline import CENTRAL_GAP_SECONDS
 
 
-@transaction.atomic
 def connectivity_record(*, station_pk: int, connected: bool, at: datetime | None = None) -> None:
     """Close the station's open period; open a new one if it connected.
 
     A repeated "connected" (a newer socket took the station over) keeps the open
-    period: the station never left.
+    period: the station never left. One statement each way, no transaction: this runs
+    on every handshake, and the one-open-period constraint settles any race.
     """
     at = at or timezone.now()
-    open_period = (
-        ConnectivityPeriod.objects.select_for_update()
-        .filter(station_id=station_pk, ended_at__isnull=True)
-        .first()
-    )
     if connected:
-        if open_period is None:
-            ConnectivityPeriod.objects.create(station_id=station_pk, started_at=at)
+        # bulk_create(ignore_conflicts=True) would wrap the one INSERT in a transaction.
+        table = ConnectivityPeriod._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (station_id, started_at) VALUES (%s, %s)"
+                " ON CONFLICT DO NOTHING",
+                [station_pk, connection.ops.adapt_datetimefield_value(at)],
+            )
         return
-    if open_period is not None:
-        open_period.ended_at = max(at, open_period.started_at)
-        open_period.save(update_fields=["ended_at"])
+    ConnectivityPeriod.objects.filter(station_id=station_pk, ended_at__isnull=True).update(
+        ended_at=Greatest(Value(at, output_field=DateTimeField()), F("started_at"))
+    )
 
 
 @transaction.atomic

@@ -17,19 +17,6 @@ from stations import events
 from stations.models import ChargingStation, Connector
 from stations.services import reconcile
 
-BOOT_FIELDS = [
-    "vendor",
-    "model",
-    "serial_number",
-    "firmware_version",
-    "iccid",
-    "imsi",
-    "meter_type",
-    "meter_serial_number",
-    "last_boot_at",
-    "last_seen",
-]
-
 
 @dataclass(frozen=True)
 class BootResult:
@@ -84,7 +71,6 @@ def station_register_pending(*, station_id: str) -> ChargingStation:
     return station
 
 
-@transaction.atomic
 def station_boot(
     *,
     station_pk: int,
@@ -97,15 +83,25 @@ def station_boot(
     meter_type: str = "",
     meter_serial_number: str = "",
 ) -> BootResult:
-    """Record what the station says it is; answer with its registration status."""
-    station = ChargingStation.objects.select_for_update().get(pk=station_pk)
+    """Record what the station says it is; answer with its registration status.
+
+    Three statements and no transaction: a reconnect storm boots thousands of stations
+    at once, and each write stands on its own (a boot sent again writes them again).
+    """
     now = timezone.now()
-    station.vendor, station.model = vendor, model
-    station.serial_number, station.firmware_version = serial_number, firmware_version
-    station.iccid, station.imsi = iccid, imsi
-    station.meter_type, station.meter_serial_number = meter_type, meter_serial_number
-    station.last_boot_at = station.last_seen = now
-    station.save(update_fields=BOOT_FIELDS)
+    ChargingStation.objects.filter(pk=station_pk).update(
+        vendor=vendor,
+        model=model,
+        serial_number=serial_number,
+        firmware_version=firmware_version,
+        iccid=iccid,
+        imsi=imsi,
+        meter_type=meter_type,
+        meter_serial_number=meter_serial_number,
+        last_boot_at=now,
+        last_seen=now,
+    )
+    registration = station_registration(station_pk=station_pk)
     # Pages listing the station show what it now says it is, without a reload.
     events.publish(
         "station.booted",
@@ -115,9 +111,9 @@ def station_boot(
     # A station that boots again has lost what it was doing: sessions it does not
     # continue (replayed stops, new events) within the grace are closed (reconcile).
     reconcile.sessions_mark_suspect(station_pk=station_pk, reason=reconcile.REASON_REBOOT, now=now)
-    if station.registration_status == ChargingStation.Registration.ACCEPTED:
+    if registration == ChargingStation.Registration.ACCEPTED:
         return BootResult("Accepted", settings.OCPP_HEARTBEAT_INTERVAL, now)
-    if station.registration_status == ChargingStation.Registration.PENDING:
+    if registration == ChargingStation.Registration.PENDING:
         return BootResult("Pending", settings.OCPP_PENDING_INTERVAL, now)
     return BootResult("Rejected", settings.OCPP_PENDING_INTERVAL, now)
 

@@ -6,11 +6,19 @@ is ChargeNet's live server's /ocpi/ root (Django's live server, real HTTP).
 
 import pytest
 
-from ocpi import registration
+from ocpi import hooks, registration
 from ocpi.models import Party, SitePublication
 from stations.models import Site
 from tests.support.emsp import Emsp
 from tests.support.factories import make_station
+
+
+@pytest.fixture(autouse=True)
+def no_cached_parties():
+    """Parties are cached per process; a test's rolled-back ones must not outlive it."""
+    hooks._forget_parties()
+    yield
+    hooks._forget_parties()
 
 
 @pytest.fixture

@@ -108,3 +108,26 @@ def test_many_stations_touched_in_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         connections.stations_touch(station_pks=[station.pk for station in stations])
     assert all(station.last_seen for station in type(stations[0]).objects.all())
+
+
+def test_boot_budget(django_assert_num_queries, charging):
+    """A reconnect storm boots thousands at once: no transaction, no row lock."""
+    from stations.services.registration import station_boot
+
+    station, _ = charging
+    with django_assert_num_queries(3):  # the station, its registration, its sessions
+        result = station_boot(station_pk=station.pk, vendor="V", model="M")
+    assert result.status == "Accepted"
+
+
+def test_connect_budget(django_assert_max_num_queries, django_capture_on_commit_callbacks):
+    """Marking a station connected, with what reliability and roaming do about it."""
+    station = make_station("CP-C1")
+    with django_capture_on_commit_callbacks(execute=True):
+        connections.station_connect(station_pk=station.pk, channel_name="a", ocpp_version="1.6")
+    # The second connect: webhook subscriptions and roaming parties are cached by now.
+    with (
+        django_assert_max_num_queries(3),  # the station, its connectivity, its alarms
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        connections.station_connect(station_pk=station.pk, channel_name="b", ocpp_version="1.6")
