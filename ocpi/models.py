@@ -52,6 +52,8 @@ class Party(models.Model):
         _("token C (ours)"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    #: Held by the one task sending this party's deliveries (ocpi/pushes.py).
+    pushing_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chargenet.celery import enqueue_on_commit
@@ -21,6 +22,9 @@ from ocpi import client
 from ocpi.models import Delivery, Party
 
 OPEN = (Delivery.Status.PENDING, Delivery.Status.RETRYING)
+#: How long a sender's claim on a party holds without renewal (renewed before each
+#: call): a sender that died lets the next one in after this.
+CLAIM_SECONDS = 120
 
 
 def backoff(attempt: int) -> float:
@@ -60,8 +64,35 @@ def queue(
 def push_party(party_pk: int) -> float | None:
     """Send the party's due deliveries, oldest first; stop at the first failure.
 
+    One sender per party at a time (a claim on the party row): two tasks for the same
+    party would otherwise both send its oldest delivery. A task that finds the party
+    claimed leaves the work to the holder, which looks again after letting go.
     Answers the seconds until its oldest open delivery is due again, or None.
     """
+    while _claim(party_pk):
+        try:
+            retry_in = _push_claimed(party_pk)
+        finally:
+            Party.objects.filter(pk=party_pk).update(pushing_until=None)
+        if retry_in is not None or not _due().filter(party_id=party_pk).exists():
+            return retry_in
+    return None
+
+
+def _claim(party_pk: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Party.objects.filter(pk=party_pk)
+        .filter(Q(pushing_until__isnull=True) | Q(pushing_until__lt=now))
+        .update(pushing_until=now + timedelta(seconds=CLAIM_SECONDS))
+    )
+
+
+def _due():
+    return Delivery.objects.filter(status__in=OPEN).exclude(next_attempt_at__gt=timezone.now())
+
+
+def _push_claimed(party_pk: int) -> float | None:
     while True:
         delivery = (
             Delivery.objects.select_related("party")
@@ -74,6 +105,9 @@ def push_party(party_pk: int) -> float | None:
         now = timezone.now()
         if delivery.next_attempt_at and delivery.next_attempt_at > now:
             return (delivery.next_attempt_at - now).total_seconds()
+        Party.objects.filter(pk=party_pk).update(
+            pushing_until=now + timedelta(seconds=CLAIM_SECONDS)
+        )
         if not attempt(delivery) and delivery.status == Delivery.Status.RETRYING:
             return backoff(delivery.attempts)
 
@@ -117,10 +151,4 @@ def _refused_for_good(answer: client.Answer) -> bool:
 
 
 def due_parties() -> list[int]:
-    now = timezone.now()
-    return list(
-        Delivery.objects.filter(status__in=OPEN)
-        .exclude(next_attempt_at__gt=now)
-        .values_list("party_id", flat=True)
-        .distinct()
-    )
+    return list(_due().values_list("party_id", flat=True).distinct())

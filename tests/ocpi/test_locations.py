@@ -1,6 +1,7 @@
 """Locations as SENDER: the eMSP pulls them; connector status changes are PATCHed to
 it in order, and a party that was down gets them later."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -137,3 +138,48 @@ def test_publishing_or_withdrawing_a_site_puts_the_location(registered, publishe
         validate("Location", put.body)
     assert puts[0].body["city"] == "Amstelveen" and puts[0].body["publish"] is True
     assert puts[1].body["publish"] is False
+
+
+def test_two_senders_at_once_send_each_delivery_once_in_order(
+    registered, published_site, monkeypatch
+):
+    """Two workers pushing the same party: one sends, the other leaves it the work."""
+    import threading
+    import time
+
+    from django.db import close_old_connections
+
+    from ocpi import client
+
+    station = published_site.stations.get(station_id="CP-1")
+    registered.down = True
+    for status in ("Preparing", "Charging", "SuspendedEV", "Finishing"):
+        _status(station, 1, status)
+    registered.down = False
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    real_call = client.call
+
+    def slow_call(*args, **kwargs):
+        time.sleep(0.05)  # long enough for the other sender to arrive mid-call
+        return real_call(*args, **kwargs)
+
+    monkeypatch.setattr(client, "call", slow_call)
+    party_pk = registered.party.pk
+
+    def sender():
+        try:
+            pushes.push_party(party_pk)
+        finally:
+            close_old_connections()
+
+    senders = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(30)
+    patches = registered.of("/ocpi/emsp/2.2.1/locations/NL/CNT/LOC-1/CP-1-1", "PATCH")
+    deliveries = Delivery.objects.filter(method="PATCH").order_by("id")
+    # Each sent once and in order; the first had been tried while the party was down.
+    assert [p.body for p in patches] == [json.loads(d.body) for d in deliveries]
+    assert [d.attempts for d in deliveries] == [2, 1, 1, 1]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
