@@ -57,3 +57,18 @@ class CentralSystemRunAdmin(ReadOnlyAdmin):
 class UptimeReportAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "status", "progress", "created_at", "requested_by"]
     list_filter = ["kind", "status"]
+    # Kind, period and scope first: the model lists what it inherits (ReportRun) first.
+    fields = [
+        "kind",
+        "period_start",
+        "period_end",
+        "site",
+        "station",
+        "status",
+        "progress",
+        "error",
+        "csv_file",
+        "xlsx_file",
+        "requested_by",
+        "finished_at",
+    ]

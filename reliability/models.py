@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from billing.models.reports import ReportRun
+
 
 class ConnectivityPeriod(models.Model):
     """A station was connected from `started_at` until `ended_at` (open: still is)."""
@@ -138,7 +140,7 @@ class OpeningHours(models.Model):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
 
-class UptimeReport(models.Model):
+class UptimeReport(ReportRun):
     """One reliability report: what was asked, how far it got, and its files.
 
     `monthly`: uptime per port and station for a month and the trailing twelve months,
@@ -149,46 +151,13 @@ class UptimeReport(models.Model):
         MONTHLY = "monthly", _("Uptime, month and trailing 12 months")
         INTERVALS = "intervals", _("Status per 15 minutes")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.MONTHLY)
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("until (inclusive)"))
-    site = models.ForeignKey(
-        "stations.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    station = models.ForeignKey(
-        "stations.ChargingStation",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    status = models.CharField(
-        _("status"), max_length=8, choices=Status, default=Status.PENDING, db_index=True
-    )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    error = models.TextField(_("error"), blank=True)
     csv_file = models.FileField(_("CSV"), upload_to="reliability/%Y/%m/", blank=True)
     xlsx_file = models.FileField(_("XLSX"), upload_to="reliability/%Y/%m/", blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ReportRun.Meta):
         verbose_name = _("uptime report")
         verbose_name_plural = _("uptime reports")
-
-    def __str__(self) -> str:
-        scope = self.station or self.site or _("network")
-        return f"{scope} {self.period_start}–{self.period_end}"
 
 
 class Alarm(models.Model):

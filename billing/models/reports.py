@@ -5,12 +5,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Report(models.Model):
-    """One report run: what was asked, how far it got, and its CSV and XLSX files."""
+class ReportRun(models.Model):
+    """What every report run keeps: its scope and period, how far it got, who asked.
 
-    class Kind(models.TextChoices):
-        MONTHLY = "monthly", _("Monthly")
-        ON_DEMAND = "on_demand", _("On demand")
+    Billing's reports and reliability's uptime reports add their kinds and files.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -18,7 +17,6 @@ class Report(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.ON_DEMAND)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("until (inclusive)"))
     site = models.ForeignKey(
@@ -36,9 +34,6 @@ class Report(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     error = models.TextField(_("error"), blank=True)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
-    csv_file = models.FileField(_("CSV"), upload_to="reports/%Y/%m/", blank=True)
-    xlsx_file = models.FileField(_("XLSX"), upload_to="reports/%Y/%m/", blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -47,11 +42,31 @@ class Report(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        scope = self.station or self.site or _("network")
+        return f"{scope} {self.period_start}–{self.period_end}"
+
+
+class Report(ReportRun):
+    """One report run: what was asked, how far it got, and its CSV and XLSX files."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        ON_DEMAND = "on_demand", _("On demand")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.ON_DEMAND)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    csv_file = models.FileField(_("CSV"), upload_to="reports/%Y/%m/", blank=True)
+    xlsx_file = models.FileField(_("XLSX"), upload_to="reports/%Y/%m/", blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(ReportRun.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["period_start", "period_end"],
@@ -61,7 +76,3 @@ class Report(models.Model):
         ]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-
-    def __str__(self) -> str:
-        scope = self.station or self.site or _("network")
-        return f"{scope} {self.period_start}–{self.period_end}"
