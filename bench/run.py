@@ -97,6 +97,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--heartbeat", type=float, default=5.0, help="Seconds (default 5).")
     parser.add_argument("--meter-interval", type=float, default=5.0, help="Seconds (default 5).")
     parser.add_argument(
+        "--status-every",
+        type=int,
+        default=6,
+        help="A StatusNotification after every Nth meter value of a connector, 0 for none "
+        "(default 6: the 60 %% MeterValues / 10 %% StatusNotification mix).",
+    )
+    parser.add_argument(
         "--ramp", type=float, default=None, help="Seconds to open all sockets (stations/100)."
     )
     parser.add_argument(
@@ -405,6 +412,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         password=PASSWORD,
         seed=index * 1_000_003,
         meter_interval=options["meter_interval"],
+        status_every=options["status_every"],
         heartbeat=options["heartbeat"],
         idle=(0.0, 1.0),  # a car arrives at every connector at once ...
         session=(86_400.0, 86_400.0),  # ... and stays for the whole run
@@ -577,6 +585,7 @@ def run(args, bare: bool = False) -> dict:
             "version": args.version,
             "connectors": args.connectors,
             "meter_interval": args.meter_interval,
+            "status_every": args.status_every,
             "heartbeat": args.heartbeat,
             "ramp": args.ramp,
             "connect_timeout": args.connect_timeout,
@@ -666,7 +675,9 @@ def run(args, bare: bool = False) -> dict:
         lat for t, lat in zip(times, latencies, strict=True) if window_start <= t <= window_end
     ]
     seconds = window_end - window_start
-    offered = args.stations * (1 / args.heartbeat + args.connectors / args.meter_interval)
+    offered = args.stations * (
+        1 / args.heartbeat + args.connectors / args.meter_interval * status_factor(args)
+    )
     answered = len(window) / seconds
     cores = server_cpu / seconds
     return {
@@ -742,7 +753,9 @@ def report(result: dict, args, bare: dict | None = None) -> None:
     print(
         f"{result['name']} benchmark: {args.stations} {version_label(args.version)} "
         f"{args.kind} stations x {args.connectors} connectors (all charging), heartbeat "
-        f"{args.heartbeat:g} s, meter values {args.meter_interval:g} s, {args.workers} worker "
+        f"{args.heartbeat:g} s, meter values {args.meter_interval:g} s"
+        + (f" (a status after every {args.status_every})" if args.status_every else "")
+        + f", {args.workers} worker "
         f"processes, {args.servers} server process(es)"
         + ("" if result["name"] != "ChargeNet" else " on PostgreSQL + Redis")
     )
@@ -822,6 +835,11 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def status_factor(args) -> float:
+    """Frames per periodic meter value: itself and its share of a StatusNotification."""
+    return 1 + (1 / args.status_every if args.status_every else 0)
+
+
 def rate_search(args, bare: bool) -> tuple[dict, dict | None]:
     """Runs at rising offered rates until p99 passes the goal: (first run, the fastest
     run under the goal, or None if even the first was over)."""
@@ -829,7 +847,7 @@ def rate_search(args, bare: bool) -> tuple[dict, dict | None]:
     first = best = None
     rate = first_rate
     while rate <= last_rate:
-        meters = rate - args.stations / args.heartbeat
+        meters = (rate - args.stations / args.heartbeat) / status_factor(args)
         args.meter_interval = args.stations * args.connectors / meters
         result = run(args, bare=bare)
         report(result, args)

@@ -253,6 +253,10 @@ class ConnectorLife:
         if status != connector.status:
             await self._set_status(connector, status)
         await self._send_meter_values(connector, "Sample.Periodic")
+        connector.meter_ticks += 1
+        every = self.config.status_every
+        if every and connector.meter_ticks % every == 0:
+            await self._notify_status(connector.id, connector.status)
 
     def _sampled_values(self, connector: Connector, context: str) -> list[dict]:
         phases = connector.vehicle.phases if connector.vehicle else 1

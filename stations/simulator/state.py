@@ -65,6 +65,9 @@ class StationConfig:
     seed: int | None = None
     version: str = "1.6"  # the OCPP version spoken: "1.6" or "2.0.1"
     faults: float = 0.0  # mean seconds between faults played (0: none)
+    # Re-report the connector's status after every Nth meter value, as many stations
+    # do (0: only when it changes); a load mix with StatusNotification in it.
+    status_every: int = 0
 
     @property
     def max_power_w(self) -> float:
@@ -128,6 +131,7 @@ class Connector:
     charging_since: float = 0.0
     plugged_until: float = 0.0
     last_tick: float = 0.0
+    meter_ticks: int = 0  # periodic meter values sent (for StationConfig.status_every)
     reservation: Reservation | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -298,6 +298,20 @@ async def test_station_boots_charges_and_stops_with_meter_values():
     assert len(station.stats.latencies_ms) == station.stats.answered
 
 
+async def test_status_every_re_reports_the_status_after_every_nth_meter_value():
+    """The benchmark's load mix: MeterValues with a StatusNotification now and then."""
+    config = quick_config(idle=(0.0, 0.0), connectors=1, status_every=3)
+    async with serving(config) as (_, csms, _):
+        await csms.until(lambda: len(csms.calls("MeterValues")) >= 9)
+    sent = [
+        f[2] for f in csms.frames if f[0] == 2 and f[2] in ("MeterValues", "StatusNotification")
+    ]
+    charging = sent[sent.index("MeterValues") :]
+    runs = "".join("M" if action == "MeterValues" else "S" for action in charging)
+    assert runs.startswith("MMMSMMMSMMMS")
+    assert csms.statuses(1)[-3:] == ["Charging"] * 3
+
+
 async def test_ebike_reports_power_without_state_of_charge():
     config = quick_config(kind="ebike", connectors=1, idle=(0.0, 0.0))
     async with serving(config) as (_, csms, _):
