@@ -54,10 +54,10 @@ test-servers: $(VENV)/.installed
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chargenet_bench
 
 bench: setup
-	@echo "== one process: 2,000 stations in a burst (200/s), then a rising load beside a bare"
-	@echo "   ocpp server, in steps of 250 requests/s until p99 passes 250 ms; summary table"
+	@echo "== one process: 2,000 stations in a burst (200 at a time), then a rising load beside"
+	@echo "   a bare ocpp server, in steps of 250 requests/s until p99 passes 250 ms; summary"
 	$(PY) bench/run.py --servers 1 --compare-bare --stations 2000 --connectors 1 \
-	  --heartbeat 60 --ramp 10 --duration 30 --search 500:250:5000
+	  --heartbeat 60 --ramp 0 --in-flight 200 --duration 30 --search 500:250:5000
 	@echo "== two processes: 10,000 stations (heartbeat 300 s, meter values 60 s), then a"
 	@echo "   reconnect storm: every socket dropped within 60 s, all booted again"
 	$(PY) bench/run.py --stations 10000 --connectors 1 --workers 4 --heartbeat 300 \

@@ -93,6 +93,7 @@ class StationBase(ConnectorLife, Faults):
         self.accepted = False
         self.connected = False
         self.boot_count = 0  # BootNotifications accepted
+        self.attempts_ended = 0  # connections that closed or never opened
         self._tasks: set[asyncio.Task] = set()
         self._call_sent_at: float | None = None
         self._restart: str | None = None

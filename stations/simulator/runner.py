@@ -195,6 +195,7 @@ async def run_station(
             if outcome == "unreachable":  # not a socket that opened and later failed
                 stats.connect_failures += 1
             logger.debug("%s: cannot connect: %r", station.id, error)
+        station.attempts_ended += 1
         if stop.is_set():
             break
         if outcome == "hard_reset":
@@ -241,6 +242,7 @@ class Simulation:
         *,
         stats: Stats | None = None,
         ramp: float | None = None,
+        in_flight: int = 0,
         backoff_max: float = 60.0,
         open_timeout: float = 10.0,
         station_class: type[SimulatedStation] = SimulatedStation,
@@ -256,6 +258,10 @@ class Simulation:
         ]
         # Spread the first connections: a few hundred handshakes a second at most.
         self.ramp = len(self.stations) / 200 if ramp is None else ramp
+        # A burst "N at a time": at most `in_flight` first connections under way, each
+        # until its station booted or the attempt ended (a refusal frees its place).
+        self.in_flight = in_flight
+        self._places: asyncio.Semaphore | None = None
         self.backoff_max = backoff_max
         self.open_timeout = open_timeout
         self._stop: asyncio.Event | None = None
@@ -268,6 +274,7 @@ class Simulation:
     async def run(self, duration: float | None = None) -> Stats:
         """Run every station until `duration` seconds passed or `stop()` was called."""
         self._stop = stop = asyncio.Event()
+        self._places = asyncio.Semaphore(self.in_flight) if self.in_flight else None
         count = len(self.stations)
         tasks = [
             asyncio.create_task(self._start(station, self.ramp * index / max(count, 1)))
@@ -290,10 +297,26 @@ class Simulation:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), delay)
                 return
-        await run_station(
-            station,
-            self.url,
-            self._stop,
-            backoff_max=self.backoff_max,
-            open_timeout=self.open_timeout,
-        )
+
+        def running():
+            return run_station(
+                station,
+                self.url,
+                self._stop,
+                backoff_max=self.backoff_max,
+                open_timeout=self.open_timeout,
+            )
+
+        if self._places is None:
+            await running()
+            return
+        task = None
+        try:
+            async with self._places:
+                task = asyncio.create_task(running())
+                while not (station.boot_count or station.attempts_ended or task.done()):
+                    await asyncio.sleep(0.01)
+            await task
+        finally:
+            if task is not None:
+                task.cancel()

@@ -1263,6 +1263,42 @@ async def test_a_busy_server_is_counted_apart_from_refusals():
     assert simulation.stats.refused == 0 and simulation.stats.boots == 0
 
 
+async def test_a_burst_n_at_a_time_keeps_n_stations_connecting():
+    """`in_flight`: at most N first connections under way, each until its boot."""
+    from websockets.asyncio.server import serve
+
+    booting = peak = 0
+
+    async def csms(websocket):
+        nonlocal booting, peak
+        async for message in websocket:
+            _, unique_id, action, _ = json.loads(message)
+            payload = {}
+            if action == "BootNotification":
+                booting += 1
+                peak = max(peak, booting)
+                await asyncio.sleep(0.1)
+                booting -= 1
+                payload = {"status": "Accepted", "currentTime": "2026-12-06T10:00:00Z"}
+                payload["interval"] = 3600
+            await websocket.send(json.dumps([3, unique_id, payload]))
+
+    configs = station_configs(6, prefix="BURST-", connectors=1, idle=(1000.0, 1000.0))
+    async with serve(csms, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
+        port = server.sockets[0].getsockname()[1]
+        simulation = Simulation(configs, f"ws://127.0.0.1:{port}/ocpp/", ramp=0, in_flight=2)
+        running = asyncio.create_task(simulation.run())
+        try:
+            deadline = time.monotonic() + 10
+            while simulation.stats.boots < 6 and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+        finally:
+            simulation.stop()
+            await running
+    assert simulation.stats.boots == 6
+    assert peak == 2
+
+
 async def test_a_station_told_to_come_back_later_waits_as_long_as_asked():
     """Retry-After (seconds) is honoured, spread over up to half as long again."""
     from websockets.asyncio.server import serve
