@@ -169,20 +169,25 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
         """Refuse the handshake under way with 503 and Retry-After; False if none is."""
         if not hasattr(self, "handshake_deferred"):
             return False
-        self._denial_headers = [("Retry-After", str(handshake.BUSY_RETRY_AFTER))]
+        busy = handshake.HandshakeSlots.of_this_loop().busy()
+        self._deny_header(busy)
         deferred = self.handshake_deferred
         del self.handshake_deferred
         self.server.protocol_disconnected(self)
-        deferred.errback(ConnectionDeny(code=handshake.BUSY.status, reason=handshake.BUSY.reason))
+        deferred.errback(ConnectionDeny(code=busy.status, reason=busy.reason))
         return True
 
     def onConnect(self, request):  # noqa: N802 - autobahn's name
         # A station that would only be refused after waiting for a handshake slot is
         # refused here, before an application instance is made: half the CPU.
         if handshake.crowded(request.path):
-            self._denial_headers = [("Retry-After", str(handshake.BUSY_RETRY_AFTER))]
-            raise ConnectionDeny(handshake.BUSY.status, handshake.BUSY.reason)
+            busy = handshake.HandshakeSlots.of_this_loop().busy()
+            self._deny_header(busy)
+            raise ConnectionDeny(busy.status, busy.reason)
         return super().onConnect(request)
+
+    def _deny_header(self, refusal: handshake.Refusal) -> None:
+        self._denial_headers = [("Retry-After", str(refusal.retry_after))]
 
     def failHandshake(self, reason, code=400, responseHeaders=None):  # noqa: N802 - autobahn's name
         super().failHandshake(reason, code, responseHeaders or self._denial_headers or None)

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import math
 import re
 import time
 import unicodedata
@@ -54,6 +55,7 @@ class Admission:
 class Refusal:
     status: int
     reason: str
+    retry_after: int | None = None  # seconds, for a 503 (else BUSY_RETRY_AFTER)
 
 
 def is_station_path(raw_path: bytes) -> bool:
@@ -221,8 +223,13 @@ refused_addresses = RefusedAddresses()
 
 #: Answered when a process is already busy with as many handshakes as it may run.
 BUSY = Refusal(503, "Too many stations connecting at once; try again later")
-#: Seconds a station refused with BUSY is asked to wait (HTTP Retry-After).
+#: Seconds a station refused with BUSY is asked to wait at most (HTTP Retry-After);
+#: less when the line ahead of it clears sooner at the process's pace.
 BUSY_RETRY_AFTER = 10
+#: Handshakes a second a process is taken to manage until it has measured its pace. On
+#: the high side: refusing a burst the process could have taken costs every station
+#: refused a Retry-After, while a line that was too long costs a late refusal.
+INITIAL_PACE = 400.0
 #: PostgreSQL or Redis unreachable while admitting a station (same Retry-After).
 UNAVAILABLE = Refusal(503, "Service temporarily unavailable; try again later")
 OCPP_PATH_PREFIX = "/ocpp"
@@ -248,12 +255,12 @@ class HandshakeSlots:
         weakref.WeakKeyDictionary()
     )
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, pace: float = INITIAL_PACE) -> None:
         self._size = size
         self._free = asyncio.Semaphore(size)
         self._waiting = 0
         # Handshakes finished per second while others waited: what the process manages.
-        self._pace = float(size)
+        self._pace = float(pace)
         self._served = 0
         self._since = time.monotonic()
 
@@ -273,6 +280,11 @@ class HandshakeSlots:
         # waiting costs more than two refusals before.
         line = max(self._size, self._pace * settings.OCPP_HANDSHAKE_WAIT / 2)
         return self._waiting >= line
+
+    def busy(self) -> Refusal:
+        """BUSY, asking the station back once the line ahead of it should have cleared."""
+        clears_in = math.ceil(self._waiting / max(self._pace, 0.1))
+        return Refusal(BUSY.status, BUSY.reason, max(1, min(BUSY_RETRY_AFTER, clears_in)))
 
     async def take(self, wait: float | None = None) -> bool:
         """A slot within `wait` (OCPP_HANDSHAKE_WAIT) seconds (then `release` it), or False."""

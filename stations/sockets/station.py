@@ -91,7 +91,7 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         slots = handshake.HandshakeSlots.of_this_loop()
         wait = handshake.slot_wait(self.scope.get(handshake.CONNECT_TIMEOUT))
         if slots.crowded() or not await slots.take(wait):
-            await self._refuse(handshake.BUSY)
+            await self._refuse(slots.busy())
         try:
             await self._open(address, raw_path, station)
         except OUTAGE as error:
@@ -236,5 +236,6 @@ def _refusal_headers(refusal: handshake.Refusal) -> list[tuple[bytes, bytes]]:
     if refusal.status == 401:
         return [(b"www-authenticate", b'Basic realm="OCPP"')]
     if refusal.status == 503:
-        return [(b"retry-after", str(handshake.BUSY_RETRY_AFTER).encode())]
+        seconds = refusal.retry_after or handshake.BUSY_RETRY_AFTER
+        return [(b"retry-after", str(seconds).encode())]
     return []

@@ -190,5 +190,5 @@ async def test_a_process_busy_with_handshakes_refuses_more_with_503(transactiona
         ):
             pass
     assert refused.value.response.status_code == 503
-    assert refused.value.response.headers["Retry-After"] == "10"
+    assert 1 <= int(refused.value.response.headers["Retry-After"]) <= 10
     assert not await ChargingStation.objects.filter(connected=True).aexists()

@@ -114,7 +114,7 @@ async def test_a_crowded_process_refuses_at_once_without_database_work(settings,
     """A station that would only be sent away after waiting is sent away before."""
     settings.OCPP_HANDSHAKE_WAIT = 1
     await database_sync_to_async(make_station)("CP-1")
-    slots = handshake.HandshakeSlots(1)
+    slots = handshake.HandshakeSlots(1, pace=1)  # one a second, measured
     monkeypatch.setitem(handshake.HandshakeSlots._by_loop, asyncio.get_running_loop(), slots)
     assert await slots.take()
     waiting = asyncio.create_task(slots.take())  # as many wait as it serves in the wait

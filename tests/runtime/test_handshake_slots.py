@@ -3,7 +3,13 @@
 import asyncio
 import time
 
-from stations.services.handshake import CONNECT_MARGIN, PACE_WINDOW, HandshakeSlots, slot_wait
+from stations.services.handshake import (
+    BUSY_RETRY_AFTER,
+    CONNECT_MARGIN,
+    PACE_WINDOW,
+    HandshakeSlots,
+    slot_wait,
+)
 
 
 async def test_a_handshake_waits_for_a_free_slot(settings):
@@ -40,7 +46,7 @@ async def _slots_of_a_new_loop() -> HandshakeSlots:
 
 async def test_a_line_longer_than_the_process_serves_within_the_wait_is_crowded(settings):
     settings.OCPP_HANDSHAKE_WAIT = 1
-    slots = HandshakeSlots(1)
+    slots = HandshakeSlots(1, pace=1)
     assert not slots.crowded()  # a slot is free
     assert await slots.take()
     waiter = asyncio.create_task(slots.take())
@@ -66,3 +72,34 @@ def test_the_wait_for_a_slot_ends_before_the_server_s_connect_timeout(settings):
     assert slot_wait(30) == 5
     assert slot_wait(5) == 5 - CONNECT_MARGIN  # plain daphne's default
     assert slot_wait(1) == 0  # no time to wait: a busy process refuses at once
+
+
+async def test_before_it_has_measured_a_process_takes_a_burst_into_its_line(settings):
+    """Refusing what the process could have taken costs each station a Retry-After."""
+    settings.OCPP_HANDSHAKE_WAIT = 5
+    slots = HandshakeSlots(1)
+    assert await slots.take()
+    waiters = [asyncio.create_task(slots.take()) for _ in range(200)]
+    await asyncio.sleep(0.01)
+    assert not slots.crowded()
+    for waiter in waiters:
+        slots.release()
+        assert await waiter
+    slots.release()
+
+
+async def test_a_busy_refusal_asks_the_station_back_when_the_line_should_have_cleared(settings):
+    settings.OCPP_HANDSHAKE_WAIT = 60
+    slots = HandshakeSlots(1, pace=2)  # two a second, measured
+    assert slots.busy().retry_after == 1  # nobody waits: at once, but not sooner than 1 s
+    assert await slots.take()
+    waiters = [asyncio.create_task(slots.take()) for _ in range(7)]
+    await asyncio.sleep(0.01)
+    refusal = slots.busy()
+    assert (refusal.status, refusal.retry_after) == (503, 4)  # 7 ahead at 2 a second
+    waiters += [asyncio.create_task(slots.take()) for _ in range(100)]
+    await asyncio.sleep(0.01)
+    assert slots.busy().retry_after == BUSY_RETRY_AFTER  # never longer
+    for waiter in waiters:
+        waiter.cancel()
+    slots.release()
