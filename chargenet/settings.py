@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "chargenet",  # its system checks (chargenet/checks.py)
     "stations",
     "billing",
     "drivers",

@@ -12,8 +12,8 @@ only). Anything else gets 401 (a token is configured) or 403.
 Counted where things happen: frames, CallErrors and reply latency in
 stations/ocpp/metrics.py, command outcomes in stations/commands/service.py. What is a
 state rather than a count is read when scraped (`ProcessState`): the stations this
-process holds, the depth of the log buffers, and the Celery queues' lengths in the
-broker (0 when tasks run in-process).
+process holds, the depth of the log buffers, the frames the message log dropped in an
+outage, and the Celery queues' lengths in the broker (0 when tasks run in-process).
 """
 
 import asyncio
@@ -26,7 +26,7 @@ import redis
 from django.conf import settings
 from kombu.transport.redis import PRIORITY_STEPS, Channel
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from chargenet.celery import app as celery_app
@@ -116,7 +116,7 @@ def _networks(allowed: tuple[str, ...]) -> tuple:
 
 
 class ProcessState(Collector):
-    """Gauges read at each scrape: held stations, log buffers, Celery queues."""
+    """Read at each scrape: held stations, log buffers and drops, Celery queues."""
 
     def collect(self):
         yield GaugeMetricFamily(
@@ -127,12 +127,20 @@ class ProcessState(Collector):
         buffers = GaugeMetricFamily(
             "chargenet_log_buffer_depth",
             "Items waiting in this process's write buffers: OCPP frames for the message "
-            "log, MeterValues messages for the meter writer.",
+            "log (with those held while the database is away), MeterValues messages for "
+            "the meter writer.",
             labels=["writer"],
         )
-        buffers.add_metric(["message_log"], message_log.pending())
+        # Held frames too: during an outage they are what grows, not the batch.
+        buffers.add_metric(["message_log"], message_log.waiting)
         buffers.add_metric(["meter_values"], meter_values_pending())
         yield buffers
+        yield CounterMetricFamily(
+            "chargenet_message_log_dropped",
+            "OCPP frames the message log dropped, oldest first, while the database was "
+            "away and more than OCPP_LOG_OUTAGE_BUFFER were held.",
+            value=message_log.dropped,
+        )
         lengths = celery_queue_lengths()
         if lengths is not None:
             queues = GaugeMetricFamily(

@@ -114,8 +114,6 @@ class Call:
     unique_id: str
     action: str
     payload: dict
-    #: The frame's text escapes a NUL or a surrogate somewhere (looked for only then).
-    may_hold_unstorable: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,9 +189,12 @@ def parse_frame(text: str, version: str) -> Call | Reply:
     # Only a frame with that many brackets can nest that deep: most are never walked.
     if text.count("[") + text.count("{") > MAX_NESTING_DEPTH and _too_nested(frame):
         raise _too_deep(unique_id, codes)
+    # Only a frame escaping a NUL or a surrogate can hold one: most are never walked.
     unstorable = "\\u" in text and _UNSTORABLE_ESCAPE.search(text) is not None
     if message_type == CALL:
-        return _parse_call(frame, unique_id, codes, unstorable)
+        call = _parse_call(frame, unique_id, codes)
+        # Replaced, not refused: the station's data is kept (and validated) as U+FFFD.
+        return replace(call, payload=storable(call.payload)) if unstorable else call
     if message_type == CALL_RESULT:
         payload = frame[2]
         if len(frame) != 3 or not isinstance(payload, dict):
@@ -211,7 +212,7 @@ def parse_frame(text: str, version: str) -> Call | Reply:
         raise FrameError(
             unique_id, codes.unknown_message_type, f"MessageTypeId {message_type!r} unknown"
         )
-    if unstorable:  # an answer cannot be refused, and PostgreSQL could not store it
+    if unstorable:  # PostgreSQL could store neither in a stored field
         reply = replace(
             reply,
             payload=storable(reply.payload),
@@ -271,7 +272,7 @@ def _readable_id(frame: Any) -> str:
     return "-1"
 
 
-def _parse_call(frame: list, unique_id: str, codes: ErrorCodes, unstorable: bool) -> Call:
+def _parse_call(frame: list, unique_id: str, codes: ErrorCodes) -> Call:
     if len(frame) != 4 or not isinstance(frame[2], str):
         raise FrameError(unique_id, codes.bad_frame, "A Call has four elements")
     payload = frame[3]
@@ -279,7 +280,7 @@ def _parse_call(frame: list, unique_id: str, codes: ErrorCodes, unstorable: bool
         payload = {}  # OCPP-J §4.1.5 wants {}; a null payload is read leniently.
     if not isinstance(payload, dict):
         raise FrameError(unique_id, codes.bad_frame, "Call payload is not an object")
-    return Call(unique_id, frame[2], payload, unstorable)
+    return Call(unique_id, frame[2], payload)
 
 
 def check_payload(call: Call, version: str) -> None:
@@ -287,14 +288,6 @@ def check_payload(call: Call, version: str) -> None:
     codes = ERROR_CODES[version]
     error = first_error(version, call.action, call.payload)
     if error is None:
-        if call.may_hold_unstorable and (field := unstorable_path(call.payload)) is not None:
-            # PostgreSQL stores neither in text or jsonb: refused here, not half-written.
-            raise FrameError(
-                call.unique_id,
-                codes.bad_value,
-                "NUL characters and lone surrogates are not allowed in strings",
-                {"field": field},
-            )
         return
     kind = _SCHEMA_ERROR_KIND.get(error.validator, "bad_value")
     field = ".".join(str(part) for part in error.absolute_path) or None
@@ -305,8 +298,8 @@ def check_payload(call: Call, version: str) -> None:
 def storable(value: Any) -> Any:
     """`value` with every NUL and lone surrogate in its strings and keys made U+FFFD.
 
-    For what a station answers to our commands, and for the log: an answer cannot be
-    refused, and PostgreSQL stores neither in text or jsonb.
+    For the payloads of a station's Calls and answers, and for the log: PostgreSQL
+    stores neither in text or jsonb, and the rest of the message is worth keeping.
     """
     if isinstance(value, str):
         return UNSTORABLE.sub("\ufffd", value)
@@ -315,26 +308,6 @@ def storable(value: Any) -> Any:
     if isinstance(value, dict):
         return {storable(key): storable(item) for key, item in value.items()}
     return value
-
-
-def unstorable_path(value: Any, path: str = "") -> str | None:
-    """The path of the first string (or key) holding a NUL or lone surrogate, or None."""
-    if isinstance(value, str):
-        return path if UNSTORABLE.search(value) else None
-    if isinstance(value, list):
-        items = ((str(index), item) for index, item in enumerate(value))
-    elif isinstance(value, dict):
-        items = value.items()
-    else:
-        return None
-    for key, item in items:
-        where = f"{path}.{key}" if path else str(key)
-        if UNSTORABLE.search(str(key)):
-            return storable(where)
-        found = unstorable_path(item, where)
-        if found is not None:
-            return found
-    return None
 
 
 # Vendor content inside these keys is not ChargeNet's to check.

@@ -8,7 +8,7 @@ from ocpp.v16 import call_result, enums
 from stations.metering import MAX_READING, format_timestamp, parse_timestamp
 from stations.ocpp.base import INT32_MAX, StationAdapter, samples_from
 from stations.ocpp.dispatch import handles
-from stations.ocpp.framing import Call, FrameError, check_payload
+from stations.ocpp.framing import Call, FrameError, check_payload, storable
 from stations.ocpp.payloads import snake_case
 from stations.ocpp.requests16 import BUILDERS, CERTIFICATE_TYPES, PNC_VENDOR
 from stations.pki.checks import (
@@ -189,7 +189,8 @@ class V16Adapter(StationAdapter):
         if handler is None:
             return call_result.DataTransfer(status="UnknownMessageId")
         try:
-            payload = json.loads(data) if isinstance(data, str) else None
+            # JSON inside a string: its escapes are read only here, and replaced likewise.
+            payload = storable(json.loads(data)) if isinstance(data, str) else None
             if not isinstance(payload, dict):
                 raise ValueError("The data is no JSON object.")
             # The same schema the 2.0.1 message has; the station's mistakes are Rejected.

@@ -90,10 +90,6 @@ class MessageLog:
                 settings.OCPP_LOG_FLUSH_INTERVAL, lambda: loop.create_task(self.flush())
             )
 
-    def pending(self) -> int:
-        """Frames waiting in the buffer for the next write (a metric's log-buffer depth)."""
-        return len(self._buffer)
-
     async def flush(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -114,7 +110,8 @@ class MessageLog:
 
     @property
     def waiting(self) -> int:
-        """Frames not yet written: buffered for the next batch or held by an outage."""
+        """Frames not yet written: buffered for the next batch or held by an outage
+        (a metric's log-buffer depth)."""
         return len(self._buffer) + len(self.held)
 
     def _outage_began(self, error: BaseException) -> None:

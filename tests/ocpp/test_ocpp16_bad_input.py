@@ -84,13 +84,6 @@ async def test_broken_frames_get_the_16_error(station, frame, expected_id, expec
             {"meterStop": 5, "timestamp": "2026-11-20T10:00:00Z"},
             "OccurenceConstraintViolation",
         ),
-        # PostgreSQL stores no NUL character: refused before anything is written.
-        ("BootNotification", {**BOOT, "chargePointVendor": "V\x00"}, "PropertyConstraintViolation"),
-        (
-            "StatusNotification",
-            {"connectorId": 1, "errorCode": "NoError", "status": "Faulted", "info": "a\x00b"},
-            "PropertyConstraintViolation",
-        ),
     ],
 )
 async def test_schema_violations_get_the_16_error_and_change_nothing(
@@ -102,6 +95,22 @@ async def test_schema_violations_get_the_16_error_and_change_nothing(
     assert reply[:3] == [4, "m1", expected_code]
     assert await _snapshot() == before
     await assert_still_answers(communicator)
+    await communicator.disconnect()
+
+
+async def test_a_nul_character_is_stored_as_a_replacement_character(station):
+    """PostgreSQL stores no NUL: it becomes U+FFFD, and the rest of the Call is kept."""
+    communicator = await open_socket()
+    reply = await raw_exchange(
+        communicator, [2, "b", "BootNotification", {**BOOT, "chargePointVendor": "V\x00"}]
+    )
+    assert reply[0] == 3, reply
+    status = {"connectorId": 1, "errorCode": "OtherError", "status": "Faulted", "info": "a\x00b"}
+    reply = await raw_exchange(communicator, [2, "s", "StatusNotification", status])
+    assert reply[:2] == [3, "s"], reply
+    station = await ChargingStation.objects.aget(station_id="CP-1")
+    connector = await Connector.objects.aget(station=station, connector_id=1)
+    assert (station.vendor, connector.status, connector.info) == ("V\ufffd", "Faulted", "a\ufffdb")
     await communicator.disconnect()
 
 

@@ -1,10 +1,10 @@
 """Text no database stores (NUL, lone UTF-16 surrogates) and frames nested too deep.
 
 A lone surrogate reaches ChargeNet only as a JSON escape (`"x\\ud800"`): the parser
-makes it a character UTF-8 cannot encode, so PostgreSQL (and SQLite) refuse it. A Call
-holding one is refused with the version's PropertyConstraintViolation; the log keeps
-the frame with U+FFFD in its place, and a log batch one row of which cannot be written
-keeps every other row. Marked `protocol`: phase 2 runs it again on PostgreSQL.
+makes it a character UTF-8 cannot encode, so PostgreSQL (and SQLite) refuse it. In a
+Call's payload it becomes U+FFFD, and the Call is validated, stored and answered as any
+other; the log keeps the frame as it came, and a log batch one row of which cannot be
+written keeps every other row. Marked `protocol`: phase 2 runs it again on PostgreSQL.
 """
 
 import json
@@ -13,8 +13,9 @@ import pytest
 from channels.db import database_sync_to_async as sync
 from django.utils import timezone
 
-from stations.models import OcppMessage
+from stations.models import ChargingSession, OcppMessage
 from stations.ocpp.framing import MAX_NESTING_DEPTH
+from stations.ocpp.requests16 import PNC_VENDOR
 from stations.writers.bulk import rows_write_each
 from stations.writers.message_log import COLUMNS, message_log, storable_row
 from tests.support.factories import STATION_PASSWORD, make_station
@@ -23,6 +24,8 @@ from tests.support.ocpp_client import basic_auth, communicator_for, raw_exchange
 pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
 
 STOP = '{"transactionId":1,"meterStop":10,"timestamp":"2026-11-20T10:00:00Z","idTag":"T\\ud800"}'
+T0 = "2026-11-20T10:00:00Z"
+START = {"connectorId": 1, "idTag": "TAG-0001", "meterStart": 0, "timestamp": T0}
 
 
 async def open_socket(station_id="CP-1", version="ocpp1.6"):
@@ -49,8 +52,7 @@ async def test_lone_surrogates_cost_no_other_stations_frames(station, flushed_lo
         reply = await raw_exchange(other, [2, f"o{index}", "Heartbeat", {}])
         assert reply[0] == 3
     reply = await raw_exchange(first, f'[2,"stop","StopTransaction",{STOP}]')
-    assert reply[:3] == [4, "stop", "PropertyConstraintViolation"]
-    assert reply[4] == {"field": "idTag"}
+    assert reply[:2] == [3, "stop"], reply
     reply = await raw_exchange(first, '[2,"act","Heart\\uDC00beat",{}]')
     assert reply[:3] == [4, "act", "NotImplemented"]
     await flushed_log()
@@ -80,13 +82,71 @@ async def test_a_surrogate_pair_is_text_not_a_refusal(station):
     await communicator.disconnect()
 
 
+async def test_a_16_stop_with_a_lone_surrogate_is_stored_replaced(station, token, flushed_log):
+    communicator = await open_socket()
+    reply = await raw_exchange(communicator, [2, "start", "StartTransaction", START])
+    transaction_id = reply[2]["transactionId"]
+    stop = STOP.replace('"transactionId":1', f'"transactionId":{transaction_id}')
+    reply = await raw_exchange(communicator, f'[2,"stop","StopTransaction",{stop}]')
+    assert reply[:2] == [3, "stop"], reply
+    session = await ChargingSession.objects.aget(transaction_id=str(transaction_id))
+    assert session.state == ChargingSession.State.ENDED
+    assert (session.stop_id_tag, session.meter_stop_wh) == ("T\ufffd", 10)
+    await flushed_log()
+    logged = [m async for m in OcppMessage.objects.filter(unique_id="stop").order_by("pk")]
+    assert [(m.direction, m.message_type) for m in logged] == [("in", 2), ("out", 3)]
+    assert "T\\ud800" in logged[0].payload  # the frame, as it came
+    await communicator.disconnect()
+
+
+def transaction_event(event_type: str, seq_no: int) -> str:
+    """A TransactionEvent whose transactionId holds a lone surrogate, as its escape."""
+    payload = {
+        "eventType": event_type,
+        "timestamp": T0,
+        "triggerReason": "Authorized" if event_type == "Started" else "StopAuthorized",
+        "seqNo": seq_no,
+        "transactionInfo": {"transactionId": "TX-\ud800"},
+        "evse": {"id": 1, "connectorId": 1},
+        "idToken": {"idToken": "TAG-0001", "type": "ISO14443"},
+    }
+    return json.dumps([2, event_type, "TransactionEvent", payload])  # ensure_ascii
+
+
 @pytest.mark.parametrize("version", ["ocpp2.0.1", "ocpp2.1"])
-async def test_a_201_call_with_a_lone_surrogate_is_refused(station, version):
+async def test_a_201_transaction_with_a_lone_surrogate_is_stored_replaced(station, token, version):
     communicator = await open_socket(version=version)
+    assert "\\ud800" in transaction_event("Started", 0)
+    for seq_no, event_type in enumerate(["Started", "Ended"]):
+        reply = await raw_exchange(communicator, transaction_event(event_type, seq_no))
+        assert reply[:2] == [3, event_type], reply
+    session = await ChargingSession.objects.aget(transaction_id="TX-\ufffd")
+    assert session.state == ChargingSession.State.ENDED
     frame = '[2,"h","Heartbeat",{"customData":{"vendorId":"V\\udfff"}}]'
     reply = await raw_exchange(communicator, frame)
-    assert reply[:3] == [4, "h", "PropertyConstraintViolation"]
-    assert reply[4] == {"field": "customData.vendorId"}
+    assert reply[:2] == [3, "h"], reply
+    await communicator.disconnect()
+
+
+async def test_plug_and_charge_data_with_a_lone_surrogate_is_read_replaced(station):
+    """A 1.6 DataTransfer's data is JSON in a string: its escapes are read only there."""
+    communicator = await open_socket()
+    data = json.dumps({"idToken": {"idToken": "E\ud800", "type": "eMAID"}})
+    transfer = {"vendorId": PNC_VENDOR, "messageId": "Authorize", "data": data}
+    reply = await raw_exchange(communicator, [2, "pnc", "DataTransfer", transfer])
+    assert reply[:2] == [3, "pnc"], reply
+    assert reply[2]["status"] == "Accepted"
+    assert json.loads(reply[2]["data"])["idTokenInfo"]["status"] != "Accepted"
+    await communicator.disconnect()
+
+
+async def test_the_schema_judges_the_replaced_text(station):
+    """U+FFFD in an enum is no status: the schema's own error, on the replaced value."""
+    communicator = await open_socket()
+    payload = '{"connectorId":1,"errorCode":"NoError","status":"Avail\\ud800able"}'
+    reply = await raw_exchange(communicator, f'[2,"s","StatusNotification",{payload}]')
+    assert reply[:3] == [4, "s", "PropertyConstraintViolation"]
+    assert reply[4] == {"field": "status"}
     await communicator.disconnect()
 
 

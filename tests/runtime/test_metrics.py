@@ -1,5 +1,6 @@
 """Prometheus metrics at /metrics: what real OCPP frames count, and who may read them."""
 
+import collections
 import json
 import os
 
@@ -7,6 +8,7 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from django.db import OperationalError
 from ocpp.v16 import call as call16
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -15,6 +17,7 @@ from runtime import metrics
 from stations.commands.service import send_command
 from stations.models import ChargingStation
 from stations.ocpp.metrics import ERROR_CODES, OcppMetrics
+from stations.writers import message_log as log_module
 from stations.writers.message_log import message_log
 from tests.support.factories import STATION_PASSWORD, make_station
 from tests.support.ocpp_client import (
@@ -157,6 +160,42 @@ async def test_the_log_buffer_depth_is_the_frames_waiting_to_be_written(flushed_
     key = ("chargenet_log_buffer_depth", (("writer", "message_log"),))
     assert waiting[key] == 3 and written[key] == 0
     assert written[("chargenet_log_buffer_depth", (("writer", "meter_values"),))] == 0
+
+
+async def test_frames_held_and_dropped_in_an_outage_are_exported(
+    flushed_log, settings, monkeypatch
+):
+    """The depth counts what an outage holds, not only the next batch; drops count up."""
+
+    async def database_away(rows):
+        raise OperationalError("connection failed: Connection refused")
+
+    await flushed_log()
+    station = await sync_to_async(make_station)("CP-1")
+    settings.OCPP_LOG_OUTAGE_BUFFER = 2
+    monkeypatch.setattr(log_module, "_insert", database_away)
+    monkeypatch.setattr(log_module, "OUTAGE_RETRY", 3600)  # no retry within the test
+    for name in ("held", "_outage_since", "_retry", "_retry_pause"):  # restored after
+        monkeypatch.setattr(message_log, name, getattr(message_log, name))
+    monkeypatch.setattr(message_log, "held", collections.deque())
+    before = await values()
+    for number in range(5):
+        message_log.add(
+            station_id=station.pk,
+            direction="in",
+            message_type=2,
+            action="Heartbeat",
+            unique_id=str(number),
+            error_code="",
+            payload="{}",
+        )
+    try:
+        await message_log.flush()
+        after = await values()
+    finally:
+        message_log._retry.cancel()
+    assert after[("chargenet_log_buffer_depth", (("writer", "message_log"),))] == 2
+    assert delta(after, before, "chargenet_message_log_dropped_total") == 3
 
 
 @pytest.mark.parametrize("client", ["10.1.2.3", "192.168.0.9", "2001:db8::1"])
