@@ -160,7 +160,7 @@ def _token(party: Party, data: dict):
             str(data.get("uid", "")),
             str(data.get("type", "")),
             data,
-        )
+        )[0]
     except common.OcpiError as exc:
         raise Refused("REJECTED", f"Invalid token: {exc.message}") from exc
 

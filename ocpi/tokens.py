@@ -60,8 +60,10 @@ def _checked(data: object, *, partial: bool = False) -> dict:
     return dict(serializer.initial_data)
 
 
-def store(party: Party, country_code: str, party_id: str, uid: str, kind: str, data) -> Token:
-    """PUT: the whole Token object, created or replaced."""
+def store(
+    party: Party, country_code: str, party_id: str, uid: str, kind: str, data
+) -> tuple[Token, bool]:
+    """PUT: the whole Token object, created or replaced; True when created."""
     checked = _checked(data)
     if (checked["country_code"], checked["party_id"], checked["uid"]) != (
         country_code,
@@ -81,11 +83,11 @@ def patch(party: Party, token: Token, data) -> Token:
         if merged[key] != token.data[key]:
             raise common.invalid(f"{key} cannot be changed.")
     _checked(merged)
-    return _save(party, merged)
+    return _save(party, merged)[0]
 
 
-def _save(party: Party, data: dict) -> Token:
-    token, _ = Token.objects.update_or_create(
+def _save(party: Party, data: dict) -> tuple[Token, bool]:
+    return Token.objects.update_or_create(
         country_code=data["country_code"],
         party_id=data["party_id"],
         uid=data["uid"],
@@ -100,7 +102,6 @@ def _save(party: Party, data: dict) -> Token:
             "last_updated": _moment(data["last_updated"]),
         },
     )
-    return token
 
 
 def _moment(value) -> datetime:
