@@ -144,7 +144,9 @@ def cdr_object(session: ChargingSession, token: Token, charge: SessionCharge) ->
         },
         "total_energy": session.energy_wh / 1000,
         "total_time": round(hours, 4),
-        "last_updated": timestamp(session.ended_at or charge.priced_at),
+        # A CDR is made when billing prices the session: the time `date_from`/`date_to`
+        # filter on too.
+        "last_updated": timestamp(charge.priced_at),
     }
     if charge.tariff is not None:
         tariff = tariffs.tariff_object(charge.tariff)
