@@ -78,7 +78,9 @@ def session_priced(kind: str, station_pk: int | None, data: dict) -> None:
     """Billing priced a roaming driver's session: POST its CDR to the party."""
     try:
         session = (
-            ChargingSession.objects.select_related("station__site", "connector", "charge__tariff")
+            ChargingSession.objects.select_related(
+                "station__site", "connector", "charge__tariff", "charge__tariff_version__tariff"
+            )
             .filter(pk=data.get("session"))
             .first()
         )

@@ -11,7 +11,7 @@ net, `incl_vat` its gross — the invoice line's amounts.
 
 from django.conf import settings
 
-from billing.models import SessionCharge
+from billing.models import SessionCharge, SessionTariff
 from billing.services.tariffs import tariff_for
 from ocpi import locations, tariffs, tokens
 from ocpi.common import timestamp
@@ -148,13 +148,25 @@ def cdr_object(session: ChargingSession, token: Token, charge: SessionCharge) ->
         # filter on too.
         "last_updated": timestamp(charge.priced_at),
     }
-    if charge.tariff is not None:
-        tariff = tariffs.tariff_object(charge.tariff)
+    tariff = _priced_with(session, charge)
+    if tariff is not None:
         body["tariffs"] = [tariff]
         body["charging_periods"][0]["tariff_id"] = tariff["id"]
-    if len(charge.tariff_name) and charge.tariff is None:
+    elif charge.tariff_name:
         body["remark"] = f"Tariff: {charge.tariff_name}"[:255]
     return body
+
+
+def _priced_with(session: ChargingSession, charge: SessionCharge) -> dict | None:
+    """The tariff version the session was priced with, not the tariff as it is now (it
+    may have changed since); the tariff itself only for a charge that names no version."""
+    version = charge.tariff_version
+    if version is None:
+        pin = SessionTariff.objects.filter(session=session).select_related("version").first()
+        version = pin.version if pin else None
+    if version is not None:
+        return tariffs.version_object(version)
+    return tariffs.tariff_object(charge.tariff) if charge.tariff is not None else None
 
 
 def sessions_of(party, start=None, end=None):

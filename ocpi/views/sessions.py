@@ -20,9 +20,12 @@ class SessionListView(OcpiView):
 class CdrListView(OcpiView):
     def get(self, request: Request) -> Response:
         start, end = date_range(request)
+        priced = sessions.sessions_of(self.party).select_related(
+            "charge__tariff", "charge__tariff_version__tariff"
+        )
         rows = [
             s
-            for s in sessions.sessions_of(self.party).select_related("charge__tariff")
+            for s in priced
             if hasattr(s, "charge")
             and (start is None or s.charge.priced_at >= start)
             and (end is None or s.charge.priced_at < end)

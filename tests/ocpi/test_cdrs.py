@@ -2,11 +2,14 @@
 priced with, how its driver was authorised."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from billing.services.versions import tariff_version_current
 from stations.models import ChargingStation
+from tests.support.billing import car_tariff
 from tests.support.emsp import token
 from tests.support.factories import ChargingSessionFactory, SessionChargeFactory
 from tests.support.ocpi_schemas import validate
@@ -48,3 +51,22 @@ def test_a_cdrs_last_updated_is_when_it_was_priced(registered, ocpi_url, publish
     window = f"date_from={after_end}&date_to={_iso(priced_at + timedelta(minutes=1))}"
     assert registered.get(f"{ocpi_url}/2.2.1/cdrs?{window}").data == [cdr]
     assert registered.get(f"{ocpi_url}/2.2.1/cdrs?date_to={before_pricing}").data == []
+
+
+def test_the_cdr_embeds_the_tariff_version_it_was_priced_with(registered, ocpi_url, published_site):
+    tariff = car_tariff()
+    used = tariff_version_current(tariff)
+    tariff.energy_price_per_kwh = Decimal("0.50")  # changed after the session
+    tariff.save()
+    assert tariff_version_current(tariff) != used
+    session = _roaming_session(registered, ocpi_url)
+    SessionChargeFactory(session=session, tariff=tariff, tariff_version=used)
+    [cdr] = registered.get(f"{ocpi_url}/2.2.1/cdrs").data
+    validate("CDR", cdr)
+    [embedded] = cdr["tariffs"]
+    assert embedded["id"] == f"TARIFF-{tariff.pk}" == cdr["charging_periods"][0]["tariff_id"]
+    assert embedded["elements"][-1]["price_components"][0]["price"] == 0.35
+    assert embedded["last_updated"].startswith(_iso(used.created_at)[:19])
+    # The tariffs module shows the tariff as it is now.
+    [now] = registered.get(f"{ocpi_url}/2.2.1/tariffs").data
+    assert now["elements"][-1]["price_components"][0]["price"] == 0.5
