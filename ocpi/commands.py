@@ -2,8 +2,9 @@
 cancel a reservation or unlock a connector.
 
 `accept` checks the request and answers the CommandResponse at once (REJECTED for a
-location, EVSE or session ChargeNet does not have, UNKNOWN_SESSION for a session that
-is not the party's); the command itself goes to the station through ChargeNet's
+location, EVSE or session ChargeNet does not have, or a START_SESSION or RESERVE_NOW
+naming no EVSE where none is available; UNKNOWN_SESSION for a session that is not the
+party's); the command itself goes to the station through ChargeNet's
 command service in the task `ocpi.tasks.run_command`, and its outcome is POSTed as a
 CommandResult to the request's `response_url` (a delivery, retried like every push).
 """
@@ -173,7 +174,7 @@ def _where(request: dict) -> tuple[ChargingStation, int | None]:
     if publication is None:
         raise Refused("REJECTED", "Unknown location.")
     if not request.get("evse_uid"):
-        raise Refused("REJECTED", "Name the EVSE: every ChargeNet command targets one.")
+        return _available(publication)
     for (_, number), (station, _, connectors) in locations.evses_of(publication).items():
         if locations.evse_uid(station, number) != request["evse_uid"]:
             continue
@@ -183,6 +184,16 @@ def _where(request: dict) -> tuple[ChargingStation, int | None]:
                 return station, connector.connector_id
         raise Refused("REJECTED", "Unknown connector.")
     raise Refused("REJECTED", "Unknown EVSE.")
+
+
+def _available(publication: SitePublication) -> tuple[ChargingStation, int]:
+    """No EVSE named (optional in 2.2.1: ChargeNet never advertises
+    START_SESSION_CONNECTOR_REQUIRED): the location's first available connector."""
+    for station, _, connectors in locations.evses_of(publication).values():
+        for connector in connectors:
+            if locations.evse_status(station, [connector]) == "AVAILABLE":
+                return station, connector.connector_id
+    raise Refused("REJECTED", "No EVSE of the location is available.")
 
 
 def run(party_pk: int, station_pk: int, action: str, params: dict, response_url: str) -> str:
