@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from chargenet.celery import enqueue_on_commit
 from ocpi import common, locations, pushes, tokens
-from ocpi.models import Party, Reservation, SitePublication
+from ocpi.models import Party, Reservation, SessionAuthorization, SitePublication
 from stations.commands.service import send_command
 from stations.models import ChargingSession, ChargingStation, Command
 from stations.ocpp.requests import CommandError
@@ -122,6 +122,7 @@ def _plan(party: Party, kind: str, request: dict) -> tuple[ChargingStation, str,
         return station, "unlock_connector", {"connector_id": connector_id}
     token = _token(party, request["token"])
     if kind == "START_SESSION":
+        tokens.remember(token, station.pk, SessionAuthorization.Method.COMMAND)
         params = {"id_tag": token.uid}
         if connector_id:
             params["connector_id"] = connector_id

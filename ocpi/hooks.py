@@ -65,6 +65,8 @@ def session_changed(kind: str, station_pk: int | None, data: dict) -> None:
             .first()
         )
         token = sessions.owner_token(session) if session else None
+        if token is not None:
+            sessions.bind_authorization(session, token)
         url = token.owner.endpoint("sessions") if token else None
         if url:
             body = sessions.session_object(session, token)

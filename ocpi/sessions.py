@@ -10,13 +10,14 @@ net, `incl_vat` its gross — the invoice line's amounts.
 """
 
 from django.conf import settings
+from django.db.models import Q
 
 from billing.models import SessionCharge, SessionTariff
 from billing.services.tariffs import tariff_for
 from ocpi import locations, tariffs, tokens
 from ocpi.common import timestamp
-from ocpi.models import SitePublication, Token
-from stations.models import ChargingSession
+from ocpi.models import SessionAuthorization, SitePublication, Token
+from stations.models import ChargingSession, Command
 
 STATUS = {"active": "ACTIVE", "ended": "COMPLETED"}
 
@@ -46,8 +47,41 @@ def _where(session: ChargingSession) -> tuple[SitePublication | None, str, str]:
     return publication, locations.evse_uid(station, number), connector_id
 
 
+def _commanded(session: ChargingSession) -> bool:
+    """Started by a remote start (2.0.1 names it; a 1.6 one is linked to the session)."""
+    return (
+        bool(session.remote_start_id)
+        or Command.objects.filter(session=session, action="remote_start").exists()
+    )
+
+
+def bind_authorization(session: ChargingSession, token: Token) -> SessionAuthorization | None:
+    """The authorization that led to the session: its own once bound, else the latest
+    pending one of the token at the station (a START_SESSION's for a remote start)."""
+    bound = SessionAuthorization.objects.filter(session=session).first()
+    if bound is not None:
+        return bound
+    pending = SessionAuthorization.objects.filter(
+        Q(station=session.station_id) | Q(station__isnull=True), token=token, session=None
+    )
+    command = SessionAuthorization.Method.COMMAND
+    if _commanded(session):
+        pending = pending.filter(method=command)
+    else:
+        pending = pending.exclude(method=command)
+    found = pending.order_by("-at", "-pk").first()
+    if found is not None:
+        found.session = session
+        found.save(update_fields=["session"])
+    return found
+
+
 def _auth_method(session: ChargingSession) -> str:
-    return "COMMAND" if session.remote_start_id else "AUTH_REQUEST"
+    bound = SessionAuthorization.objects.filter(session=session).first()
+    if bound is not None:
+        return bound.method
+    # Started before ChargeNet recorded how (or without an authorization it saw).
+    return "COMMAND" if _commanded(session) else "AUTH_REQUEST"
 
 
 def _charge(session: ChargingSession) -> SessionCharge | None:

@@ -11,11 +11,12 @@ refuses when the eMSP cannot be reached.
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from ocpi import client, common, locations
-from ocpi.models import Party, SitePublication, Token
+from ocpi.models import Party, SessionAuthorization, SitePublication, Token
 from stations.models import ChargingStation
 from stations.services.authorization import ACCEPTED, BLOCKED, EXPIRED, INVALID, Authorization
 
@@ -123,18 +124,33 @@ def _stored(token: Token) -> Authorization:
 
 
 def authorize(value: str, station_pk: int | None) -> Authorization | None:
-    """The station core's external authorizer: None for a token no party sent."""
+    """The station core's external authorizer: None for a token no party sent. How it
+    answered is remembered for the session that follows (its auth_method)."""
     token = find(value)
     if token is None:
         return None
     if token.whitelist in (Token.Whitelist.ALWAYS, Token.Whitelist.ALLOWED):
+        remember(token, station_pk, SessionAuthorization.Method.WHITELIST)
         return _stored(token)
     answer = real_time(token, station_pk)
     if answer is None:  # the eMSP could not be reached
         if token.whitelist == Token.Whitelist.ALLOWED_OFFLINE:
+            remember(token, station_pk, SessionAuthorization.Method.WHITELIST)
             return _stored(token)
         return Authorization(INVALID)
+    remember(token, station_pk, SessionAuthorization.Method.AUTH_REQUEST)
     return Authorization(ALLOWED.get(answer.get("allowed"), INVALID))
+
+
+def remember(token: Token, station_pk: int | None, method: str) -> None:
+    """A pending authorization of the token at the station (the latest of its kind)."""
+    SessionAuthorization.objects.update_or_create(
+        token=token,
+        station_id=station_pk,
+        method=method,
+        session=None,
+        defaults={"at": timezone.now()},
+    )
 
 
 def real_time(token: Token, station_pk: int | None) -> dict | None:

@@ -8,7 +8,9 @@ import pytest
 from django.utils import timezone
 
 from billing.services.versions import tariff_version_current
-from stations.models import ChargingStation
+from stations.models import ChargingStation, Command
+from stations.services.authorization import id_token_authorize
+from stations.services.sessions import session_start
 from tests.support.billing import car_tariff
 from tests.support.emsp import token
 from tests.support.factories import ChargingSessionFactory, SessionChargeFactory
@@ -70,3 +72,57 @@ def test_the_cdr_embeds_the_tariff_version_it_was_priced_with(registered, ocpi_u
     # The tariffs module shows the tariff as it is now.
     [now] = registered.get(f"{ocpi_url}/2.2.1/tariffs").data
     assert now["elements"][-1]["price_components"][0]["price"] == 0.5
+
+
+def _start(station: ChargingStation, uid: str, connector: int = 1, **fields):
+    """A session as a station's start opens it (the authorisation asked on the way)."""
+    return session_start(
+        station_pk=station.pk,
+        connector_id=connector,
+        id_tag=uid,
+        meter_start_wh=0,
+        timestamp=None,
+        **fields,
+    ).session
+
+
+def _pulled(emsp, ocpi_url, session) -> tuple[dict, dict]:
+    SessionChargeFactory(session=session)
+    [body] = [s for s in emsp.get(f"{ocpi_url}/2.2.1/sessions").data if s["id"] == str(session.pk)]
+    [cdr] = [c for c in emsp.get(f"{ocpi_url}/2.2.1/cdrs").data if c["session_id"] == body["id"]]
+    validate("Session", body)
+    validate("CDR", cdr)
+    return body, cdr
+
+
+def test_auth_method_says_how_the_driver_was_authorised(registered, ocpi_url, published_site):
+    station = ChargingStation.objects.get(station_id="CP-1")
+    for uid, whitelist in (("CARD-1", "ALWAYS"), ("OK-RT-1", "NEVER")):
+        url = f"{ocpi_url}/2.2.1/tokens/DE/EMS/{uid}?type=RFID"
+        assert registered.call("PUT", url, token(uid, whitelist)).body["status_code"] == 1000
+
+    assert id_token_authorize(value="CARD-1", station_pk=station.pk).status == "Accepted"
+    listed = _start(station, "CARD-1", connector=1)
+    body, cdr = _pulled(registered, ocpi_url, listed)
+    assert body["auth_method"] == cdr["auth_method"] == "WHITELIST"
+
+    realtime = _start(station, "OK-RT-1", connector=2)
+    body, cdr = _pulled(registered, ocpi_url, realtime)
+    assert body["auth_method"] == cdr["auth_method"] == "AUTH_REQUEST"
+
+
+def test_a_start_session_command_gives_command(registered, ocpi_url, published_site):
+    station = ChargingStation.objects.get(station_id="CP-1")
+    command = {
+        "response_url": f"{registered.base}/ocpi/emsp/2.2.1/commands/START_SESSION/1",
+        "location_id": "LOC-1",
+        "evse_uid": "CP-1-1",
+        "token": token("APP-1", "ALWAYS"),
+    }
+    reply = registered.call("POST", f"{ocpi_url}/2.2.1/commands/START_SESSION", command)
+    assert reply.data["result"] == "ACCEPTED"
+    remote_start = Command.objects.get(action="remote_start")
+    # The station checks the token again on its start: still the command's session.
+    session = _start(station, "APP-1", remote_start_id=remote_start.pk)
+    body, cdr = _pulled(registered, ocpi_url, session)
+    assert body["auth_method"] == cdr["auth_method"] == "COMMAND"
