@@ -122,13 +122,19 @@ def _plan(party: Party, kind: str, request: dict) -> tuple[ChargingStation, str,
         return station, "unlock_connector", {"connector_id": connector_id}
     token = _token(party, request["token"])
     if kind == "START_SESSION":
-        tokens.remember(token, station.pk, SessionAuthorization.Method.COMMAND)
+        reference = request.get("authorization_reference", "")
+        tokens.remember(token, station.pk, SessionAuthorization.Method.COMMAND, reference)
         params = {"id_tag": token.uid}
         if connector_id:
             params["connector_id"] = connector_id
         return station, "remote_start", params
     reservation, _ = Reservation.objects.update_or_create(
-        owner=party, reservation_id=request["reservation_id"], defaults={"station": station}
+        owner=party,
+        reservation_id=request["reservation_id"],
+        defaults={
+            "station": station,
+            "authorization_reference": request.get("authorization_reference", ""),
+        },
     )
     expiry: datetime = request["expiry_date"]
     return (

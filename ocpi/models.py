@@ -188,6 +188,8 @@ class Reservation(models.Model):
     owner = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="reservations")
     reservation_id = models.CharField(max_length=36)
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE)
+    # Carried into the Session and CDR of the session that uses the reservation.
+    authorization_reference = models.CharField(max_length=36, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,7 +208,8 @@ class Reservation(models.Model):
 
 
 class SessionAuthorization(models.Model):
-    """How a roaming driver's token was authorised (OCPI's auth_method): recorded when
+    """How a roaming driver's token was authorised (OCPI's auth_method, and the eMSP's
+    authorization_reference): recorded when
     ChargeNet authorises it or accepts a START_SESSION, pending until the session it led
     to starts at that station, then that session's (ocpi/sessions.py binds it)."""
 
@@ -220,6 +223,9 @@ class SessionAuthorization(models.Model):
         "stations.ChargingStation", null=True, blank=True, on_delete=models.CASCADE
     )
     method = models.CharField(max_length=12, choices=Method.choices)
+    # The eMSP's authorization_reference (START_SESSION, real-time AuthorizationInfo):
+    # the session's and CDR's must be the same.
+    reference = models.CharField(max_length=36, blank=True)
     session = models.OneToOneField(
         "stations.ChargingSession",
         null=True,

@@ -16,7 +16,7 @@ from billing.models import SessionCharge, SessionTariff
 from billing.services.tariffs import tariff_for
 from ocpi import locations, tariffs, tokens
 from ocpi.common import timestamp
-from ocpi.models import SessionAuthorization, SitePublication, Token
+from ocpi.models import Reservation, SessionAuthorization, SitePublication, Token
 from stations.models import ChargingSession, Command
 
 STATUS = {"active": "ACTIVE", "ended": "COMPLETED"}
@@ -76,12 +76,32 @@ def bind_authorization(session: ChargingSession, token: Token) -> SessionAuthori
     return found
 
 
-def _auth_method(session: ChargingSession) -> str:
+def _authorization(session: ChargingSession) -> tuple[str, str]:
+    """auth_method and authorization_reference ("" when the eMSP gave none)."""
     bound = SessionAuthorization.objects.filter(session=session).first()
     if bound is not None:
-        return bound.method
-    # Started before ChargeNet recorded how (or without an authorization it saw).
-    return "COMMAND" if _commanded(session) else "AUTH_REQUEST"
+        method, reference = bound.method, bound.reference
+    else:  # started before ChargeNet recorded how (or without an authorization it saw)
+        method, reference = ("COMMAND" if _commanded(session) else "AUTH_REQUEST"), ""
+    return method, reference or _reservation_reference(session)
+
+
+def _reservation_reference(session: ChargingSession) -> str:
+    """The RESERVE_NOW's authorization_reference of the reservation the session used."""
+    base = Reservation.OCPP_RESERVATION_BASE
+    if not session.reservation_id or session.reservation_id <= base:
+        return ""
+    reservation = Reservation.objects.filter(
+        pk=session.reservation_id - base, station=session.station_id
+    ).first()
+    return reservation.authorization_reference if reservation else ""
+
+
+def _with_authorization(body: dict, session: ChargingSession) -> dict:
+    body["auth_method"], reference = _authorization(session)
+    if reference:
+        body["authorization_reference"] = reference
+    return body
 
 
 def _charge(session: ChargingSession) -> SessionCharge | None:
@@ -110,7 +130,6 @@ def session_object(session: ChargingSession, token: Token) -> dict:
         "start_date_time": timestamp(session.started_at),
         "kwh": session.energy_wh / 1000,
         "cdr_token": _cdr_token(token),
-        "auth_method": _auth_method(session),
         "location_id": publication.location_id if publication else "",
         "evse_uid": evse_uid,
         "connector_id": connector_id,
@@ -118,6 +137,7 @@ def session_object(session: ChargingSession, token: Token) -> dict:
         "status": STATUS.get(session.state, "ACTIVE"),
         "last_updated": timestamp(session.updated_at),
     }
+    _with_authorization(body, session)
     if session.ended_at:
         body["end_date_time"] = timestamp(session.ended_at)
     if charge is not None:
@@ -160,7 +180,6 @@ def cdr_object(session: ChargingSession, token: Token, charge: SessionCharge) ->
         "end_date_time": timestamp(end),
         "session_id": str(session.pk),
         "cdr_token": _cdr_token(token),
-        "auth_method": _auth_method(session),
         "cdr_location": location,
         "currency": charge.currency,
         "charging_periods": [
@@ -182,6 +201,7 @@ def cdr_object(session: ChargingSession, token: Token, charge: SessionCharge) ->
         # filter on too.
         "last_updated": timestamp(charge.priced_at),
     }
+    _with_authorization(body, session)
     tariff = _priced_with(session, charge)
     if tariff is not None:
         body["tariffs"] = [tariff]

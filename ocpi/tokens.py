@@ -138,18 +138,19 @@ def authorize(value: str, station_pk: int | None) -> Authorization | None:
             remember(token, station_pk, SessionAuthorization.Method.WHITELIST)
             return _stored(token)
         return Authorization(INVALID)
-    remember(token, station_pk, SessionAuthorization.Method.AUTH_REQUEST)
+    reference = str(answer.get("authorization_reference") or "")[:36]
+    remember(token, station_pk, SessionAuthorization.Method.AUTH_REQUEST, reference)
     return Authorization(ALLOWED.get(answer.get("allowed"), INVALID))
 
 
-def remember(token: Token, station_pk: int | None, method: str) -> None:
+def remember(token: Token, station_pk: int | None, method: str, reference: str = "") -> None:
     """A pending authorization of the token at the station (the latest of its kind)."""
     SessionAuthorization.objects.update_or_create(
         token=token,
         station_id=station_pk,
         method=method,
         session=None,
-        defaults={"at": timezone.now()},
+        defaults={"at": timezone.now(), "reference": reference},
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from billing.services.versions import tariff_version_current
+from ocpi.models import Reservation
 from stations.models import ChargingStation, Command
 from stations.services.authorization import id_token_authorize
 from stations.services.sessions import session_start
@@ -105,10 +106,13 @@ def test_auth_method_says_how_the_driver_was_authorised(registered, ocpi_url, pu
     listed = _start(station, "CARD-1", connector=1)
     body, cdr = _pulled(registered, ocpi_url, listed)
     assert body["auth_method"] == cdr["auth_method"] == "WHITELIST"
+    assert "authorization_reference" not in body and "authorization_reference" not in cdr
 
     realtime = _start(station, "OK-RT-1", connector=2)
     body, cdr = _pulled(registered, ocpi_url, realtime)
     assert body["auth_method"] == cdr["auth_method"] == "AUTH_REQUEST"
+    # The reference of the eMSP's real-time answer (AuthorizationInfo).
+    assert body["authorization_reference"] == cdr["authorization_reference"] == "REF-OK-RT-1"
 
 
 def test_a_start_session_command_gives_command(registered, ocpi_url, published_site):
@@ -118,6 +122,7 @@ def test_a_start_session_command_gives_command(registered, ocpi_url, published_s
         "location_id": "LOC-1",
         "evse_uid": "CP-1-1",
         "token": token("APP-1", "ALWAYS"),
+        "authorization_reference": "CMD-REF-1",
     }
     reply = registered.call("POST", f"{ocpi_url}/2.2.1/commands/START_SESSION", command)
     assert reply.data["result"] == "ACCEPTED"
@@ -126,3 +131,24 @@ def test_a_start_session_command_gives_command(registered, ocpi_url, published_s
     session = _start(station, "APP-1", remote_start_id=remote_start.pk)
     body, cdr = _pulled(registered, ocpi_url, session)
     assert body["auth_method"] == cdr["auth_method"] == "COMMAND"
+    assert body["authorization_reference"] == cdr["authorization_reference"] == "CMD-REF-1"
+
+
+def test_a_reservations_reference_reaches_its_session(registered, ocpi_url, published_site):
+    station = ChargingStation.objects.get(station_id="CP-1")
+    command = {
+        "response_url": f"{registered.base}/ocpi/emsp/2.2.1/commands/RESERVE_NOW/1",
+        "location_id": "LOC-1",
+        "evse_uid": "CP-1-1",
+        "token": token("APP-2", "ALWAYS"),
+        "expiry_date": "2099-01-01T00:00:00Z",
+        "reservation_id": "R-1",
+        "authorization_reference": "RES-REF-1",
+    }
+    reply = registered.call("POST", f"{ocpi_url}/2.2.1/commands/RESERVE_NOW", command)
+    assert reply.data["result"] == "ACCEPTED"
+    reservation = Reservation.objects.get(reservation_id="R-1")
+    session = _start(station, "APP-2", reservation_id=reservation.ocpp_id)
+    body, cdr = _pulled(registered, ocpi_url, session)
+    assert body["auth_method"] == "WHITELIST"
+    assert body["authorization_reference"] == cdr["authorization_reference"] == "RES-REF-1"
