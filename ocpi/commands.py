@@ -2,8 +2,9 @@
 cancel a reservation or unlock a connector.
 
 `accept` checks the request and answers the CommandResponse at once (REJECTED for a
-location, EVSE or session ChargeNet does not have, UNKNOWN_SESSION for a session that
-is not the party's); the command itself goes to the station through ChargeNet's
+location, EVSE or session ChargeNet does not have, or a START_SESSION or RESERVE_NOW
+naming no EVSE where none is available; UNKNOWN_SESSION for a session that is not the
+party's); the command itself goes to the station through ChargeNet's
 command service in the task `ocpi.tasks.run_command`, and its outcome is POSTed as a
 CommandResult to the request's `response_url` (a delivery, retried like every push).
 """
@@ -15,7 +16,7 @@ from rest_framework import serializers
 
 from chargenet.celery import enqueue_on_commit
 from ocpi import common, locations, pushes, tokens
-from ocpi.models import Party, Reservation, SitePublication
+from ocpi.models import Party, Reservation, SessionAuthorization, SitePublication
 from stations.commands.service import send_command
 from stations.models import ChargingSession, ChargingStation, Command
 from stations.ocpp.requests import CommandError
@@ -121,12 +122,19 @@ def _plan(party: Party, kind: str, request: dict) -> tuple[ChargingStation, str,
         return station, "unlock_connector", {"connector_id": connector_id}
     token = _token(party, request["token"])
     if kind == "START_SESSION":
+        reference = request.get("authorization_reference", "")
+        tokens.remember(token, station.pk, SessionAuthorization.Method.COMMAND, reference)
         params = {"id_tag": token.uid}
         if connector_id:
             params["connector_id"] = connector_id
         return station, "remote_start", params
     reservation, _ = Reservation.objects.update_or_create(
-        owner=party, reservation_id=request["reservation_id"], defaults={"station": station}
+        owner=party,
+        reservation_id=request["reservation_id"],
+        defaults={
+            "station": station,
+            "authorization_reference": request.get("authorization_reference", ""),
+        },
     )
     expiry: datetime = request["expiry_date"]
     return (
@@ -160,7 +168,7 @@ def _token(party: Party, data: dict):
             str(data.get("uid", "")),
             str(data.get("type", "")),
             data,
-        )
+        )[0]
     except common.OcpiError as exc:
         raise Refused("REJECTED", f"Invalid token: {exc.message}") from exc
 
@@ -173,7 +181,7 @@ def _where(request: dict) -> tuple[ChargingStation, int | None]:
     if publication is None:
         raise Refused("REJECTED", "Unknown location.")
     if not request.get("evse_uid"):
-        raise Refused("REJECTED", "Name the EVSE: every ChargeNet command targets one.")
+        return _available(publication)
     for (_, number), (station, _, connectors) in locations.evses_of(publication).items():
         if locations.evse_uid(station, number) != request["evse_uid"]:
             continue
@@ -183,6 +191,16 @@ def _where(request: dict) -> tuple[ChargingStation, int | None]:
                 return station, connector.connector_id
         raise Refused("REJECTED", "Unknown connector.")
     raise Refused("REJECTED", "Unknown EVSE.")
+
+
+def _available(publication: SitePublication) -> tuple[ChargingStation, int]:
+    """No EVSE named (optional in 2.2.1: ChargeNet never advertises
+    START_SESSION_CONNECTOR_REQUIRED): the location's first available connector."""
+    for station, _, connectors in locations.evses_of(publication).values():
+        for connector in connectors:
+            if locations.evse_status(station, [connector]) == "AVAILABLE":
+                return station, connector.connector_id
+    raise Refused("REJECTED", "No EVSE of the location is available.")
 
 
 def run(party_pk: int, station_pk: int, action: str, params: dict, response_url: str) -> str:

@@ -65,6 +65,8 @@ def session_changed(kind: str, station_pk: int | None, data: dict) -> None:
             .first()
         )
         token = sessions.owner_token(session) if session else None
+        if token is not None:
+            sessions.bind_authorization(session, token)
         url = token.owner.endpoint("sessions") if token else None
         if url:
             body = sessions.session_object(session, token)
@@ -78,7 +80,9 @@ def session_priced(kind: str, station_pk: int | None, data: dict) -> None:
     """Billing priced a roaming driver's session: POST its CDR to the party."""
     try:
         session = (
-            ChargingSession.objects.select_related("station__site", "connector", "charge__tariff")
+            ChargingSession.objects.select_related(
+                "station__site", "connector", "charge__tariff", "charge__tariff_version__tariff"
+            )
             .filter(pk=data.get("session"))
             .first()
         )

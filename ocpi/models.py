@@ -10,6 +10,7 @@ import secrets
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -187,6 +188,8 @@ class Reservation(models.Model):
     owner = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="reservations")
     reservation_id = models.CharField(max_length=36)
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE)
+    # Carried into the Session and CDR of the session that uses the reservation.
+    authorization_reference = models.CharField(max_length=36, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -202,3 +205,45 @@ class Reservation(models.Model):
     @property
     def ocpp_id(self) -> int:
         return self.OCPP_RESERVATION_BASE + self.pk
+
+
+class SessionAuthorization(models.Model):
+    """How a roaming driver's token was authorised (OCPI's auth_method, and the eMSP's
+    authorization_reference): recorded when
+    ChargeNet authorises it or accepts a START_SESSION, pending until the session it led
+    to starts at that station, then that session's (ocpi/sessions.py binds it)."""
+
+    class Method(models.TextChoices):
+        AUTH_REQUEST = "AUTH_REQUEST"  # the eMSP asked in real time
+        COMMAND = "COMMAND"  # a START_SESSION
+        WHITELIST = "WHITELIST"  # the token the eMSP sent, stored here
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="authorizations")
+    station = models.ForeignKey(
+        "stations.ChargingStation", null=True, blank=True, on_delete=models.CASCADE
+    )
+    method = models.CharField(max_length=12, choices=Method.choices)
+    # The eMSP's authorization_reference (START_SESSION, real-time AuthorizationInfo):
+    # the session's and CDR's must be the same.
+    reference = models.CharField(max_length=36, blank=True)
+    session = models.OneToOneField(
+        "stations.ChargingSession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ocpi_authorization",
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # One pending authorization per token, station and method: rewritten, not piled up.
+            models.UniqueConstraint(
+                fields=["token", "station", "method"],
+                condition=models.Q(session__isnull=True),
+                name="ocpi_authorization_pending_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id}: {self.method} ({self.session_id or 'pending'})"

@@ -10,13 +10,14 @@ net, `incl_vat` its gross — the invoice line's amounts.
 """
 
 from django.conf import settings
+from django.db.models import Q
 
-from billing.models import SessionCharge
+from billing.models import SessionCharge, SessionTariff
 from billing.services.tariffs import tariff_for
 from ocpi import locations, tariffs, tokens
 from ocpi.common import timestamp
-from ocpi.models import SitePublication, Token
-from stations.models import ChargingSession
+from ocpi.models import Reservation, SessionAuthorization, SitePublication, Token
+from stations.models import ChargingSession, Command
 
 STATUS = {"active": "ACTIVE", "ended": "COMPLETED"}
 
@@ -46,8 +47,61 @@ def _where(session: ChargingSession) -> tuple[SitePublication | None, str, str]:
     return publication, locations.evse_uid(station, number), connector_id
 
 
-def _auth_method(session: ChargingSession) -> str:
-    return "COMMAND" if session.remote_start_id else "AUTH_REQUEST"
+def _commanded(session: ChargingSession) -> bool:
+    """Started by a remote start (2.0.1 names it; a 1.6 one is linked to the session)."""
+    return (
+        bool(session.remote_start_id)
+        or Command.objects.filter(session=session, action="remote_start").exists()
+    )
+
+
+def bind_authorization(session: ChargingSession, token: Token) -> SessionAuthorization | None:
+    """The authorization that led to the session: its own once bound, else the latest
+    pending one of the token at the station (a START_SESSION's for a remote start)."""
+    bound = SessionAuthorization.objects.filter(session=session).first()
+    if bound is not None:
+        return bound
+    pending = SessionAuthorization.objects.filter(
+        Q(station=session.station_id) | Q(station__isnull=True), token=token, session=None
+    )
+    command = SessionAuthorization.Method.COMMAND
+    if _commanded(session):
+        pending = pending.filter(method=command)
+    else:
+        pending = pending.exclude(method=command)
+    found = pending.order_by("-at", "-pk").first()
+    if found is not None:
+        found.session = session
+        found.save(update_fields=["session"])
+    return found
+
+
+def _authorization(session: ChargingSession) -> tuple[str, str]:
+    """auth_method and authorization_reference ("" when the eMSP gave none)."""
+    bound = SessionAuthorization.objects.filter(session=session).first()
+    if bound is not None:
+        method, reference = bound.method, bound.reference
+    else:  # started before ChargeNet recorded how (or without an authorization it saw)
+        method, reference = ("COMMAND" if _commanded(session) else "AUTH_REQUEST"), ""
+    return method, reference or _reservation_reference(session)
+
+
+def _reservation_reference(session: ChargingSession) -> str:
+    """The RESERVE_NOW's authorization_reference of the reservation the session used."""
+    base = Reservation.OCPP_RESERVATION_BASE
+    if not session.reservation_id or session.reservation_id <= base:
+        return ""
+    reservation = Reservation.objects.filter(
+        pk=session.reservation_id - base, station=session.station_id
+    ).first()
+    return reservation.authorization_reference if reservation else ""
+
+
+def _with_authorization(body: dict, session: ChargingSession) -> dict:
+    body["auth_method"], reference = _authorization(session)
+    if reference:
+        body["authorization_reference"] = reference
+    return body
 
 
 def _charge(session: ChargingSession) -> SessionCharge | None:
@@ -76,7 +130,6 @@ def session_object(session: ChargingSession, token: Token) -> dict:
         "start_date_time": timestamp(session.started_at),
         "kwh": session.energy_wh / 1000,
         "cdr_token": _cdr_token(token),
-        "auth_method": _auth_method(session),
         "location_id": publication.location_id if publication else "",
         "evse_uid": evse_uid,
         "connector_id": connector_id,
@@ -84,6 +137,7 @@ def session_object(session: ChargingSession, token: Token) -> dict:
         "status": STATUS.get(session.state, "ACTIVE"),
         "last_updated": timestamp(session.updated_at),
     }
+    _with_authorization(body, session)
     if session.ended_at:
         body["end_date_time"] = timestamp(session.ended_at)
     if charge is not None:
@@ -126,7 +180,6 @@ def cdr_object(session: ChargingSession, token: Token, charge: SessionCharge) ->
         "end_date_time": timestamp(end),
         "session_id": str(session.pk),
         "cdr_token": _cdr_token(token),
-        "auth_method": _auth_method(session),
         "cdr_location": location,
         "currency": charge.currency,
         "charging_periods": [
@@ -144,15 +197,30 @@ def cdr_object(session: ChargingSession, token: Token, charge: SessionCharge) ->
         },
         "total_energy": session.energy_wh / 1000,
         "total_time": round(hours, 4),
-        "last_updated": timestamp(session.ended_at or charge.priced_at),
+        # A CDR is made when billing prices the session: the time `date_from`/`date_to`
+        # filter on too.
+        "last_updated": timestamp(charge.priced_at),
     }
-    if charge.tariff is not None:
-        tariff = tariffs.tariff_object(charge.tariff)
+    _with_authorization(body, session)
+    tariff = _priced_with(session, charge)
+    if tariff is not None:
         body["tariffs"] = [tariff]
         body["charging_periods"][0]["tariff_id"] = tariff["id"]
-    if len(charge.tariff_name) and charge.tariff is None:
+    elif charge.tariff_name:
         body["remark"] = f"Tariff: {charge.tariff_name}"[:255]
     return body
+
+
+def _priced_with(session: ChargingSession, charge: SessionCharge) -> dict | None:
+    """The tariff version the session was priced with, not the tariff as it is now (it
+    may have changed since); the tariff itself only for a charge that names no version."""
+    version = charge.tariff_version
+    if version is None:
+        pin = SessionTariff.objects.filter(session=session).select_related("version").first()
+        version = pin.version if pin else None
+    if version is not None:
+        return tariffs.version_object(version)
+    return tariffs.tariff_object(charge.tariff) if charge.tariff is not None else None
 
 
 def sessions_of(party, start=None, end=None):

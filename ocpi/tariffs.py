@@ -15,11 +15,13 @@ power at each moment), and prepaid e-bike blocks. CDRs carry the price ChargeNet
 actually charged, so these differences never reach what the driver pays.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 
-from billing.models import Tariff
+from billing.models import Tariff, TariffVersion
+from billing.pricing import TariffSpec
 from ocpi.common import timestamp
 from ocpi.locations import tariff_id
 
@@ -45,7 +47,20 @@ def _hhmm(moment) -> str:
 
 
 def tariff_object(tariff: Tariff) -> dict:
-    spec = tariff.spec()
+    """The tariff as it is now."""
+    return _body(tariff.spec(), tariff_id(tariff.pk), tariff.updated_at, tariff.description)
+
+
+def version_object(version: TariffVersion) -> dict:
+    """The tariff as one of its versions defined it: what a session was priced with.
+    Same id as the tariff (a deleted tariff's version gets its own), last_updated the
+    moment the version came into force."""
+    tariff = version.tariff
+    ident = tariff_id(tariff.pk) if tariff else f"TARIFF-V{version.pk}"
+    return _body(version.spec(), ident, version.created_at, tariff.description if tariff else "")
+
+
+def _body(spec: TariffSpec, ident: str, updated_at: datetime, description: str) -> dict:
     vat = spec.tax_rate_percent
     time_step = spec.time_block_minutes * 60
     elements = []
@@ -98,14 +113,14 @@ def tariff_object(tariff: Tariff) -> dict:
     body = {
         "country_code": settings.OCPI_COUNTRY_CODE,
         "party_id": settings.OCPI_PARTY_ID,
-        "id": tariff_id(tariff.pk),
+        "id": ident,
         "currency": spec.currency,
         "type": "REGULAR",
         "elements": elements,
-        "last_updated": timestamp(tariff.updated_at),
+        "last_updated": timestamp(updated_at),
     }
-    if tariff.description:
-        body["tariff_alt_text"] = [{"language": "en", "text": tariff.description[:512]}]
+    if description:
+        body["tariff_alt_text"] = [{"language": "en", "text": description[:512]}]
     if spec.minimum_price is not None:
         body["min_price"] = price(spec.minimum_price, vat)
     if spec.maximum_price is not None:

@@ -11,11 +11,12 @@ refuses when the eMSP cannot be reached.
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from ocpi import client, common, locations
-from ocpi.models import Party, SitePublication, Token
+from ocpi.models import Party, SessionAuthorization, SitePublication, Token
 from stations.models import ChargingStation
 from stations.services.authorization import ACCEPTED, BLOCKED, EXPIRED, INVALID, Authorization
 
@@ -60,8 +61,10 @@ def _checked(data: object, *, partial: bool = False) -> dict:
     return dict(serializer.initial_data)
 
 
-def store(party: Party, country_code: str, party_id: str, uid: str, kind: str, data) -> Token:
-    """PUT: the whole Token object, created or replaced."""
+def store(
+    party: Party, country_code: str, party_id: str, uid: str, kind: str, data
+) -> tuple[Token, bool]:
+    """PUT: the whole Token object, created or replaced; True when created."""
     checked = _checked(data)
     if (checked["country_code"], checked["party_id"], checked["uid"]) != (
         country_code,
@@ -81,11 +84,11 @@ def patch(party: Party, token: Token, data) -> Token:
         if merged[key] != token.data[key]:
             raise common.invalid(f"{key} cannot be changed.")
     _checked(merged)
-    return _save(party, merged)
+    return _save(party, merged)[0]
 
 
-def _save(party: Party, data: dict) -> Token:
-    token, _ = Token.objects.update_or_create(
+def _save(party: Party, data: dict) -> tuple[Token, bool]:
+    return Token.objects.update_or_create(
         country_code=data["country_code"],
         party_id=data["party_id"],
         uid=data["uid"],
@@ -100,7 +103,6 @@ def _save(party: Party, data: dict) -> Token:
             "last_updated": _moment(data["last_updated"]),
         },
     )
-    return token
 
 
 def _moment(value) -> datetime:
@@ -122,18 +124,34 @@ def _stored(token: Token) -> Authorization:
 
 
 def authorize(value: str, station_pk: int | None) -> Authorization | None:
-    """The station core's external authorizer: None for a token no party sent."""
+    """The station core's external authorizer: None for a token no party sent. How it
+    answered is remembered for the session that follows (its auth_method)."""
     token = find(value)
     if token is None:
         return None
     if token.whitelist in (Token.Whitelist.ALWAYS, Token.Whitelist.ALLOWED):
+        remember(token, station_pk, SessionAuthorization.Method.WHITELIST)
         return _stored(token)
     answer = real_time(token, station_pk)
     if answer is None:  # the eMSP could not be reached
         if token.whitelist == Token.Whitelist.ALLOWED_OFFLINE:
+            remember(token, station_pk, SessionAuthorization.Method.WHITELIST)
             return _stored(token)
         return Authorization(INVALID)
+    reference = str(answer.get("authorization_reference") or "")[:36]
+    remember(token, station_pk, SessionAuthorization.Method.AUTH_REQUEST, reference)
     return Authorization(ALLOWED.get(answer.get("allowed"), INVALID))
+
+
+def remember(token: Token, station_pk: int | None, method: str, reference: str = "") -> None:
+    """A pending authorization of the token at the station (the latest of its kind)."""
+    SessionAuthorization.objects.update_or_create(
+        token=token,
+        station_id=station_pk,
+        method=method,
+        session=None,
+        defaults={"at": timezone.now(), "reference": reference},
+    )
 
 
 def real_time(token: Token, station_pk: int | None) -> dict | None:

@@ -1,6 +1,10 @@
-"""OCPI routes, under /ocpi/ (chargenet/urls.py)."""
+"""OCPI routes, under /ocpi/ (chargenet/urls.py).
 
-from django.urls import path
+Every endpoint answers with or without a trailing slash (parties differ in how they
+join URLs), and any other path under /ocpi/ answers an OCPI envelope 404, not HTML.
+"""
+
+from django.urls import URLPattern, path, re_path
 
 from ocpi.views import (
     commands,
@@ -12,29 +16,38 @@ from ocpi.views import (
     tokens,
     versions,
 )
+from ocpi.views.base import unknown_endpoint
 
 app_name = "ocpi"
 
+
+def both(route: str, view, name: str | None = None) -> list[URLPattern]:
+    """`route` as written (named, for reverse()) and its twin with or without a slash."""
+    twin = route[:-1] if route.endswith("/") else route + "/"
+    return [path(route, view, name=name), path(twin, view)]
+
+
 urlpatterns = [
-    path("public/locations", public.PublicLocationsView.as_view(), name="public-locations"),
-    path("public/tariffs", public.PublicTariffsView.as_view(), name="public-tariffs"),
-    path("versions", versions.VersionsView.as_view(), name="versions"),
-    path("2.2.1/", versions.VersionDetailsView.as_view(), name="version-details"),
-    path("2.2.1/credentials", credentials.CredentialsView.as_view(), name="credentials"),
-    path(
+    *both("public/locations", public.PublicLocationsView.as_view(), "public-locations"),
+    *both("public/tariffs", public.PublicTariffsView.as_view(), "public-tariffs"),
+    *both("versions", versions.VersionsView.as_view(), "versions"),
+    *both("2.2.1/", versions.VersionDetailsView.as_view(), "version-details"),
+    *both("2.2.1/credentials", credentials.CredentialsView.as_view(), "credentials"),
+    *both(
         "2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>",
         tokens.TokenView.as_view(),
-        name="tokens",
+        "tokens",
     ),
-    path("2.2.1/sessions", sessions.SessionListView.as_view()),
-    path("2.2.1/cdrs", sessions.CdrListView.as_view()),
-    path("2.2.1/tariffs", tariffs.TariffListView.as_view()),
-    path("2.2.1/commands/<str:command>", commands.CommandView.as_view()),
-    path("2.2.1/locations", locations.LocationListView.as_view(), name="locations"),
-    path("2.2.1/locations/<str:location_id>", locations.LocationView.as_view()),
-    path("2.2.1/locations/<str:location_id>/<str:evse_uid>", locations.EvseView.as_view()),
-    path(
+    *both("2.2.1/sessions", sessions.SessionListView.as_view()),
+    *both("2.2.1/cdrs", sessions.CdrListView.as_view()),
+    *both("2.2.1/tariffs", tariffs.TariffListView.as_view()),
+    *both("2.2.1/commands/<str:command>", commands.CommandView.as_view()),
+    *both("2.2.1/locations", locations.LocationListView.as_view(), "locations"),
+    *both("2.2.1/locations/<str:location_id>", locations.LocationView.as_view()),
+    *both("2.2.1/locations/<str:location_id>/<str:evse_uid>", locations.EvseView.as_view()),
+    *both(
         "2.2.1/locations/<str:location_id>/<str:evse_uid>/<str:connector>",
         locations.ConnectorView.as_view(),
     ),
+    re_path(r"^.*$", unknown_endpoint),
 ]

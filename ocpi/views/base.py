@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpRequest, JsonResponse
 from django.utils.dateparse import parse_datetime
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -79,3 +80,9 @@ def paginate(request: Request, items: list, render) -> Response:
         url = request.build_absolute_uri(request.path) + "?" + urlencode(query)
         headers["Link"] = f'<{url}>; rel="next"'
     return common.ok([render(item) for item in page], headers=headers)
+
+
+def unknown_endpoint(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any other path under /ocpi/: an OCPI envelope 404 rather than Django's HTML."""
+    body = common.envelope(None, common.CLIENT_ERROR, "Unknown endpoint.")
+    return JsonResponse(body, status=404, headers=common.request_headers(request))

@@ -1,7 +1,8 @@
 """`/ocpi/2.2.1/tokens/{country_code}/{party_id}/{uid}[?type=]` as RECEIVER: the eMSP's
-tokens, GET, PUT (whole object) and PATCH (some fields). The rules are in
-`ocpi/tokens.py`."""
+tokens, GET, PUT (whole object: 201 when new, 200 when replaced) and PATCH (some
+fields). The rules are in `ocpi/tokens.py`."""
 
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,8 +39,10 @@ class TokenView(OcpiView):
 
     def put(self, request: Request, country_code: str, party_id: str, uid: str) -> Response:
         self._own(country_code, party_id)
-        tokens.store(self.party, country_code, party_id, uid, self._kind(), request.data)
-        return common.ok()
+        _, created = tokens.store(
+            self.party, country_code, party_id, uid, self._kind(), request.data
+        )
+        return common.ok(status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def patch(self, request: Request, country_code: str, party_id: str, uid: str) -> Response:
         self._own(country_code, party_id)

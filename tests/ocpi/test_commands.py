@@ -4,7 +4,7 @@ eMSP's response_url once ChargeNet's command service has the station's outcome."
 import pytest
 
 from ocpi.models import Reservation, Token
-from stations.models import Command
+from stations.models import Command, Connector
 from tests.support.emsp import token
 from tests.support.factories import ChargingSessionFactory
 from tests.support.ocpi_schemas import validate
@@ -126,3 +126,22 @@ def test_stop_session_of_the_partys_driver(registered, ocpi_url, published_site)
     assert Command.objects.get(action="remote_stop").params["transaction_id"] == "77"
     refused = _command(registered, ocpi_url, "STOP_SESSION", {"session_id": str(other.pk)})
     assert refused["result"] == "UNKNOWN_SESSION"
+
+
+def test_start_and_reserve_without_an_evse_take_an_available_one(
+    registered, ocpi_url, published_site
+):
+    connectors = Connector.objects.filter(station__site=published_site)
+    connectors.update(status="Charging")
+    start = {"location_id": "LOC-1", "token": token("APP-1", "NEVER")}
+    refused = _command(registered, ocpi_url, "START_SESSION", start)
+    assert refused["result"] == "REJECTED"  # nothing available
+    assert not Command.objects.exists()
+    connectors.filter(station__station_id="CP-1", connector_id=2).update(status="Available")
+    assert _command(registered, ocpi_url, "START_SESSION", start)["result"] == "ACCEPTED"
+    reserve = {**start, "expiry_date": "2099-01-01T00:00:00Z", "reservation_id": "R-9"}
+    assert _command(registered, ocpi_url, "RESERVE_NOW", reserve)["result"] == "ACCEPTED"
+    sent = {c.action: c for c in Command.objects.select_related("station")}
+    for action in ("remote_start", "reserve_now"):
+        assert sent[action].station.station_id == "CP-1"
+        assert sent[action].params["connector_id"] == 2

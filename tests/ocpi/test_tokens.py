@@ -19,7 +19,10 @@ def _put(emsp, url, body, uid=None):
 def test_tokens_are_stored_read_and_patched(registered, ocpi_url):
     body = token("CARD-1", "ALWAYS")
     validate("Token", body)
-    assert _put(registered, ocpi_url, body).body["status_code"] == 1000
+    created = _put(registered, ocpi_url, body)
+    assert created.status == 201 and created.body["status_code"] == 1000
+    replaced = _put(registered, ocpi_url, {**body, "visual_number": "1234"})
+    assert replaced.status == 200 and replaced.body["status_code"] == 1000
     got = registered.get(f"{ocpi_url}/2.2.1/tokens/DE/EMS/CARD-1?type=RFID")
     validate("Token", got.data)
     assert got.data["contract_id"] == body["contract_id"]

@@ -135,7 +135,7 @@ class Emsp:
         if path.endswith("/authorize"):
             uid = path.split("/")[-2]
             allowed = "ALLOWED" if uid.startswith("OK") else "NOT_ALLOWED"
-            return {"allowed": allowed, "token": None}
+            return {"allowed": allowed, "token": None, "authorization_reference": f"REF-{uid}"}
         return None
 
     def stop(self) -> None:
