@@ -405,7 +405,9 @@ OCPP_LOG_MAX_PAYLOAD = env_int("OCPP_LOG_MAX_PAYLOAD", 64 * 1024)
 # when it answers again; beyond this the oldest are dropped (counted and logged).
 OCPP_LOG_OUTAGE_BUFFER = env_int("OCPP_LOG_OUTAGE_BUFFER", 100_000)
 # Handshakes one process runs at once; more wait up to OCPP_HANDSHAKE_WAIT s, then 503.
-OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 32)
+# A slot is held across Redis and event-loop waits too, so it is set well above
+# DATABASE_THREADS: with 32, a 200-at-a-time burst left the database threads idle.
+OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 128)
 OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))
 # Refused handshakes (400/401/404) per minute before 429 at once: for one station id from
 # one address, and (much higher, so a depot's NAT is not locked out by one misconfigured
