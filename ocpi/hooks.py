@@ -18,7 +18,7 @@ from django.db.models.signals import post_delete, post_save
 from ocpi import locations, pushes, sessions
 from ocpi.models import Party, SitePublication
 from stations import events
-from stations.models import ChargingSession, ChargingStation
+from stations.models import ChargingSession, ChargingStation, Connector, Site
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ _parties: dict = {"at": -1e9, "rows": []}
 
 def subscribe() -> None:
     post_save.connect(publication_saved, sender=SitePublication, dispatch_uid="ocpi-location-put")
+    for model in (Site, ChargingStation, Connector):
+        name = model.__name__.lower()
+        post_save.connect(location_changed, sender=model, dispatch_uid=f"ocpi-{name}-saved")
+        post_delete.connect(location_changed, sender=model, dispatch_uid=f"ocpi-{name}-deleted")
     post_save.connect(_forget_parties, sender=Party, dispatch_uid="ocpi-parties-save")
     post_delete.connect(_forget_parties, sender=Party, dispatch_uid="ocpi-parties-delete")
     events.subscribe("connector.status", connector_status)
@@ -43,6 +47,32 @@ def publication_saved(sender, instance: SitePublication, **kwargs) -> None:
     """A site published, changed or withdrawn: PUT the whole Location to every party
     (`publish: false` once withdrawn), after the change commits."""
     transaction.on_commit(lambda: _put_location(instance.pk))
+
+
+def location_changed(sender, instance, created: bool = False, update_fields=None, **kwargs):
+    """A site, a station or a connector added, edited or removed: PUT the published
+    Location again. A partial save (a status, a password, a boot) changes nothing a
+    Location says; a connector's status goes as a PATCH (`connector_status`)."""
+    if update_fields is not None and not created:
+        return
+    if isinstance(instance, Site):
+        site_id = instance.pk
+    elif isinstance(instance, ChargingStation):
+        site_id = instance.site_id
+    else:
+        stations = ChargingStation.objects.filter(pk=instance.station_id)
+        site_id = stations.values_list("site_id", flat=True).first()
+    if site_id is not None:
+        transaction.on_commit(lambda: _put_site(site_id))
+
+
+def _put_site(site_id: int) -> None:
+    if not _receivers("locations"):
+        return
+    published = SitePublication.objects.filter(site_id=site_id, published=True)
+    publication_pk = published.values_list("pk", flat=True).first()
+    if publication_pk is not None:
+        _put_location(publication_pk)
 
 
 def _put_location(publication_pk: int) -> None:

@@ -183,3 +183,21 @@ def test_two_senders_at_once_send_each_delivery_once_in_order(
     assert [p.body for p in patches] == [json.loads(d.body) for d in deliveries]
     assert [d.attempts for d in deliveries] == [2, 1, 1, 1]
     assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_a_station_added_edited_or_removed_puts_the_location_again(registered, published_site):
+    """What a Location lists follows the network; a status or a boot is no such change."""
+    path = "/ocpi/emsp/2.2.1/locations/NL/CNT/LOC-1"
+    before = len(registered.of(path, "PUT"))
+    station = make_station("CP-2", site=published_site, connectors=1)
+    added = registered.of(path, "PUT")[-1].body
+    validate("Location", added)
+    assert "CP-2-1" in {evse["uid"] for evse in added["evses"]}
+    assert len(registered.of(path, "PUT")) > before
+    puts = len(registered.of(path, "PUT"))
+    _status(station, 1, "Charging")  # a PATCH of the EVSE, not a new Location
+    assert registered.of(f"{path}/CP-2-1", "PATCH")
+    assert len(registered.of(path, "PUT")) == puts
+    station.delete()
+    removed = registered.of(path, "PUT")[-1].body
+    assert "CP-2-1" not in {evse["uid"] for evse in removed["evses"]}
