@@ -3,7 +3,8 @@
 A driver's pages use the driver's own time zone (their profile). Operators' pages and
 the admin stay in UTC, labelled so, for what has no site (a query per request would
 cost every operator page); times that belong to a site are shown in the site's zone by
-the `clock` tag, and billing's pages pass the operator's accounting zone themselves.
+the `clock` tag (the admin's lists by `clock_column`), and billing's pages pass the
+operator's accounting zone themselves.
 """
 
 import zoneinfo

@@ -10,12 +10,25 @@ from reliability.models import (
     OpeningHours,
     UptimeReport,
 )
+from stations.templatetags.clock import clock_column
 
 
 @admin.register(Exclusion)
 class ExclusionAdmin(admin.ModelAdmin):
-    list_display = ["start", "end", "reason", "site", "station", "connector_id", "created_by"]
+    list_display = [
+        "start_clock",
+        "end_clock",
+        "reason",
+        "site",
+        "station",
+        "connector_id",
+        "created_by",
+    ]
     list_filter = ["reason", "site"]
+    # A site's exclusion in that site's zone, a station's in its site's zone.
+    list_select_related = ["site", "station__site", "created_by"]
+    start_clock = clock_column(Exclusion, "start", site=("site", "station.site"))
+    end_clock = clock_column(Exclusion, "end", site=("site", "station.site"))
     search_fields = ["station__station_id", "site__name", "note"]
     date_hierarchy = "start"
     autocomplete_fields = ["station"]
@@ -43,8 +56,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ConnectivityPeriod)
 class ConnectivityPeriodAdmin(ReadOnlyAdmin):
-    list_display = ["station", "started_at", "ended_at"]
+    list_display = ["station", "started_at_clock", "ended_at_clock"]
+    list_select_related = ["station__site"]
     search_fields = ["station__station_id"]
+    started_at_clock = clock_column(ConnectivityPeriod, "started_at")
+    ended_at_clock = clock_column(ConnectivityPeriod, "ended_at")
     date_hierarchy = "started_at"
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stations.admin.common import ReadOnlyAdmin, pretty_json
 from stations.models import OcppMessage, StationEvent
+from stations.templatetags.clock import clock_column
 
 CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
 MESSAGE_TYPES = {CALL: "Call", CALL_RESULT: "CallResult", CALL_ERROR: "CallError"}
@@ -27,7 +28,7 @@ class MessageTypeFilter(admin.SimpleListFilter):
 @admin.register(OcppMessage)
 class OcppMessageAdmin(ReadOnlyAdmin):
     list_display = [
-        "created_at",
+        "created_at_clock",
         "station",
         "direction",
         "message_kind",
@@ -35,7 +36,7 @@ class OcppMessageAdmin(ReadOnlyAdmin):
         "unique_id",
     ]
     list_filter = ["direction", MessageTypeFilter, "action"]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
     search_fields = ["unique_id", "action", "=station__station_id"]
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -49,6 +50,7 @@ class OcppMessageAdmin(ReadOnlyAdmin):
         "payload_pretty",
     ]
     readonly_fields = fields
+    created_at_clock = clock_column(OcppMessage, "created_at")
 
     @admin.display(description=_("type"), ordering="message_type")
     def message_kind(self, message) -> str:
@@ -69,9 +71,10 @@ class OcppMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(StationEvent)
 class StationEventAdmin(ReadOnlyAdmin):
-    list_display = ["timestamp", "station", "kind", "status"]
+    list_display = ["timestamp_clock", "station", "kind", "status"]
     list_filter = ["kind"]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
+    timestamp_clock = clock_column(StationEvent, "timestamp")
     search_fields = ["=station__station_id", "kind", "status"]
     date_hierarchy = "timestamp"
     fields = ["timestamp", "station", "kind", "status", "data_pretty", "created_at"]

@@ -20,14 +20,16 @@ from stations.admin.station_import import station_import_view
 from stations.commands.admin import CONNECTOR_ACTIONS, STATION_ACTIONS
 from stations.models import ChargingSession, ChargingStation, Connector, Site
 from stations.services.registration import stations_registration_set
+from stations.templatetags.clock import clock_column
 
 RECENT_SESSIONS = 10
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "timezone", "max_power_w", "station_count", "created_at"]
+    list_display = ["name", "timezone", "max_power_w", "station_count", "created_at_clock"]
     search_fields = ["name", "address"]
+    created_at_clock = clock_column(Site, "created_at", site="")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_station_count=Count("stations"))
@@ -153,7 +155,7 @@ class ChargingStationAdmin(admin.ModelAdmin):
         "connected",
         "status",
         "connector_summary",
-        "last_seen",
+        "last_seen_clock",
     ]
     list_filter = [
         "site",
@@ -165,6 +167,7 @@ class ChargingStationAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["site"]
     search_fields = ["station_id", "vendor", "model", "serial_number"]
+    last_seen_clock = clock_column(ChargingStation, "last_seen", site="site")
     actions = ["accept_registration", "reject_registration", *STATION_ACTIONS]
     inlines = [ConnectorInline, RecentSessionInline]
     # The list's "Import CSV" button (templates/admin/stations/chargingstation/).
@@ -290,11 +293,12 @@ class ConnectorAdmin(admin.ModelAdmin):
         "evse_id",
         "status",
         "error_code",
-        "status_since",
+        "status_since_clock",
         "max_power_w",
     ]
     list_filter = ["status", "station__site", "station__kind"]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
+    status_since_clock = clock_column(Connector, "status_since")
     search_fields = ["station__station_id"]
     readonly_fields = ["status", "error_code", "info", "vendor_error_code", "status_since"]
     raw_id_fields = ["station"]

@@ -7,7 +7,7 @@ from stations.admin.common import ReadOnlyAdmin, kwh, pretty_json
 from stations.api.serializers import price_of
 from stations.commands.admin import soft_stop
 from stations.models import ChargingSession, MeterSample, SessionMeterSummary
-from stations.templatetags.clock import clock_text, zone_for
+from stations.templatetags.clock import clock_column, clock_text, zone_for
 
 
 @admin.register(ChargingSession)
@@ -81,7 +81,7 @@ class ChargingSessionAdmin(ReadOnlyAdmin):
 @admin.register(MeterSample)
 class MeterSampleAdmin(ReadOnlyAdmin):
     list_display = [
-        "timestamp",
+        "timestamp_clock",
         "station",
         "connector_id",
         "session_id",
@@ -91,7 +91,8 @@ class MeterSampleAdmin(ReadOnlyAdmin):
         "value",
         "unit",
     ]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
+    timestamp_clock = clock_column(MeterSample, "timestamp")
     # The largest table: exact-match search only, and no full COUNT(*) per page.
     search_fields = ["=station__station_id", "=session__transaction_id", "=measurand"]
     date_hierarchy = "timestamp"
@@ -105,14 +106,16 @@ class SessionMeterSummaryAdmin(ReadOnlyAdmin):
     list_display = [
         "session",
         "sample_count",
-        "first_at",
-        "last_at",
+        "first_at_clock",
+        "last_at_clock",
         "energy",
         "power_max_w",
         "power_avg_w",
         "current_max_a",
     ]
-    list_select_related = ["session__station"]
+    list_select_related = ["session__station__site"]
+    first_at_clock = clock_column(SessionMeterSummary, "first_at", site="session.station.site")
+    last_at_clock = clock_column(SessionMeterSummary, "last_at", site="session.station.site")
     search_fields = ["=session__station__station_id", "=session__transaction_id"]
     date_hierarchy = "first_at"
     exclude = ["power_samples", "power_sum_w"]

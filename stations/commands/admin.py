@@ -29,6 +29,7 @@ from stations.models import (
 )
 from stations.ocpp.requests import CommandError
 from stations.services import charging_profiles, local_lists, reconcile, reservations
+from stations.templatetags.clock import clock_column
 
 
 def _json(value) -> str:
@@ -224,7 +225,7 @@ class ReadOnly:
 @admin.register(Command)
 class CommandAdmin(ReadOnly, admin.ModelAdmin):
     list_display = [
-        "created_at",
+        "created_at_clock",
         "station",
         "action",
         "status",
@@ -234,7 +235,7 @@ class CommandAdmin(ReadOnly, admin.ModelAdmin):
         "download",
     ]
     list_filter = ["status", "action"]
-    list_select_related = ["station", "requested_by", "upload"]
+    list_select_related = ["station__site", "requested_by", "upload"]
     search_fields = ["=station__station_id", "action"]
     date_hierarchy = "created_at"
     fields = [
@@ -253,6 +254,7 @@ class CommandAdmin(ReadOnly, admin.ModelAdmin):
         "download",
     ]
     readonly_fields = fields
+    created_at_clock = clock_column(Command, "created_at")
 
     @admin.display(description=_("parameters"))
     def params_pretty(self, command) -> str:
@@ -330,9 +332,10 @@ class ReservationAddForm(forms.ModelForm):
 
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["id", "station", "connector", "id_tag", "expires_at", "status", "session"]
+    list_display = ["id", "station", "connector", "id_tag", "expires_at_clock", "status", "session"]
     list_filter = ["status"]
-    list_select_related = ["station", "connector__station"]
+    list_select_related = ["station__site", "connector__station"]
+    expires_at_clock = clock_column(Reservation, "expires_at")
     search_fields = ["=station__station_id", "id_tag"]
     readonly_fields = [
         "station",
@@ -410,10 +413,11 @@ class ChargingProfileAdmin(ReadOnly, admin.ModelAdmin):
         "limits",
         "status",
         "source",
-        "updated_at",
+        "updated_at_clock",
     ]
     list_filter = ["status", "purpose", "source"]
-    list_select_related = ["station", "connector__station"]
+    list_select_related = ["station__site", "connector__station"]
+    updated_at_clock = clock_column(ChargingProfile, "updated_at")
     search_fields = ["=station__station_id"]
     exclude = ["periods"]
     readonly_fields = ["periods_pretty"]
@@ -438,9 +442,17 @@ class ChargingProfileAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(LocalAuthList)
 class LocalAuthListAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["station", "version", "entry_count", "needs_sync", "last_status", "synced_at"]
+    list_display = [
+        "station",
+        "version",
+        "entry_count",
+        "needs_sync",
+        "last_status",
+        "synced_at_clock",
+    ]
     list_filter = ["needs_sync", "last_status"]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
+    synced_at_clock = clock_column(LocalAuthList, "synced_at")
     search_fields = ["=station__station_id"]
     exclude = ["entries"]
     readonly_fields = ["entry_count"]

@@ -15,6 +15,7 @@ from stations.models import (
     InstalledCertificate,
     VariableMonitor,
 )
+from stations.templatetags.clock import clock_column
 
 HASH_FIELDS = ("hash_algorithm", "issuer_name_hash", "issuer_key_hash", "serial_number")
 
@@ -31,10 +32,11 @@ class VariableMonitorAdmin(ReadOnly, admin.ModelAdmin):
         "value",
         "severity",
         "transaction",
-        "updated_at",
+        "updated_at_clock",
     ]
     list_filter = ["type", "severity"]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
+    updated_at_clock = clock_column(VariableMonitor, "updated_at")
     search_fields = ["=station__station_id", "component", "variable"]
     actions = ["clear"]
 
@@ -52,9 +54,19 @@ class VariableMonitorAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(DisplayMessage)
 class DisplayMessageAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["station", "message_id", "text", "priority", "state", "starts_at", "ends_at"]
+    list_display = [
+        "station",
+        "message_id",
+        "text",
+        "priority",
+        "state",
+        "starts_at_clock",
+        "ends_at_clock",
+    ]
     list_filter = ["priority", "state"]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
+    starts_at_clock = clock_column(DisplayMessage, "starts_at")
+    ends_at_clock = clock_column(DisplayMessage, "ends_at")
     search_fields = ["=station__station_id"]
     exclude = ["contents", "display"]
     readonly_fields = ["contents_pretty"]
@@ -101,9 +113,11 @@ class InstalledCertificateAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(CustomerInformationReport)
 class CustomerInformationReportAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["station", "request_id", "complete", "generated_at", "updated_at"]
+    list_display = ["station", "request_id", "complete", "generated_at_clock", "updated_at_clock"]
     list_filter = ["complete"]
-    list_select_related = ["station"]
+    list_select_related = ["station__site"]
+    generated_at_clock = clock_column(CustomerInformationReport, "generated_at")
+    updated_at_clock = clock_column(CustomerInformationReport, "updated_at")
     search_fields = ["=station__station_id"]
     exclude = ["parts"]
     readonly_fields = ["report_text"]

@@ -5,13 +5,16 @@
 The zone is the first given of: `zone` (a name), `site` (its time zone), `driver`
 (their profile's time zone, for what has no site), else the zone the request
 activated (drivers.clock.ClockMiddleware), else UTC. Zones whose abbreviation is only
-an offset ("+08") are labelled with their name instead.
+an offset ("+08") are labelled with their name instead. `clock_column` makes an admin
+list column of the same text for a row's site (a station's, or the site itself).
 """
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 from django import template
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
@@ -46,6 +49,35 @@ def clock_text(moment: dt.datetime | None, tz: zoneinfo.ZoneInfo, fmt: str = DEF
     if moment is None:
         return "—"
     return f"{date_format(moment.astimezone(tz), fmt)} {zone_label(moment, tz)}"
+
+
+def _site_of(row, paths: tuple[str, ...]):
+    """The first site found along `paths` ("station.site"; "" is the row itself)."""
+    for path in paths:
+        value = row
+        for name in filter(None, path.split(".")):
+            value = getattr(value, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def clock_column(
+    model, field: str, *, site: str | tuple[str, ...] = "station.site"
+) -> Callable[[admin.ModelAdmin, object], str]:
+    """An admin list column showing `field` in the row's site zone, labelled.
+
+    Headed and sorted like the field itself. Rows without a site show the zone the
+    request activated (the admin's UTC). The admin should select_related the site path.
+    """
+    paths = (site,) if isinstance(site, str) else site
+
+    @admin.display(description=model._meta.get_field(field).verbose_name, ordering=field)
+    def column(modeladmin, row) -> str:
+        return clock_text(getattr(row, field), zone_for(site=_site_of(row, paths)))
+
+    column.__name__ = f"{field}_clock"
+    return column
 
 
 @register.simple_tag
