@@ -54,17 +54,29 @@ def _clear(kind, station_pk, connector, source):
 
 def on_status(kind: str, station_pk: int | None, data: dict) -> None:
     connector, status, error = data["connector"], data["status"], data.get("error_code", "")
+    # Every status report asks about three kinds: one query for what is open, since a
+    # reconnect storm re-reports every connector and almost none has an open alarm.
+    raised_by = dict(
+        Alarm.objects.filter(
+            station_id=station_pk, connector_id=connector, cleared_at__isnull=True
+        ).values_list("kind", "data__source")
+    )
+
+    def clear(alarm_kind: str) -> None:
+        if raised_by.get(alarm_kind) == STATUS:
+            alarm_clear(alarm_kind, station_pk=station_pk, connector_id=connector)
+
     if status == "Faulted":
         _raise(Kind.FAULTED, station_pk, connector, STATUS, error or "Faulted", error_code=error)
     else:
-        _clear(Kind.FAULTED, station_pk, connector, STATUS)
+        clear(Kind.FAULTED)
     if not error:  # a status that followed a transaction: no error code was reported
         return
     for code, alarm_kind in ERROR_CODE_ALARMS.items():
         if error == code:
             _raise(alarm_kind, station_pk, connector, STATUS, code, error_code=code)
         else:
-            _clear(alarm_kind, station_pk, connector, STATUS)
+            clear(alarm_kind)
 
 
 def on_connected(kind: str, station_pk: int | None, data: dict) -> None:

@@ -131,3 +131,13 @@ def test_connect_budget(django_assert_max_num_queries, django_capture_on_commit_
         django_capture_on_commit_callbacks(execute=True),
     ):
         connections.station_connect(station_pk=station.pk, channel_name="b", ocpp_version="1.6")
+
+
+def test_a_status_report_asks_once_about_open_alarms(django_assert_num_queries, charging):
+    """Reliability's alarm rules on a status with an error code: one query, not three."""
+    from reliability.alarms import rules
+
+    station, _ = charging
+    data = {"connector": 1, "status": "Available", "error_code": "OtherError"}
+    with django_assert_num_queries(1):
+        rules.on_status("connector.status_recorded", station.pk, data)
