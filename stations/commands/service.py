@@ -214,10 +214,17 @@ async def _dispatch(station, command: Command, params: dict, timeout: float, wai
     }
     try:
         message["reply_to"] = reply_to = await layer.new_channel()
-        await layer.group_send(station.group_name, message)
-        acknowledged = await _acknowledged(layer, reply_to)
-        if not acknowledged:
-            acknowledged = await _send_to_socket(layer, station, message)
+        # One read of the reply channel waits for the acknowledgement across both tries:
+        # a read cancelled and another begun on the same channel could hang on the
+        # Redis connection's timeouts instead of ending after ACK_TIMEOUT.
+        ack = asyncio.ensure_future(layer.receive(reply_to))
+        try:
+            await layer.group_send(station.group_name, message)
+            acknowledged = await _acknowledged(ack)
+            if not acknowledged:
+                acknowledged = await _send_to_socket(layer, station, message, ack)
+        finally:
+            ack.cancel()
     except UNREACHABLE:
         # Redis is away (e.g. restarting): the command never left; say so, don't crash.
         logger.warning("Command %s not sent: channel layer unreachable", command.pk, exc_info=True)
@@ -234,15 +241,17 @@ async def _dispatch(station, command: Command, params: dict, timeout: float, wai
         await _finish(command, Command.Status.TIMEOUT, f"No answer in {timeout:g} s.")
 
 
-async def _acknowledged(layer, reply_to: str) -> bool:
-    try:
-        await asyncio.wait_for(layer.receive(reply_to), ACK_TIMEOUT)
-    except TimeoutError:
-        return False
-    return True
+async def _acknowledged(ack: asyncio.Future) -> bool:
+    """Whether the read `ack` got a message within ACK_TIMEOUT (the read goes on)."""
+    done, _ = await asyncio.wait({ack}, timeout=ACK_TIMEOUT)
+    if done:
+        ack.result()  # a read that failed raises here (e.g. Redis unreachable)
+    return bool(done)
 
 
-async def _send_to_socket(layer, station: ChargingStation, message: dict) -> bool:
+async def _send_to_socket(
+    layer, station: ChargingStation, message: dict, ack: asyncio.Future
+) -> bool:
     """Send straight to the socket the database says holds the station; acknowledged?
 
     The group may be empty although the socket lives: a restarted Redis has lost its
@@ -259,7 +268,7 @@ async def _send_to_socket(layer, station: ChargingStation, message: dict) -> boo
         return False
     logger.info("Command %s: no answer from the group; sending to %s", message["command"], channel)
     await layer.send(channel, message)
-    return await _acknowledged(layer, message["reply_to"])
+    return await _acknowledged(ack)
 
 
 async def _finish(command: Command, status: str, description: str) -> None:
