@@ -421,7 +421,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         meter_interval=options["meter_interval"],
         status_every=options["status_every"],
         heartbeat=options["heartbeat"],
-        idle=(0.0, 1.0),  # a car arrives at every connector at once ...
+        idle=(1e9, 1e9),  # no car before every station has booted (`plug_in_all`) ...
         session=(86_400.0, 86_400.0),  # ... and stays for the whole run
         validate=False,  # the CPU is the server's to use
         response_timeout=30.0,
@@ -430,6 +430,17 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
         config.tokens = tuple(f"{config.station_id}-{c}" for c in range(1, config.connectors + 1))
     stats = Stats(keep_samples=True)
     collector_tune()  # the generator's CPU is better left to the servers
+
+    def plug_in_all(simulation) -> None:
+        """The burst is stations booting alone; then a car comes to every connector,
+        25 a second per worker, and stays for the run (the load that is measured): all
+        at once, thousands of session starts time out on one process."""
+        rng = random.Random(index)
+        spread = max(1.0, len(simulation.stations) / 25)
+        for station in simulation.stations:
+            for connector in station.connectors.values():
+                connector.idle_until = time.monotonic() + rng.uniform(0.0, spread)
+                connector.wake.set()
 
     async def wait_for(event) -> bool:
         while not event.is_set() and not events["stop"].is_set():
@@ -508,6 +519,7 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
             await asyncio.sleep(0.02)
             if booted_at is None and booted() == count:
                 booted_at = time.time()
+                plug_in_all(simulation)
         events["ready"].put((index, booted(), stats.sessions_started, began, booted_at))
         stormed = None
         if options["storm"] and await wait_for(events["storm"]):
