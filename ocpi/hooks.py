@@ -95,13 +95,13 @@ def session_changed(kind: str, station_pk: int | None, data: dict) -> None:
             .first()
         )
         token = sessions.owner_token(session) if session else None
-        if token is not None:
-            sessions.bind_authorization(session, token)
         url = token.owner.endpoint("sessions") if token else None
-        if url:
+        if url:  # the Session object binds the authorization that led to it
             body = sessions.session_object(session, token)
             path = f"{body['country_code']}/{body['party_id']}/{body['id']}"
             pushes.queue(token.owner, "sessions", "PUT", f"{url.rstrip('/')}/{path}", body)
+        elif token is not None:  # no Session pushed: bound now for its CDR
+            sessions.bind_authorization(session, token)
     except Exception:  # noqa: BLE001 - see the module's docstring
         logger.exception("OCPI session push for %s failed to queue", data.get("session"))
 

@@ -76,9 +76,9 @@ def bind_authorization(session: ChargingSession, token: Token) -> SessionAuthori
     return found
 
 
-def _authorization(session: ChargingSession) -> tuple[str, str]:
+def _authorization(session: ChargingSession, token: Token) -> tuple[str, str]:
     """auth_method and authorization_reference ("" when the eMSP gave none)."""
-    bound = SessionAuthorization.objects.filter(session=session).first()
+    bound = bind_authorization(session, token)
     if bound is not None:
         method, reference = bound.method, bound.reference
     else:  # started before ChargeNet recorded how (or without an authorization it saw)
@@ -97,8 +97,8 @@ def _reservation_reference(session: ChargingSession) -> str:
     return reservation.authorization_reference if reservation else ""
 
 
-def _with_authorization(body: dict, session: ChargingSession) -> dict:
-    body["auth_method"], reference = _authorization(session)
+def _with_authorization(body: dict, session: ChargingSession, token: Token) -> dict:
+    body["auth_method"], reference = _authorization(session, token)
     if reference:
         body["authorization_reference"] = reference
     return body
@@ -137,7 +137,7 @@ def session_object(session: ChargingSession, token: Token) -> dict:
         "status": STATUS.get(session.state, "ACTIVE"),
         "last_updated": timestamp(session.updated_at),
     }
-    _with_authorization(body, session)
+    _with_authorization(body, session, token)
     if session.ended_at:
         body["end_date_time"] = timestamp(session.ended_at)
     if charge is not None:
@@ -201,7 +201,7 @@ def cdr_object(session: ChargingSession, token: Token, charge: SessionCharge) ->
         # filter on too.
         "last_updated": timestamp(charge.priced_at),
     }
-    _with_authorization(body, session)
+    _with_authorization(body, session, token)
     tariff = _priced_with(session, charge)
     if tariff is not None:
         body["tariffs"] = [tariff]
