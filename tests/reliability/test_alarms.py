@@ -71,6 +71,8 @@ async def test_a_faulted_connector_raises_once_and_clears(station):
         await cp.call(status16(1, "Available"))
     [(_, _, cleared)] = await alarms()
     assert cleared is not None
+    # The e-mails are sent by tasks queued once the change committed.
+    await await_condition(lambda: len(mail.outbox) >= 2, 10, "the second alarm e-mail")
     assert [m.subject for m in mail.outbox] == [
         "Alarm: Connector faulted at CP-1 / 1",
         "Cleared: Connector faulted at CP-1 / 1",
