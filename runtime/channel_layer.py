@@ -21,7 +21,8 @@ and come back as a reconnect storm. This layer keeps receiving instead:
 - `group_discard` during an outage does not raise (a disconnecting consumer must still
   record the disconnect); the pair is removed once Redis answers again.
 
-`group_send_many` sends a batch of group messages in a few round trips (live events).
+`group_send_many` sends a batch of group messages in a few round trips (live events);
+`group_add` is one round trip, not two.
 
 `send` and `group_send` still raise redis's ConnectionError / TimeoutError while Redis
 is away: callers decide (events are best effort, a command is recorded as failed).
@@ -202,7 +203,15 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     # --- groups -----------------------------------------------------------------
 
     async def group_add(self, group, channel):
-        await super().group_add(group, channel)
+        """channels_redis's two commands (ZADD, EXPIRE) in one round trip: every
+        handshake joins its station's group."""
+        assert self.require_valid_group_name(group), "Group name not valid"
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
+        key = self._group_key(group)
+        pipe = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
+        pipe.zadd(key, {channel: time.time()})
+        pipe.expire(key, self.group_expiry)
+        await pipe.execute()
         self.memberships.add((group, channel))
         self.stale_memberships.discard((group, channel))
 

@@ -42,23 +42,19 @@ def alarm_raise(
 
 
 def alarm_clear(kind: str, *, station_pk: int, connector_id: int = 0) -> Alarm | None:
-    """Clear the open alarm, if there is one."""
-    alarm = (
-        Alarm.objects.select_related("station")
-        .filter(
-            kind=kind, station_id=station_pk, connector_id=connector_id, cleared_at__isnull=True
-        )
-        .first()
-    )
-    if alarm is None:
+    """Clear the open alarm, if there is one.
+
+    One UPDATE when there is none, the common case: every handshake asks to clear
+    the station's offline alarm.
+    """
+    key = {"kind": kind, "station_id": station_pk, "connector_id": connector_id}
+    now = timezone.now()
+    if not Alarm.objects.filter(**key, cleared_at__isnull=True).update(cleared_at=now):
         return None
-    updated = Alarm.objects.filter(pk=alarm.pk, cleared_at__isnull=True).update(
-        cleared_at=timezone.now()
-    )
-    if not updated:
-        return None
-    alarm.refresh_from_db()
-    _announce(CLEARED, alarm)
+    # This call's clearing (one open alarm per key; a racing clear finds none open).
+    alarm = Alarm.objects.select_related("station").filter(**key, cleared_at=now).first()
+    if alarm is not None:
+        _announce(CLEARED, alarm)
     return alarm
 
 

@@ -23,6 +23,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from runtime import sql
 from stations import events
 from stations.models import ChargingStation, ServerLease
 
@@ -46,13 +47,10 @@ def all_in_one_transaction(*, station_pk: int, calls: list[tuple[Callable, dict]
 
 def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) -> None:
     """Mark the station as held by this socket (a newer socket always wins)."""
-    now = timezone.now()
-    ChargingStation.objects.filter(pk=station_pk).update(
-        connected=True,
-        connection_channel=channel_name,
-        connection_process=PROCESS_NAME,
-        ocpp_version=ocpp_version,
-        last_seen=now,
+    sql.execute(
+        f"UPDATE {sql.table(ChargingStation)} SET connected = %s, connection_channel = %s,"
+        " connection_process = %s, ocpp_version = %s, last_seen = %s WHERE id = %s",
+        [True, channel_name, PROCESS_NAME, ocpp_version, sql.moment(timezone.now()), station_pk],
     )
     _held[station_pk] = channel_name
     events.publish(

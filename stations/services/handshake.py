@@ -21,10 +21,12 @@ import time
 import unicodedata
 import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from django.conf import settings
 
+from runtime import sql
 from stations.models import ChargingStation
 from stations.ocpp import SUBPROTOCOLS
 from stations.services import passwords, registration
@@ -344,7 +346,7 @@ def admit(
     subprotocol = choose_subprotocol(subprotocols)
     if subprotocol is None:
         return _refuse(400, "No supported OCPP subprotocol offered", station_id, client)
-    station = ChargingStation.objects.filter(station_id=station_id).first()
+    station = _station(station_id)
     if station is None:
         if settings.OCPP_UNKNOWN_STATIONS != "pending":
             return _refuse(404, "Unknown station", station_id, client)
@@ -366,7 +368,31 @@ def admit(
     return _admitted(station, subprotocol)
 
 
-def _admitted(station: ChargingStation, subprotocol: str) -> Admission:
+class _Station(NamedTuple):
+    """What admission reads of a station (the few columns it needs, no model)."""
+
+    pk: int
+    station_id: str
+    registration_status: str
+    connected: bool
+    connection_channel: str
+    security_profile: int
+    password: str
+    password_previous: str
+    password_pending: str
+
+
+_STATION_SQL = (
+    f"SELECT {', '.join(('id', *_Station._fields[1:]))} FROM {{table}} WHERE station_id = %s"
+)
+
+
+def _station(station_id: str) -> _Station | None:
+    row = sql.fetch_one(_STATION_SQL.format(table=sql.table(ChargingStation)), [station_id])
+    return None if row is None else _Station(*row)
+
+
+def _admitted(station: "_Station | ChargingStation", subprotocol: str) -> Admission:
     return Admission(
         station.pk,
         station.station_id,

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from runtime import sql
 from stations import events
 from stations.models import ChargingStation, Connector
 from stations.services import reconcile
@@ -85,23 +86,33 @@ def station_boot(
 ) -> BootResult:
     """Record what the station says it is; answer with its registration status.
 
-    Three statements and no transaction: a reconnect storm boots thousands of stations
+    Two statements and no transaction: a reconnect storm boots thousands of stations
     at once, and each write stands on its own (a boot sent again writes them again).
     """
     now = timezone.now()
-    ChargingStation.objects.filter(pk=station_pk).update(
-        vendor=vendor,
-        model=model,
-        serial_number=serial_number,
-        firmware_version=firmware_version,
-        iccid=iccid,
-        imsi=imsi,
-        meter_type=meter_type,
-        meter_serial_number=meter_serial_number,
-        last_boot_at=now,
-        last_seen=now,
+    at = sql.moment(now)
+    row = sql.fetch_one(
+        f"UPDATE {sql.table(ChargingStation)} SET vendor = %s, model = %s, serial_number = %s,"
+        " firmware_version = %s, iccid = %s, imsi = %s, meter_type = %s,"
+        " meter_serial_number = %s, last_boot_at = %s, last_seen = %s WHERE id = %s"
+        " RETURNING registration_status",
+        [
+            vendor,
+            model,
+            serial_number,
+            firmware_version,
+            iccid,
+            imsi,
+            meter_type,
+            meter_serial_number,
+            at,
+            at,
+            station_pk,
+        ],
     )
-    registration = station_registration(station_pk=station_pk)
+    if row is None:
+        raise ChargingStation.DoesNotExist(f"station {station_pk}")
+    (registration,) = row
     # Pages listing the station show what it now says it is, without a reload.
     events.publish(
         "station.booted",

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from runtime import sql
 from stations import events
 from stations.metering import plausible_time
 from stations.models import ChargingStation, Connector, StationEvent
@@ -29,7 +30,6 @@ _STATUS_FIELDS = {
 }
 
 
-@transaction.atomic
 def connector_status_update(
     *,
     station_pk: int,
@@ -50,7 +50,71 @@ def connector_status_update(
     transaction, so a report that fails leaves no connector behind.
     `occupied` reports a plug in use without saying what it does: the connector keeps
     an occupied status it already has (Charging, SuspendedEV, ...), else Preparing.
+
+    A repeat (a reconnecting station re-reports every connector) is no news: one read
+    finds it, and nothing is written or published.
     """
+    station_wide = not evse_id and connector_id == 0
+    current = _status_now(station_pk, connector_id, evse_id, evse_connector_id)
+    if current is not None:
+        if station_wide:
+            report = (status, error_code)
+        else:
+            if occupied:
+                status = current[0] if current[0] in OCCUPIED_STATUSES else "Preparing"
+            report = (status, error_code, info, vendor_error_code)
+        if current == report:
+            return
+    _status_store(
+        station_pk=station_pk,
+        connector_id=connector_id,
+        status=status,
+        error_code=error_code,
+        info=info,
+        vendor_error_code=vendor_error_code,
+        timestamp=timestamp,
+        evse_id=evse_id,
+        evse_connector_id=evse_connector_id,
+        occupied=occupied,
+    )
+
+
+def _status_now(
+    station_pk: int, connector_id: int, evse_id: int | None, evse_connector_id: int | None
+) -> tuple | None:
+    """What the station or connector last reported, None for a connector not seen yet:
+    (status, error code) of the station, (status, error code, info, vendor error code)
+    of a connector. Plain SQL: every reconnecting station asks it for every connector."""
+    if evse_id:
+        where, params = "evse_id = %s AND evse_connector_id = %s", [evse_id, evse_connector_id or 1]
+    elif connector_id:
+        where, params = "connector_id = %s", [connector_id]
+    else:
+        return sql.fetch_one(
+            f"SELECT status, error_code FROM {sql.table(ChargingStation)} WHERE id = %s",
+            [station_pk],
+        )
+    return sql.fetch_one(
+        f"SELECT status, error_code, info, vendor_error_code FROM {sql.table(Connector)}"
+        f" WHERE station_id = %s AND {where}",
+        [station_pk, *params],
+    )
+
+
+@transaction.atomic
+def _status_store(
+    *,
+    station_pk: int,
+    connector_id: int,
+    status: str,
+    error_code: str,
+    info: str,
+    vendor_error_code: str,
+    timestamp: datetime | None,
+    evse_id: int | None,
+    evse_connector_id: int | None,
+    occupied: bool,
+) -> None:
     now = timezone.now()
     since = timestamp if plausible_time(timestamp, now) else now
     if not evse_id and connector_id == 0:
