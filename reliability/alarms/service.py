@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from chargenet.celery import enqueue_on_commit
 from reliability.models import Alarm
+from runtime import sql
 from stations import events
 
 RAISED, CLEARED = "alarm.raised", "alarm.cleared"
@@ -44,12 +45,17 @@ def alarm_raise(
 def alarm_clear(kind: str, *, station_pk: int, connector_id: int = 0) -> Alarm | None:
     """Clear the open alarm, if there is one.
 
-    One UPDATE when there is none, the common case: every handshake asks to clear
-    the station's offline alarm.
+    One UPDATE (plain SQL) when there is none, the common case: every handshake asks
+    to clear the station's offline alarm.
     """
     key = {"kind": kind, "station_id": station_pk, "connector_id": connector_id}
     now = timezone.now()
-    if not Alarm.objects.filter(**key, cleared_at__isnull=True).update(cleared_at=now):
+    cleared = sql.execute(
+        f"UPDATE {sql.table(Alarm)} SET cleared_at = %s"
+        " WHERE kind = %s AND station_id = %s AND connector_id = %s AND cleared_at IS NULL",
+        [sql.moment(now), kind, station_pk, connector_id],
+    )
+    if not cleared:
         return None
     # This call's clearing (one open alarm per key; a racing clear finds none open).
     alarm = Alarm.objects.select_related("station").filter(**key, cleared_at=now).first()

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from runtime import sql
 from stations import events
 from stations.metering import WHOLE_METER_ENERGY
-from stations.models import ChargingSession, MeterSample
+from stations.models import ChargingSession, Connector, MeterSample
 from stations.services import load_management
 
 REASON_REBOOT = "Reconciled: station rebooted"
@@ -47,12 +48,25 @@ def sessions_mark_suspect(
     if reason not in (REASON_REBOOT, REASON_AVAILABLE):
         raise ValueError(f"unknown reconcile reason {reason!r}")
     now = now or timezone.now()
-    sessions = ChargingSession.objects.filter(
-        station_id=station_pk, state=ChargingSession.State.ACTIVE, reconcile_after__isnull=True
+    # Plain SQL: every boot asks it, and most stations have no active session.
+    statement = (
+        f"UPDATE {sql.table(ChargingSession)} SET reconcile_after = %s, reconcile_reason = %s,"
+        " updated_at = %s WHERE station_id = %s AND state = %s AND reconcile_after IS NULL"
     )
+    params = [
+        sql.moment(now + _grace()),
+        reason,
+        sql.moment(now),
+        station_pk,
+        ChargingSession.State.ACTIVE.value,
+    ]
     if connector_id is not None:
-        sessions = sessions.filter(connector__connector_id=connector_id)
-    return sessions.update(reconcile_after=now + _grace(), reconcile_reason=reason, updated_at=now)
+        statement += (
+            f" AND connector_id IN (SELECT id FROM {sql.table(Connector)}"
+            " WHERE station_id = %s AND connector_id = %s)"
+        )
+        params += [station_pk, connector_id]
+    return sql.execute(statement, params)
 
 
 def session_continued(session: ChargingSession) -> None:
