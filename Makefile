@@ -58,10 +58,11 @@ bench: setup
 	@echo "   a bare ocpp server, in steps of 250 requests/s until p99 passes 250 ms; summary"
 	$(PY) bench/run.py --servers 1 --compare-bare --stations 2000 --connectors 1 \
 	  --heartbeat 60 --ramp 0 --in-flight 200 --duration 30 --search 500:250:5000
-	@echo "== two processes: 10,000 stations (heartbeat 300 s, meter values 60 s), then a"
-	@echo "   reconnect storm: every socket dropped within 60 s, all booted again"
+	@echo "== the cluster: two processes behind HAProxy, 10,000 stations (heartbeat 300 s,"
+	@echo "   meter values 60 s), then a reconnect storm: every socket dropped at once (a"
+	@echo "   power cut), all booted again within 60 s"
 	$(PY) bench/run.py --stations 10000 --connectors 1 --workers 4 --heartbeat 300 \
-	  --meter-interval 60 --ramp 400 --connect-timeout 900 --duration 60 --storm 60
+	  --meter-interval 60 --ramp 100 --connect-timeout 900 --duration 60 --balancer --storm 1
 	@echo "== command round trip across two daphne processes"
 	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
 	  $(PY) manage.py bench_commands --count 300

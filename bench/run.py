@@ -43,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.balancer import Balancer  # noqa: E402 - needs ROOT on the path
+
 GOAL_KIB_PER_STATION = 32
 GOAL_BURST_SECONDS = 5  # 2,000 stations booted on one process
 GOAL_STORM_SECONDS = 60  # 10,000 stations booted again through the cluster
@@ -67,6 +69,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--compare-bare", action="store_true", help="Measure a bare ocpp server first."
+    )
+    parser.add_argument(
+        "--balancer",
+        action="store_true",
+        help="Stations connect through HAProxy in front of the servers (as the cluster runs).",
     )
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds measured.")
     parser.add_argument(
@@ -596,7 +603,7 @@ def run(args, bare: bool = False) -> dict:
     }
     results = context.Queue()
     workers = []
-    storm = None
+    storm = balancer = None
     try:
         for server in servers:
             server.start()
@@ -620,9 +627,16 @@ def run(args, bare: bool = False) -> dict:
             "connect_timeout": args.connect_timeout,
             "storm": args.storm,
         }
+        if args.balancer:
+            balancer = Balancer(
+                free_port(), [server.port for server in servers], maxconn=args.stations * 2 + 100
+            )
+            balancer.wait_listening()
+            print(f"HAProxy on port {balancer.port} in front of them")
         started = time.monotonic()
         for index, (first, count) in enumerate(share(args.stations, args.workers)):
-            url = f"ws://127.0.0.1:{servers[index % len(servers)].port}/ocpp/"
+            port = balancer.port if balancer else servers[index % len(servers)].port
+            url = f"ws://127.0.0.1:{port}/ocpp/"
             process = context.Process(
                 target=worker_main,
                 args=(index, first, count, url, options, events, results),
@@ -691,6 +705,8 @@ def run(args, bare: bool = False) -> dict:
             if process.is_alive():
                 process.terminate()
                 process.join(5)
+        if balancer:
+            balancer.stop()
         for server in servers:
             server.stop()
 
