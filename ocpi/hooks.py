@@ -53,8 +53,8 @@ def location_changed(sender, instance, created: bool = False, update_fields=None
     """A site, a station or a connector added, edited or removed: PUT the published
     Location again. A partial save (a status, a password, a boot) changes nothing a
     Location says; a connector's status goes as a PATCH (`connector_status`)."""
-    if update_fields is not None and not created:
-        return
+    if (update_fields is not None and not created) or not _receivers("locations"):
+        return  # (most networks roam with nobody: a station's first connectors ask nothing)
     if isinstance(instance, Site):
         site_id = instance.pk
     elif isinstance(instance, ChargingStation):
@@ -67,8 +67,6 @@ def location_changed(sender, instance, created: bool = False, update_fields=None
 
 
 def _put_site(site_id: int) -> None:
-    if not _receivers("locations"):
-        return
     published = SitePublication.objects.filter(site_id=site_id, published=True)
     publication_pk = published.values_list("pk", flat=True).first()
     if publication_pk is not None:

@@ -39,7 +39,9 @@ def status_history_record(
     periods = ConnectorStatusPeriod.objects.select_for_update().filter(
         station_id=station_pk, connector_id=connector_id
     )
-    current = periods.filter(ended_at__isnull=True).first()
+    # The one open period (a constraint); unordered, since the model's ordering joins
+    # the station and this runs for every status change.
+    current = periods.filter(ended_at__isnull=True).order_by().first()
     fields = {
         "error_code": error_code,
         "received_at": received_at,

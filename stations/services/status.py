@@ -129,7 +129,13 @@ def _status_store(
             connector, created = Connector.objects.select_for_update().get_or_create(
                 station_id=station_pk,
                 connector_id=connector_id,
-                defaults={"status": status, "status_since": since},
+                defaults={
+                    "status": "Preparing" if occupied else status,
+                    "error_code": error_code,
+                    "info": info,
+                    "vendor_error_code": vendor_error_code,
+                    "status_since": since,
+                },
             )
         if occupied:
             status = connector.status if connector.status in OCCUPIED_STATUSES else "Preparing"
@@ -149,15 +155,16 @@ def _status_store(
             "info": info,
             "vendor_error_code": vendor_error_code,
         }
-        if not created and all(getattr(connector, k) == v for k, v in report.items()):
-            return  # a repeat (a reconnecting station re-reports every connector): no news
         changed = [name for name, value in report.items() if getattr(connector, name) != value]
-        if created or connector.status != status:
+        if not created and not changed:
+            return  # a repeat (a reconnecting station re-reports every connector): no news
+        if connector.status != status or (created and connector.status_since != since):
             connector.status_since = since
             changed.append("status_since")
-        for name, value in report.items():
-            setattr(connector, name, value)
-        connector.save(update_fields=changed)
+        if changed:  # none for a connector created with the report (first sight)
+            for name, value in report.items():
+                setattr(connector, name, value)
+            connector.save(update_fields=changed)
     _status_published(
         station_pk,
         connector_id,
