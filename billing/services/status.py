@@ -9,11 +9,12 @@ the history where their own time puts them, so the idle time they describe is bi
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from billing.models import ConnectorStatusPeriod
 from billing.pricing import IDLE_STATUSES
 from billing.services.sessions import session_price_later
+from runtime import sql
 from stations.models import ChargingSession
 
 
@@ -36,12 +37,7 @@ def status_history_record(
     lasts until the next known change. Any change touching an idle status re-prices
     the connector's ended session it concerns: its idle fee has changed.
     """
-    periods = ConnectorStatusPeriod.objects.select_for_update().filter(
-        station_id=station_pk, connector_id=connector_id
-    )
-    # The one open period (a constraint); unordered, since the model's ordering joins
-    # the station and this runs for every status change.
-    current = periods.filter(ended_at__isnull=True).order_by().first()
+    current = _open_period(station_pk, connector_id)
     fields = {
         "error_code": error_code,
         "received_at": received_at,
@@ -49,6 +45,9 @@ def status_history_record(
         "inferred": inferred,
     }
     if current is not None and at < current.started_at:
+        periods = ConnectorStatusPeriod.objects.select_for_update().filter(
+            station_id=station_pk, connector_id=connector_id
+        )
         return _record_late(periods, status, at, fields)
     if current is not None:
         if current.status == status:
@@ -63,6 +62,19 @@ def status_history_record(
     )
     _reprice(station_pk, connector_id, at, {status, current.status if current else ""})
     return period
+
+
+def _open_period(station_pk: int, connector_id: int) -> ConnectorStatusPeriod | None:
+    """The connector's one open period (a constraint), locked. Plain SQL: every status
+    change asks, and the ORM's statement (with the model ordering's join to the
+    station) cost more than the rest of the change."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = ConnectorStatusPeriod.objects.raw(
+        f"SELECT * FROM {sql.table(ConnectorStatusPeriod)}"
+        f" WHERE station_id = %s AND connector_id = %s AND ended_at IS NULL{lock}",
+        [station_pk, connector_id],
+    )
+    return next(iter(found), None)
 
 
 def _record_late(periods, status: str, at: datetime, fields: dict) -> ConnectorStatusPeriod:

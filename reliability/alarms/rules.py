@@ -25,6 +25,7 @@ from django.utils import timezone
 from reliability.alarms.service import alarm_clear, alarm_raise
 from reliability.failures import session_failure
 from reliability.models import Alarm
+from runtime import sql
 from stations.models import ChargingSession, ChargingStation, Connector
 
 Kind = Alarm.Kind
@@ -56,11 +57,7 @@ def on_status(kind: str, station_pk: int | None, data: dict) -> None:
     connector, status, error = data["connector"], data["status"], data.get("error_code", "")
     # Every status report asks about three kinds: one query for what is open, since a
     # reconnect storm re-reports every connector and almost none has an open alarm.
-    raised_by = dict(
-        Alarm.objects.filter(
-            station_id=station_pk, connector_id=connector, cleared_at__isnull=True
-        ).values_list("kind", "data__source")
-    )
+    raised_by = _open_alarms(station_pk, connector)
 
     def clear(alarm_kind: str) -> None:
         if raised_by.get(alarm_kind) == STATUS:
@@ -77,6 +74,25 @@ def on_status(kind: str, station_pk: int | None, data: dict) -> None:
             _raise(alarm_kind, station_pk, connector, STATUS, code, error_code=code)
         else:
             clear(alarm_kind)
+
+
+def _open_alarms(station_pk: int, connector: int) -> dict[str, str | None]:
+    """The connector's open alarms: kind -> what raised it (`data.source`).
+
+    Almost never any: one plain-SQL look first, the ORM's JSON lookup only if some are.
+    """
+    anything = sql.fetch_one(
+        f"SELECT 1 FROM {sql.table(Alarm)}"
+        " WHERE station_id = %s AND connector_id = %s AND cleared_at IS NULL",
+        [station_pk, connector],
+    )
+    if anything is None:
+        return {}
+    return dict(
+        Alarm.objects.filter(
+            station_id=station_pk, connector_id=connector, cleared_at__isnull=True
+        ).values_list("kind", "data__source")
+    )
 
 
 def on_connected(kind: str, station_pk: int | None, data: dict) -> None:
