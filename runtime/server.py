@@ -16,7 +16,9 @@ waited longer than daphne's --websocket_connect_timeout is refused with 503 and
 Retry-After where stock daphne answers 403.
 """
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pprint import pformat
 
 from autobahn import util as autobahn_util
@@ -32,6 +34,7 @@ from twisted.internet import reactor
 from twisted.web import http
 
 from runtime.collector import collector_tune
+from runtime.queues import LeanQueue
 from stations.services import handshake
 
 DENIAL = "websocket.http.response"
@@ -243,14 +246,25 @@ def websocket_scope(protocol, scope: dict) -> dict:
     return scope
 
 
-_stock_create_application = Server.create_application
 _stock_run = Server.run
 
 
 def _create_application(self, protocol, scope):
+    """daphne's create_application, with a LeanQueue for the application's input."""
     if scope.get("type") == "websocket":
         scope = websocket_scope(protocol, scope)
-    return _stock_create_application(self, protocol, scope)
+    assert "application_instance" not in self.connections[protocol]
+    input_queue = LeanQueue()
+    scope.setdefault("asgi", {"version": "3.0"})
+    application_instance = self.application(
+        scope=scope, receive=input_queue.get, send=partial(self.handle_reply, protocol)
+    )
+    if protocol not in self.connections:
+        return None
+    self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+        application_instance, loop=asyncio.get_event_loop()
+    )
+    return input_queue
 
 
 def _run(self):
