@@ -113,6 +113,33 @@ def head_limited_channel(factory):
     return http._GenericHTTPChannelProtocol(HeadLimitedChannel())
 
 
+#: What the opening handshake leaves on an open socket's protocol that nothing reads
+#: again (autobahn's copy of the request and its answer, daphne's header list): about
+#: 2 KiB of every connection.
+HANDSHAKE_LEFTOVERS = (
+    "http_request_data",
+    "http_response_data",
+    "http_status_line",
+    "http_headers",
+    "http_request_uri",
+    "http_request_params",
+    "websocket_protocols",
+    "websocket_extensions",
+    "websocket_origin",
+    "_wskey",
+    "clean_headers",
+)
+
+
+class OpenedRequest:
+    """The part of autobahn's ConnectionRequest daphne reads after the handshake."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str):
+        self.path = path
+
+
 class DenyingWebSocketProtocol(WebSocketProtocol):
     _denial_status = 403
 
@@ -124,6 +151,17 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
         self.failByDrop = False
 
     _denial_headers: list[tuple[str, str]] = []
+
+    def onOpen(self):  # noqa: N802 - autobahn's name
+        super().onOpen()
+        for name in HANDSHAKE_LEFTOVERS:
+            setattr(self, name, None)
+        self.request = OpenedRequest(self.request.path)
+        # The HTTP channel the socket was upgraded from stays the transport's producer
+        # (flow control) and would keep the upgraded request, headers and all.
+        channel = getattr(self.transport, "producer", None)
+        if isinstance(channel, HeadLimitedChannel):
+            del channel.requests[:]
 
     def handle_reply(self, message):
         kind = message.get("type")
