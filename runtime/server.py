@@ -34,6 +34,7 @@ from twisted.internet import reactor
 from twisted.web import http
 
 from runtime.collector import collector_tune
+from runtime.protocol_slots import PROTOCOL_ATTRIBUTES, instance_slots
 from runtime.queues import LeanQueue
 from stations.services import handshake
 
@@ -141,6 +142,7 @@ class OpenedRequest:
 
 
 class DenyingWebSocketProtocol(WebSocketProtocol):
+    __slots__ = instance_slots(PROTOCOL_ATTRIBUTES, WebSocketProtocol)
     _denial_status = 403
 
     def _connectionMade(self):
