@@ -30,6 +30,7 @@ is away: callers decide (events are best effort, a command is recorded as failed
 
 import asyncio
 import collections
+import functools
 import logging
 import time
 
@@ -40,6 +41,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from runtime.queues import LeanBoundedQueue
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,10 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each receiving socket has a buffer, empty nearly always (runtime/queues.py).
+        self.receive_buffer = collections.defaultdict(
+            functools.partial(LeanBoundedQueue, self.capacity)
+        )
         #: (group, channel) pairs added by this process and not discarded since.
         self.memberships: set[Membership] = set()
         #: Pairs whose discard failed while Redis was unreachable: removed on resync.

@@ -16,7 +16,9 @@ waited longer than daphne's --websocket_connect_timeout is refused with 503 and
 Retry-After where stock daphne answers 403.
 """
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pprint import pformat
 
 from autobahn import util as autobahn_util
@@ -32,6 +34,8 @@ from twisted.internet import reactor
 from twisted.web import http
 
 from runtime.collector import collector_tune
+from runtime.protocol_slots import PROTOCOL_ATTRIBUTES, instance_slots
+from runtime.queues import LeanQueue
 from stations.services import handshake
 
 DENIAL = "websocket.http.response"
@@ -110,7 +114,35 @@ def head_limited_channel(factory):
     return http._GenericHTTPChannelProtocol(HeadLimitedChannel())
 
 
+#: What the opening handshake leaves on an open socket's protocol that nothing reads
+#: again (autobahn's copy of the request and its answer, daphne's header list): about
+#: 2 KiB of every connection.
+HANDSHAKE_LEFTOVERS = (
+    "http_request_data",
+    "http_response_data",
+    "http_status_line",
+    "http_headers",
+    "http_request_uri",
+    "http_request_params",
+    "websocket_protocols",
+    "websocket_extensions",
+    "websocket_origin",
+    "_wskey",
+    "clean_headers",
+)
+
+
+class OpenedRequest:
+    """The part of autobahn's ConnectionRequest daphne reads after the handshake."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str):
+        self.path = path
+
+
 class DenyingWebSocketProtocol(WebSocketProtocol):
+    __slots__ = instance_slots(PROTOCOL_ATTRIBUTES, WebSocketProtocol)
     _denial_status = 403
 
     def _connectionMade(self):
@@ -121,6 +153,17 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
         self.failByDrop = False
 
     _denial_headers: list[tuple[str, str]] = []
+
+    def onOpen(self):  # noqa: N802 - autobahn's name
+        super().onOpen()
+        for name in HANDSHAKE_LEFTOVERS:
+            setattr(self, name, None)
+        self.request = OpenedRequest(self.request.path)
+        # The HTTP channel the socket was upgraded from stays the transport's producer
+        # (flow control) and would keep the upgraded request, headers and all.
+        channel = getattr(self.transport, "producer", None)
+        if isinstance(channel, HeadLimitedChannel):
+            del channel.requests[:]
 
     def handle_reply(self, message):
         kind = message.get("type")
@@ -243,14 +286,25 @@ def websocket_scope(protocol, scope: dict) -> dict:
     return scope
 
 
-_stock_create_application = Server.create_application
 _stock_run = Server.run
 
 
 def _create_application(self, protocol, scope):
+    """daphne's create_application, with a LeanQueue for the application's input."""
     if scope.get("type") == "websocket":
         scope = websocket_scope(protocol, scope)
-    return _stock_create_application(self, protocol, scope)
+    assert "application_instance" not in self.connections[protocol]
+    input_queue = LeanQueue()
+    scope.setdefault("asgi", {"version": "3.0"})
+    application_instance = self.application(
+        scope=scope, receive=input_queue.get, send=partial(self.handle_reply, protocol)
+    )
+    if protocol not in self.connections:
+        return None
+    self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+        application_instance, loop=asyncio.get_event_loop()
+    )
+    return input_queue
 
 
 def _run(self):

@@ -111,7 +111,8 @@ class StationAdapter:
         self.response_timeout = response_timeout
         self._connection = connection
         self._calls = OutgoingCalls()
-        self._expected: set[str] = set()  # messages ChargeNet asked for (TriggerMessage)
+        # Messages ChargeNet asked for (TriggerMessage); a set once there is one.
+        self._expected: set[str] | frozenset[str] = frozenset()
         self._last_touch = time.monotonic()
         self._limits = FrameLimits()
         #: Set once the station has stayed over its limits: the socket closes it (1008).
@@ -219,6 +220,8 @@ class StationAdapter:
 
     def expect_from_station(self, action: str) -> None:
         """Allow one `action` before acceptance: ChargeNet asked for it (e.g. triggered)."""
+        if not self._expected:
+            self._expected = set()
         self._expected.add(action)
 
     def _may_send_now(self, action: str) -> bool:

@@ -76,9 +76,10 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.command_tasks: set[asyncio.Task] = set()
+        # Made with the first command: most sockets never get one.
+        self.command_tasks: set[asyncio.Task] | None = None
         #: Ids of the latest commands this socket took, to run each only once.
-        self.commands_taken: collections.deque[int] = collections.deque(maxlen=100)
+        self.commands_taken: collections.deque[int] | None = None
 
     async def connect(self) -> None:
         events.bind_loop(asyncio.get_running_loop())
@@ -184,6 +185,8 @@ class OcppConsumer(PoolOnlyDispatch, AsyncWebsocketConsumer):
         a frame like any other (stations/ocpp/calls.py).
         """
         await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
+        if self.commands_taken is None:
+            self.commands_taken, self.command_tasks = collections.deque(maxlen=100), set()
         if event["command"] in self.commands_taken:
             return  # sent again to this socket's channel after a group that was lost
         self.commands_taken.append(event["command"])
