@@ -86,6 +86,8 @@ def _put_location(publication_pk: int) -> None:
 
 def session_changed(kind: str, station_pk: int | None, data: dict) -> None:
     """A roaming driver's session started, charged on or ended: PUT it to its party."""
+    if not _parties_known():
+        return  # no roaming driver without a party (every meter value asks)
     try:
         session = (
             ChargingSession.objects.select_related("station", "connector")
@@ -106,6 +108,8 @@ def session_changed(kind: str, station_pk: int | None, data: dict) -> None:
 
 def session_priced(kind: str, station_pk: int | None, data: dict) -> None:
     """Billing priced a roaming driver's session: POST its CDR to the party."""
+    if not _parties_known():
+        return
     try:
         session = (
             ChargingSession.objects.select_related(
@@ -129,12 +133,17 @@ def _forget_parties(**kwargs) -> None:
     _parties["at"] = -1e9
 
 
-def _registered_parties() -> list[Party]:
+def _parties_known() -> list[Party]:
+    """Every roaming party ChargeNet knows, whatever its status (cached)."""
     now = time.monotonic()
     if now - _parties["at"] > CACHE_SECONDS:
-        _parties["rows"] = list(Party.objects.filter(status=Party.Status.REGISTERED))
+        _parties["rows"] = list(Party.objects.all())
         _parties["at"] = now
     return _parties["rows"]
+
+
+def _registered_parties() -> list[Party]:
+    return [p for p in _parties_known() if p.status == Party.Status.REGISTERED]
 
 
 def _receivers(module: str) -> list[tuple[Party, str]]:

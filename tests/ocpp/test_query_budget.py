@@ -153,3 +153,17 @@ def test_a_status_report_asks_once_about_open_alarms(django_assert_num_queries, 
     data = {"connector": 1, "status": "Available", "error_code": "OtherError"}
     with django_assert_num_queries(1):
         rules.on_status("connector.status_recorded", station.pk, data)
+
+
+def test_a_session_update_asks_nothing_of_roaming_when_nobody_roams(
+    django_assert_num_queries, charging
+):
+    """Every meter value publishes session.updated: without a roaming party, OCPI's
+    hook must not load the session and its token (two queries a frame, before)."""
+    from ocpi import hooks
+
+    _, session = charging
+    hooks._forget_parties()
+    hooks.session_changed("session.updated", session.station_id, {"session": session.pk})
+    with django_assert_num_queries(0):
+        hooks.session_changed("session.updated", session.station_id, {"session": session.pk})
