@@ -5,10 +5,13 @@ processes (least connections first), so a reconnect storm is measured through th
 balancer that production uses (deploy/haproxy.cfg.in), without its TLS ports.
 """
 
+import contextlib
+import resource
 import shutil
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 CONFIG = """\
@@ -31,6 +34,15 @@ backend daphne
 """
 
 
+def _raise_fd_limit(wanted: int) -> None:
+    """Two descriptors a connection (station and server side): raise the hard limit
+    too where allowed (root), else HAProxy refuses to start with its maxconn."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+
+
 class Balancer:
     """One HAProxy process on `port` in front of `ports`; `stop()` ends it."""
 
@@ -47,7 +59,10 @@ class Balancer:
         config.write_text(CONFIG.format(maxconn=maxconn, port=port, servers=servers))
         log = open(self.directory / "haproxy.log", "wb")  # noqa: SIM115 - the process's
         self.process = subprocess.Popen(
-            [executable, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT
+            [executable, "-db", "-f", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=partial(_raise_fd_limit, maxconn * 2 + 200),
         )
         log.close()
 

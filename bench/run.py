@@ -603,7 +603,7 @@ def run(args, bare: bool = False) -> dict:
     }
     results = context.Queue()
     workers = []
-    storm = balancer = None
+    storm, balancers = None, []
     try:
         for server in servers:
             server.start()
@@ -628,14 +628,14 @@ def run(args, bare: bool = False) -> dict:
             "storm": args.storm,
         }
         if args.balancer:
-            balancer = Balancer(
-                free_port(), [server.port for server in servers], maxconn=args.stations * 2 + 100
-            )
-            balancer.wait_listening()
-            print(f"HAProxy on port {balancer.port} in front of them")
+            balancers_start(args, [server.port for server in servers], balancers)
+            print(f"HAProxy on port(s) {', '.join(str(b.port) for b in balancers)} in front")
         started = time.monotonic()
         for index, (first, count) in enumerate(share(args.stations, args.workers)):
-            port = balancer.port if balancer else servers[index % len(servers)].port
+            if balancers:
+                port = balancers[index % len(balancers)].port
+            else:
+                port = servers[index % len(servers)].port
             url = f"ws://127.0.0.1:{port}/ocpp/"
             process = context.Process(
                 target=worker_main,
@@ -705,7 +705,7 @@ def run(args, bare: bool = False) -> dict:
             if process.is_alive():
                 process.terminate()
                 process.join(5)
-        if balancer:
+        for balancer in balancers:
             balancer.stop()
         for server in servers:
             server.stop()
@@ -779,6 +779,20 @@ def storm_figures(reports, times, latencies, args) -> dict:
         "failures": failures,
         "p99": percentile(during, 0.99),
     }
+
+
+def balancers_start(args, ports: list[int], balancers: list[Balancer]) -> None:
+    """Start HAProxy processes in front of `ports` into `balancers` (stopped by the
+    caller), enough that none needs more file descriptors (two a station) than a
+    process may open here; the workers take turns."""
+    import resource
+
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    per_process = max(1000, (limit - 1000) // 2 if limit != resource.RLIM_INFINITY else 50_000)
+    count = min(args.workers, -(-args.stations // per_process))
+    for _ in range(count):
+        balancers.append(Balancer(free_port(), ports, maxconn=min(per_process, args.stations)))
+        balancers[-1].wait_listening()
 
 
 def check_alive(servers: list[Server], workers: list) -> None:
