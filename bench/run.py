@@ -77,6 +77,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds measured.")
     parser.add_argument(
+        "--settle",
+        type=float,
+        default=10.0,
+        help="Seconds between the last session's start and the measurement (10).",
+    )
+    parser.add_argument(
         "--search",
         default="",
         metavar="FIRST:STEP[:LAST]",
@@ -665,7 +671,9 @@ def run(args, bare: bool = False) -> dict:
             + f", {charging} of {args.stations * args.connectors} connectors charging after "
             f"{connect_seconds:.1f} s; measuring"
         )
-        time.sleep(2)  # let the last Charging StatusNotifications drain
+        # The cars' arrival (a session start each, 50 a second) leaves a queue behind:
+        # what is measured is the load once it has gone.
+        time.sleep(args.settle)
         load_before = os.getloadavg()[0]
         server_cpu = sum(server.cpu() for server in servers)
         workers_cpu = sum(cpu_seconds(p.pid) for p in workers)
@@ -826,8 +834,9 @@ def report(result: dict, args, bare: dict | None = None) -> None:
         + ("" if result["name"] != "ChargeNet" else " on PostgreSQL + Redis")
     )
     print(
-        f"  measured for                {result['seconds']:.1f} s, once {result['charging']} "
-        f"connectors charged (boot storm took {result['connect_seconds']:.1f} s)"
+        f"  measured for                {result['seconds']:.1f} s, {args.settle:g} s after "
+        f"{result['charging']} connectors charged (boot storm took "
+        f"{result['connect_seconds']:.1f} s)"
     )
     marked = result["server_connected"]
     print(

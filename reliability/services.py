@@ -40,7 +40,7 @@ def connectivity_record(*, station_pk: int, connected: bool, at: datetime | None
 def central_alive(now: datetime | None = None) -> CentralSystemRun:
     """ChargeNet is up now: extend the newest run, or start one after a gap."""
     now = now or timezone.now()
-    run = CentralSystemRun.objects.select_for_update().order_by("-started_at").first()
+    run = CentralSystemRun.objects.select_for_update(no_key=True).order_by("-started_at").first()
     if run is not None and (now - run.alive_at).total_seconds() <= CENTRAL_GAP_SECONDS:
         if now > run.alive_at:
             run.alive_at = now

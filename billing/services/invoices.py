@@ -49,13 +49,13 @@ def _lock_numbers(now: datetime, profile: OperatorProfile) -> None:
     """Lock the issuing year's sequence row until the transaction ends."""
     year = local_date(now, profile.timezone).year
     InvoiceSequence.objects.get_or_create(year=year)
-    InvoiceSequence.objects.select_for_update().get(year=year)
+    InvoiceSequence.objects.select_for_update(no_key=True).get(year=year)
 
 
 def invoice_number_take(*, year: int) -> tuple[int, str]:
     """The next number of the year (call inside the transaction that issues it)."""
     InvoiceSequence.objects.get_or_create(year=year)
-    sequence = InvoiceSequence.objects.select_for_update().get(year=year)
+    sequence = InvoiceSequence.objects.select_for_update(no_key=True).get(year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return sequence.last_number, f"{year}-{sequence.last_number:06d}"
@@ -251,7 +251,7 @@ def credit_note_issue(
     """Cancel an invoice in full with a credit note; its sessions may then be invoiced again."""
     now = now or timezone.now()
     profile = operator_profile_ready()
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(no_key=True).get(pk=invoice.pk)
     if invoice.kind != Invoice.Kind.INVOICE:
         raise InvoiceError("Only an invoice can be credited.")
     if Invoice.objects.filter(credited_invoice=invoice).exists():

@@ -224,7 +224,7 @@ def session_price(
     # Lock the session row only: PostgreSQL refuses FOR UPDATE on the nullable side of
     # the outer joins to its site and connector.
     session = (
-        ChargingSession.objects.select_for_update(of=("self",))
+        ChargingSession.objects.select_for_update(of=("self",), no_key=True)
         .select_related("station__site", "connector")
         .get(pk=session.pk)
     )

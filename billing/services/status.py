@@ -45,7 +45,7 @@ def status_history_record(
         "inferred": inferred,
     }
     if current is not None and at < current.started_at:
-        periods = ConnectorStatusPeriod.objects.select_for_update().filter(
+        periods = ConnectorStatusPeriod.objects.select_for_update(no_key=True).filter(
             station_id=station_pk, connector_id=connector_id
         )
         return _record_late(periods, status, at, fields)
@@ -68,7 +68,7 @@ def _open_period(station_pk: int, connector_id: int) -> ConnectorStatusPeriod | 
     """The connector's one open period (a constraint), locked. Plain SQL: every status
     change asks, and the ORM's statement (with the model ordering's join to the
     station) cost more than the rest of the change."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
     found = ConnectorStatusPeriod.objects.raw(
         f"SELECT * FROM {sql.table(ConnectorStatusPeriod)}"
         f" WHERE station_id = %s AND connector_id = %s AND ended_at IS NULL{lock}",

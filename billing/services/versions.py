@@ -37,7 +37,7 @@ def tariff_version_current(tariff: Tariff) -> TariffVersion:
     if latest is not None and latest.digest == digest:
         return latest  # the common case: no lock, no write
     with transaction.atomic():
-        list(Tariff.objects.select_for_update().filter(pk=fresh.pk).values_list("pk"))
+        list(Tariff.objects.select_for_update(no_key=True).filter(pk=fresh.pk).values_list("pk"))
         latest = _latest(fresh)
         if latest is not None and latest.digest == digest:
             return latest

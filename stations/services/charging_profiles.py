@@ -293,7 +293,7 @@ def charging_profile_settle(*, command_id: int) -> None:
 @transaction.atomic
 def _profile_store(station, connector, fields, session, source, user) -> ChargingProfile:
     # Lock the station: profile ids are allocated per station.
-    ChargingStation.objects.select_for_update().get(pk=station.pk)
+    ChargingStation.objects.select_for_update(no_key=True).get(pk=station.pk)
     profile_id = fields.pop("profile_id")
     existing = None
     if profile_id is None and session is not None:

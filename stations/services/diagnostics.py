@@ -72,7 +72,7 @@ def _safe_name(name: str) -> str:
 @transaction.atomic
 def diagnostics_upload_store(*, token: str, content, name: str) -> DiagnosticsUpload:
     """Keep a station's file under MEDIA_ROOT; a retried upload replaces the first."""
-    upload = DiagnosticsUpload.objects.select_for_update().get(pk=upload_for(token).pk)
+    upload = DiagnosticsUpload.objects.select_for_update(no_key=True).get(pk=upload_for(token).pk)
     filename = _safe_name(name)
     old = upload.file.name if upload.file else ""
     upload.file.save(filename, File(content), save=False)

@@ -144,7 +144,7 @@ def station_password_settle(*, station_pk: int, raw: str, status: str) -> bool:
     `status` is the command's: accepted promotes the password, rejected/failed forget
     it, anything else (timeout, offline) leaves it pending (see the module docstring).
     """
-    station = ChargingStation.objects.select_for_update().get(pk=station_pk)
+    station = ChargingStation.objects.select_for_update(no_key=True).get(pk=station_pk)
     ours = bool(station.password_pending) and check_password(raw, station.password_pending)
     if status == "accepted":
         if not check_password(raw, station.password):  # not promoted by a handshake yet

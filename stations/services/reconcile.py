@@ -95,7 +95,7 @@ def session_reconcile(*, session_id: int, now: datetime | None = None) -> bool:
     Re-checked under the row lock: a message that arrived since clears the mark.
     """
     now = now or timezone.now()
-    session = ChargingSession.objects.select_for_update().filter(pk=session_id).first()
+    session = ChargingSession.objects.select_for_update(no_key=True).filter(pk=session_id).first()
     if (
         session is None
         or session.state != ChargingSession.State.ACTIVE
@@ -119,7 +119,7 @@ def session_soft_stop(
 ) -> ChargingSession:
     """End a session the station lost, with what was measured (at `ended_at`, default
     now); sends nothing."""
-    session = ChargingSession.objects.select_for_update().get(pk=session_id)
+    session = ChargingSession.objects.select_for_update(no_key=True).get(pk=session_id)
     if session.state == ChargingSession.State.ENDED:
         return session
     last = session.meter_last_wh

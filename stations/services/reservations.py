@@ -110,7 +110,7 @@ def reservation_settle(*, command_id: int) -> None:
 @transaction.atomic
 def _reservation_new(station, id_token, expires_at, connector_id, user) -> Reservation:
     # The station row lock serialises reservations of one station (no double booking).
-    station = ChargingStation.objects.select_for_update().get(pk=station.pk)
+    station = ChargingStation.objects.select_for_update(no_key=True).get(pk=station.pk)
     errors = {}
     if expires_at <= timezone.now():
         errors["expires_at"] = "Must be in the future."

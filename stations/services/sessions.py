@@ -59,7 +59,7 @@ def session_start(
     """
     now = timezone.now()
     started_at = timestamp if plausible_time(timestamp, now) else now
-    station = ChargingStation.objects.select_for_update().get(pk=station_pk)
+    station = ChargingStation.objects.select_for_update(no_key=True).get(pk=station_pk)
     replayed = _find_replayed_start(
         station, connector_id, id_tag, meter_start_wh, started_at, transaction_id
     )
@@ -131,7 +131,7 @@ def session_find(
         return None
     sessions = ChargingSession.objects.select_related("connector")
     if lock:
-        sessions = sessions.select_for_update(of=("self",))
+        sessions = sessions.select_for_update(of=("self",), no_key=True)
     return sessions.filter(station_id=station_pk, transaction_id=transaction_id).first()
 
 

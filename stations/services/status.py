@@ -126,7 +126,7 @@ def _status_store(
             connector, created = evse_connector(station_pk, evse_id, evse_connector_id)
             connector_id = connector.connector_id
         else:
-            connector, created = Connector.objects.select_for_update().get_or_create(
+            connector, created = Connector.objects.select_for_update(no_key=True).get_or_create(
                 station_id=station_pk,
                 connector_id=connector_id,
                 defaults={
@@ -263,7 +263,7 @@ def evse_connector(
     EVSE yet is taken over.
     """
     evse_connector_id = evse_connector_id or 1
-    connectors = Connector.objects.select_for_update().filter(station_id=station_pk)
+    connectors = Connector.objects.select_for_update(no_key=True).filter(station_id=station_pk)
     match = connectors.filter(evse_id=evse_id, evse_connector_id=evse_connector_id).first()
     if match:
         return match, False

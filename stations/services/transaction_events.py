@@ -83,7 +83,7 @@ def _session_event_apply(*, station_pk: int, event: SessionEventIn) -> SessionEv
     moment = event.timestamp if plausible_time(event.timestamp, now) else now
     # The station row lock serialises a station's events, so the first event of a
     # transaction creates its session exactly once.
-    ChargingStation.objects.select_for_update().filter(pk=station_pk).first()
+    ChargingStation.objects.select_for_update(no_key=True).filter(pk=station_pk).first()
     session = sessions.session_find(station_pk=station_pk, transaction_id=event.transaction_id)
     if session is None:
         session = _session_from_event(station_pk, event, moment)

@@ -25,7 +25,7 @@ def customer_information_part(
     generated_at: datetime | None = None,
 ) -> CustomerInformationReport:
     """Add one part to its request's report (a part sent again replaces itself)."""
-    report, _ = CustomerInformationReport.objects.select_for_update().get_or_create(
+    report, _ = CustomerInformationReport.objects.select_for_update(no_key=True).get_or_create(
         station_id=station_pk,
         request_id=request_id,
         defaults={
