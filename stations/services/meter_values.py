@@ -231,7 +231,7 @@ def _meter_sessions(by_transaction: set, by_connector: set, by_evse: set):
         )
     sessions = (
         ChargingSession.objects.select_related("connector")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .filter(wanted)
         .order_by("pk")
     )

@@ -123,7 +123,7 @@ def summaries_merge(rollups: list[Rollup]) -> None:
         return
     existing = {
         summary.session_id: summary
-        for summary in SessionMeterSummary.objects.select_for_update().filter(
+        for summary in SessionMeterSummary.objects.select_for_update(no_key=True).filter(
             session_id__in=by_session
         )
     }
