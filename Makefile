@@ -57,12 +57,13 @@ bench: setup
 	@echo "== one process: 2,000 stations in a burst (200 at a time), then a rising load beside"
 	@echo "   a bare ocpp server, in steps of 250 requests/s until p99 passes 250 ms; summary"
 	$(PY) bench/run.py --servers 1 --compare-bare --stations 2000 --connectors 1 \
-	  --heartbeat 60 --ramp 0 --in-flight 200 --duration 30 --search 500:250:5000
+	  --heartbeat 60 --ramp 0 --in-flight 200 --duration 30 --search 250:250:5000
 	@echo "== the cluster: two processes behind HAProxy, 10,000 stations (heartbeat 300 s,"
 	@echo "   meter values 60 s), then a reconnect storm: every socket dropped at once (a"
 	@echo "   power cut), all booted again within 60 s"
 	$(PY) bench/run.py --stations 10000 --connectors 1 --workers 4 --heartbeat 300 \
-	  --meter-interval 60 --ramp 100 --connect-timeout 900 --duration 60 --balancer --storm 1
+	  --meter-interval 60 --ramp 100 --plug-in-rate 40 --connect-timeout 900 --duration 60 \
+	  --balancer --storm 1
 	@echo "== command round trip across two daphne processes"
 	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
 	  $(PY) manage.py bench_commands --count 300

@@ -77,6 +77,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, default=30.0, help="Seconds measured.")
     parser.add_argument(
+        "--plug-in-rate",
+        type=float,
+        default=20.0,
+        help="Cars arriving per second, over all stations, once all have booted (20: "
+        "about what one process starts beside the load; faster, the queue of session "
+        "starts is what the measurement sees).",
+    )
+    parser.add_argument(
         "--settle",
         type=float,
         default=10.0,
@@ -445,11 +453,13 @@ def worker_main(index: int, first: int, count: int, url: str, options: dict, eve
     collector_tune()  # the generator's CPU is better left to the servers
 
     def plug_in_all(simulation) -> None:
-        """The burst is stations booting alone; then a car comes to every connector,
-        25 a second per worker, and stays for the run (the load that is measured): all
-        at once, thousands of session starts time out on one process."""
+        """The burst is stations booting alone; then a car comes to every connector, at
+        `--plug-in-rate`, and stays for the run (the load that is measured): all at
+        once, thousands of session starts time out on one process."""
         rng = random.Random(index)
-        spread = max(1.0, len(simulation.stations) / 25)
+        spread = max(
+            1.0, len(simulation.stations) * options["connectors"] / options["plug_in_rate"]
+        )
         for station in simulation.stations:
             for connector in station.connectors.values():
                 connector.idle_until = time.monotonic() + rng.uniform(0.0, spread)
@@ -632,6 +642,7 @@ def run(args, bare: bool = False) -> dict:
             "in_flight": -(-args.in_flight // args.workers) if args.in_flight else 0,
             "connect_timeout": args.connect_timeout,
             "storm": args.storm,
+            "plug_in_rate": args.plug_in_rate / args.workers,
         }
         if args.balancer:
             balancers_start(args, [server.port for server in servers], balancers)
