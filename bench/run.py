@@ -682,8 +682,8 @@ def run(args, bare: bool = False) -> dict:
             + f", {charging} of {args.stations * args.connectors} connectors charging after "
             f"{connect_seconds:.1f} s; measuring"
         )
-        # The cars' arrival (a session start each, 50 a second) leaves a queue behind:
-        # what is measured is the load once it has gone.
+        # The cars' arrival (a session start each) leaves a queue behind: what is
+        # measured is the load once it has gone.
         time.sleep(args.settle)
         load_before = os.getloadavg()[0]
         server_cpu = sum(server.cpu() for server in servers)

@@ -45,10 +45,10 @@ def rows_write(
     table = quote(model._meta.db_table)
     columns = [quote(field.column) for field in fields]
     if connection.vendor == "postgresql":
-        if update:
-            _write_arrays(table, fields, columns, prepared, conflict_free, update)
-        elif conflict_free:
+        if conflict_free and not update and connection.in_atomic_block:
             _copy_skipping_conflicts(table, columns, prepared)
+        elif conflict_free or update:
+            _write_arrays(table, fields, columns, prepared, conflict_free, update)
         else:
             _copy(table, columns, prepared)
         return
@@ -156,7 +156,8 @@ def _copy_skipping_conflicts(table: str, columns: list[str], rows: list) -> None
     connection's own, and one statement empties it into the table.
 
     Meter samples went by `unnest` arrays before, the dearest part of a MeterValues
-    batch; a rolled-back transaction takes its staged rows with it.
+    batch. Only inside a transaction: one that fails takes its staged rows with it,
+    where in autocommit they would stay staged for the next batch.
     """
     connection.ensure_connection()
     raw = connection.connection
