@@ -50,7 +50,9 @@ def rows_write(
         elif conflict_free or update:
             _write_arrays(table, fields, columns, prepared, conflict_free, update)
         else:
-            _copy(table, columns, prepared)
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as cursor:
+                _copy(cursor, table, columns, prepared)
         return
     if update:
         assignments = ", ".join(f"{column} = %s" for column in columns[:-1])
@@ -130,17 +132,10 @@ def _write_arrays(table, fields, columns, rows, conflict_free: bool, update: boo
         cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)], binary=True)
 
 
-def _copy(table: str, columns: list[str], rows: list, cursor=None) -> None:
+def _copy(cursor: psycopg.Cursor, table: str, columns: list[str], rows: list) -> None:
     """Plain inserts by `COPY`: psycopg writes the rows in C, a tenth of the CPU of the
     `unnest` statement's arrays (the message log's 500 rows: 5 µs a row, not 65)."""
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    if cursor is None:
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    with cursor.copy(sql) as copy:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -174,7 +169,7 @@ def _copy_skipping_conflicts(table: str, columns: list[str], rows: list) -> None
             )
             # Rolled back with its transaction: known made once that has committed.
             transaction.on_commit(lambda: made.add(staging))
-        _copy(staging, columns, rows, cursor)
+        _copy(cursor, staging, columns, rows)
         cursor.execute(
             f"WITH staged AS (DELETE FROM {staging} RETURNING {names})"
             f" INSERT INTO {table} ({names}) SELECT {names} FROM staged ON CONFLICT DO NOTHING"
