@@ -187,7 +187,10 @@ def _send(message: dict, station_pk: int) -> None:
             # A database thread of the server: a busy thread pool must not wait on Redis.
             loop.call_soon_threadsafe(outbox.add, message)
         return
-    async_to_sync(_group_send)(layer, message, station_pk)
+    # No server loop in this process (a worker, a command), or the server's has stopped
+    # and its database threads are finishing: a loop of this call's own, since one
+    # handed to a stopped loop would wait for ever and hold the process at exit.
+    async_to_sync(_group_send, force_new_loop=True)(layer, message, station_pk)
 
 
 def _in_loop(loop) -> bool:

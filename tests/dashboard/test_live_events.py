@@ -1,7 +1,10 @@
 """The server's live events: batched per group, a session's updates coalesced."""
 
 import asyncio
+import concurrent.futures
+import threading
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from stations import events
@@ -49,3 +52,32 @@ async def test_a_channel_layer_that_fails_loses_the_batch_not_the_server():
             raise ConnectionError("Redis is away")
 
     await events._send_batch(Down(), [{"kind": "x", "station": 1, "data": {}}])
+
+
+def test_a_database_thread_publishing_after_the_server_loop_stopped_does_not_hang():
+    """At shutdown the loop stops while its database threads still mark stations
+    offline: what they publish must not wait for the stopped loop."""
+    started, go = threading.Event(), threading.Event()
+    finished = concurrent.futures.Future()
+
+    def mark_offline():  # a service function on the server's database thread pool
+        started.set()
+        go.wait(5)
+        try:
+            events._send({"type": "live.event", "kind": "station.offline", "data": {}}, 9)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            finished.set_exception(error)
+        else:
+            finished.set_result(None)
+
+    loop = asyncio.new_event_loop()
+    try:
+        events.bind_loop(loop)
+        task = loop.create_task(sync_to_async(mark_offline, thread_sensitive=False)())
+        loop.run_until_complete(asyncio.to_thread(started.wait, 5))
+        go.set()  # the loop is stopped from here on, the thread goes on
+        assert finished.result(timeout=10) is None
+        task.cancel()
+    finally:
+        events.bind_loop(None)
+        loop.close()
