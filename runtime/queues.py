@@ -11,6 +11,10 @@ empty, full, qsize (no put, join or task_done).
 
 import asyncio
 
+#: Scope key of the LeanQueue a socket's application reads (`receive`): the server puts
+#: it there so channel-layer messages can join the socket's own (runtime/channel_layer.py).
+INBOX = "chargenet.inbox"
+
 
 class LeanQueue:
     """asyncio.Queue's non-blocking put and awaitable get, with the same wake-up rules."""

@@ -14,10 +14,12 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from runtime import outages
 from runtime.channel_layer import UNREACHABLE
+from runtime.queues import INBOX
 from stations import events
 from stations.commands import service as command_service
 from stations.ocpp import adapter_class
@@ -44,14 +46,38 @@ def on_pool(function):
 
 
 class PoolOnlyDispatch:
-    """Dispatch without Channels' per-message hop to its one shared sync thread.
+    """Dispatch without Channels' per-message hop to its one shared sync thread, and
+    with no task of its own per socket.
 
     Channels runs `close_old_connections` on that thread before every message a
     consumer handles. A consumer that reaches the database only through
     `database_sync_to_async` (which closes stale connections on its own threads) has
     nothing there to close, and the hop would line up every frame of every station
     behind one thread: a reconnect storm's handshakes waited on it for seconds.
+
+    Channels also waits on the socket and on the channel layer with a task each, made
+    again for every message, and channels_redis waits with two more: 3 KiB of every
+    idle socket. Where the server hands over the socket's queue (runtime/queues.py
+    INBOX) and the layer can deliver into it, the channel's messages join the frames
+    in that one queue and the consumer reads it in its own task.
     """
+
+    async def __call__(self, scope, receive, send) -> None:
+        inbox = scope.get(INBOX)
+        layer = get_channel_layer(self.channel_layer_alias)
+        if inbox is None or not hasattr(layer, "deliver_into"):
+            await super().__call__(scope, receive, send)
+            return
+        self.scope, self.channel_layer, self.base_send = scope, layer, send
+        self.channel_name = await layer.new_channel()
+        layer.deliver_into(self.channel_name, inbox)
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            layer.stop_delivering(self.channel_name)
 
     async def dispatch(self, message) -> None:
         handler = getattr(self, get_handler_name(message), None)

@@ -127,6 +127,8 @@ async def test_permessage_deflate_is_negotiated(live_ocpp201_url):
         reply = await asyncio.wait_for(websocket.recv(), 5)
     assert reply.startswith('[3,"h1"')
     assert extensions.startswith("permessage-deflate")
+    # The station keeps to the smallest window: what the server holds per socket.
+    assert "client_max_window_bits=9" in extensions
 
 
 @pytest.mark.parametrize("version", list(CLIENTS))

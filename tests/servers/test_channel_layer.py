@@ -17,6 +17,7 @@ from django.test import override_settings
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from runtime.channel_layer import ResilientRedisChannelLayer
+from runtime.queues import LeanQueue
 from stations.commands.service import command_send
 from stations.models import ChargingStation, Command
 from tests.support.cluster import servers_skip_reason
@@ -62,6 +63,31 @@ def members(url: str, group: str) -> set[str]:
 
 async def restart(server: RedisServer, down_for: float = 0.5) -> None:
     await asyncio.to_thread(server.restart, down_for)
+
+
+async def test_a_socket_queue_gets_its_channel_beside_plain_receivers_across_a_restart(
+    redis_server,
+):
+    async with closing(layer_on(redis_server.url), layer_on(redis_server.url)) as (layer, other):
+        delivered, plain = await layer.new_channel(), await layer.new_channel()
+        inbox = LeanQueue()  # a station socket's (runtime/queues.py INBOX)
+        layer.deliver_into(delivered, inbox)
+        receiver = asyncio.create_task(layer.receive(plain))
+        await asyncio.sleep(0.3)
+        await restart(redis_server)
+        await asyncio.sleep(0.3)
+
+        await other.send(delivered, {"type": "to.socket", "n": 1})
+        await other.send(plain, {"type": "to.plain", "n": 2})
+        await other.send(delivered, {"type": "to.socket", "n": 3})
+        assert await asyncio.wait_for(receiver, 10) == {"type": "to.plain", "n": 2}
+        got = [await asyncio.wait_for(inbox.get(), 10) for _ in range(2)]
+        assert [message["n"] for message in got] == [1, 3]
+
+        layer.stop_delivering(delivered)  # the last socket: nothing is left reading
+        await asyncio.sleep(0.2)
+        assert asyncio.all_tasks() == {asyncio.current_task()}
+        assert layer.receive_count == 0
 
 
 async def test_receivers_outlive_a_restart_and_get_what_is_sent_after_it(redis_server):
