@@ -311,11 +311,10 @@ _stock_run = Server.run
 def _create_application(self, protocol, scope):
     """daphne's create_application, with a LeanQueue for the application's input (in a
     WebSocket's scope too: the consumer has the channel layer deliver into it)."""
-    if scope.get("type") == "websocket":
-        scope = websocket_scope(protocol, scope)
     assert "application_instance" not in self.connections[protocol]
     input_queue = LeanQueue()
     if scope.get("type") == "websocket":
+        scope = websocket_scope(protocol, scope)
         scope[INBOX] = input_queue
     scope.setdefault("asgi", {"version": "3.0"})
     application_instance = self.application(
