@@ -117,8 +117,7 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     def stop_delivering(self, channel: str) -> None:
         """Messages to `channel` are no longer wanted (its socket has closed)."""
         self._delivered.discard(channel)
-        if self.receive_buffer.get(channel) is not None:
-            del self.receive_buffer[channel]
+        self.receive_buffer.pop(channel, None)
         if not self._delivered and self._pump is not None:
             # Nothing to read for: an event loop that ends (a test's) leaves no reader.
             self._pump.cancel()
