@@ -55,12 +55,40 @@ def status_history_record(
                 current.error_code = error_code
                 current.save(update_fields=["error_code"])
             return current
-        current.ended_at = at
-        current.save(update_fields=["ended_at"])
-    period = ConnectorStatusPeriod.objects.create(
+        sql.execute(
+            f"UPDATE {sql.table(ConnectorStatusPeriod)} SET ended_at = %s WHERE id = %s",
+            [sql.moment(at), current.pk],
+        )
+    period = _period_open(station_pk, connector_id, status, at, fields)
+    _reprice(station_pk, connector_id, at, {status, current.status if current else ""})
+    return period
+
+
+def _period_open(
+    station_pk: int, connector_id: int, status: str, at: datetime, fields: dict
+) -> ConnectorStatusPeriod:
+    """Insert the connector's new open period. Plain SQL: a burst of new stations opens
+    one per connector, and the ORM's insert cost more than the rest of the change."""
+    period = ConnectorStatusPeriod(
         station_id=station_pk, connector_id=connector_id, status=status, started_at=at, **fields
     )
-    _reprice(station_pk, connector_id, at, {status, current.status if current else ""})
+    received_at = fields["received_at"]
+    (period.pk,) = sql.fetch_one(
+        f"INSERT INTO {sql.table(ConnectorStatusPeriod)} (station_id, connector_id, status,"
+        " started_at, error_code, received_at, station_clock, inferred)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        [
+            station_pk,
+            connector_id,
+            status,
+            sql.moment(at),
+            fields["error_code"],
+            None if received_at is None else sql.moment(received_at),
+            fields["station_clock"],
+            fields["inferred"],
+        ],
+    )
+    period._state.adding = False
     return period
 
 

@@ -34,6 +34,8 @@ _held: dict[int, str] = {}
 #: Renewals that still mark the held stations connected again after a lapse: a sweep
 #: that began before the renewal may mark a station offline just after the first one.
 RESTORE_ROUNDS = 2
+#: Held stations checked by one statement when restoring (under any driver's limit).
+RESTORE_CHUNK = 5000
 _restore_rounds = 0
 
 
@@ -111,7 +113,19 @@ def lease_renew(*, ttl: float) -> bool:
 def _held_restore() -> None:
     """Mark connected again the held stations a sweep marked offline (no newer socket
     has taken them since: their channel is still empty)."""
-    for station_pk, channel_name in list(_held.items()):
+    held = dict(_held)
+    pks = list(held)
+    # Read in chunks, each a statement: the renewal after a process's first lease runs
+    # this with every station of a burst held, and nearly none of them was swept.
+    swept = (
+        station_pk
+        for start in range(0, len(pks), RESTORE_CHUNK)
+        for station_pk in ChargingStation.objects.filter(
+            pk__in=pks[start : start + RESTORE_CHUNK], connected=False, connection_channel=""
+        ).values_list("pk", flat=True)
+    )
+    for station_pk in swept:
+        channel_name = held[station_pk]
         restored = ChargingStation.objects.filter(
             pk=station_pk, connected=False, connection_channel=""
         ).update(connected=True, connection_channel=channel_name, connection_process=PROCESS_NAME)

@@ -167,3 +167,12 @@ def test_a_session_update_asks_nothing_of_roaming_when_nobody_roams(
     hooks.session_changed("session.updated", session.station_id, {"session": session.pk})
     with django_assert_num_queries(0):
         hooks.session_changed("session.updated", session.station_id, {"session": session.pk})
+
+
+def test_a_connectors_first_report_budget(django_assert_num_queries):
+    """A burst of new stations reports every connector for the first time."""
+    station = make_station("CP-NEW", connectors=0)
+    # the repeat check, the connector's insert, its first period (the open one, the
+    # insert), and the transaction's savepoint and release
+    with django_assert_num_queries(6):
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")

@@ -131,6 +131,29 @@ def test_a_lapsed_lease_takes_back_the_stations_this_process_still_holds(publish
     assert ("station.connected", station.pk, {"connected": True}) in published
 
 
+def test_taking_back_writes_only_the_swept_stations(
+    published, monkeypatch, django_assert_num_queries
+):
+    """The renewal after a process's first lease restores with every socket of a burst
+    held: it reads them a chunk a statement and writes only what a sweep marked offline."""
+    stations = [make_station(f"CP-{n}") for n in range(5)]
+    for n, station in enumerate(stations):
+        connections.station_connect(
+            station_pk=station.pk, channel_name=f"c{n}", ocpp_version="1.6"
+        )
+    ChargingStation.objects.filter(pk=stations[3].pk).update(
+        connected=False, connection_channel=""
+    )
+    monkeypatch.setattr(connections, "RESTORE_CHUNK", 2)
+    with django_assert_num_queries(3 + 1):  # three chunks, one station swept
+        connections._held_restore()
+    restored = ChargingStation.objects.get(pk=stations[3].pk)
+    assert restored.connected and restored.connection_channel == "c3"
+    assert [p for p in published if p[2] == {"connected": True}] == [
+        ("station.connected", stations[3].pk, {"connected": True})
+    ]
+
+
 def test_a_station_this_process_let_go_is_not_taken_back(published):
     station = make_station("CP-1")
     connections.lease_renew(ttl=30)
