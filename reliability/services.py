@@ -2,15 +2,14 @@
 
 from datetime import date, datetime
 
-from django.db import connection, transaction
-from django.db.models import DateTimeField, F, Value
-from django.db.models.functions import Greatest
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chargenet.celery import enqueue_on_commit
 from reliability.models import CentralSystemRun, ConnectivityPeriod, UptimeReport
 from reliability.timeline import CENTRAL_GAP_SECONDS
+from runtime import sql
 
 
 def connectivity_record(*, station_pk: int, connected: bool, at: datetime | None = None) -> None:
@@ -20,19 +19,20 @@ def connectivity_record(*, station_pk: int, connected: bool, at: datetime | None
     period: the station never left. One statement each way, no transaction: this runs
     on every handshake, and the one-open-period constraint settles any race.
     """
-    at = at or timezone.now()
+    # Plain SQL (bulk_create(ignore_conflicts=True) would wrap the one INSERT in a
+    # transaction, and the ORM's UPDATE costs more than sending it).
+    table, at = sql.table(ConnectivityPeriod), sql.moment(at or timezone.now())
     if connected:
-        # bulk_create(ignore_conflicts=True) would wrap the one INSERT in a transaction.
-        table = ConnectivityPeriod._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (station_id, started_at) VALUES (%s, %s)"
-                " ON CONFLICT DO NOTHING",
-                [station_pk, connection.ops.adapt_datetimefield_value(at)],
-            )
+        sql.execute(
+            f"INSERT INTO {table} (station_id, started_at) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            [station_pk, at],
+        )
         return
-    ConnectivityPeriod.objects.filter(station_id=station_pk, ended_at__isnull=True).update(
-        ended_at=Greatest(Value(at, output_field=DateTimeField()), F("started_at"))
+    # Never before its start (a station clock or a late close).
+    sql.execute(
+        f"UPDATE {table} SET ended_at = CASE WHEN started_at > %s THEN started_at ELSE %s END"
+        " WHERE station_id = %s AND ended_at IS NULL",
+        [at, at, station_pk],
     )
 
 

@@ -203,6 +203,11 @@ class DenyingWebSocketProtocol(WebSocketProtocol):
                 )
                 del self.handshake_deferred
                 self.server.protocol_disconnected(self)
+        elif kind == "websocket.send" and self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
+            # A reply finished after the close began (the station dropped the link, or a
+            # newer socket replaced this one): lost with the socket, as daphne drops one
+            # once it has noted the close, instead of an error with a traceback.
+            return
         else:
             super().handle_reply(message)
 

@@ -1,0 +1,34 @@
+"""A reply that is finished after its socket began to close is dropped quietly."""
+
+import pytest
+from autobahn.exception import Disconnected
+
+from runtime.server import DenyingWebSocketProtocol
+
+REPLY = {"type": "websocket.send", "text": '[3,"1",{"currentTime":"2026-12-07T10:00:00Z"}]'}
+
+
+@pytest.mark.parametrize("state", ["STATE_CLOSING", "STATE_CLOSED"])
+def test_a_reply_to_a_closing_socket_is_dropped(state):
+    protocol = DenyingWebSocketProtocol()
+    protocol.state = getattr(protocol, state)
+    protocol.handle_reply(REPLY)  # autobahn would raise Disconnected: an error logged a frame
+
+
+def test_a_reply_to_an_open_socket_is_sent(monkeypatch):
+    protocol = DenyingWebSocketProtocol()
+    protocol.state = protocol.STATE_OPEN
+    sent = []
+    monkeypatch.setattr(
+        DenyingWebSocketProtocol, "serverSend", lambda self, text, binary: sent.append(text)
+    )
+    protocol.handle_reply(REPLY)
+    assert sent == [REPLY["text"]]
+
+
+def test_autobahn_refuses_to_send_on_a_closing_socket():
+    """What the drop above stands in for (if autobahn stopped raising, it could go)."""
+    protocol = DenyingWebSocketProtocol()
+    protocol.state = protocol.STATE_CLOSING
+    with pytest.raises(Disconnected):
+        protocol.sendMessage(b"x", False)
