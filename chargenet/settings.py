@@ -409,9 +409,6 @@ OCPP_LOG_OUTAGE_BUFFER = env_int("OCPP_LOG_OUTAGE_BUFFER", 100_000)
 # DATABASE_THREADS: with 32, a 200-at-a-time burst left the database threads idle.
 OCPP_HANDSHAKE_CONCURRENCY = env_int("OCPP_HANDSHAKE_CONCURRENCY", 128)
 OCPP_HANDSHAKE_WAIT = float(env("OCPP_HANDSHAKE_WAIT", "5"))
-# Seconds at most a station refused as busy is asked to wait (Retry-After): refused
-# stations are given turns at the process's pace, this far ahead at most.
-OCPP_HANDSHAKE_RETRY_AFTER_MAX = env_int("OCPP_HANDSHAKE_RETRY_AFTER_MAX", 60)
 # Refused handshakes (400/401/404) per minute before 429 at once: for one station id from
 # one address, and (much higher, so a depot's NAT is not locked out by one misconfigured
 # station) for all ids from one address.

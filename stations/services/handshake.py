@@ -225,8 +225,8 @@ refused_addresses = RefusedAddresses()
 
 #: Answered when a process is already busy with as many handshakes as it may run.
 BUSY = Refusal(503, "Too many stations connecting at once; try again later")
-#: Seconds a station is asked to wait (HTTP Retry-After) when the database or Redis is
-#: away, and at most when it is refused with BUSY before its turn is known.
+#: Seconds a station refused with BUSY is asked to wait at most (HTTP Retry-After);
+#: less when the line ahead of it clears sooner at the process's pace.
 BUSY_RETRY_AFTER = 10
 #: Handshakes a second a process is taken to manage until it has measured its pace. On
 #: the high side: refusing a burst the process could have taken costs every station
@@ -250,9 +250,7 @@ class HandshakeSlots:
     A station unlikely to get a slot within that wait (the line is longer than half of
     what the process gets through in OCPP_HANDSHAKE_WAIT at its recent pace) is refused
     before it joins the line (`crowded`), by the server before any application work:
-    that refusal costs less than half the CPU of one after waiting. Each refused station
-    is given its own turn (`busy`), so they come back spread at the pace the process
-    takes them.
+    that refusal costs less than half the CPU of one after waiting.
     """
 
     _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HandshakeSlots]" = (
@@ -267,7 +265,6 @@ class HandshakeSlots:
         self._pace = float(pace)
         self._served = 0
         self._since = time.monotonic()
-        self._next_turn = 0.0  # when the next station refused should come back
 
     @classmethod
     def of_this_loop(cls) -> "HandshakeSlots":
@@ -287,18 +284,9 @@ class HandshakeSlots:
         return self._waiting >= line
 
     def busy(self) -> Refusal:
-        """BUSY, with a turn to come back at: after the line ahead and after every
-        station refused before it, at the process's pace (at most
-        OCPP_HANDSHAKE_RETRY_AFTER_MAX seconds away).
-
-        Told the same time, a storm's refused stations would come back together and
-        most be refused again, each refusal costing nearly a handshake's socket work."""
-        now = time.monotonic()
-        pace = max(self._pace, 0.1)
-        horizon = now + settings.OCPP_HANDSHAKE_RETRY_AFTER_MAX
-        turn = min(max(self._next_turn, now + self._waiting / pace), horizon)
-        self._next_turn = min(turn + 1 / pace, horizon)
-        return Refusal(BUSY.status, BUSY.reason, max(1, math.ceil(turn - now)))
+        """BUSY, asking the station back once the line ahead of it should have cleared."""
+        clears_in = math.ceil(self._waiting / max(self._pace, 0.1))
+        return Refusal(BUSY.status, BUSY.reason, max(1, min(BUSY_RETRY_AFTER, clears_in)))
 
     async def take(self, wait: float | None = None) -> bool:
         """A slot within `wait` (OCPP_HANDSHAKE_WAIT) seconds (then `release` it), or False."""

@@ -5,7 +5,7 @@ Each station is one task that connects (WebSocket, subprotocol `ocpp1.6` or
 speak until the socket ends, and reconnects: at once after a hard reset, otherwise
 after an exponential backoff with jitter (1 s doubling to `backoff_max`), so a
 restarted CSMS is not hit by every station in the same instant; a CSMS that answers
-503 with Retry-After is left alone that long (and up to a second more). No threads, no
+503 with Retry-After is left alone at least that long. No threads, no
 database: thousands of stations fit in one process.
 """
 
@@ -210,8 +210,8 @@ async def run_station(
             failures += 1
             delay = min(backoff_max, BACKOFF_INITIAL * 2 ** (failures - 1))
             delay *= station.rng.uniform(0.5, 1.0)
-            if retry_after:  # whole seconds: spread over the second, not all at its start
-                delay = max(delay, retry_after + station.rng.uniform(0.0, 1.0))
+            if retry_after:  # spread over half as long again, so they do not return at once
+                delay = max(delay, retry_after * station.rng.uniform(1.0, 1.5))
         log = logger.info if outcome != "unreachable" or failures == 1 else logger.debug
         log("%s: %s; reconnecting in %.1fs", station.id, outcome, delay)
         with contextlib.suppress(TimeoutError):

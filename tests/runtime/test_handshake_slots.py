@@ -4,6 +4,7 @@ import asyncio
 import time
 
 from stations.services.handshake import (
+    BUSY_RETRY_AFTER,
     CONNECT_MARGIN,
     PACE_WINDOW,
     HandshakeSlots,
@@ -96,27 +97,9 @@ async def test_a_busy_refusal_asks_the_station_back_when_the_line_should_have_cl
     await asyncio.sleep(0.01)
     refusal = slots.busy()
     assert (refusal.status, refusal.retry_after) == (503, 4)  # 7 ahead at 2 a second
+    waiters += [asyncio.create_task(slots.take()) for _ in range(100)]
+    await asyncio.sleep(0.01)
+    assert slots.busy().retry_after == BUSY_RETRY_AFTER  # never longer
     for waiter in waiters:
         waiter.cancel()
     slots.release()
-
-
-def test_stations_refused_together_are_given_turns_at_the_pace(settings):
-    """A storm's refused stations come back one after another, not all at once (and
-    refused again): each is given the turn after the one refused before it."""
-    settings.OCPP_HANDSHAKE_RETRY_AFTER_MAX = 30
-    slots = HandshakeSlots(1, pace=4)
-    turns = [slots.busy().retry_after for _ in range(200)]
-    assert turns[:9] == [1, 1, 1, 1, 1, 2, 2, 2, 2]  # 4 a second: a turn every 0.25 s
-    assert turns == sorted(turns)
-    assert max(turns) == 30  # never farther than that
-    assert turns.count(30) > 200 - 4 * 30  # the rest come back at the farthest turn
-
-
-def test_turns_begin_again_once_the_line_has_cleared(settings, monkeypatch):
-    slots = HandshakeSlots(1, pace=1)
-    now = [1000.0]
-    monkeypatch.setattr("stations.services.handshake.time.monotonic", lambda: now[0])
-    assert [slots.busy().retry_after for _ in range(3)] == [1, 1, 2]
-    now[0] += 60
-    assert slots.busy().retry_after == 1

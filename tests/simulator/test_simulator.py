@@ -1301,7 +1301,7 @@ async def test_a_burst_n_at_a_time_keeps_n_stations_connecting():
 
 
 async def test_a_station_told_to_come_back_later_waits_as_long_as_asked():
-    """Retry-After (whole seconds) is honoured, spread over the second after it."""
+    """Retry-After (seconds) is honoured, spread over up to half as long again."""
     from websockets.asyncio.server import serve
     from websockets.datastructures import Headers
     from websockets.http11 import Response
@@ -1329,7 +1329,7 @@ async def test_a_station_told_to_come_back_later_waits_as_long_as_asked():
             simulation.stop()
             await running
     assert len(attempts) >= 2
-    assert 2.0 <= attempts[1] - attempts[0] < 3.2
+    assert 2.0 <= attempts[1] - attempts[0] < 3.5
 
 
 async def test_faults_a_connector_then_clears_it():
