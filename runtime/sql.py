@@ -24,6 +24,12 @@ def moment(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def row_lock() -> str:
+    """What ends a SELECT that locks its rows as services lock them (`FOR NO KEY UPDATE`:
+    foreign keys to them stay free); nothing where the database has no row locks."""
+    return " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+
+
 def execute(sql: str, params: list) -> int:
     """Run a statement; how many rows it changed."""
     with connection.cursor() as cursor:

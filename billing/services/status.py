@@ -9,7 +9,7 @@ the history where their own time puts them, so the idle time they describe is bi
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from billing.models import ConnectorStatusPeriod
 from billing.pricing import IDLE_STATUSES
@@ -96,7 +96,7 @@ def _open_period(station_pk: int, connector_id: int) -> ConnectorStatusPeriod | 
     """The connector's one open period (a constraint), locked. Plain SQL: every status
     change asks, and the ORM's statement (with the model ordering's join to the
     station) cost more than the rest of the change."""
-    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    lock = sql.row_lock()
     found = ConnectorStatusPeriod.objects.raw(
         f"SELECT * FROM {sql.table(ConnectorStatusPeriod)}"
         f" WHERE station_id = %s AND connector_id = %s AND ended_at IS NULL{lock}",

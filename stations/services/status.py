@@ -204,7 +204,7 @@ def _connector_take(
     connector's `post_save` is sent as the model's save sends it.
     """
     table, columns = sql.table(Connector), ", ".join(_REPORTED)
-    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    lock = sql.row_lock()
     select = f"SELECT id, {columns} FROM {table} WHERE station_id = %s AND connector_id = %s"
     if not first_sight:
         found = sql.fetch_one(select + lock, [station_pk, connector_id])

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from reliability.models import CentralSystemRun, ConnectivityPeriod
-from reliability.services import central_alive
+from reliability.services import central_alive, connectivity_record
 from stations.services.connections import station_connect, station_disconnect
 
 
@@ -22,6 +22,23 @@ def test_connectivity_follows_connects_and_disconnects(station):
     periods = list(ConnectivityPeriod.objects.order_by("started_at"))
     assert len(periods) == 2
     assert periods[0].ended_at is not None and periods[1].ended_at is None
+
+
+@pytest.mark.django_db
+def test_a_connectivity_period_ends_when_told_and_never_before_it_began(station):
+    start = timezone.now().replace(microsecond=0)
+    connectivity_record(station_pk=station.pk, connected=True, at=start)
+    connectivity_record(station_pk=station.pk, connected=False, at=start + timedelta(minutes=5))
+    connectivity_record(station_pk=station.pk, connected=True, at=start + timedelta(minutes=9))
+    # A close dated before the open period began (a late one) ends it where it began.
+    connectivity_record(station_pk=station.pk, connected=False, at=start)
+    periods = ConnectivityPeriod.objects.order_by("started_at").values_list(
+        "started_at", "ended_at"
+    )
+    assert list(periods) == [
+        (start, start + timedelta(minutes=5)),
+        (start + timedelta(minutes=9), start + timedelta(minutes=9)),
+    ]
 
 
 @pytest.mark.django_db
