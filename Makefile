@@ -62,7 +62,7 @@ bench: setup
 	@echo "   meter values 60 s), then a reconnect storm: every socket dropped at once (a"
 	@echo "   power cut), all booted again within 60 s"
 	$(PY) bench/run.py --stations 10000 --connectors 1 --workers 4 --heartbeat 300 \
-	  --meter-interval 60 --ramp 100 --plug-in-rate 40 --connect-timeout 900 --duration 60 \
+	  --meter-interval 60 --ramp 100 --plug-in-rate 30 --connect-timeout 900 --duration 60 \
 	  --balancer --storm 1
 	@echo "== command round trip across two daphne processes"
 	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \

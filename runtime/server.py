@@ -39,6 +39,8 @@ from runtime.queues import INBOX, LeanQueue
 from stations.services import handshake
 
 DENIAL = "websocket.http.response"
+#: Seconds at least a closed socket's application may take to finish (server_timeouts_adopt).
+APPLICATION_CLOSE_TIMEOUT = 60
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 #: Bytes of a request's line and headers (Twisted's own limit, each line and in all).
 MAX_REQUEST_HEAD = 16 * 1024
@@ -334,6 +336,7 @@ def _create_application(self, protocol, scope):
 
 
 def _run(self):
+    server_timeouts_adopt(self)
     # Twisted listens with a backlog of 50: a reconnect storm of thousands of
     # stations would be refused by the kernel before daphne saw them.
     self.endpoints = [
@@ -349,6 +352,20 @@ def _run(self):
     )
     collector_tune()
     _stock_run(self)
+
+
+def server_timeouts_adopt(server: Server) -> None:
+    """Give a closed socket's application at least APPLICATION_CLOSE_TIMEOUT to finish.
+
+    daphne cancels it after --application-close-timeout (10 s by default), and a station
+    socket's close still has work queued for the database threads (marking the station
+    offline, closing its connectivity period): in a reconnect storm those threads are
+    busy with handshakes for longer, and thousands of closes were cut short, leaving
+    outages out of the connectivity history.
+    """
+    server.application_close_timeout = max(
+        server.application_close_timeout, APPLICATION_CLOSE_TIMEOUT
+    )
 
 
 def adopt_daphne() -> None:

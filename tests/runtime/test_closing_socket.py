@@ -1,4 +1,5 @@
-"""A reply that is finished after its socket began to close is dropped quietly."""
+"""A closing socket: a reply finished after the close began is dropped quietly, and
+the application gets the time its close needs."""
 
 import pytest
 from autobahn.exception import Disconnected
@@ -32,3 +33,17 @@ def test_autobahn_refuses_to_send_on_a_closing_socket():
     protocol.state = protocol.STATE_CLOSING
     with pytest.raises(Disconnected):
         protocol.sendMessage(b"x", False)
+
+
+@pytest.mark.parametrize(("configured", "adopted"), [(5, 60), (10, 60), (120, 120)])
+def test_a_closed_socket_s_application_gets_at_least_a_minute_to_finish(configured, adopted):
+    """daphne cuts a closed socket's application short after --application-close-timeout;
+    its close still waits for the database threads (the station offline, its
+    connectivity period closed), which a reconnect storm keeps busy for longer."""
+    from daphne.server import Server
+
+    from runtime.server import server_timeouts_adopt
+
+    server = Server(None, ["tcp:port=0:interface=127.0.0.1"], application_close_timeout=configured)
+    server_timeouts_adopt(server)
+    assert server.application_close_timeout == adopted

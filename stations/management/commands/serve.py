@@ -49,7 +49,6 @@ class Command(BaseCommand):
             "--websocket_timeout", "-1",
             "--ping-interval", ping,
             "--ping-timeout", ping,
-            "--application-close-timeout", "5",
             # A reconnect storm queues handshakes: give them time rather than a 502.
             "--websocket_connect_timeout", "30",
         ]  # fmt: skip
