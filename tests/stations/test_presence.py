@@ -138,12 +138,8 @@ def test_taking_back_writes_only_the_swept_stations(
     held: it reads them a chunk a statement and writes only what a sweep marked offline."""
     stations = [make_station(f"CP-{n}") for n in range(5)]
     for n, station in enumerate(stations):
-        connections.station_connect(
-            station_pk=station.pk, channel_name=f"c{n}", ocpp_version="1.6"
-        )
-    ChargingStation.objects.filter(pk=stations[3].pk).update(
-        connected=False, connection_channel=""
-    )
+        connections.station_connect(station_pk=station.pk, channel_name=f"c{n}", ocpp_version="1.6")
+    ChargingStation.objects.filter(pk=stations[3].pk).update(connected=False, connection_channel="")
     monkeypatch.setattr(connections, "RESTORE_CHUNK", 2)
     with django_assert_num_queries(3 + 1):  # three chunks, one station swept
         connections._held_restore()
