@@ -2,15 +2,25 @@
 
 import asyncio
 import contextlib
+import os
 import socket
 import subprocess
 import time
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port on 127.0.0.1 of this pytest-xdist worker's own (the port's remainder
+    by the number of workers is the worker's number). The probe socket is closed before
+    a server binds the port, so two workers could otherwise both be handed it: one
+    server failed to listen while its test talked to the other worker's server."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port % workers == worker:
+            return port
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
