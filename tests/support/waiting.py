@@ -9,18 +9,23 @@ import time
 
 
 def free_port() -> int:
-    """A free port on 127.0.0.1 of this pytest-xdist worker's own (the port's remainder
-    by the number of workers is the worker's number). The probe socket is closed before
-    a server binds the port, so two workers could otherwise both be handed it: one
-    server failed to listen while its test talked to the other worker's server."""
+    """A free port on 127.0.0.1, of this pytest-xdist worker's own class where one
+    comes up: the probe socket is closed before a server binds the port, so two workers
+    could otherwise both be handed it (one server failed to listen while its test
+    talked to the other worker's). Linux hands out even ports to bind() first, so the
+    class is the port's half by the number of workers; after PORT_TRIES it takes any."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    while True:
+    for _ in range(PORT_TRIES):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        if port % workers == worker:
-            return port
+        if (port // 2) % workers == worker:
+            break
+    return port
+
+
+PORT_TRIES = 200
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
