@@ -236,6 +236,11 @@ INITIAL_PACE = 400.0
 UNAVAILABLE = Refusal(503, "Service temporarily unavailable; try again later")
 OCPP_PATH_PREFIX = "/ocpp"
 PACE_WINDOW = 2.0  # seconds of a waiting line over which the pace of handshakes is taken
+#: Seconds the fastest recent pace stands for what the process manages. A line is served
+#: slower while a flood of new handshakes is being read and refused, and seems to be as
+#: it runs out (fewer arrive): neither is what the process can do, and a pace taken from
+#: them sent refused stations away for longer than the line took to clear.
+PACE_MEMORY = 30.0
 
 
 class HandshakeSlots:
@@ -257,14 +262,18 @@ class HandshakeSlots:
         weakref.WeakKeyDictionary()
     )
 
-    def __init__(self, size: int, pace: float = INITIAL_PACE) -> None:
+    def __init__(self, size: int, pace: float = INITIAL_PACE, clock=time.monotonic) -> None:
         self._size = size
         self._free = asyncio.Semaphore(size)
         self._waiting = 0
+        self._clock = clock
         # Handshakes finished per second while others waited: what the process manages.
         self._pace = float(pace)
+        self._paced_at = -math.inf  # a guess: the first pace measured replaces it
+        # The window being measured: handshakes finished, and seconds, while others waited.
         self._served = 0
-        self._since = time.monotonic()
+        self._lined = 0.0
+        self._line_began = clock()
 
     @classmethod
     def of_this_loop(cls) -> "HandshakeSlots":
@@ -290,6 +299,8 @@ class HandshakeSlots:
 
     async def take(self, wait: float | None = None) -> bool:
         """A slot within `wait` (OCPP_HANDSHAKE_WAIT) seconds (then `release` it), or False."""
+        if not self._waiting:
+            self._line_began = self._clock()
         self._waiting += 1
         try:
             async with asyncio.timeout(settings.OCPP_HANDSHAKE_WAIT if wait is None else wait):
@@ -298,18 +309,23 @@ class HandshakeSlots:
             return False
         finally:
             self._waiting -= 1
+            if not self._waiting:
+                self._lined += self._clock() - self._line_began
         return True
 
     def release(self) -> None:
         self._free.release()
-        now = time.monotonic()
-        if not self._waiting:  # nobody waits: this pace says nothing of what it manages
-            self._served, self._since = 0, now
+        if not self._waiting:  # nobody waits: this says nothing of what the process manages
             return
+        # Only time with a line counts: a storm after a quiet hour is not paced by the hour.
+        now = self._clock()
         self._served += 1
-        if now - self._since >= PACE_WINDOW:
-            self._pace = self._served / (now - self._since)
-            self._served, self._since = 0, now
+        lined = self._lined + now - self._line_began
+        if lined >= PACE_WINDOW:
+            pace = self._served / lined
+            if pace >= self._pace or now - self._paced_at >= PACE_MEMORY:
+                self._pace, self._paced_at = pace, now
+            self._served, self._lined, self._line_began = 0, 0.0, now
 
 
 def slot_wait(connect_timeout: float | None) -> float:

@@ -6,6 +6,7 @@ import time
 from stations.services.handshake import (
     BUSY_RETRY_AFTER,
     CONNECT_MARGIN,
+    PACE_MEMORY,
     PACE_WINDOW,
     HandshakeSlots,
     slot_wait,
@@ -103,3 +104,55 @@ async def test_a_busy_refusal_asks_the_station_back_when_the_line_should_have_cl
     for waiter in waiters:
         waiter.cancel()
     slots.release()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _line(slots: HandshakeSlots, clock: FakeClock, *, served: int, seconds: float) -> int:
+    """One handshake holds the slot and 20 wait; `served` of them finish over `seconds`
+    (the line as long throughout). Returns the Retry-After a station refused then is
+    given; the line is then gone."""
+    assert await slots.take()
+    line = [asyncio.create_task(slots.take()) for _ in range(20)]
+    for _ in range(served):
+        clock.now += seconds / served
+        slots.release()
+        assert await line.pop(0)  # the first in line has the slot now
+        line.append(asyncio.create_task(slots.take()))
+    await asyncio.sleep(0)
+    retry_after = slots.busy().retry_after
+    for waiter in line:
+        waiter.cancel()
+    await asyncio.gather(*line, return_exceptions=True)
+    slots.release()
+    return retry_after
+
+
+async def test_a_line_after_a_quiet_spell_is_paced_from_its_own_start(settings):
+    """The pace once counted from the last handshake before the spell: a storm an hour
+    after the last one was taken to be served at a handshake an hour, and every station
+    refused was sent away for the longest Retry-After."""
+    settings.OCPP_HANDSHAKE_WAIT = 60
+    clock = FakeClock()
+    slots = HandshakeSlots(1, clock=clock)
+    assert await slots.take()
+    slots.release()
+    clock.now += 3600
+    assert await _line(slots, clock, served=30, seconds=2.5) == 2  # 20 ahead, 12/s
+
+
+async def test_a_slower_line_is_the_pace_only_once_the_faster_one_is_old(settings):
+    settings.OCPP_HANDSHAKE_WAIT = 60
+    clock = FakeClock()
+    slots = HandshakeSlots(1, clock=clock)
+    assert await _line(slots, clock, served=75, seconds=2.5) == 1  # 30/s
+    # A flood being read, or a line running out: what the process manages is unchanged.
+    assert await _line(slots, clock, served=9, seconds=2.5) == 1
+    clock.now += PACE_MEMORY
+    assert await _line(slots, clock, served=9, seconds=2.5) == 6  # 3.6/s, 20 ahead
