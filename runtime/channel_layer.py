@@ -22,7 +22,8 @@ and come back as a reconnect storm. This layer keeps receiving instead:
   record the disconnect); the pair is removed once Redis answers again.
 
 `group_send_many` sends a batch of group messages in a few round trips (live events);
-`group_add` is one round trip, not two.
+`group_add` is one round trip, not two; sockets that close together leave their
+groups in one (`group_discard`).
 
 `send` and `group_send` still raise redis's ConnectionError / TimeoutError while Redis
 is away: callers decide (events are best effort, a command is recorded as failed).
@@ -83,6 +84,10 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         #: that reads them (`deliver_into`).
         self._delivered: set[str] = set()
         self._pump: asyncio.Task | None = None
+        #: Pairs waiting to leave their groups, each with its caller's future, and the
+        #: task that removes them (`group_discard`).
+        self._leaving: list[tuple[str, str, asyncio.Future]] = []
+        self._leaver: asyncio.Task | None = None
 
     def create_pool(self, index):
         host = dict(self.hosts[index])
@@ -263,16 +268,56 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         self.stale_memberships.discard((group, channel))
 
     async def group_discard(self, group, channel):
+        """Leave a group, together with whoever else is leaving meanwhile.
+
+        A storm closes thousands of sockets in a second: one ZREM each took a pooled
+        connection and a round trip of its own. They leave in one pipelined round trip
+        per batch instead, one batch at a time, and each caller waits for its own.
+        """
+        assert self.require_valid_group_name(group), "Group name not valid"
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
         self.memberships.discard((group, channel))
-        try:
-            await super().group_discard(group, channel)
-        except UNREACHABLE as error:
-            # Removed from Redis on the next resync (a restarted Redis has lost it anyway).
-            self.stale_memberships.add((group, channel))
-            self.resync_needed = True
-            # One warning per outage: the read path has already said Redis is away.
-            log = logger.debug if self._unreachable_since is not None else logger.warning
-            log("Could not leave group %s, Redis unreachable (%s); leaving it later", group, error)
+        loop = asyncio.get_running_loop()
+        if self._leaver is not None and self._leaver.get_loop() is not loop:
+            self._leaving, self._leaver = [], None  # an event loop that ended (a test's)
+        left = loop.create_future()
+        self._leaving.append((group, channel, left))
+        if self._leaver is None or self._leaver.done():
+            self._leaver = loop.create_task(self._leave_pending())
+        await left
+
+    async def _leave_pending(self) -> None:
+        while self._leaving:
+            batch, self._leaving = self._leaving, []
+            outcome = None
+            try:
+                await self._groups_leave([(group, channel) for group, channel, _ in batch])
+            except UNREACHABLE as error:
+                # Removed from Redis on the next resync (a restarted Redis has lost them).
+                self.stale_memberships.update((group, channel) for group, channel, _ in batch)
+                self.resync_needed = True
+                # One warning per outage: the read path has already said Redis is away.
+                log = logger.debug if self._unreachable_since is not None else logger.warning
+                log("Could not leave %d groups, Redis unreachable (%s); later", len(batch), error)
+            except Exception as error:  # noqa: BLE001 - raised to each caller instead
+                outcome = error
+            for _, _, left in batch:
+                if left.done():
+                    continue  # its caller was cancelled
+                if outcome is None:
+                    left.set_result(None)
+                else:
+                    left.set_exception(outcome)
+
+    async def _groups_leave(self, pairs: list[Membership]) -> None:
+        by_host: dict[int, list[Membership]] = collections.defaultdict(list)
+        for group, channel in pairs:
+            by_host[self.consistent_hash(group)].append((group, channel))
+        for index, theirs in by_host.items():
+            pipe = self.connection(index).pipeline(transaction=False)
+            for group, channel in theirs:
+                pipe.zrem(self._group_key(group), channel)
+            await pipe.execute()
 
     async def group_send_many(self, messages: dict[str, dict]) -> None:
         """`group_send` of each group's message, skipping the groups nobody is in.

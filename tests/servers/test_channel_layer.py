@@ -237,3 +237,29 @@ async def test_a_batch_of_group_messages_skips_the_groups_nobody_is_in(redis_ser
         await layer.group_send_many(batch)
         assert sent == ["live.station.7"]  # the 499 empty groups cost one round trip
         assert (await asyncio.wait_for(layer.receive(watcher), 2))["n"] == 7
+
+
+async def test_sockets_that_close_together_leave_their_groups_in_one_round_trip(redis_server):
+    """A storm drops thousands of sockets at once: one ZREM each was a round trip each."""
+    url = redis_server.url
+    async with closing(layer_on(url)) as (layer,):
+        channels = [await layer.new_channel() for _ in range(50)]
+        for n, channel in enumerate(channels):
+            await layer.group_add(f"station.{n}", channel)
+        staying = await layer.new_channel()
+        await layer.group_add("station.0", staying)
+        batches = []
+        leave = layer._groups_leave
+
+        async def counted(pairs):
+            batches.append(len(pairs))
+            await leave(pairs)
+
+        layer._groups_leave = counted
+        await asyncio.gather(
+            *(layer.group_discard(f"station.{n}", channel) for n, channel in enumerate(channels))
+        )
+        assert batches == [50]
+        assert all(members(url, f"station.{n}") == set() for n in range(1, 50))
+        assert members(url, "station.0") == {staying}
+        assert layer.memberships == {("station.0", staying)}
