@@ -20,6 +20,7 @@ import re
 import time
 import unicodedata
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -262,7 +263,9 @@ class HandshakeSlots:
         weakref.WeakKeyDictionary()
     )
 
-    def __init__(self, size: int, pace: float = INITIAL_PACE, clock=time.monotonic) -> None:
+    def __init__(
+        self, size: int, pace: float = INITIAL_PACE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._size = size
         self._free = asyncio.Semaphore(size)
         self._waiting = 0
