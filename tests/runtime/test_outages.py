@@ -23,7 +23,7 @@ from chargenet.asgi import application
 from runtime.outages import RETRY_AFTER, is_outage
 from stations.commands.service import command_send
 from stations.models import ChargingStation, Command
-from stations.services import connections, handshake
+from stations.services import handshake
 from tests.support.charge_points import Station16, booted
 from tests.support.factories import STATION_PASSWORD, make_station
 from tests.support.ocpp_client import basic_auth, connected_station
@@ -191,9 +191,6 @@ async def test_a_connected_station_whose_group_was_lost_still_takes_commands_onc
     """A restarted Redis loses the group sets until the socket's process re-adds them:
     the command goes straight to the socket the database names, and runs once."""
     station = await database_sync_to_async(make_station)("CP-1")
-    # This process holds its lease, as a serving one does (runtime/presence.py): a
-    # presence round of an earlier test must not take the station for a dead process's.
-    await database_sync_to_async(connections.lease_renew)(ttl=3600)
     async with connected_station("CP-1", STATION_PASSWORD, station_class=Station16) as (cp, _):
         await booted(cp, "1.6")
         station = await ChargingStation.objects.aget(pk=station.pk)

@@ -9,6 +9,7 @@ import base64
 import contextlib
 import json
 
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
@@ -16,6 +17,7 @@ from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action as Action16
 
 from chargenet.asgi import application
+from stations.services import connections
 
 
 def basic_auth(user: str, password: str) -> tuple[bytes, bytes]:
@@ -43,8 +45,19 @@ class Station16(ChargePoint16):
         return result16.Reset(status="Accepted")
 
 
+class StationCommunicator(WebsocketCommunicator):
+    """A station's socket to the application in this process, which then holds the
+    station as a serving process does: under its presence lease (runtime/presence.py).
+    A live server that outlives a test (tests/octt's) sweeps the stations of processes
+    without a lease, and a station swept mid-test misses its commands."""
+
+    async def connect(self, timeout=1):
+        await database_sync_to_async(connections.lease_renew)(ttl=3600)
+        return await super().connect(timeout)
+
+
 def communicator_for(path: str, subprotocols=("ocpp1.6",), headers=()):
-    return WebsocketCommunicator(
+    return StationCommunicator(
         application, path, subprotocols=list(subprotocols), headers=list(headers)
     )
 
