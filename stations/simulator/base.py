@@ -94,6 +94,7 @@ class StationBase(ConnectorLife, Faults):
         self.connected = False
         self.boot_count = 0  # BootNotifications accepted
         self.attempts_ended = 0  # connections that closed or never opened
+        self.settled = asyncio.Event()  # set by the first accepted boot or ended attempt
         self._tasks: set[asyncio.Task] = set()
         self._call_sent_at: float | None = None
         self._restart: str | None = None
@@ -335,6 +336,7 @@ class StationBase(ConnectorLife, Faults):
             if reply.status == "Accepted":
                 self._set_accepted(True)
                 self.boot_count += 1
+                self.settled.set()
                 self.stats.boots += 1
                 self._set_heartbeat(self.config.heartbeat or interval or DEFAULT_HEARTBEAT)
                 logger.info(

@@ -196,6 +196,7 @@ async def run_station(
                 stats.connect_failures += 1
             logger.debug("%s: cannot connect: %r", station.id, error)
         station.attempts_ended += 1
+        station.settled.set()
         if stop.is_set():
             break
         if outcome == "hard_reset":
@@ -310,13 +311,14 @@ class Simulation:
         if self._places is None:
             await running()
             return
-        task = None
+        task = settled = None
         try:
             async with self._places:
                 task = asyncio.create_task(running())
-                while not (station.boot_count or station.attempts_ended or task.done()):
-                    await asyncio.sleep(0.01)
+                settled = asyncio.create_task(station.settled.wait())
+                await asyncio.wait({task, settled}, return_when=asyncio.FIRST_COMPLETED)
             await task
         finally:
-            if task is not None:
-                task.cancel()
+            for waiting in (task, settled):
+                if waiting is not None:
+                    waiting.cancel()
