@@ -249,3 +249,31 @@ def test_a_batch_changes_only_the_sessions_its_messages_name():
         session.refresh_from_db()
         expected = {("A", 1): 500, ("B", 2): 700}.get(key, 0)
         assert session.energy_wh == expected, key
+
+
+@pytest.mark.django_db
+def test_an_evse_with_two_connectors_finds_the_session_of_the_one_named():
+    """EVSE 1 holds connectors 1 and 2 (its connectors 1 and 2), both charging: a
+    MeterValues naming the EVSE's connector 2, without a transaction id, is connector
+    2's session's alone."""
+    station = make_station("MW-EVSE", connectors=2)
+    Connector.objects.filter(station=station).update(evse_id=1, evse_connector_id=F("connector_id"))
+    sessions = {
+        number: session_start(
+            station_pk=station.pk,
+            connector_id=number,
+            id_tag=f"TAG-EVSE-{number}",
+            meter_start_wh=1000,
+            timestamp=T0,
+        ).session
+        for number in (1, 2)
+    }
+    meter_values.meter_values_record_many(
+        messages=[
+            MeterValuesIn(station.pk, 0, None, readings(1400, 5), evse_id=1, evse_connector_id=2)
+        ]
+    )
+    for number, session in sessions.items():
+        session.refresh_from_db()
+        assert session.energy_wh == {1: 0, 2: 400}[number], number
+    assert MeterSample.objects.filter(session=sessions[2], connector_id=2).count() == 2
