@@ -28,20 +28,21 @@ def readings(wh: int, minute: int) -> list[Sample]:
     ]
 
 
+def charging(station, connector_id: int, id_tag: str) -> ChargingSession:
+    """A session started at T0 on the station's connector, its meter at 1,000 Wh."""
+    return session_start(
+        station_pk=station.pk,
+        connector_id=connector_id,
+        id_tag=id_tag,
+        meter_start_wh=1000,
+        timestamp=T0,
+    ).session
+
+
 def charging_stations(count: int) -> list[ChargingSession]:
-    sessions = []
-    for n in range(count):
-        station = make_station(f"MW-{n:03d}", connectors=2)
-        sessions.append(
-            session_start(
-                station_pk=station.pk,
-                connector_id=1,
-                id_tag=f"TAG-{n}",
-                meter_start_wh=1000,
-                timestamp=T0,
-            ).session
-        )
-    return sessions
+    return [
+        charging(make_station(f"MW-{n:03d}", connectors=2), 1, f"TAG-{n}") for n in range(count)
+    ]
 
 
 @pytest.mark.django_db
@@ -231,13 +232,7 @@ def test_a_batch_changes_only_the_sessions_its_messages_name():
     for name in ("A", "B"):
         station = make_station(f"MW-{name}", connectors=2)
         for number in (1, 2):
-            sessions[name, number] = session_start(
-                station_pk=station.pk,
-                connector_id=number,
-                id_tag=f"TAG-{name}{number}",
-                meter_start_wh=1000,
-                timestamp=T0,
-            ).session
+            sessions[name, number] = charging(station, number, f"TAG-{name}{number}")
     a1, b2 = sessions["A", 1], sessions["B", 2]
     meter_values.meter_values_record_many(
         messages=[
@@ -258,16 +253,7 @@ def test_an_evse_with_two_connectors_finds_the_session_of_the_one_named():
     2's session's alone."""
     station = make_station("MW-EVSE", connectors=2)
     Connector.objects.filter(station=station).update(evse_id=1, evse_connector_id=F("connector_id"))
-    sessions = {
-        number: session_start(
-            station_pk=station.pk,
-            connector_id=number,
-            id_tag=f"TAG-EVSE-{number}",
-            meter_start_wh=1000,
-            timestamp=T0,
-        ).session
-        for number in (1, 2)
-    }
+    sessions = {number: charging(station, number, f"TAG-EVSE-{number}") for number in (1, 2)}
     meter_values.meter_values_record_many(
         messages=[
             MeterValuesIn(station.pk, 0, None, readings(1400, 5), evse_id=1, evse_connector_id=2)
