@@ -46,6 +46,7 @@ def connector_status_recorded(kind: str, station_pk: int | None, data: dict) -> 
         received_at=data.get("received_at"),
         station_clock=data.get("station_clock", False),
         inferred=data.get("inferred", False),
+        first_report=data.get("first_report", False),
     )
 
 

@@ -6,7 +6,8 @@ against 80-120 µs on the reference machine). Elsewhere the ORM is the rule.
 
 Statements name tables and columns as the models do (`table(Model)`) and take
 parameters the way Django's cursor does (`%s`), so they run on PostgreSQL and SQLite
-alike; datetimes go through `moment()` to be stored as the ORM stores them.
+alike; datetimes go through `moment()` to be stored as the ORM stores them, and
+`aware()` to be read as it reads them.
 """
 
 from datetime import datetime
@@ -22,6 +23,13 @@ def table(model: type[models.Model]) -> str:
 def moment(value: datetime) -> Any:
     """A datetime as the database's column stores it (SQLite has no timestamp type)."""
     return connection.ops.adapt_datetimefield_value(value)
+
+
+def aware(value: Any) -> datetime | None:
+    """A datetime column read in plain SQL as the ORM reads it: aware (SQLite's are not)."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    return connection.ops.convert_datetimefield_value(value, None, connection)
 
 
 def row_lock() -> str:

@@ -41,7 +41,8 @@ NETWORK_GROUP = "live.network"
 #: `status`, `at` (when that status began: the station's own timestamp, or the arrival
 #: time where it sent none or an implausible one), `station_clock` (whether `at` is the
 #: station's), `received_at` (arrival), `inferred` (ChargeNet assumed the status, the
-#: station did not report it) and `error_code`. A replayed, older report may
+#: station did not report it), `error_code` and `first_report` (the connector's first
+#: status ever: it has no history yet, most likely). A replayed, older report may
 #: come after newer ones. Not live: for subscribers that keep a status history, in the
 #: transaction that stored the status.
 CONNECTOR_STATUS_RECORDED = "connector.status_recorded"

@@ -8,6 +8,7 @@ the history where their own time puts them, so the idle time they describe is bi
 """
 
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -16,6 +17,15 @@ from billing.pricing import IDLE_STATUSES
 from billing.services.sessions import session_price_later
 from runtime import sql
 from stations.models import ChargingSession
+
+
+class _OpenPeriod(NamedTuple):
+    """What a status change reads of the connector's open period (no model)."""
+
+    pk: int
+    status: str
+    started_at: datetime
+    error_code: str
 
 
 @transaction.atomic(savepoint=False)  # all or nothing with its caller's transaction
@@ -29,54 +39,67 @@ def status_history_record(
     received_at: datetime | None = None,
     station_clock: bool = False,
     inferred: bool = False,
-) -> ConnectorStatusPeriod:
+    first_report: bool = False,
+) -> None:
     """Record that the connector was in `status` from `at` on; a repeated status is a no-op.
 
     At or after the open period's start: close it at `at` and open the new one. Before
     it (a late report): split the period that was in force at `at`, so the new one
     lasts until the next known change. Any change touching an idle status re-prices
     the connector's ended session it concerns: its idle fee has changed.
+
+    `first_report`: the connector's first status ever (a new station's first boot), so
+    it most likely has no history: its first period is inserted without looking for an
+    open one first, unless one exists after all.
     """
-    current = _open_period(station_pk, connector_id)
     fields = {
         "error_code": error_code,
         "received_at": received_at,
         "station_clock": station_clock,
         "inferred": inferred,
     }
+    if first_report and _period_open(station_pk, connector_id, status, at, fields, first=True):
+        _reprice(station_pk, connector_id, at, {status})
+        return
+    current = _open_period(station_pk, connector_id)
     if current is not None and at < current.started_at:
         periods = ConnectorStatusPeriod.objects.select_for_update(no_key=True).filter(
             station_id=station_pk, connector_id=connector_id
         )
-        return _record_late(periods, status, at, fields)
+        _record_late(periods, status, at, fields)
+        return
     if current is not None:
         if current.status == status:
             if current.error_code != error_code:
-                current.error_code = error_code
-                current.save(update_fields=["error_code"])
-            return current
+                sql.execute(
+                    f"UPDATE {sql.table(ConnectorStatusPeriod)} SET error_code = %s WHERE id = %s",
+                    [error_code, current.pk],
+                )
+            return
         sql.execute(
             f"UPDATE {sql.table(ConnectorStatusPeriod)} SET ended_at = %s WHERE id = %s",
             [sql.moment(at), current.pk],
         )
-    period = _period_open(station_pk, connector_id, status, at, fields)
+    _period_open(station_pk, connector_id, status, at, fields)
     _reprice(station_pk, connector_id, at, {status, current.status if current else ""})
-    return period
 
 
 def _period_open(
-    station_pk: int, connector_id: int, status: str, at: datetime, fields: dict
-) -> ConnectorStatusPeriod:
+    station_pk: int, connector_id: int, status: str, at: datetime, fields: dict, *, first=False
+) -> bool:
     """Insert the connector's new open period. Plain SQL: a burst of new stations opens
-    one per connector, and the ORM's insert cost more than the rest of the change."""
-    period = ConnectorStatusPeriod(
-        station_id=station_pk, connector_id=connector_id, status=status, started_at=at, **fields
-    )
+    one per connector, and the ORM's insert cost more than the rest of the change.
+
+    `first`: unless the connector has an open period already; whether it was inserted.
+    """
     received_at = fields["received_at"]
-    (period.pk,) = sql.fetch_one(
+    unless_open = (
+        " ON CONFLICT (station_id, connector_id) WHERE ended_at IS NULL DO NOTHING" if first else ""
+    )
+    inserted = sql.execute(
         f"INSERT INTO {sql.table(ConnectorStatusPeriod)} (station_id, connector_id, status,"
         " started_at, error_code, received_at, station_clock, inferred)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s){unless_open}",
         [
             station_pk,
             connector_id,
@@ -88,31 +111,32 @@ def _period_open(
             fields["inferred"],
         ],
     )
-    period._state.adding = False
-    return period
+    return inserted == 1
 
 
-def _open_period(station_pk: int, connector_id: int) -> ConnectorStatusPeriod | None:
-    """The connector's one open period (a constraint), locked. Plain SQL: every status
-    change asks, and the ORM's statement (with the model ordering's join to the
-    station) cost more than the rest of the change."""
-    lock = sql.row_lock()
-    found = ConnectorStatusPeriod.objects.raw(
-        f"SELECT * FROM {sql.table(ConnectorStatusPeriod)}"
-        f" WHERE station_id = %s AND connector_id = %s AND ended_at IS NULL{lock}",
+def _open_period(station_pk: int, connector_id: int) -> _OpenPeriod | None:
+    """The connector's one open period (a constraint), locked. Plain SQL, its few
+    columns: every status change asks, and through the ORM (a raw query set building
+    the model) this read cost more than the rest of the change."""
+    found = sql.fetch_one(
+        f"SELECT id, status, started_at, error_code FROM {sql.table(ConnectorStatusPeriod)}"
+        f" WHERE station_id = %s AND connector_id = %s AND ended_at IS NULL{sql.row_lock()}",
         [station_pk, connector_id],
     )
-    return next(iter(found), None)
+    if found is None:
+        return None
+    pk, status, started_at, error_code = found
+    return _OpenPeriod(pk, status, sql.aware(started_at), error_code)
 
 
-def _record_late(periods, status: str, at: datetime, fields: dict) -> ConnectorStatusPeriod:
+def _record_late(periods, status: str, at: datetime, fields: dict) -> None:
     """Insert a report older than the open period: between the period in force at `at`
     (if any) and the next one, merging with a neighbour of the same status."""
     before = periods.filter(started_at__lte=at).order_by("-started_at").first()
     after = periods.filter(started_at__gt=at).order_by("started_at").first()
     station_pk, connector_id = after.station_id, after.connector_id
     if before is not None and before.status == status:
-        return before  # nothing new: the station said so already
+        return  # nothing new: the station said so already
     if before is not None:
         before.ended_at = at
         before.save(update_fields=["ended_at"])
@@ -120,9 +144,8 @@ def _record_late(periods, status: str, at: datetime, fields: dict) -> ConnectorS
     if after.status == status:  # the same status began earlier than first reported
         after.started_at = at
         after.save(update_fields=["started_at"])
-        period = after
     else:
-        period = ConnectorStatusPeriod.objects.create(
+        ConnectorStatusPeriod.objects.create(
             station_id=station_pk,
             connector_id=connector_id,
             status=status,
@@ -131,7 +154,6 @@ def _record_late(periods, status: str, at: datetime, fields: dict) -> ConnectorS
             **fields,
         )
     _reprice(station_pk, connector_id, at, touched)
-    return period
 
 
 def _reprice(station_pk: int, connector_id: int, at: datetime, statuses: set[str]) -> None:

@@ -78,7 +78,8 @@ def connector_status_update(
         evse_id=evse_id,
         evse_connector_id=evse_connector_id,
         occupied=occupied,
-        first_sight=current is None,
+        # Nothing reported before: a connector not seen yet, a station's status never set.
+        first_report=current is None or not current[0],
     )
 
 
@@ -117,7 +118,7 @@ def _status_store(
     evse_id: int | None,
     evse_connector_id: int | None,
     occupied: bool,
-    first_sight: bool = False,
+    first_report: bool = False,
 ) -> None:
     now = timezone.now()
     since = timestamp if plausible_time(timestamp, now) else now
@@ -139,8 +140,9 @@ def _status_store(
             connector_id = connector.connector_id
         else:
             connector, created = _connector_take(
-                station_pk, connector_id, report, since, first_sight=first_sight
+                station_pk, connector_id, report, since, first_sight=first_report
             )
+            first_report = created
         if occupied:
             status = connector.status if connector.status in OCCUPIED_STATUSES else "Preparing"
         # Available again after being occupied: a session still open there may be stuck.
@@ -176,6 +178,7 @@ def _status_store(
         error_code,
         received_at=now,
         station_clock=since is timestamp,
+        first_report=first_report,
     )
 
 
@@ -284,6 +287,7 @@ def _status_published(
     received_at: datetime,
     station_clock: bool,
     inferred: bool = False,
+    first_report: bool = False,
 ) -> None:
     events.publish(
         events.CONNECTOR_STATUS_RECORDED,
@@ -296,6 +300,7 @@ def _status_published(
             "received_at": received_at,
             "station_clock": station_clock,
             "inferred": inferred,
+            "first_report": first_report,
         },
         live=False,
     )

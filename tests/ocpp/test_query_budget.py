@@ -172,7 +172,15 @@ def test_a_session_update_asks_nothing_of_roaming_when_nobody_roams(
 def test_a_connectors_first_report_budget(django_assert_num_queries):
     """A burst of new stations reports every connector for the first time."""
     station = make_station("CP-NEW", connectors=0)
-    # the repeat check, the connector's insert, its first period (the open one, the
-    # insert), and the transaction's savepoint and release
-    with django_assert_num_queries(6):
+    # the repeat check, the connector's insert, its first period's insert (no look for an
+    # open one first), and the transaction's savepoint and release
+    with django_assert_num_queries(5):
         status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
+
+
+def test_a_stations_first_status_budget(django_assert_num_queries):
+    """And the station itself (connector 0) reports for the first time."""
+    station = make_station("CP-NEW", connectors=0)
+    # the repeat check, the station's status, its first period's insert, savepoint, release
+    with django_assert_num_queries(5):
+        status.connector_status_update(station_pk=station.pk, connector_id=0, status="Available")
