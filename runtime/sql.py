@@ -8,12 +8,19 @@ Statements name tables and columns as the models do (`table(Model)`) and take
 parameters the way Django's cursor does (`%s`), so they run on PostgreSQL and SQLite
 alike; datetimes go through `moment()` to be stored as the ORM stores them, and
 `aware()` to be read as it reads them.
+
+On PostgreSQL a statement runs on a psycopg cursor kept with the thread's connection:
+Django's cursor (a new one per statement, wrapped, with its checks) cost more CPU than
+the statement (about 130 against 60 µs). Where Django would log or wrap statements
+(DEBUG, tests counting queries, execute wrappers), or on SQLite, its cursor is used.
 """
 
+import operator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 def table(model: type[models.Model]) -> str:
@@ -40,13 +47,38 @@ def row_lock() -> str:
 
 def execute(sql: str, params: list) -> int:
     """Run a statement; how many rows it changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return _run(sql, params, _ROWCOUNT)
 
 
 def fetch_one(sql: str, params: list) -> tuple | None:
     """The first row a statement returns, or None."""
-    with connection.cursor() as cursor:
+    return _run(sql, params, _FIRST_ROW)
+
+
+_ROWCOUNT = operator.attrgetter("rowcount")
+_FIRST_ROW = operator.methodcaller("fetchone")
+
+
+def _run(sql: str, params: list, result: Callable) -> Any:
+    db = connections[DEFAULT_DB_ALIAS]
+    cursor = _kept_cursor(db)
+    if cursor is None:
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return result(cursor)
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        return result(cursor)
+
+
+def _kept_cursor(db) -> Any:
+    """The psycopg cursor kept with this thread's connection, or None for Django's."""
+    if db.vendor != "postgresql" or db.queries_logged or db.execute_wrappers:
+        return None
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    kept = getattr(db, "_kept_cursor", None)
+    if kept is None or kept[0] is not db.connection:  # first use, or a new connection
+        kept = db._kept_cursor = (db.connection, db.create_cursor())
+    return kept[1]
