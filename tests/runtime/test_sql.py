@@ -1,0 +1,75 @@
+"""Plain SQL (runtime/sql.py): on PostgreSQL through a psycopg cursor kept with the
+thread's connection, behaving as Django's cursor does."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from runtime import sql
+from stations.models import ChargingStation
+from tests.support.factories import make_station
+
+pytestmark = [pytest.mark.protocol, pytest.mark.django_db(transaction=True)]
+
+STATUS = "SELECT status FROM {} WHERE id = %s"
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the kept cursor is PostgreSQL's")
+
+
+def test_a_statement_reads_and_writes_as_the_orm_does():
+    station = make_station()
+    table = sql.table(ChargingStation)
+
+    changed = sql.execute(f"UPDATE {table} SET status = %s WHERE id = %s", ["Faulted", station.pk])
+
+    assert changed == 1
+    assert sql.fetch_one(STATUS.format(table), [station.pk]) == ("Faulted",)
+    assert sql.fetch_one(STATUS.format(table), [station.pk + 1000]) is None
+    station.refresh_from_db()
+    assert station.status == "Faulted"
+
+
+def test_statements_share_one_cursor_until_the_connection_changes(postgresql):
+    station = make_station()
+    table = sql.table(ChargingStation)
+    sql.fetch_one(STATUS.format(table), [station.pk])
+    kept = connection._kept_cursor[1]
+    sql.fetch_one(STATUS.format(table), [station.pk])
+    assert connection._kept_cursor[1] is kept
+
+    connection.close()
+
+    assert sql.fetch_one(STATUS.format(table), [station.pk]) == ("",)
+    assert connection._kept_cursor[1] is not kept
+
+
+def test_a_failing_statement_raises_djangos_error(postgresql):
+    first, second = make_station("CP-1"), make_station("CP-2")
+    table = sql.table(ChargingStation)
+
+    with pytest.raises(IntegrityError):
+        sql.execute(f"UPDATE {table} SET station_id = %s WHERE id = %s", ["CP-1", second.pk])
+
+    assert sql.fetch_one(f"SELECT station_id FROM {table} WHERE id = %s", [first.pk]) == ("CP-1",)
+
+
+def test_a_broken_transaction_refuses_further_statements(postgresql):
+    station = make_station()
+    table = sql.table(ChargingStation)
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):
+            sql.execute(f"UPDATE {table} SET station_id = NULL WHERE id = %s", [station.pk])
+        with pytest.raises(TransactionManagementError):
+            sql.fetch_one(STATUS.format(table), [station.pk])
+
+
+def test_statements_are_seen_where_django_counts_them(postgresql):
+    station = make_station()
+    with CaptureQueriesContext(connection) as queries:
+        sql.fetch_one(STATUS.format(sql.table(ChargingStation)), [station.pk])
+    assert len(queries) == 1
