@@ -6,6 +6,7 @@ really empties it.
 
 import asyncio
 import contextlib
+import time
 
 import pytest
 import redis
@@ -237,6 +238,28 @@ async def test_a_batch_of_group_messages_skips_the_groups_nobody_is_in(redis_ser
         await layer.group_send_many(batch)
         assert sent == ["live.station.7"]  # the 499 empty groups cost one round trip
         assert (await asyncio.wait_for(layer.receive(watcher), 2))["n"] == 7
+
+
+async def test_a_batch_skips_a_group_whose_members_have_expired(redis_server):
+    """A member that joined longer ago than the group expiry is no longer in the group
+    (channels_redis's group_send would not send to it either)."""
+    async with closing(layer_on(redis_server.url)) as (layer,):
+        fresh, stale = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("live.station.1", fresh)
+        await layer.group_add("live.station.2", stale)
+        joined_long_ago = time.time() - layer.group_expiry - 5
+        redis = layer.connection(layer.consistent_hash("live.station.2"))
+        await redis.zadd(layer._group_key("live.station.2"), {stale: joined_long_ago})
+        sent = []
+        group_send = layer.group_send
+
+        async def counted(group, message):
+            sent.append(group)
+            await group_send(group, message)
+
+        layer.group_send = counted
+        await layer.group_send_many({f"live.station.{n}": {"type": "live.events"} for n in (1, 2)})
+        assert sent == ["live.station.1"]
 
 
 async def test_sockets_that_close_together_leave_their_groups_in_one_round_trip(redis_server):
