@@ -15,6 +15,7 @@ the statement (about 130 against 60 µs). Where Django would log or wrap stateme
 (DEBUG, tests counting queries, execute wrappers), or on SQLite, its cursor is used.
 """
 
+import functools
 import operator
 from collections.abc import Callable
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
+@functools.cache  # a process has one database; every statement names a table or two
 def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
