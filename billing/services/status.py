@@ -85,7 +85,13 @@ def status_history_record(
 
 
 def _period_open(
-    station_pk: int, connector_id: int, status: str, at: datetime, fields: dict, *, first=False
+    station_pk: int,
+    connector_id: int,
+    status: str,
+    at: datetime,
+    fields: dict,
+    *,
+    first: bool = False,
 ) -> bool:
     """Insert the connector's new open period. Plain SQL: a burst of new stations opens
     one per connector, and the ORM's insert cost more than the rest of the change.

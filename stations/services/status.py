@@ -142,7 +142,7 @@ def _status_store(
             connector, created = _connector_take(
                 station_pk, connector_id, report, since, first_sight=first_report
             )
-            first_report = created
+        first_report = created
         if occupied:
             status = connector.status if connector.status in OCCUPIED_STATUSES else "Preparing"
         # Available again after being occupied: a session still open there may be stuck.
