@@ -77,7 +77,12 @@ def _run(sql: str, params: list, result: Callable) -> Any:
 
 def _kept_cursor(db) -> Any:
     """The psycopg cursor kept with this thread's connection, or None for Django's."""
-    if db.vendor != "postgresql" or db.queries_logged or db.execute_wrappers:
+    if (
+        db.vendor != "postgresql"
+        or db.queries_logged
+        or db.execute_wrappers
+        or db.allow_thread_sharing  # a cursor of its own per statement, as threads take turns
+    ):
         return None
     db.close_if_health_check_failed()
     db.ensure_connection()

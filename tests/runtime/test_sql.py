@@ -73,3 +73,15 @@ def test_statements_are_seen_where_django_counts_them(postgresql):
     with CaptureQueriesContext(connection) as queries:
         sql.fetch_one(STATUS.format(sql.table(ChargingStation)), [station.pk])
     assert len(queries) == 1
+
+
+def test_a_connection_shared_between_threads_gets_a_cursor_per_statement(postgresql):
+    """Threads taking turns on one connection must not read each other's rows."""
+    station = make_station()
+    connection.inc_thread_sharing()
+    try:
+        assert sql._kept_cursor(connection) is None
+        assert sql.fetch_one(STATUS.format(sql.table(ChargingStation)), [station.pk]) == ("",)
+    finally:
+        connection.dec_thread_sharing()
+    assert sql._kept_cursor(connection) is not None
