@@ -201,7 +201,9 @@ def test_active_sessions_are_not_stored_but_show_their_cost_so_far():
     assert charge_of(running) is None
 
 
-def test_ending_a_session_queues_pricing_after_commit(django_capture_on_commit_callbacks):
+def test_ending_a_session_queues_pricing_after_commit(
+    django_capture_on_commit_callbacks, eager_tasks
+):
     _, car, _ = network()
     assign(car_tariff(), station=car)
     ended = session(car, FRIDAY, 60, 3_700)
@@ -337,7 +339,7 @@ def test_a_late_status_report_between_two_periods_splits_the_earlier_one():
 
 
 def test_the_end_of_finishing_re_prices_the_ended_session(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks, monkeypatch, eager_tasks
 ):
     _, car, _ = network()
     assign(car_tariff(), station=car)
