@@ -2,17 +2,33 @@
 connectivity for the outage log, and what raises and clears alarms."""
 
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from reliability.alarms import rules, safety
-from reliability.alarms.service import RAISED
-from reliability.services import connectivity_record
+from reliability.alarms.service import RAISED, alarm_cleared, clear_statement
+from reliability.models import Alarm
+from reliability.services import connectivity_record, connectivity_statement
+from runtime import sql
 from stations import events
 from stations.models import ChargingStation, Connector
 
 
 def _connected(kind: str, station_pk: int | None, data: dict) -> None:
-    if station_pk is not None and "connected" in data:
-        connectivity_record(station_pk=station_pk, connected=bool(data["connected"]))
+    """Connectivity for the outage log; a station back online clears its offline alarm,
+    both in one round trip (every handshake of a reconnect storm runs them)."""
+    if station_pk is None or "connected" not in data:
+        return
+    if not data["connected"]:
+        connectivity_record(station_pk=station_pk, connected=False)
+        return
+    now = timezone.now()
+    _, cleared = sql.together(
+        [
+            connectivity_statement(station_pk, True, now),
+            clear_statement(Alarm.Kind.OFFLINE, station_pk, 0, now),
+        ]
+    )
+    alarm_cleared(Alarm.Kind.OFFLINE, station_pk, 0, now, cleared.rowcount)
 
 
 def _station_saved(sender, instance, **kwargs) -> None:
@@ -28,7 +44,6 @@ def subscribe() -> None:
         signal.connect(_station_saved, sender=ChargingStation)
         signal.connect(_connector_saved, sender=Connector)
     events.subscribe("station.connected", _connected)
-    events.subscribe("station.connected", rules.on_connected)
     events.subscribe(events.CONNECTOR_STATUS_RECORDED, rules.on_status)
     events.subscribe("session.ended", rules.on_session_ended)
     events.subscribe("session.updated", rules.on_session_updated)

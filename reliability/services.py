@@ -19,17 +19,21 @@ def connectivity_record(*, station_pk: int, connected: bool, at: datetime | None
     period: the station never left. One statement each way, no transaction: this runs
     on every handshake, and the one-open-period constraint settles any race.
     """
+    sql.execute(*connectivity_statement(station_pk, connected, at or timezone.now()))
+
+
+def connectivity_statement(station_pk: int, connected: bool, at: datetime) -> tuple[str, list]:
+    """`connectivity_record`'s statement, for a caller that sends it with others."""
     # Plain SQL (bulk_create(ignore_conflicts=True) would wrap the one INSERT in a
     # transaction, and the ORM's UPDATE costs more than sending it).
-    table, at = sql.table(ConnectivityPeriod), sql.moment(at or timezone.now())
+    table, at = sql.table(ConnectivityPeriod), sql.moment(at)
     if connected:
-        sql.execute(
+        return (
             f"INSERT INTO {table} (station_id, started_at) VALUES (%s, %s) ON CONFLICT DO NOTHING",
             [station_pk, at],
         )
-        return
     # Never before its start (a station clock or a late close).
-    sql.execute(
+    return (
         f"UPDATE {table} SET ended_at = CASE WHEN started_at > %s THEN started_at ELSE %s END"
         " WHERE station_id = %s AND ended_at IS NULL",
         [at, at, station_pk],

@@ -1,7 +1,7 @@
 """What raises and clears each alarm, read from the station core's events.
 
 - station offline: a sweep (every minute) raises it for a station silent longer than
-  ALARM_OFFLINE_AFTER seconds; it clears when the station connects;
+  ALARM_OFFLINE_AFTER seconds; it clears when the station connects (reliability/hooks.py);
 - connector faulted: status Faulted (connector 0: the station); cleared by any other;
 - sessions failing in a row: the last ALARM_FAILED_SESSIONS_IN_A_ROW sessions of a
   port all failed (reliability.failures); cleared by one that did not;
@@ -94,11 +94,6 @@ def _open_alarms(station_pk: int, connector: int) -> dict[str, str | None]:
             station_id=station_pk, connector_id=connector, cleared_at__isnull=True
         ).values_list("kind", "data__source")
     )
-
-
-def on_connected(kind: str, station_pk: int | None, data: dict) -> None:
-    if data.get("connected"):
-        alarm_clear(Kind.OFFLINE, station_pk=station_pk)
 
 
 def offline_sweep(now=None) -> int:

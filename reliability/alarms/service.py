@@ -48,17 +48,31 @@ def alarm_clear(kind: str, *, station_pk: int, connector_id: int = 0) -> Alarm |
     One UPDATE (plain SQL) when there is none, the common case: every handshake asks
     to clear the station's offline alarm.
     """
-    key = {"kind": kind, "station_id": station_pk, "connector_id": connector_id}
     now = timezone.now()
-    cleared = sql.execute(
+    cleared = sql.execute(*clear_statement(kind, station_pk, connector_id, now))
+    return alarm_cleared(kind, station_pk, connector_id, now, cleared)
+
+
+def clear_statement(kind: str, station_pk: int, connector_id: int, now) -> tuple[str, list]:
+    """`alarm_clear`'s statement, for a caller that sends it with others; then
+    `alarm_cleared` with the rows it changed."""
+    return (
         f"UPDATE {sql.table(Alarm)} SET cleared_at = %s"
         " WHERE kind = %s AND station_id = %s AND connector_id = %s AND cleared_at IS NULL",
         [sql.moment(now), kind, station_pk, connector_id],
     )
+
+
+def alarm_cleared(kind: str, station_pk: int, connector_id: int, now, cleared: int) -> Alarm | None:
+    """The alarm `clear_statement` cleared at `now`, announced; None if it cleared none."""
     if not cleared:
         return None
     # This call's clearing (one open alarm per key; a racing clear finds none open).
-    alarm = Alarm.objects.select_related("station").filter(**key, cleared_at=now).first()
+    alarm = (
+        Alarm.objects.select_related("station")
+        .filter(kind=kind, station_id=station_pk, connector_id=connector_id, cleared_at=now)
+        .first()
+    )
     if alarm is not None:
         _announce(CLEARED, alarm)
     return alarm

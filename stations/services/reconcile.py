@@ -45,6 +45,13 @@ def sessions_mark_suspect(
 
     A session already marked keeps its first mark: the grace runs from the first sign.
     """
+    return sql.execute(*suspect_statement(station_pk, reason, connector_id, now))
+
+
+def suspect_statement(
+    station_pk: int, reason: str, connector_id: int | None = None, now: datetime | None = None
+) -> tuple[str, list]:
+    """`sessions_mark_suspect`'s statement, for a caller that sends it with others."""
     if reason not in (REASON_REBOOT, REASON_AVAILABLE):
         raise ValueError(f"unknown reconcile reason {reason!r}")
     now = now or timezone.now()
@@ -66,7 +73,7 @@ def sessions_mark_suspect(
             " WHERE station_id = %s AND connector_id = %s)"
         )
         params += [station_pk, connector_id]
-    return sql.execute(statement, params)
+    return statement, params
 
 
 def session_continued(session: ChargingSession) -> None:

@@ -86,42 +86,46 @@ def station_boot(
 ) -> BootResult:
     """Record what the station says it is; answer with its registration status.
 
-    Two statements and no transaction: a reconnect storm boots thousands of stations
-    at once, and each write stands on its own (a boot sent again writes them again).
+    One round trip and no explicit transaction: a reconnect storm boots thousands of
+    stations at once, and each write stands on its own (a boot sent again writes them
+    again). A station that boots again has lost what it was doing: sessions it does
+    not continue (replayed stops, new events) within the grace are closed (reconcile).
     """
     now = timezone.now()
     at = sql.moment(now)
-    row = sql.fetch_one(
-        f"UPDATE {sql.table(ChargingStation)} SET vendor = %s, model = %s, serial_number = %s,"
-        " firmware_version = %s, iccid = %s, imsi = %s, meter_type = %s,"
-        " meter_serial_number = %s, last_boot_at = %s, last_seen = %s WHERE id = %s"
-        " RETURNING registration_status",
+    booted, _ = sql.together(
         [
-            vendor,
-            model,
-            serial_number,
-            firmware_version,
-            iccid,
-            imsi,
-            meter_type,
-            meter_serial_number,
-            at,
-            at,
-            station_pk,
-        ],
+            (
+                f"UPDATE {sql.table(ChargingStation)} SET vendor = %s, model = %s,"
+                " serial_number = %s, firmware_version = %s, iccid = %s, imsi = %s,"
+                " meter_type = %s, meter_serial_number = %s, last_boot_at = %s,"
+                " last_seen = %s WHERE id = %s RETURNING registration_status",
+                [
+                    vendor,
+                    model,
+                    serial_number,
+                    firmware_version,
+                    iccid,
+                    imsi,
+                    meter_type,
+                    meter_serial_number,
+                    at,
+                    at,
+                    station_pk,
+                ],
+            ),
+            reconcile.suspect_statement(station_pk, reconcile.REASON_REBOOT, now=now),
+        ]
     )
-    if row is None:
+    if booted.row is None:
         raise ChargingStation.DoesNotExist(f"station {station_pk}")
-    (registration,) = row
+    (registration,) = booted.row
     # Pages listing the station show what it now says it is, without a reload.
     events.publish(
         "station.booted",
         station_pk,
         {"vendor": vendor, "model": model, "firmware_version": firmware_version},
     )
-    # A station that boots again has lost what it was doing: sessions it does not
-    # continue (replayed stops, new events) within the grace are closed (reconcile).
-    reconcile.sessions_mark_suspect(station_pk=station_pk, reason=reconcile.REASON_REBOOT, now=now)
     if registration == ChargingStation.Registration.ACCEPTED:
         return BootResult("Accepted", settings.OCPP_HEARTBEAT_INTERVAL, now)
     if registration == ChargingStation.Registration.PENDING:

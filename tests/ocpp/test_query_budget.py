@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from stations.metering import Sample
 from stations.services import (
@@ -127,7 +128,8 @@ def test_boot_budget(django_assert_num_queries, charging):
     from stations.services.registration import station_boot
 
     station, _ = charging
-    with django_assert_num_queries(2):  # the station (with its registration), its sessions
+    # the station (with its registration) and its sessions: one round trip on PostgreSQL
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         result = station_boot(station_pk=station.pk, vendor="V", model="M")
     assert result.status == "Accepted"
 

@@ -82,7 +82,9 @@ def _csv(report) -> list[dict]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_monthly_report_holds_month_and_trailing_year_per_port(history, media_root):
+def test_the_monthly_report_holds_month_and_trailing_year_per_port(
+    history, media_root, eager_tasks
+):
     history.status(1, "Available", "2026-01-01 00:00", "2026-03-10 00:00")
     history.status(1, "Faulted", "2026-03-10 00:00", "2026-03-10 12:00")
     history.status(1, "Available", "2026-03-10 12:00", None)
@@ -107,7 +109,9 @@ def test_the_monthly_report_holds_month_and_trailing_year_per_port(history, medi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_interval_report_gives_each_port_a_row_per_quarter_hour(history, media_root):
+def test_the_interval_report_gives_each_port_a_row_per_quarter_hour(
+    history, media_root, eager_tasks
+):
     history.status(1, "Available", "2026-01-01 00:00", "2026-03-10 10:05")
     history.status(1, "Faulted", "2026-03-10 10:05", "2026-03-10 10:40")
     history.status(1, "Available", "2026-03-10 10:40", None)

@@ -68,7 +68,7 @@ def test_a_bad_exclusion_is_refused(ops, station, data):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_requesting_and_downloading_a_report(ops, faulted, media_root):
+def test_requesting_and_downloading_a_report(ops, faulted, media_root, eager_tasks):
     answer = ops.post(
         "/reliability/reports/",
         {"kind": "monthly", "period_start": "2026-03-01", "period_end": "2026-03-31"},

@@ -85,3 +85,40 @@ def test_a_connection_shared_between_threads_gets_a_cursor_per_statement(postgre
     finally:
         connection.dec_thread_sharing()
     assert sql._kept_cursor(connection) is not None
+
+
+def test_statements_together_say_what_each_did():
+    first, second = make_station("CP-1"), make_station("CP-2")
+    table = sql.table(ChargingStation)
+
+    done = sql.together(
+        [
+            (
+                f"UPDATE {table} SET status = %s WHERE id IN (%s, %s)",
+                ["Faulted", first.pk, second.pk],
+            ),
+            (f"UPDATE {table} SET status = %s WHERE id = %s", ["Faulted", second.pk + 1000]),
+            (f"UPDATE {table} SET error_code = %s WHERE id = %s RETURNING id", ["X", first.pk]),
+        ]
+    )
+
+    assert done == [sql.Done(2, None), sql.Done(0, None), sql.Done(1, (first.pk,))]
+    assert set(ChargingStation.objects.values_list("status", "error_code")) == {
+        ("Faulted", "X"),
+        ("Faulted", ""),
+    }
+
+
+def test_statements_together_are_one_round_trip_and_all_or_nothing(postgresql):
+    first, second = make_station("CP-1"), make_station("CP-2")
+    table = sql.table(ChargingStation)
+    statements = [
+        (f"UPDATE {table} SET status = %s WHERE id = %s", ["Faulted", first.pk]),
+        (f"UPDATE {table} SET station_id = %s WHERE id = %s", ["CP-1", second.pk]),  # taken
+    ]
+    with CaptureQueriesContext(connection) as sent, pytest.raises(IntegrityError):
+        sql.together(statements)
+
+    assert len(sent) == 1
+    assert ChargingStation.objects.get(pk=first.pk).status == ""  # the first went back too
+    assert sql.together(statements[:1]) == [sql.Done(1, None)]  # and the connection works

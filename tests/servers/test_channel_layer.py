@@ -66,6 +66,19 @@ async def restart(server: RedisServer, down_for: float = 0.5) -> None:
     await asyncio.to_thread(server.restart, down_for)
 
 
+def groups_sent_to(layer) -> list[str]:
+    """The groups `layer.group_send` is called for from now on, in order."""
+    sent = []
+    group_send = layer.group_send
+
+    async def counted(group, message):
+        sent.append(group)
+        await group_send(group, message)
+
+    layer.group_send = counted
+    return sent
+
+
 async def test_a_socket_queue_gets_its_channel_beside_plain_receivers_across_a_restart(
     redis_server,
 ):
@@ -226,14 +239,7 @@ async def test_a_batch_of_group_messages_skips_the_groups_nobody_is_in(redis_ser
     async with closing(layer_on(redis_server.url)) as (layer,):
         watcher = await layer.new_channel()
         await layer.group_add("live.station.7", watcher)
-        sent = []
-        group_send = layer.group_send
-
-        async def counted(group, message):
-            sent.append(group)
-            await group_send(group, message)
-
-        layer.group_send = counted
+        sent = groups_sent_to(layer)
         batch = {f"live.station.{n}": {"type": "live.events", "n": n} for n in range(1, 501)}
         await layer.group_send_many(batch)
         assert sent == ["live.station.7"]  # the 499 empty groups cost one round trip
@@ -250,14 +256,7 @@ async def test_a_batch_skips_a_group_whose_members_have_expired(redis_server):
         joined_long_ago = time.time() - layer.group_expiry - 5
         redis = layer.connection(layer.consistent_hash("live.station.2"))
         await redis.zadd(layer._group_key("live.station.2"), {stale: joined_long_ago})
-        sent = []
-        group_send = layer.group_send
-
-        async def counted(group, message):
-            sent.append(group)
-            await group_send(group, message)
-
-        layer.group_send = counted
+        sent = groups_sent_to(layer)
         await layer.group_send_many({f"live.station.{n}": {"type": "live.events"} for n in (1, 2)})
         assert sent == ["live.station.1"]
 
