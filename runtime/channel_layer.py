@@ -22,8 +22,9 @@ and come back as a reconnect storm. This layer keeps receiving instead:
   record the disconnect); the pair is removed once Redis answers again.
 
 `group_send_many` sends a batch of group messages in a few round trips (live events);
-`group_add` is one round trip, not two; sockets that close together leave their
-groups in one (`group_discard`).
+sockets that open together join their groups in one round trip per Redis host
+(`group_add`: channels_redis takes two per socket), and sockets that close together
+leave them in one (`group_discard`).
 
 `send` and `group_send` still raise redis's ConnectionError / TimeoutError while Redis
 is away: callers decide (events are best effort, a command is recorded as failed).
@@ -71,6 +72,46 @@ return sizes
 """
 
 
+class Batched:
+    """Calls of `run` for one item each, made while a batch is under way, run together
+    as the next batch; each caller waits for its own batch and gets its error.
+
+    A storm opens or closes thousands of sockets a second, and each joins or leaves a
+    group: a pooled connection and a round trip each cost more than the command.
+    """
+
+    def __init__(self, run) -> None:
+        self.run = run  # async, takes the list of a batch's items
+        self.waiting: list[tuple[object, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def __call__(self, item) -> None:
+        loop = asyncio.get_running_loop()
+        if self.task is not None and self.task.get_loop() is not loop:
+            self.waiting, self.task = [], None  # an event loop that ended (a test's)
+        done = loop.create_future()
+        self.waiting.append((item, done))
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._drain())
+        await done
+
+    async def _drain(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting, []
+            outcome = None
+            try:
+                await self.run([item for item, _ in batch])
+            except Exception as error:  # noqa: BLE001 - raised to each caller instead
+                outcome = error
+            for _, done in batch:
+                if done.done():
+                    continue  # its caller was cancelled
+                if outcome is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(outcome)
+
+
 class ResilientRedisChannelLayer(RedisChannelLayer):
     """channels_redis's RedisChannelLayer that survives Redis restarts (module doc)."""
 
@@ -94,10 +135,8 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         #: that reads them (`deliver_into`).
         self._delivered: set[str] = set()
         self._pump: asyncio.Task | None = None
-        #: Pairs waiting to leave their groups, each with its caller's future, and the
-        #: task that removes them (`group_discard`).
-        self._leaving: list[tuple[str, str, asyncio.Future]] = []
-        self._leaver: asyncio.Task | None = None
+        self._join = Batched(self._joined)
+        self._leave = Batched(self._left)
 
     def create_pool(self, index):
         host = dict(self.hosts[index])
@@ -265,65 +304,54 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     # --- groups -----------------------------------------------------------------
 
     async def group_add(self, group, channel):
-        """channels_redis's two commands (ZADD, EXPIRE) in one round trip: every
-        handshake joins its station's group."""
+        """Join a group, together with whoever else is joining meanwhile (`Batched`):
+        every handshake joins its station's group."""
         assert self.require_valid_group_name(group), "Group name not valid"
         assert self.require_valid_channel_name(channel), "Channel name not valid"
-        key = self._group_key(group)
-        pipe = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
-        pipe.zadd(key, {channel: time.time()})
-        pipe.expire(key, self.group_expiry)
-        await pipe.execute()
-        self.memberships.add((group, channel))
-        self.stale_memberships.discard((group, channel))
+        await self._join((group, channel))
+
+    async def _joined(self, pairs: list[Membership]) -> None:
+        await self._groups_join(pairs)
+        self.memberships.update(pairs)
+        self.stale_memberships.difference_update(pairs)
+
+    async def _groups_join(self, pairs: list[Membership]) -> None:
+        """channels_redis's two commands per pair (ZADD, EXPIRE), pipelined per host."""
+        now = time.time()
+        for index, theirs in self._by_host(pairs).items():
+            pipe = self.connection(index).pipeline(transaction=False)
+            for group, channel in theirs:
+                key = self._group_key(group)
+                pipe.zadd(key, {channel: now})
+                pipe.expire(key, self.group_expiry)
+            await pipe.execute()
 
     async def group_discard(self, group, channel):
-        """Leave a group, together with whoever else is leaving meanwhile.
-
-        A storm closes thousands of sockets in a second: one ZREM each took a pooled
-        connection and a round trip of its own. They leave in one pipelined round trip
-        per batch instead, one batch at a time, and each caller waits for its own.
-        """
+        """Leave a group, together with whoever else is leaving meanwhile (`Batched`)."""
         assert self.require_valid_group_name(group), "Group name not valid"
         assert self.require_valid_channel_name(channel), "Channel name not valid"
         self.memberships.discard((group, channel))
-        loop = asyncio.get_running_loop()
-        if self._leaver is not None and self._leaver.get_loop() is not loop:
-            self._leaving, self._leaver = [], None  # an event loop that ended (a test's)
-        left = loop.create_future()
-        self._leaving.append((group, channel, left))
-        if self._leaver is None or self._leaver.done():
-            self._leaver = loop.create_task(self._leave_pending())
-        await left
+        await self._leave((group, channel))
 
-    async def _leave_pending(self) -> None:
-        while self._leaving:
-            batch, self._leaving = self._leaving, []
-            outcome = None
-            try:
-                await self._groups_leave([(group, channel) for group, channel, _ in batch])
-            except UNREACHABLE as error:
-                # Removed from Redis on the next resync (a restarted Redis has lost them).
-                self.stale_memberships.update((group, channel) for group, channel, _ in batch)
-                self.resync_needed = True
-                # One warning per outage: the read path has already said Redis is away.
-                log = logger.debug if self._unreachable_since is not None else logger.warning
-                log("Could not leave %d groups, Redis unreachable (%s); later", len(batch), error)
-            except Exception as error:  # noqa: BLE001 - raised to each caller instead
-                outcome = error
-            for _, _, left in batch:
-                if left.done():
-                    continue  # its caller was cancelled
-                if outcome is None:
-                    left.set_result(None)
-                else:
-                    left.set_exception(outcome)
+    async def _left(self, pairs: list[Membership]) -> None:
+        try:
+            await self._groups_leave(pairs)
+        except UNREACHABLE as error:
+            # Removed from Redis on the next resync (a restarted Redis has lost them).
+            self.stale_memberships.update(pairs)
+            self.resync_needed = True
+            # One warning per outage: the read path has already said Redis is away.
+            log = logger.debug if self._unreachable_since is not None else logger.warning
+            log("Could not leave %d groups, Redis unreachable (%s); later", len(pairs), error)
 
-    async def _groups_leave(self, pairs: list[Membership]) -> None:
+    def _by_host(self, pairs: list[Membership]) -> dict[int, list[Membership]]:
         by_host: dict[int, list[Membership]] = collections.defaultdict(list)
         for group, channel in pairs:
             by_host[self.consistent_hash(group)].append((group, channel))
-        for index, theirs in by_host.items():
+        return by_host
+
+    async def _groups_leave(self, pairs: list[Membership]) -> None:
+        for index, theirs in self._by_host(pairs).items():
             pipe = self.connection(index).pipeline(transaction=False)
             for group, channel in theirs:
                 pipe.zrem(self._group_key(group), channel)

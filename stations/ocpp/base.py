@@ -19,10 +19,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from runtime import outages
+from runtime.pool import on_database
 from stations import redact
 from stations.metering import ENERGY_REGISTER, Sample, parse_timestamp, reading, reading_time
 from stations.ocpp.calls import (
@@ -344,12 +344,11 @@ class StationAdapter:
     # --- helpers for the version modules -------------------------------------------
 
     async def run(self, service, **kwargs):
-        """Call a service in the database thread."""
-        # Not thread-sensitive: stations' messages run in parallel on a pool of threads,
-        # each with its own connection; one station's messages stay in order since its
-        # consumer handles them one at a time.
-        call = database_sync_to_async(service, thread_sensitive=False)
-        return await call(station_pk=self.station.pk, **kwargs)
+        """Call a service on a database thread (runtime/pool.py)."""
+        # Stations' messages run in parallel on a pool of threads, each with its own
+        # connection; one station's messages stay in order since its consumer handles
+        # them one at a time.
+        return await on_database(service, station_pk=self.station.pk, **kwargs)
 
 
 def samples_from(meter_values: list[dict] | None, now) -> list[Sample]:

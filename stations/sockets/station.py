@@ -8,10 +8,10 @@ service functions, on the database thread pool.
 import asyncio
 import collections
 import contextlib
+import functools
 import logging
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -19,6 +19,7 @@ from django.conf import settings
 
 from runtime import outages
 from runtime.channel_layer import UNREACHABLE
+from runtime.pool import on_database
 from runtime.queues import INBOX
 from stations import events
 from stations.commands import service as command_service
@@ -39,10 +40,10 @@ POLICY_VIOLATION = 1008  # WebSocket close code for a station that stays over it
 
 
 def on_pool(function):
-    """`function` on the database thread pool, not Channels' one shared thread: a
-    reconnect storm's thousands of handshakes (each a password hash and a few
-    queries) must not queue behind each other (see StationAdapter.run)."""
-    return database_sync_to_async(function, thread_sensitive=False)
+    """`function` on the database threads (runtime/pool.py), not Channels' one shared
+    thread: a reconnect storm's thousands of handshakes (each a password hash and a
+    few queries) must not queue behind each other (see StationAdapter.run)."""
+    return functools.partial(on_database, function)
 
 
 class PoolOnlyDispatch:
@@ -50,9 +51,9 @@ class PoolOnlyDispatch:
     with no task of its own per socket.
 
     Channels runs `close_old_connections` on that thread before every message a
-    consumer handles. A consumer that reaches the database only through
-    `database_sync_to_async` (which closes stale connections on its own threads) has
-    nothing there to close, and the hop would line up every frame of every station
+    consumer handles. A consumer that reaches the database only through its database
+    threads (runtime/pool.py, which closes stale connections on them) has nothing
+    there to close, and the hop would line up every frame of every station
     behind one thread: a reconnect storm's handshakes waited on it for seconds.
 
     Channels also waits on the socket and on the channel layer with a task each, made

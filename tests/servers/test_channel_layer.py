@@ -261,6 +261,43 @@ async def test_a_batch_skips_a_group_whose_members_have_expired(redis_server):
         assert sent == ["live.station.1"]
 
 
+async def test_sockets_that_open_together_join_their_groups_in_one_round_trip(redis_server):
+    """A burst of handshakes: each socket joins its station's group."""
+    url = redis_server.url
+    async with closing(layer_on(url)) as (layer,):
+        channels = [await layer.new_channel() for _ in range(50)]
+        batches = []
+        join = layer._groups_join
+
+        async def counted(pairs):
+            batches.append(len(pairs))
+            await join(pairs)
+
+        layer._groups_join = counted
+        await asyncio.gather(
+            *(layer.group_add(f"station.{n}", channel) for n, channel in enumerate(channels))
+        )
+        assert sum(batches) == 50 and len(batches) <= 2  # the first alone, the rest together
+        assert all(members(url, f"station.{n}") == {channels[n]} for n in range(50))
+        assert layer.memberships == {(f"station.{n}", c) for n, c in enumerate(channels)}
+
+
+async def test_a_join_while_redis_is_down_raises_to_each_caller(redis_server):
+    """A handshake answers 503 when it cannot join its group; nobody waits for ever."""
+    async with closing(layer_on(redis_server.url)) as (layer,):
+        channels = [await layer.new_channel() for _ in range(3)]
+        redis_server.stop()
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(
+                *(layer.group_add(f"station.{n}", c) for n, c in enumerate(channels)),
+                return_exceptions=True,
+            ),
+            15,
+        )
+        assert all(isinstance(outcome, RedisConnectionError) for outcome in outcomes)
+        assert layer.memberships == set()
+
+
 async def test_sockets_that_close_together_leave_their_groups_in_one_round_trip(redis_server):
     """A storm drops thousands of sockets at once: one ZREM each was a round trip each."""
     url = redis_server.url
