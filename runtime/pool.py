@@ -65,6 +65,9 @@ class DatabasePool:
 
     def _start(self) -> None:
         batch = [self.waiting.popleft() for _ in range(min(MAX_BATCH, len(self.waiting)))]
+        batch = [call for call in batch if not call[-1].done()]  # callers cancelled meanwhile
+        if not batch:
+            return
         self.running += 1
         handed = self.loop.run_in_executor(None, _run, self.loop, batch)
         handed.add_done_callback(functools.partial(self._finish, batch))
@@ -78,7 +81,7 @@ class DatabasePool:
             outcomes = handed.result()
         for (*_, future), (value, error) in zip(batch, outcomes, strict=True):
             if future.done():
-                continue  # its caller was cancelled; the call ran all the same
+                continue  # its caller was cancelled while the call ran
             if error is None:
                 future.set_result(value)
             else:

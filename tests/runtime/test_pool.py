@@ -78,12 +78,17 @@ async def test_a_batch_is_never_longer_than_its_limit(batches, monkeypatch):
     assert batches == [1, 4, 4, 2]
 
 
-async def test_a_cancelled_caller_leaves_the_rest_of_its_batch_alone():
+async def test_a_call_whose_caller_went_away_before_it_began_is_not_made():
     one_thread = pool.DatabasePool(asyncio.get_running_loop(), threads=1)
     gate = Gate()
+    made = []
+
+    def record(*, what: str) -> None:
+        made.append(what)
+
     first = asyncio.ensure_future(one_thread.call(gate.hold, {}))
     await asyncio.to_thread(gate.entered.wait, 5)
-    gone = asyncio.ensure_future(one_thread.call(negate, {"x": -1}))
+    gone = asyncio.ensure_future(one_thread.call(record, {"what": "gone"}))
     kept = asyncio.ensure_future(one_thread.call(negate, {"x": -2}))
     await asyncio.sleep(0)
     gone.cancel()
@@ -91,7 +96,7 @@ async def test_a_cancelled_caller_leaves_the_rest_of_its_batch_alone():
 
     await first
     assert await kept == 2
-    assert gone.cancelled()
+    assert gone.cancelled() and made == []
 
 
 async def test_the_thread_is_marked_as_serving_the_loop():
