@@ -161,6 +161,9 @@ else:
     }
 # Threads (each with its own connection) that run stations' database work per daphne.
 DATABASE_THREADS = env_int("DATABASE_THREADS", 12)
+# The hot path's plain statements are prepared once per connection on PostgreSQL
+# (runtime/sql.py); 0 behind a pooler that cannot keep them (PgBouncer before 1.21).
+DATABASE_PREPARED = env_bool("DATABASE_PREPARED", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and IMMEDIATE transactions let the server, the simulator's demo tasks and
     # tests share one file without "database is locked" errors.

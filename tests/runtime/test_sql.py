@@ -38,14 +38,38 @@ def test_statements_share_one_cursor_until_the_connection_changes(postgresql):
     station = make_station()
     table = sql.table(ChargingStation)
     sql.fetch_one(STATUS.format(table), [station.pk])
-    kept = connection._kept_cursor[1]
+    kept = connection._kept_cursors
     sql.fetch_one(STATUS.format(table), [station.pk])
-    assert connection._kept_cursor[1] is kept
+    assert connection._kept_cursors is kept
 
     connection.close()
 
     assert sql.fetch_one(STATUS.format(table), [station.pk]) == ("",)
-    assert connection._kept_cursor[1] is not kept
+    assert connection._kept_cursors.prepared is not kept.prepared
+
+
+def test_a_statement_is_prepared_once_per_connection(postgresql):
+    station = make_station()
+    statement = STATUS.format(sql.table(ChargingStation))
+    for _ in range(3):
+        assert sql.fetch_one(statement, [station.pk]) == ("",)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s",
+            [statement.replace("%s", "$1")],
+        )
+        assert cursor.fetchone() == (1,)
+
+
+def test_nothing_is_prepared_where_a_pooler_cannot_keep_it(postgresql, settings):
+    settings.DATABASE_PREPARED = False
+    connection.close()  # kept cursors are made with the next connection
+    station = make_station()
+    assert sql.fetch_one(STATUS.format(sql.table(ChargingStation)), [station.pk]) == ("",)
+    assert connection._kept_cursors.prepared is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (0,)
 
 
 def test_a_failing_statement_raises_djangos_error(postgresql):
@@ -80,11 +104,11 @@ def test_a_connection_shared_between_threads_gets_a_cursor_per_statement(postgre
     station = make_station()
     connection.inc_thread_sharing()
     try:
-        assert sql._kept_cursor(connection) is None
+        assert sql._kept_cursors(connection) is None
         assert sql.fetch_one(STATUS.format(sql.table(ChargingStation)), [station.pk]) == ("",)
     finally:
         connection.dec_thread_sharing()
-    assert sql._kept_cursor(connection) is not None
+    assert sql._kept_cursors(connection) is not None
 
 
 def test_statements_together_say_what_each_did():
