@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
@@ -148,13 +149,11 @@ def _prepared_cursor(db) -> Any:
     PgBouncer before 1.21, or without `max_prepared_statements`)."""
     if not settings.DATABASE_PREPARED:
         return None
-    from psycopg import Cursor
-
     connection = db.connection
     if connection.prepare_threshold is None:  # Django's default: nothing prepared
         # Only what this cursor asks to prepare (`prepare=True`), nothing by itself.
         connection.prepare_threshold = _ONLY_WHEN_ASKED
-    return Cursor(connection)
+    return psycopg.Cursor(connection)
 
 
 _ONLY_WHEN_ASKED = 2**31 - 1
