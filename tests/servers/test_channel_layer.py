@@ -79,6 +79,19 @@ def groups_sent_to(layer) -> list[str]:
     return sent
 
 
+def batch_sizes(layer, method: str) -> list[int]:
+    """The number of members each call of the layer's `method` (a batch) carries from now on."""
+    sizes = []
+    batch = getattr(layer, method)
+
+    async def counted(pairs):
+        sizes.append(len(pairs))
+        await batch(pairs)
+
+    setattr(layer, method, counted)
+    return sizes
+
+
 async def test_a_socket_queue_gets_its_channel_beside_plain_receivers_across_a_restart(
     redis_server,
 ):
@@ -266,14 +279,7 @@ async def test_sockets_that_open_together_join_their_groups_in_one_round_trip(re
     url = redis_server.url
     async with closing(layer_on(url)) as (layer,):
         channels = [await layer.new_channel() for _ in range(50)]
-        batches = []
-        join = layer._groups_join
-
-        async def counted(pairs):
-            batches.append(len(pairs))
-            await join(pairs)
-
-        layer._groups_join = counted
+        batches = batch_sizes(layer, "_groups_join")
         await asyncio.gather(
             *(layer.group_add(f"station.{n}", channel) for n, channel in enumerate(channels))
         )
@@ -307,14 +313,7 @@ async def test_sockets_that_close_together_leave_their_groups_in_one_round_trip(
             await layer.group_add(f"station.{n}", channel)
         staying = await layer.new_channel()
         await layer.group_add("station.0", staying)
-        batches = []
-        leave = layer._groups_leave
-
-        async def counted(pairs):
-            batches.append(len(pairs))
-            await leave(pairs)
-
-        layer._groups_leave = counted
+        batches = batch_sizes(layer, "_groups_leave")
         await asyncio.gather(
             *(layer.group_discard(f"station.{n}", channel) for n, channel in enumerate(channels))
         )
