@@ -1,6 +1,7 @@
 """Reliability listens to the station core's events (stations never import it):
 connectivity for the outage log, and what raises and clears alarms."""
 
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -39,10 +40,19 @@ def _connector_saved(sender, instance, **kwargs) -> None:
     rules.ratings_changed(instance.station_id)
 
 
+def _connector_deleted(sender, instance, origin=None, **kwargs) -> None:
+    rules.ratings_changed(instance.station_id)
+    # Only when the connector itself was deleted: a station's deletion takes its alarms.
+    deleted = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if deleted is Connector:
+        rules.connector_deleted(instance.station_id, instance.connector_id)
+
+
 def subscribe() -> None:
     for signal in (post_save, post_delete):
         signal.connect(_station_saved, sender=ChargingStation)
-        signal.connect(_connector_saved, sender=Connector)
+    post_save.connect(_connector_saved, sender=Connector)
+    post_delete.connect(_connector_deleted, sender=Connector)
     events.subscribe("station.connected", _connected)
     events.subscribe(events.CONNECTOR_STATUS_RECORDED, rules.on_status)
     events.subscribe("session.ended", rules.on_session_ended)

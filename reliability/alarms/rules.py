@@ -57,8 +57,10 @@ def _clear(kind, station_pk, connector, source):
 def on_status(kind: str, station_pk: int | None, data: dict) -> None:
     connector, status, error = data["connector"], data["status"], data.get("error_code", "")
     # Every status report asks about three kinds: one query for what is open, since a
-    # reconnect storm re-reports every connector and almost none has an open alarm.
-    raised_by = _open_alarms(station_pk, connector)
+    # reconnect storm re-reports every connector and almost none has an open alarm. A
+    # first report asks nothing: no status of the connector can have raised one (a
+    # deleted connector's are cleared, `connector_deleted`).
+    raised_by = {} if data.get("first_report") else _open_alarms(station_pk, connector)
 
     def clear(alarm_kind: str) -> None:
         if raised_by.get(alarm_kind) == STATUS:
@@ -75,6 +77,14 @@ def on_status(kind: str, station_pk: int | None, data: dict) -> None:
             _raise(alarm_kind, station_pk, connector, STATUS, code, error_code=code)
         else:
             clear(alarm_kind)
+
+
+def connector_deleted(station_pk: int, connector: int) -> None:
+    """Clear what a deleted connector's statuses raised: a connector of that number
+    reported anew starts without them."""
+    for kind, source in _open_alarms(station_pk, connector).items():
+        if source == STATUS:
+            alarm_clear(kind, station_pk=station_pk, connector_id=connector)
 
 
 def _open_alarms(station_pk: int, connector: int) -> dict[str, str | None]:

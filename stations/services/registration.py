@@ -17,6 +17,7 @@ from runtime import sql
 from stations import events
 from stations.models import ChargingStation, Connector
 from stations.services import reconcile
+from stations.services.status import first_reports_expected
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def station_boot(
                 f"UPDATE {sql.table(ChargingStation)} SET vendor = %s, model = %s,"
                 " serial_number = %s, firmware_version = %s, iccid = %s, imsi = %s,"
                 " meter_type = %s, meter_serial_number = %s, last_boot_at = %s,"
-                " last_seen = %s WHERE id = %s RETURNING registration_status",
+                " last_seen = %s WHERE id = %s RETURNING registration_status, status",
                 [
                     vendor,
                     model,
@@ -119,7 +120,8 @@ def station_boot(
     )
     if booted.row is None:
         raise ChargingStation.DoesNotExist(f"station {station_pk}")
-    (registration,) = booted.row
+    registration, reported = booted.row
+    first_reports_expected(station_pk, not reported)
     # Pages listing the station show what it now says it is, without a reload.
     events.publish(
         "station.booted",

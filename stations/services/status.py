@@ -7,7 +7,9 @@ and webhooks, and CONNECTOR_STATUS_RECORDED (stations/events.py) for subscribers
 keep a status history inside the same transaction (billing, for idle fees).
 """
 
+import time
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -54,8 +56,24 @@ def connector_status_update(
     an occupied status it already has (Charging, SuspendedEV, ...), else Preparing.
 
     A repeat (a reconnecting station re-reports every connector) is no news: one read
-    finds it, and nothing is written or published.
+    finds it, and nothing is written or published. A new station's first reports after
+    its boot skip that read (`first_reports_expected`).
     """
+    store = partial(
+        _status_store,
+        station_pk=station_pk,
+        connector_id=connector_id,
+        error_code=error_code,
+        info=info,
+        vendor_error_code=vendor_error_code,
+        timestamp=timestamp,
+        evse_id=evse_id,
+        evse_connector_id=evse_connector_id,
+        occupied=occupied,
+    )
+    reported = (evse_id, evse_connector_id or 1) if evse_id else connector_id
+    if _first_report_likely(station_pk, reported) and store(status=status, first_report=True):
+        return
     station_wide = not evse_id and connector_id == 0
     current = _status_now(station_pk, connector_id, evse_id, evse_connector_id)
     if current is not None:
@@ -67,20 +85,42 @@ def connector_status_update(
             report = (status, error_code, info, vendor_error_code)
         if current == report:
             return
-    _status_store(
-        station_pk=station_pk,
-        connector_id=connector_id,
-        status=status,
-        error_code=error_code,
-        info=info,
-        vendor_error_code=vendor_error_code,
-        timestamp=timestamp,
-        evse_id=evse_id,
-        evse_connector_id=evse_connector_id,
-        occupied=occupied,
-        # Nothing reported before: a connector not seen yet, a station's status never set.
-        first_report=current is None or not current[0],
-    )
+    # Nothing reported before: a connector not seen yet, a station's status never set.
+    first_report = current is None or not current[0]
+    if not store(status=status, first_report=first_report):
+        store(status=status)  # the station's status was set meanwhile
+
+
+# Stations that booted without ever having reported a status (a new station's first
+# boot) -> (until when, what they have reported since): their first report of each
+# connector is stored without the read that looks for a repeat. The writes check the
+# guess: a connector that exists after all, or a station whose status was set
+# meanwhile, goes the usual way.
+FIRST_REPORTS_WITHIN = 60.0  # seconds after the boot
+_unreported: dict[int, tuple[float, set]] = {}
+
+
+def first_reports_expected(station_pk: int, expected: bool) -> None:
+    """The station booted; `expected`: it has never reported a status."""
+    if not expected:
+        _unreported.pop(station_pk, None)
+        return
+    now = time.monotonic()
+    if len(_unreported) >= 10_000:  # the rest of a burst long past
+        for pk, (until, _) in list(_unreported.items()):
+            if until < now:
+                _unreported.pop(pk, None)
+    _unreported[station_pk] = (now + FIRST_REPORTS_WITHIN, set())
+
+
+def _first_report_likely(station_pk: int, reported) -> bool:
+    """Whether this is most likely the first report of `reported` (a connector number or
+    an EVSE's (id, connector)); a guess made once per connector."""
+    expected = _unreported.get(station_pk)
+    if expected is None or expected[0] < time.monotonic() or reported in expected[1]:
+        return False
+    expected[1].add(reported)
+    return True
 
 
 def _status_now(
@@ -119,15 +159,20 @@ def _status_store(
     evse_connector_id: int | None,
     occupied: bool,
     first_report: bool = False,
-) -> None:
+) -> bool:
+    """Whether it stored (or found a repeat): the station's first status is stored
+    only if it has none yet."""
     now = timezone.now()
     since = timestamp if plausible_time(timestamp, now) else now
     if not evse_id and connector_id == 0:
-        sql.execute(
+        stored = sql.execute(
             f"UPDATE {sql.table(ChargingStation)} SET status = %s, error_code = %s,"
-            " status_since = %s, last_seen = %s WHERE id = %s",
+            " status_since = %s, last_seen = %s WHERE id = %s"
+            + (" AND status = ''" if first_report else ""),
             [status, error_code, sql.moment(since), sql.moment(now), station_pk],
         )
+        if not stored:
+            return False
     else:
         report = {
             "status": "Preparing" if occupied else status,
@@ -160,7 +205,7 @@ def _status_store(
             name: value for name, value in report.items() if getattr(connector, name) != value
         }
         if not created and not changed:
-            return  # a repeat (a reconnecting station re-reports every connector): no news
+            return True  # a repeat (a reconnecting station re-reports every connector)
         if connector.status != status or (created and connector.status_since != since):
             changed["status_since"] = sql.moment(since)
         if changed:  # none for a connector created with the report (first sight)
@@ -180,6 +225,7 @@ def _status_store(
         station_clock=since is timestamp,
         first_report=first_report,
     )
+    return True
 
 
 class _ConnectorNow(NamedTuple):

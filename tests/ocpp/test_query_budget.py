@@ -178,6 +178,10 @@ def test_a_connectors_first_report_budget(django_assert_num_queries):
     # open one first), and the transaction's savepoint and release
     with django_assert_num_queries(5):
         status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
+    # Right after a boot that found no status ever reported, without the repeat check.
+    status.first_reports_expected(station.pk, True)
+    with django_assert_num_queries(4):
+        status.connector_status_update(station_pk=station.pk, connector_id=2, status="Available")
 
 
 def test_a_stations_first_status_budget(django_assert_num_queries):
@@ -186,3 +190,7 @@ def test_a_stations_first_status_budget(django_assert_num_queries):
     # the repeat check, the station's status, its first period's insert, savepoint, release
     with django_assert_num_queries(5):
         status.connector_status_update(station_pk=station.pk, connector_id=0, status="Available")
+    other = make_station("CP-NEW-2", connectors=0)
+    status.first_reports_expected(other.pk, True)
+    with django_assert_num_queries(4):
+        status.connector_status_update(station_pk=other.pk, connector_id=0, status="Available")

@@ -14,6 +14,7 @@ from ocpp.v201 import call as call201
 from reliability.alarms import rules
 from reliability.models import Alarm
 from stations.models import ChargingSession, ChargingStation, Command, Connector
+from stations.services import status
 from stations.services.connections import station_connect
 from tests.support.billing import assign, ebike_tariff
 from tests.support.charge_points import Station16, Station201, booted
@@ -240,3 +241,40 @@ def test_a_station_silent_too_long_is_offline_until_it_connects(station, setting
         "Alarm: Station offline at CP-1",
         "Cleared: Station offline at CP-1",
     ]
+
+
+def test_a_first_report_asks_nothing_of_alarms_and_a_deleted_connectors_are_cleared(
+    station, django_assert_num_queries
+):
+    """A burst of new stations: a connector's first report has no alarm to clear, so it
+    does not look. A connector deleted with an alarm its status raised takes it along,
+    and its number reported again starts with none open."""
+    first = {"connector": 3, "status": "Available", "error_code": "NoError", "first_report": True}
+    with django_assert_num_queries(0):
+        rules.on_status("connector.status_recorded", station.pk, first)
+    status.connector_status_update(
+        station_pk=station.pk, connector_id=1, status="Faulted", error_code="GroundFailure"
+    )
+    assert alarms_open(station) == [("connector_faulted", 1)]
+    Connector.objects.get(station=station, connector_id=1).delete()
+    assert alarms_open(station) == []
+    status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
+    assert Connector.objects.get(station=station, connector_id=1).status == "Available"
+    assert [m.subject for m in mail.outbox] == [
+        "Alarm: Connector faulted at CP-1 / 1",
+        "Cleared: Connector faulted at CP-1 / 1",
+    ]
+    # A station deleted with an open alarm goes with it: nothing is cleared first.
+    status.connector_status_update(
+        station_pk=station.pk, connector_id=2, status="Faulted", error_code="GroundFailure"
+    )
+    ChargingStation.objects.filter(pk=station.pk).delete()
+    assert not Alarm.objects.exists() and len(mail.outbox) == 3
+
+
+def alarms_open(station) -> list[tuple[str, int]]:
+    return list(
+        Alarm.objects.filter(station=station, cleared_at__isnull=True).values_list(
+            "kind", "connector_id"
+        )
+    )

@@ -7,8 +7,8 @@ import pytest
 from django.db.models.signals import post_save
 
 from billing.models import ConnectorStatusPeriod
-from stations.models import Connector
-from stations.services import status
+from stations.models import ChargingStation, Connector
+from stations.services import registration, status
 from tests.support.factories import make_station
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +99,66 @@ def test_a_connector_removed_meanwhile_is_created_again(saved):
     connector, created = status._connector_take(station.pk, 3, report, T0, first_sight=False)
     assert created and connector.status == "Faulted"
     assert saved == [(station.pk, 3, "Faulted", True)]
+
+
+def boot(station) -> None:
+    registration.station_boot(station_pk=station.pk, vendor="V", model="M")
+
+
+def periods(station) -> list[tuple[int, str, bool]]:
+    """(connector, status, open) of each status period."""
+    return [
+        (period.connector_id, period.status, period.ended_at is None)
+        for period in ConnectorStatusPeriod.objects.filter(station=station).order_by(
+            "connector_id", "started_at"
+        )
+    ]
+
+
+def test_a_new_stations_first_reports_after_its_boot_skip_the_repeat_check(
+    django_assert_num_queries,
+):
+    """A burst of new stations: each boots having never reported, so the read that looks
+    for a repeat is left out of each connector's first report (and only the first)."""
+    station = make_station(connectors=0)
+    boot(station)
+    # the station's status, its first period, the transaction's savepoint and release
+    with django_assert_num_queries(4):
+        status.connector_status_update(station_pk=station.pk, connector_id=0, status="Available")
+    with django_assert_num_queries(4):  # the connector's insert instead of the station's
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
+    for connector in (0, 1):  # reported again: the read finds the repeat
+        with django_assert_num_queries(1):
+            status.connector_status_update(
+                station_pk=station.pk, connector_id=connector, status="Available"
+            )
+    assert periods(station) == [(0, "Available", True), (1, "Available", True)]
+    # Booted again, having reported: no guess.
+    boot(station)
+    with django_assert_num_queries(1):
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
+
+
+def test_a_wrong_guess_of_a_first_report_goes_the_usual_way():
+    """The station never reported for itself, but its connector has (or an operator
+    made it), or its status was set after the boot: a repeat stays no news, a change
+    is one."""
+    station = make_station(connectors=0)
+    status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
+    boot(station)
+    status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
+    ChargingStation.objects.filter(pk=station.pk).update(status="Unavailable", error_code="NoError")
+    status.connector_status_update(station_pk=station.pk, connector_id=0, status="Unavailable")
+    assert periods(station) == [(1, "Available", True)]  # two repeats: nothing new
+    ChargingStation.objects.filter(pk=station.pk).update(status="")
+    boot(station)
+    ChargingStation.objects.filter(pk=station.pk).update(status="Unavailable")
+    status.connector_status_update(station_pk=station.pk, connector_id=0, status="Available")
+    status.connector_status_update(station_pk=station.pk, connector_id=2, status="Faulted")
+    station.refresh_from_db()
+    assert station.status == "Available"
+    assert periods(station) == [
+        (0, "Available", True),
+        (1, "Available", True),
+        (2, "Faulted", True),
+    ]
