@@ -5,7 +5,8 @@
 - `session.ended`, after the commit: price the session (queued, so the OCPP message
   that ended it never waits for pricing, and only an end that committed is priced).
 - CONNECTOR_STATUS_RECORDED, inside the transaction that stored the status: keep the
-  connector status history idle fees are priced from, all or nothing with the status.
+  connector status history idle fees are priced from, all or nothing with the status
+  (a first report's period as a statement sent with the report's write).
 
 And what the station core asks: billing is its cost provider (stations/services/costs.py),
 the cost 2.0.1 stations show drivers, from the engine and the price the invoice uses.
@@ -50,11 +51,32 @@ def connector_status_recorded(kind: str, station_pk: int | None, data: dict) -> 
     )
 
 
+def connector_status_joined(kind: str, station_pk: int | None, data: dict) -> events.Joined | None:
+    """A first report written in one round trip: its first period's statement with it."""
+    if not data.get("first_report"):
+        return None
+    return events.Joined(
+        *status.first_period(
+            station_pk=station_pk,
+            connector_id=data["connector"],
+            status=data["status"],
+            at=data["at"],
+            error_code=data["error_code"],
+            received_at=data.get("received_at"),
+            station_clock=data.get("station_clock", False),
+            inferred=data.get("inferred", False),
+        )
+    )
+
+
 def subscribe() -> None:
     versions.versions_connect()
     events.subscribe("session.started", session_started)
     events.subscribe("session.ended", session_ended)
     events.subscribe(
-        events.CONNECTOR_STATUS_RECORDED, connector_status_recorded, in_transaction=True
+        events.CONNECTOR_STATUS_RECORDED,
+        connector_status_recorded,
+        in_transaction=True,
+        joined=connector_status_joined,
     )
     costs.cost_provider_register(sessions.session_total_cost)

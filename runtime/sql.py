@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 
 
 @functools.cache  # a process has one database; every statement names a table or two
@@ -70,9 +70,9 @@ class Done(NamedTuple):
 
 
 def together(statements: list[tuple[str, list]]) -> list[Done]:
-    """Run statements that stand on their own in one round trip where the database
-    allows: PostgreSQL takes them as one query string (and runs them as one
-    transaction, or in the caller's); SQLite one after the other. What each did.
+    """Run statements that stand on their own as one transaction (or in the caller's),
+    in one round trip where the database allows: PostgreSQL takes them as one query
+    string; SQLite one after the other. What each did.
 
     A round trip costs the server about as much CPU as a statement's Python does, and
     PostgreSQL more: a reconnect storm runs each handshake's few statements thousands
@@ -80,7 +80,8 @@ def together(statements: list[tuple[str, list]]) -> list[Done]:
     """
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
-        return [_run(statement, params, _done) for statement, params in statements]
+        with transaction.atomic(using=db.alias):
+            return [_run(statement, params, _done) for statement, params in statements]
     text = "; ".join(statement for statement, _ in statements)
     params = [value for _, theirs in statements for value in theirs]
     return _run(text, params, _all_done, prepared=False)  # several at once: not preparable

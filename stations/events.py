@@ -14,6 +14,13 @@ A subscriber is `handler(kind, station_pk, data)` and runs either
   to the change itself and commit or roll back with it, such as the connector status
   history billing keeps for idle fees. Its failure fails the publisher.
 
+  Such a subscriber may also offer its write as one statement (`joined`), for a
+  publisher that writes in one round trip instead of a transaction (a burst of new
+  stations' first status reports): the publisher asks for the statements (`joined`),
+  sends them with its own (`sql.together`: one transaction on PostgreSQL), then
+  publishes with what each did, and the subscriber's `then` takes it from there. The
+  statement must do no harm if the publisher's own write then changes nothing.
+
 Kinds published but not sent to the live pages (`live=False`): CONNECTOR_STATUS_RECORDED,
 TEMPERATURE_RECORDED, STATION_EVENT_RECORDED,
 `command.finished`, `invoice.issued`.
@@ -26,6 +33,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import Any, NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -59,21 +67,70 @@ _after_commit: dict[str, list[Handler]] = {}
 _in_transaction: dict[str, list[Handler]] = {}
 
 
+class Joined(NamedTuple):
+    """An in-transaction subscriber's write as one statement sent with the publisher's,
+    and what it does afterwards with what the statement did (a `sql.Done`)."""
+
+    statement: tuple[str, list]
+    then: Callable[[Any], None]
+
+
+JoinedHandler = Callable[[str, "int | None", dict], "Joined | None"]
+_joined: dict[Handler, JoinedHandler] = {}
+
+
 def station_group(station_pk: int) -> str:
     return f"live.station.{station_pk}"
 
 
-def subscribe(kind: str, handler: Handler, *, in_transaction: bool = False) -> None:
-    """Call `handler(kind, station_pk, data)` for every event of `kind` (see above)."""
+def subscribe(
+    kind: str,
+    handler: Handler,
+    *,
+    in_transaction: bool = False,
+    joined: JoinedHandler | None = None,
+) -> None:
+    """Call `handler(kind, station_pk, data)` for every event of `kind` (see above);
+    `joined(kind, station_pk, data)`: an in-transaction handler's write as a statement,
+    or None where it has none for that event."""
     handlers = (_in_transaction if in_transaction else _after_commit).setdefault(kind, [])
     if handler not in handlers:
         handlers.append(handler)
+    if joined is not None:
+        _joined[handler] = joined
 
 
-def publish(kind: str, station_pk: int | None, data: dict, *, live: bool = True) -> None:
-    """Hand an event to its subscribers; send it to the live pages once committed."""
+def joined(kind: str, station_pk: int | None, data: dict) -> list[Joined] | None:
+    """The in-transaction subscribers' statements for an event, to send with the
+    publisher's own; None if one of them has none: then the publisher writes in a
+    transaction, the usual way."""
+    parts = []
     for handler in _in_transaction.get(kind, ()):
-        handler(kind, station_pk, data)
+        part = _joined[handler](kind, station_pk, data) if handler in _joined else None
+        if part is None:
+            return None
+        parts.append(part)
+    return parts
+
+
+def publish(
+    kind: str,
+    station_pk: int | None,
+    data: dict,
+    *,
+    live: bool = True,
+    joined: list[tuple[Joined, Any]] | None = None,
+) -> None:
+    """Hand an event to its subscribers; send it to the live pages once committed.
+
+    `joined`: the publisher sent the in-transaction subscribers' statements (`joined`)
+    with its write; each (part, what its statement did) goes to the part's `then`."""
+    if joined is not None:
+        for part, done in joined:
+            part.then(done)
+    else:
+        for handler in _in_transaction.get(kind, ()):
+            handler(kind, station_pk, data)
     if live:
         message = {"type": "live.event", "kind": kind, "station": station_pk, "data": data}
         transaction.on_commit(lambda: _send(message, station_pk))

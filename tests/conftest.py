@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from chargenet.celery import app
-from stations.services import status
+from stations.services import first_reports
 from stations.services.handshake import refused_addresses
 from stations.writers.message_log import message_log
 from tests.support.billing import complete_operator_profile
@@ -38,7 +38,7 @@ def no_refused_addresses():
 def no_first_reports_expected():
     """A station booted by one test is not expected to report first by the next, whose
     station may have the same primary key (SQLite reuses them)."""
-    status._unreported.clear()
+    first_reports._unreported.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ ChargeNet received it. Reports delivered late, after a connection loss, are plac
 the history where their own time puts them, so the idle time they describe is billed.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -84,6 +85,43 @@ def status_history_record(
     _reprice(station_pk, connector_id, at, {status, current.status if current else ""})
 
 
+def first_period(
+    *,
+    station_pk: int,
+    connector_id: int,
+    status: str,
+    at: datetime,
+    error_code: str = "",
+    received_at: datetime | None = None,
+    station_clock: bool = False,
+    inferred: bool = False,
+) -> tuple[tuple[str, list], Callable[[sql.Done], None]]:
+    """A connector's first status (`first_report`) as one statement, for a report
+    written in one round trip (`events.joined`), and what follows from what it did.
+
+    Its first period is inserted unless the connector has an open one after all (one
+    deleted and reported again); then, in a transaction of its own, it goes the usual
+    way. The statement does no harm if the report's write changes nothing: it opens
+    the period of a status the station did report, where none is open.
+    """
+    fields = {
+        "error_code": error_code,
+        "received_at": received_at,
+        "station_clock": station_clock,
+        "inferred": inferred,
+    }
+
+    def then(done: sql.Done) -> None:
+        if done.rowcount == 1:
+            _reprice(station_pk, connector_id, at, {status})
+        else:
+            status_history_record(
+                station_pk=station_pk, connector_id=connector_id, status=status, at=at, **fields
+            )
+
+    return _period_statement(station_pk, connector_id, status, at, fields, first=True), then
+
+
 def _period_open(
     station_pk: int,
     connector_id: int,
@@ -98,11 +136,18 @@ def _period_open(
 
     `first`: unless the connector has an open period already; whether it was inserted.
     """
+    statement = _period_statement(station_pk, connector_id, status, at, fields, first=first)
+    return sql.execute(*statement) == 1
+
+
+def _period_statement(
+    station_pk: int, connector_id: int, status: str, at: datetime, fields: dict, *, first: bool
+) -> tuple[str, list]:
     received_at = fields["received_at"]
     unless_open = (
         " ON CONFLICT (station_id, connector_id) WHERE ended_at IS NULL DO NOTHING" if first else ""
     )
-    inserted = sql.execute(
+    return (
         f"INSERT INTO {sql.table(ConnectorStatusPeriod)} (station_id, connector_id, status,"
         " started_at, error_code, received_at, station_clock, inferred)"
         f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s){unless_open}",
@@ -117,7 +162,6 @@ def _period_open(
             fields["inferred"],
         ],
     )
-    return inserted == 1
 
 
 def _open_period(station_pk: int, connector_id: int) -> _OpenPeriod | None:

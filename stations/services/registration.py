@@ -16,8 +16,7 @@ from django.utils import timezone
 from runtime import sql
 from stations import events
 from stations.models import ChargingStation, Connector
-from stations.services import reconcile
-from stations.services.status import first_reports_expected
+from stations.services import first_reports, reconcile
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ def station_boot(
     if booted.row is None:
         raise ChargingStation.DoesNotExist(f"station {station_pk}")
     registration, reported = booted.row
-    first_reports_expected(station_pk, not reported)
+    first_reports.expected(station_pk, not reported)
     # Pages listing the station show what it now says it is, without a reload.
     events.publish(
         "station.booted",

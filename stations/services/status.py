@@ -7,7 +7,6 @@ and webhooks, and CONNECTOR_STATUS_RECORDED (stations/events.py) for subscribers
 keep a status history inside the same transaction (billing, for idle fees).
 """
 
-import time
 from datetime import datetime
 from functools import partial
 from typing import NamedTuple
@@ -20,7 +19,7 @@ from runtime import sql
 from stations import events
 from stations.metering import plausible_time
 from stations.models import ChargingStation, Connector, StationEvent
-from stations.services import reconcile, reservations
+from stations.services import first_reports, reconcile, reservations
 
 # Connector statuses that mean a vehicle is plugged in or a session is under way.
 OCCUPIED_STATUSES = frozenset(
@@ -57,7 +56,7 @@ def connector_status_update(
 
     A repeat (a reconnecting station re-reports every connector) is no news: one read
     finds it, and nothing is written or published. A new station's first reports after
-    its boot skip that read (`first_reports_expected`).
+    its boot skip that read (stations/services/first_reports.py).
     """
     store = partial(
         _status_store,
@@ -72,7 +71,7 @@ def connector_status_update(
         occupied=occupied,
     )
     reported = (evse_id, evse_connector_id or 1) if evse_id else connector_id
-    if _first_report_likely(station_pk, reported) and store(status=status, first_report=True):
+    if first_reports.likely(station_pk, reported) and store(status=status, first_report=True):
         return
     station_wide = not evse_id and connector_id == 0
     current = _status_now(station_pk, connector_id, evse_id, evse_connector_id)
@@ -89,38 +88,6 @@ def connector_status_update(
     first_report = current is None or not current[0]
     if not store(status=status, first_report=first_report):
         store(status=status)  # the station's status was set meanwhile
-
-
-# Stations that booted without ever having reported a status (a new station's first
-# boot) -> (until when, what they have reported since): their first report of each
-# connector is stored without the read that looks for a repeat. The writes check the
-# guess: a connector that exists after all, or a station whose status was set
-# meanwhile, goes the usual way.
-FIRST_REPORTS_WITHIN = 60.0  # seconds after the boot
-_unreported: dict[int, tuple[float, set]] = {}
-
-
-def first_reports_expected(station_pk: int, expected: bool) -> None:
-    """The station booted; `expected`: it has never reported a status."""
-    if not expected:
-        _unreported.pop(station_pk, None)
-        return
-    now = time.monotonic()
-    if len(_unreported) >= 10_000:  # the rest of a burst long past
-        for pk, (until, _) in list(_unreported.items()):
-            if until < now:
-                _unreported.pop(pk, None)
-    _unreported[station_pk] = (now + FIRST_REPORTS_WITHIN, set())
-
-
-def _first_report_likely(station_pk: int, reported) -> bool:
-    """Whether this is most likely the first report of `reported` (a connector number or
-    an EVSE's (id, connector)); a guess made once per connector."""
-    expected = _unreported.get(station_pk)
-    if expected is None or expected[0] < time.monotonic() or reported in expected[1]:
-        return False
-    expected[1].add(reported)
-    return True
 
 
 def _status_now(
@@ -145,7 +112,6 @@ def _status_now(
     )
 
 
-@transaction.atomic
 def _status_store(
     *,
     station_pk: int,
@@ -164,6 +130,85 @@ def _status_store(
     only if it has none yet."""
     now = timezone.now()
     since = timestamp if plausible_time(timestamp, now) else now
+    if first_report and not evse_id:
+        report = {
+            "status": "Preparing" if occupied else status,
+            "error_code": error_code,
+            "info": info,
+            "vendor_error_code": vendor_error_code,
+            "status_since": since,
+        }
+        stored = _first_report_store(station_pk, connector_id, report, now, since is timestamp)
+        if stored is not None:
+            return stored
+    return _status_write(
+        station_pk=station_pk,
+        connector_id=connector_id,
+        status=status,
+        error_code=error_code,
+        info=info,
+        vendor_error_code=vendor_error_code,
+        evse_id=evse_id,
+        evse_connector_id=evse_connector_id,
+        occupied=occupied,
+        first_report=first_report,
+        now=now,
+        since=since,
+        station_clock=since is timestamp,
+    )
+
+
+def _first_report_store(
+    station_pk: int, connector_id: int, report: dict, now: datetime, station_clock: bool
+) -> bool | None:
+    """A first report in one round trip instead of a transaction's four: the station's
+    status or the connector's insert, with the subscribers' statements (billing's
+    first status period, `events.joined`), as one transaction.
+
+    Whether it stored (False: the station's status was set meanwhile); None: to be
+    written the usual way (the connector exists after all, or a subscriber has no
+    statement).
+    """
+    status, since = report["status"], report["status_since"]
+    data = _recorded(connector_id, status, since, report["error_code"], now, station_clock, True)
+    parts = events.joined(events.CONNECTOR_STATUS_RECORDED, station_pk, data)
+    if parts is None:
+        return None
+    if connector_id == 0:
+        write = (
+            f"UPDATE {sql.table(ChargingStation)} SET status = %s, error_code = %s,"
+            " status_since = %s, last_seen = %s WHERE id = %s AND status = ''",
+            [status, report["error_code"], sql.moment(since), sql.moment(now), station_pk],
+        )
+    else:
+        write = _connector_insert(station_pk, connector_id, report)
+    done, *theirs = sql.together([write, *(part.statement for part in parts)])
+    if not done.rowcount:
+        return False if connector_id == 0 else None
+    if connector_id:
+        _connector_created(done.row[0], station_pk, connector_id, report)
+    joined = list(zip(parts, theirs, strict=True))
+    _status_published(station_pk, data, report["error_code"], joined=joined)
+    return True
+
+
+@transaction.atomic
+def _status_write(
+    *,
+    station_pk: int,
+    connector_id: int,
+    status: str,
+    error_code: str,
+    info: str,
+    vendor_error_code: str,
+    evse_id: int | None,
+    evse_connector_id: int | None,
+    occupied: bool,
+    first_report: bool,
+    now: datetime,
+    since: datetime,
+    station_clock: bool,
+) -> bool:
     if not evse_id and connector_id == 0:
         stored = sql.execute(
             f"UPDATE {sql.table(ChargingStation)} SET status = %s, error_code = %s,"
@@ -214,17 +259,8 @@ def _status_store(
                 " WHERE id = %s",
                 [*changed.values(), connector.pk],
             )
-    _status_published(
-        station_pk,
-        connector_id,
-        status,
-        since,
-        error_code,
-        error_code,
-        received_at=now,
-        station_clock=since is timestamp,
-        first_report=first_report,
-    )
+    data = _recorded(connector_id, status, since, error_code, now, station_clock, first_report)
+    _status_published(station_pk, data, error_code)
     return True
 
 
@@ -260,15 +296,31 @@ def _connector_take(
         if found is not None:
             return _ConnectorNow(*found), False
     values = {**report, "status_since": since}
-    created = sql.fetch_one(
-        f"INSERT INTO {table} (station_id, connector_id, {columns})"
-        f" VALUES (%s, %s, {', '.join(['%s'] * len(_REPORTED))})"
-        " ON CONFLICT (station_id, connector_id) DO NOTHING RETURNING id",
-        [station_pk, connector_id, *(values[name] for name in _REPORTED[:-1]), sql.moment(since)],
-    )
+    created = sql.fetch_one(*_connector_insert(station_pk, connector_id, values))
     if created is None:  # another socket of the station created it meanwhile
         return _ConnectorNow(*sql.fetch_one(select + lock, [station_pk, connector_id])), False
-    instance = Connector(pk=created[0], station_id=station_pk, connector_id=connector_id, **values)
+    _connector_created(created[0], station_pk, connector_id, values)
+    return _ConnectorNow(created[0], *(values[name] for name in _REPORTED)), True
+
+
+def _connector_insert(station_pk: int, connector_id: int, values: dict) -> tuple[str, list]:
+    """The connector with its first report (`_REPORTED`), unless it exists; its id."""
+    return (
+        f"INSERT INTO {sql.table(Connector)} (station_id, connector_id, {', '.join(_REPORTED)})"
+        f" VALUES (%s, %s, {', '.join(['%s'] * len(_REPORTED))})"
+        " ON CONFLICT (station_id, connector_id) DO NOTHING RETURNING id",
+        [
+            station_pk,
+            connector_id,
+            *(values[name] for name in _REPORTED[:-1]),
+            sql.moment(values["status_since"]),
+        ],
+    )
+
+
+def _connector_created(pk: int, station_pk: int, connector_id: int, values: dict) -> None:
+    """Send the created connector's `post_save` as the model's save sends it."""
+    instance = Connector(pk=pk, station_id=station_pk, connector_id=connector_id, **values)
     post_save.send(
         Connector,
         instance=instance,
@@ -277,7 +329,6 @@ def _connector_take(
         raw=False,
         using=connection.alias,
     )
-    return _ConnectorNow(created[0], *(values[name] for name in _REPORTED)), True
 
 
 def connector_status_follow(
@@ -290,17 +341,10 @@ def connector_status_follow(
     now = timezone.now()
     connector.status, connector.status_since = status, at or now
     connector.save(update_fields=["status", "status_since"])
-    _status_published(
-        connector.station_id,
-        connector.connector_id,
-        status,
-        connector.status_since,
-        connector.error_code,
-        "",
-        received_at=now,
-        station_clock=at is not None,
-        inferred=inferred,
+    data = _recorded(
+        connector.connector_id, status, connector.status_since, "", now, at is not None
     )
+    _status_published(connector.station_id, {**data, "inferred": inferred}, connector.error_code)
 
 
 def connector_status_history(connector: Connector, status: str, at: datetime) -> None:
@@ -322,38 +366,44 @@ def connector_status_history(connector: Connector, status: str, at: datetime) ->
     )
 
 
-def _status_published(
-    station_pk: int,
+def _recorded(
     connector_id: int,
     status: str,
     since: datetime,
     error_code: str,
-    recorded_error_code: str,
-    *,
     received_at: datetime,
     station_clock: bool,
-    inferred: bool = False,
     first_report: bool = False,
+) -> dict:
+    """What CONNECTOR_STATUS_RECORDED says of a stored status."""
+    return {
+        "connector": connector_id,
+        "status": status,
+        "at": since,
+        "error_code": error_code,
+        "received_at": received_at,
+        "station_clock": station_clock,
+        "inferred": False,
+        "first_report": first_report,
+    }
+
+
+def _status_published(
+    station_pk: int, recorded: dict, error_code: str, joined: list | None = None
 ) -> None:
+    """`recorded` for the status history, and the status with `error_code` (the
+    connector's, where the history records none) for the live pages."""
     events.publish(
-        events.CONNECTOR_STATUS_RECORDED,
-        station_pk,
-        {
-            "connector": connector_id,
-            "status": status,
-            "at": since,
-            "error_code": recorded_error_code,
-            "received_at": received_at,
-            "station_clock": station_clock,
-            "inferred": inferred,
-            "first_report": first_report,
-        },
-        live=False,
+        events.CONNECTOR_STATUS_RECORDED, station_pk, recorded, live=False, joined=joined
     )
     events.publish(
         "connector.status",
         station_pk,
-        {"connector": connector_id, "status": status, "error_code": error_code},
+        {
+            "connector": recorded["connector"],
+            "status": recorded["status"],
+            "error_code": error_code,
+        },
     )
 
 

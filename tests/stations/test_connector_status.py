@@ -4,6 +4,7 @@ changed in place afterwards, as plain SQL that behaves as the model would."""
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.db.models.signals import post_save
 
 from billing.models import ConnectorStatusPeriod
@@ -122,10 +123,12 @@ def test_a_new_stations_first_reports_after_its_boot_skip_the_repeat_check(
     for a repeat is left out of each connector's first report (and only the first)."""
     station = make_station(connectors=0)
     boot(station)
-    # the station's status, its first period, the transaction's savepoint and release
-    with django_assert_num_queries(4):
+    # the station's status and its first period: one round trip on PostgreSQL; on SQLite
+    # one after the other in a transaction (a savepoint and its release here)
+    first_report = 1 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(first_report):
         status.connector_status_update(station_pk=station.pk, connector_id=0, status="Available")
-    with django_assert_num_queries(4):  # the connector's insert instead of the station's
+    with django_assert_num_queries(first_report):  # the connector's insert instead
         status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
     for connector in (0, 1):  # reported again: the read finds the repeat
         with django_assert_num_queries(1):
@@ -149,7 +152,10 @@ def test_a_wrong_guess_of_a_first_report_goes_the_usual_way():
     status.connector_status_update(station_pk=station.pk, connector_id=1, status="Available")
     ChargingStation.objects.filter(pk=station.pk).update(status="Unavailable", error_code="NoError")
     status.connector_status_update(station_pk=station.pk, connector_id=0, status="Unavailable")
-    assert periods(station) == [(1, "Available", True)]  # two repeats: nothing new
+    # Two repeats: nothing new, but the station's status, set without a report here, now
+    # has its period (the guess's statement opens one for the status reported where none
+    # is open).
+    assert periods(station) == [(0, "Unavailable", True), (1, "Available", True)]
     ChargingStation.objects.filter(pk=station.pk).update(status="")
     boot(station)
     ChargingStation.objects.filter(pk=station.pk).update(status="Unavailable")
@@ -158,6 +164,7 @@ def test_a_wrong_guess_of_a_first_report_goes_the_usual_way():
     station.refresh_from_db()
     assert station.status == "Available"
     assert periods(station) == [
+        (0, "Unavailable", False),
         (0, "Available", True),
         (1, "Available", True),
         (2, "Faulted", True),
