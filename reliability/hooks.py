@@ -15,21 +15,30 @@ from stations.models import ChargingStation, Connector
 
 
 def _connected(kind: str, station_pk: int | None, data: dict) -> None:
-    """Connectivity for the outage log; a station back online clears its offline alarm,
-    both in one round trip (every handshake of a reconnect storm runs them)."""
+    """Connectivity for the outage log, in the transaction that marks the station
+    connected or not; a station back online clears its offline alarm."""
     if station_pk is None or "connected" not in data:
         return
     if not data["connected"]:
         connectivity_record(station_pk=station_pk, connected=False)
         return
+    part = _connected_joined(kind, station_pk, data)
+    part.then(sql.together(part.statements))
+
+
+def _connected_joined(kind: str, station_pk: int | None, data: dict) -> events.Joined | None:
+    """A connect's connectivity period and offline-alarm clearing as statements sent
+    with the station's own write (every handshake of a reconnect storm runs them)."""
+    if station_pk is None or not data.get("connected"):
+        return None
     now = timezone.now()
-    _, cleared = sql.together(
+    return events.Joined(
         [
             connectivity_statement(station_pk, True, now),
             clear_statement(Alarm.Kind.OFFLINE, station_pk, 0, now),
-        ]
+        ],
+        lambda done: alarm_cleared(Alarm.Kind.OFFLINE, station_pk, 0, now, done[1].rowcount),
     )
-    alarm_cleared(Alarm.Kind.OFFLINE, station_pk, 0, now, cleared.rowcount)
 
 
 def _station_saved(sender, instance, **kwargs) -> None:
@@ -53,7 +62,7 @@ def subscribe() -> None:
         signal.connect(_station_saved, sender=ChargingStation)
     post_save.connect(_connector_saved, sender=Connector)
     post_delete.connect(_connector_deleted, sender=Connector)
-    events.subscribe("station.connected", _connected)
+    events.subscribe("station.connected", _connected, in_transaction=True, joined=_connected_joined)
     events.subscribe(events.CONNECTOR_STATUS_RECORDED, rules.on_status)
     events.subscribe("session.ended", rules.on_session_ended)
     events.subscribe("session.updated", rules.on_session_updated)

@@ -16,10 +16,11 @@ A subscriber is `handler(kind, station_pk, data)` and runs either
 
   Such a subscriber may also offer its write as one statement (`joined`), for a
   publisher that writes in one round trip instead of a transaction (a burst of new
-  stations' first status reports): the publisher asks for the statements (`joined`),
-  sends them with its own (`sql.together`: one transaction on PostgreSQL), then
-  publishes with what each did, and the subscriber's `then` takes it from there. The
-  statement must do no harm if the publisher's own write then changes nothing.
+  stations' first status reports, a handshake's connect): the publisher asks for the
+  statements (`joined`), sends them with its own (`send_joined`: one transaction, one
+  round trip on PostgreSQL), then publishes with what each did, and the subscriber's
+  `then` takes it from there. The statements must do no harm if the publisher's own
+  write then changes nothing.
 
 Kinds published but not sent to the live pages (`live=False`): CONNECTOR_STATUS_RECORDED,
 TEMPERATURE_RECORDED, STATION_EVENT_RECORDED,
@@ -33,13 +34,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from runtime import channel_layer
+from runtime import channel_layer, sql
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +69,11 @@ _in_transaction: dict[str, list[Handler]] = {}
 
 
 class Joined(NamedTuple):
-    """An in-transaction subscriber's write as one statement sent with the publisher's,
-    and what it does afterwards with what the statement did (a `sql.Done`)."""
+    """An in-transaction subscriber's write as statements sent with the publisher's,
+    and what it does afterwards with what they did (`sql.Done`s, in order)."""
 
-    statement: tuple[str, list]
-    then: Callable[[Any], None]
+    statements: list[tuple[str, list]]
+    then: Callable[[list[sql.Done]], None]
 
 
 JoinedHandler = Callable[[str, "int | None", dict], "Joined | None"]
@@ -113,18 +114,31 @@ def joined(kind: str, station_pk: int | None, data: dict) -> list[Joined] | None
     return parts
 
 
+def send_joined(statements: list, parts: list[Joined]) -> tuple[list, list]:
+    """Send the publisher's `statements` with its subscribers' (`joined`) in one round
+    trip, as one transaction (`sql.together`): what the publisher's did, and each part
+    with what its own did, for `publish(..., joined=...)`."""
+    done = sql.together([*statements, *(s for part in parts for s in part.statements)])
+    mine, rest = done[: len(statements)], done[len(statements) :]
+    theirs = []
+    for part in parts:
+        theirs.append((part, rest[: len(part.statements)]))
+        rest = rest[len(part.statements) :]
+    return mine, theirs
+
+
 def publish(
     kind: str,
     station_pk: int | None,
     data: dict,
     *,
     live: bool = True,
-    joined: list[tuple[Joined, Any]] | None = None,
+    joined: list[tuple[Joined, list]] | None = None,
 ) -> None:
     """Hand an event to its subscribers; send it to the live pages once committed.
 
-    `joined`: the publisher sent the in-transaction subscribers' statements (`joined`)
-    with its write; each (part, what its statement did) goes to the part's `then`."""
+    `joined`: the publisher sent the in-transaction subscribers' statements with its
+    write (`send_joined`); what each part's did goes to its `then`."""
     if joined is not None:
         for part, done in joined:
             part.then(done)

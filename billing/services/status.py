@@ -95,7 +95,7 @@ def first_period(
     received_at: datetime | None = None,
     station_clock: bool = False,
     inferred: bool = False,
-) -> tuple[tuple[str, list], Callable[[sql.Done], None]]:
+) -> tuple[list[tuple[str, list]], Callable[[list[sql.Done]], None]]:
     """A connector's first status (`first_report`) as one statement, for a report
     written in one round trip (`events.joined`), and what follows from what it did.
 
@@ -111,15 +111,15 @@ def first_period(
         "inferred": inferred,
     }
 
-    def then(done: sql.Done) -> None:
-        if done.rowcount == 1:
+    def then(done: list[sql.Done]) -> None:
+        if done[0].rowcount == 1:
             _reprice(station_pk, connector_id, at, {status})
         else:
             status_history_record(
                 station_pk=station_pk, connector_id=connector_id, status=status, at=at, **fields
             )
 
-    return _period_statement(station_pk, connector_id, status, at, fields, first=True), then
+    return [_period_statement(station_pk, connector_id, status, at, fields, first=True)], then
 
 
 def _period_open(

@@ -48,16 +48,21 @@ def all_in_one_transaction(*, station_pk: int, calls: list[tuple[Callable, dict]
 
 
 def station_connect(*, station_pk: int, channel_name: str, ocpp_version: str) -> None:
-    """Mark the station as held by this socket (a newer socket always wins)."""
-    sql.execute(
+    """Mark the station as held by this socket (a newer socket always wins), with what
+    subscribers write of it (reliability's connectivity) in the same round trip."""
+    held = (
         f"UPDATE {sql.table(ChargingStation)} SET connected = %s, connection_channel = %s,"
         " connection_process = %s, ocpp_version = %s, last_seen = %s WHERE id = %s",
         [True, channel_name, PROCESS_NAME, ocpp_version, sql.moment(timezone.now()), station_pk],
     )
+    data = {"connected": True, "ocpp_version": ocpp_version}
+    parts = events.joined("station.connected", station_pk, data)
+    if parts is None:
+        sql.execute(*held)
+    else:
+        _, parts = events.send_joined([held], parts)
     _held[station_pk] = channel_name
-    events.publish(
-        "station.connected", station_pk, {"connected": True, "ocpp_version": ocpp_version}
-    )
+    events.publish("station.connected", station_pk, data, joined=parts)
 
 
 def station_disconnect(*, station_pk: int, channel_name: str) -> None:

@@ -182,12 +182,11 @@ def _first_report_store(
         )
     else:
         write = _connector_insert(station_pk, connector_id, report)
-    done, *theirs = sql.together([write, *(part.statement for part in parts)])
+    (done,), joined = events.send_joined([write], parts)
     if not done.rowcount:
         return False if connector_id == 0 else None
     if connector_id:
         _connector_created(done.row[0], station_pk, connector_id, report)
-    joined = list(zip(parts, theirs, strict=True))
     _status_published(station_pk, data, report["error_code"], joined=joined)
     return True
 

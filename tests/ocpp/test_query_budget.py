@@ -142,10 +142,10 @@ def test_connect_budget(django_assert_max_num_queries, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         connections.station_connect(station_pk=station.pk, channel_name="a", ocpp_version="1.6")
     # The second connect: webhook subscriptions and roaming parties are cached by now.
-    # the station, its connectivity and its alarms (the last two together: on SQLite in a
-    # transaction, here a savepoint and its release)
+    # the station, its connectivity and its offline alarm: one round trip on PostgreSQL;
+    # on SQLite one after the other in a transaction (here a savepoint and its release)
     with (
-        django_assert_max_num_queries(3 if connection.vendor == "postgresql" else 5),
+        django_assert_max_num_queries(1 if connection.vendor == "postgresql" else 5),
         django_capture_on_commit_callbacks(execute=True),
     ):
         connections.station_connect(station_pk=station.pk, channel_name="b", ocpp_version="1.6")

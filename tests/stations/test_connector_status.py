@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models.signals import post_save
 
 from billing.models import ConnectorStatusPeriod
+from stations import events
 from stations.models import ChargingStation, Connector
 from stations.services import registration, status
 from tests.support.factories import make_station
@@ -169,3 +170,22 @@ def test_a_wrong_guess_of_a_first_report_goes_the_usual_way():
         (1, "Available", True),
         (2, "Faulted", True),
     ]
+
+
+def test_a_subscriber_with_no_statement_makes_a_first_report_go_the_usual_way():
+    """Every in-transaction subscriber must offer its write as a statement for a first
+    report to be written in one round trip; else all of them run in a transaction."""
+    heard = []
+
+    def listener(kind, station_pk, data):
+        heard.append((data["connector"], data["status"], data["first_report"]))
+
+    events.subscribe(events.CONNECTOR_STATUS_RECORDED, listener, in_transaction=True)
+    try:
+        station = make_station(connectors=0)
+        boot(station)
+        status.connector_status_update(station_pk=station.pk, connector_id=1, status="Faulted")
+    finally:
+        events._in_transaction[events.CONNECTOR_STATUS_RECORDED].remove(listener)
+    assert heard == [(1, "Faulted", True)]
+    assert periods(station) == [(1, "Faulted", True)]  # billing's, the usual way
