@@ -17,6 +17,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from chargenet.routing import websocket_urlpatterns  # noqa: E402
 from runtime.health import with_health_check  # noqa: E402
 from runtime.metrics import with_metrics  # noqa: E402
+from stations.ocpp import SUBPROTOCOLS, adapter_class  # noqa: E402
+
+# The adapters (and the ocpp library) load now: on the first stations' handshakes they
+# took a tenth of a second of the event loop, in the middle of a burst.
+for subprotocol in SUBPROTOCOLS:
+    adapter_class(subprotocol)
 
 if "daphne.cli" in sys.modules:
     # Plain `daphne chargenet.asgi:application`: daphne's server, taught ChargeNet's

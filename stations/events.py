@@ -32,6 +32,7 @@ the OCPP message that caused the event.
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
@@ -193,6 +194,21 @@ class Outbox:
         self.pending: dict = {}  # key -> message, in the order first seen
         self.scheduled = False
         self.dropped = 0
+        self.arrived: deque = deque()  # from database threads, not yet taken by the loop
+        self.waking = False
+
+    def add_threadsafe(self, message: dict) -> None:
+        """From a database thread: one wake-up of the loop takes all that arrived
+        before it ran (a burst's boot publishes four events a station)."""
+        self.arrived.append(message)
+        if not self.waking:
+            self.waking = True
+            self.loop.call_soon_threadsafe(self._take_arrived)
+
+    def _take_arrived(self) -> None:
+        self.waking = False  # first: what arrives from now on wakes the loop again
+        while self.arrived:
+            self.add(self.arrived.popleft())
 
     def add(self, message: dict) -> None:
         """From the loop's thread only."""
@@ -257,7 +273,7 @@ def _send(message: dict, station_pk: int) -> None:
             outbox.add(message)
         else:
             # A database thread of the server: a busy thread pool must not wait on Redis.
-            loop.call_soon_threadsafe(outbox.add, message)
+            outbox.add_threadsafe(message)
         return
     # No server loop in this process (a worker, a command), or the server's has stopped
     # and its database threads are finishing: a loop of this call's own, since one

@@ -81,3 +81,35 @@ def test_a_database_thread_publishing_after_the_server_loop_stopped_does_not_han
     finally:
         events.bind_loop(None)
         loop.close()
+
+
+async def test_events_from_a_database_thread_wake_the_loop_once_in_their_order():
+    """A burst's boots publish four events a station from the database threads: those
+    that arrive while the loop is busy are taken with one wake-up, in order."""
+    layer = get_channel_layer()
+    network = await layer.new_channel()
+    await layer.group_add(events.NETWORK_GROUP, network)
+    loop = asyncio.get_running_loop()
+    events.bind_loop(loop)
+    wakeups = []
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counted(callback, *args, **kwargs):
+        wakeups.append(callback)
+        return call_soon_threadsafe(callback, *args, **kwargs)
+
+    def publish():  # a service function on a database thread
+        for connector in range(5):
+            message = {"kind": "connector.status", "station": 8, "data": {"connector": connector}}
+            events._send({"type": "live.event", **message}, 8)
+
+    loop.call_soon_threadsafe = counted
+    try:
+        thread = threading.Thread(target=publish)
+        thread.start()
+        thread.join()  # the loop is busy meanwhile
+    finally:
+        del loop.call_soon_threadsafe
+    batch = await asyncio.wait_for(layer.receive(network), 2)
+    assert [event["data"]["connector"] for event in batch["events"]] == [0, 1, 2, 3, 4]
+    assert len(wakeups) == 1
