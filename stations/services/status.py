@@ -183,9 +183,11 @@ def _first_report_store(
     else:
         write = _connector_insert(station_pk, connector_id, report)
     (done,), joined = events.send_joined([write], parts)
-    if not done.rowcount:
-        return False if connector_id == 0 else None
+    if connector_id == 0 and not done.rowcount:
+        return False
     if connector_id:
+        if done.row is None:
+            return None
         _connector_created(done.row[0], station_pk, connector_id, report)
     _status_published(station_pk, data, report["error_code"], joined=joined)
     return True
