@@ -14,7 +14,7 @@ A subscriber is `handler(kind, station_pk, data)` and runs either
   to the change itself and commit or roll back with it, such as the connector status
   history billing keeps for idle fees. Its failure fails the publisher.
 
-  Such a subscriber may also offer its write as one statement (`joined`), for a
+  Such a subscriber may also offer its write as statements (`joined`), for a
   publisher that writes in one round trip instead of a transaction (a burst of new
   stations' first status reports, a handshake's connect): the publisher asks for the
   statements (`joined`), sends them with its own (`send_joined`: one transaction, one
@@ -93,8 +93,8 @@ def subscribe(
     joined: JoinedHandler | None = None,
 ) -> None:
     """Call `handler(kind, station_pk, data)` for every event of `kind` (see above);
-    `joined(kind, station_pk, data)`: an in-transaction handler's write as a statement,
-    or None where it has none for that event."""
+    `joined(kind, station_pk, data)`: an in-transaction handler's write as statements
+    (a `Joined`), or None where it has none for that event."""
     handlers = (_in_transaction if in_transaction else _after_commit).setdefault(kind, [])
     if handler not in handlers:
         handlers.append(handler)
