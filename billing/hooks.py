@@ -37,17 +37,23 @@ def session_ended(kind: str, station_pk: int | None, data: dict) -> None:
     sessions.session_price_later(session_pk=data["session"])
 
 
+def _status_report(station_pk: int | None, data: dict) -> dict:
+    """A CONNECTOR_STATUS_RECORDED event as the status history's arguments."""
+    return {
+        "station_pk": station_pk,
+        "connector_id": data["connector"],
+        "status": data["status"],
+        "at": data["at"],
+        "error_code": data["error_code"],
+        "received_at": data.get("received_at"),
+        "station_clock": data.get("station_clock", False),
+        "inferred": data.get("inferred", False),
+    }
+
+
 def connector_status_recorded(kind: str, station_pk: int | None, data: dict) -> None:
     status.status_history_record(
-        station_pk=station_pk,
-        connector_id=data["connector"],
-        status=data["status"],
-        at=data["at"],
-        error_code=data["error_code"],
-        received_at=data.get("received_at"),
-        station_clock=data.get("station_clock", False),
-        inferred=data.get("inferred", False),
-        first_report=data.get("first_report", False),
+        **_status_report(station_pk, data), first_report=data.get("first_report", False)
     )
 
 
@@ -55,18 +61,7 @@ def connector_status_joined(kind: str, station_pk: int | None, data: dict) -> ev
     """A first report written in one round trip: its first period's statement with it."""
     if not data.get("first_report"):
         return None
-    return events.Joined(
-        *status.first_period(
-            station_pk=station_pk,
-            connector_id=data["connector"],
-            status=data["status"],
-            at=data["at"],
-            error_code=data["error_code"],
-            received_at=data.get("received_at"),
-            station_clock=data.get("station_clock", False),
-            inferred=data.get("inferred", False),
-        )
-    )
+    return events.Joined(*status.first_period(**_status_report(station_pk, data)))
 
 
 def subscribe() -> None:
