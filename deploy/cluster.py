@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import resource
 import secrets
 import shutil
@@ -194,10 +195,38 @@ def port_open(host: str, port: int) -> bool:
     return False
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(taken: tuple[int, ...] = ()) -> int:
+    """A free port on 127.0.0.1 below the kernel's ephemeral range.
+
+    A daphne binds its port seconds after the choice (it loads Django first). A port
+    from bind(0) could meanwhile become the local end of another process's connection
+    to PostgreSQL or Redis, and the daphne would fail to listen; one outside that range
+    never does.
+    """
+    low = ephemeral_ports()[0]
+    for _ in range(200):
+        port = random.randrange(FIRST_FREE_PORT, low) if low > FIRST_FREE_PORT else 0
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = sock.getsockname()[1]
+        if port not in taken:
+            return port
+    raise ClusterError("no free port on 127.0.0.1")
+
+
+#: The lowest port `free_port` hands out (below it: well-known services' ports).
+FIRST_FREE_PORT = 10000
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel takes local ports of outgoing connections from."""
+    with contextlib.suppress(OSError, ValueError):
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    return 32768, 60999
 
 
 def tail(path: str, lines: int = 20) -> str:
@@ -478,7 +507,9 @@ def start(args) -> int:
     haproxy = ensure_haproxy()
     supervisord, _ = ensure_supervisor()
     if args.daphne_port == "auto":
-        daphne_ports = [free_port() for _ in range(args.processes)]
+        daphne_ports = []
+        for _ in range(args.processes):
+            daphne_ports.append(free_port(taken=(args.port, args.tls_port, *daphne_ports)))
     else:
         first = int(args.daphne_port)
         daphne_ports = list(range(first, first + args.processes))
@@ -549,6 +580,7 @@ def start(args) -> int:
         names = {f"daphne{n}" for n in range(1, args.processes + 1)}
         wait_until(
             lambda: haproxy_servers(directory / "haproxy.sock") == dict.fromkeys(names, "UP"),
+            directory,
             supervisor,
             deadline,
             what="every daphne healthy behind HAProxy",
@@ -557,6 +589,7 @@ def start(args) -> int:
             worker_log = directory / "worker.log"
             wait_until(
                 lambda: " ready." in worker_log.read_text(errors="replace"),
+                directory,
                 supervisor,
                 deadline,
                 what="Celery worker ready",
@@ -567,6 +600,7 @@ def start(args) -> int:
         expected = {p["name"] for p in programs if p.get("autostart", True) or args.simulate}
         wait_until(
             lambda: _all_running(directory, expected),
+            directory,
             supervisor,
             deadline,
             what="every program RUNNING under supervisord",
@@ -670,16 +704,34 @@ def _all_running(directory: Path, names: set[str]) -> bool:
     return all(states.get(name, {}).get("state") == "RUNNING" for name in names)
 
 
-def wait_until(condition, record: dict, deadline: float, what: str = "") -> None:
+def wait_until(condition, directory: Path, record: dict, deadline: float, what: str = "") -> None:
+    """Until `condition()` holds; a ClusterError when supervisord dies, a program
+    fails to start (checked once a second) or the deadline passes."""
+    next_check = time.monotonic() + 1
     while True:
         if not alive(record["pid"]):
             raise ClusterError(f"{record['name']} exited; see {record['log']}")
+        if time.monotonic() >= next_check:
+            raise_failed_start(directory)
+            next_check = time.monotonic() + 1
         with contextlib.suppress(OSError):
             if condition():
                 return
         if time.monotonic() > deadline:
             raise ClusterError(f"timed out waiting for {what or record['name']}")
         time.sleep(0.1)
+
+
+def raise_failed_start(directory: Path) -> None:
+    """A ClusterError naming a program that died at its start, with its log's last lines.
+
+    supervisord would try it again STARTRETRIES times with a growing back-off (minutes
+    in all): during `start` that only hides the reason (a port in use, a bad setting).
+    """
+    for name, state in program_states(directory).items():
+        if state["state"] in ("BACKOFF", "FATAL", "EXITED"):
+            log_text = tail(str(directory / f"{name}.log"))
+            raise ClusterError(f"{name} failed to start ({state['state']}):\n{log_text}")
 
 
 def _stop_supervisord(directory: Path, record: dict) -> None:

@@ -7,6 +7,7 @@ the `ocpp` library's ChargePoint over `websockets`, connecting through the balan
 import asyncio
 import contextlib
 import os
+import socket
 import subprocess
 import time
 
@@ -21,7 +22,7 @@ from tests.support.charge_points import Station16
 from tests.support.cluster import Cluster, basic_auth, servers_skip_reason
 from tests.support.factories import STATION_PASSWORD, make_station
 from tests.support.live import database_url
-from tests.support.waiting import await_condition, wait
+from tests.support.waiting import await_condition, free_port, wait
 
 pytestmark = [
     pytest.mark.server,
@@ -207,3 +208,16 @@ def test_wrong_password_and_unknown_station_are_refused_through_the_balancer(sta
 
     assert asyncio.run(main()) == [101, 401, 404]
     wait(lambda: cluster.alive("daphne-1") and cluster.alive("daphne-2"), 5, "daphnes")
+
+
+def test_a_daphne_that_cannot_listen_fails_the_start_at_once_saying_why(start_cluster):
+    """Its port bound by another socket (as a connection's local end holds one) while
+    nothing listens on it: supervisord alone would try the daphne again for minutes."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", free_port()))
+        port = holder.getsockname()[1]
+        with pytest.raises(RuntimeError) as failure:
+            start_cluster(processes=1, daphne_port=str(port))
+    assert "daphne-1 failed to start" in str(failure.value)
+    assert "Address already in use" in str(failure.value)
+    assert "start failed; stopping what was started" in str(failure.value)

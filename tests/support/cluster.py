@@ -15,11 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.waiting import free_port, wait
+from tests.support.waiting import cluster_script, free_port, wait
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 CLUSTER_SCRIPT = ROOT / "deploy" / "cluster.py"
 STATION_PASSWORD = "cluster-station-password"
+#: Seconds deploy/cluster.py gives every program to come up.
+START_TIMEOUT = 120
 
 
 def servers_skip_reason() -> str | None:
@@ -49,6 +51,7 @@ class Cluster:
         celery: bool = False,
         env: dict | None = None,
         client_ca: str = "",
+        daphne_port: str = "auto",
     ):
         self.directory = Path(directory)
         self.database_url = database_url
@@ -61,6 +64,7 @@ class Cluster:
         # Security profile 3: a port verifying client certificates against `client_ca`.
         self.client_ca = str(client_ca)
         self.mtls_port = free_port() if client_ca else 0
+        self.daphne_port = daphne_port  # the first daphne's; "auto": each a free one
         self.state: dict = {}
 
     def _run(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
@@ -75,12 +79,12 @@ class Cluster:
             "--processes", str(self.processes),
             "--port", str(self.port),
             "--tls-port", str(self.tls_port),
-            "--daphne-port", "auto",
+            "--daphne-port", self.daphne_port,
             "--database-url", self.database_url,
             "--redis-url", self.redis_url,
             "--no-migrate",
             "--celery-concurrency", "1",
-            "--timeout", "120",
+            "--timeout", str(START_TIMEOUT),
         ]  # fmt: skip
         if not self.celery:
             args.append("--no-celery")
@@ -88,7 +92,12 @@ class Cluster:
             args += ["--mtls-port", str(self.mtls_port), "--client-ca", self.client_ca]
         for name, value in self.env.items():
             args += ["--env", f"{name}={value}"]
-        result = self._run(*args)
+        try:
+            # The script's own deadline comes first: it then says why and cleans up.
+            result = self._run(*args, timeout=START_TIMEOUT + 60)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise
         if result.returncode != 0:
             raise RuntimeError(f"cluster start failed:\n{result.stdout}\n{result.stderr}")
         self.state = json.loads((self.directory / "cluster.json").read_text())
@@ -145,20 +154,11 @@ class Cluster:
         return Path(self.process(name)["log"]).read_text(errors="replace")
 
     def haproxy_servers(self) -> dict[str, str]:
-        return _script().haproxy_servers(self.directory / "haproxy.sock")
+        return cluster_script().haproxy_servers(self.directory / "haproxy.sock")
 
     def programs(self) -> dict[str, dict]:
         """supervisord's view: program name -> {"state", "pid", "description"}."""
-        return _script().program_states(self.directory)
-
-
-def _script():
-    sys.path.insert(0, str(CLUSTER_SCRIPT.parent))
-    try:
-        import cluster as script  # deploy/cluster.py
-    finally:
-        sys.path.remove(str(CLUSTER_SCRIPT.parent))
-    return script
+        return cluster_script().program_states(self.directory)
 
 
 @contextlib.contextmanager

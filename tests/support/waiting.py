@@ -2,27 +2,36 @@
 
 import asyncio
 import contextlib
+import functools
+import importlib.util
 import os
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 
 def free_port() -> int:
-    """A free port on 127.0.0.1, of this pytest-xdist worker's own class where one
-    comes up: the probe socket is closed before a server binds the port, so two workers
-    could otherwise both be handed it (one server failed to listen while its test
-    talked to the other worker's). Linux hands out even ports to bind() first, so the
-    class is the port's half by the number of workers; after PORT_TRIES it takes any."""
+    """A free port on 127.0.0.1 below the kernel's ephemeral range (deploy/cluster.py's
+    `free_port`), of this pytest-xdist worker's own class: the probe socket is closed
+    before a server binds the port, so two workers could otherwise both be handed it."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     for _ in range(PORT_TRIES):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if (port // 2) % workers == worker:
-            break
-    return port
+        port = cluster_script().free_port()
+        if port % workers == worker:
+            return port
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
+@functools.cache
+def cluster_script():
+    """deploy/cluster.py, loaded as a module."""
+    path = Path(__file__).resolve().parents[2] / "deploy" / "cluster.py"
+    spec = importlib.util.spec_from_file_location("deploy_cluster", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 PORT_TRIES = 200
