@@ -17,7 +17,8 @@ station id). supervisord restarts a
 program that exits, at once if it had run a while and with a growing back-off if it
 keeps dying at start; each program's output goes to NAME.log in the cluster
 directory (rotated by supervisord). `start` returns once every daphne passes HAProxy's
-health check. `status` shows each program's state as supervisorctl reports it;
+health check, and fails at once, with its log's last lines, if a program dies at its
+start. `status` shows each program's state as supervisorctl reports it;
 `stop` has supervisord stop every program and exit. The generated configs, the
 certificate and the logs live in the cluster directory (var/cluster/).
 
