@@ -125,7 +125,8 @@ class StationAdapter:
         if self.closing_reason:
             return  # disconnecting: what is still queued is not read
         arrived = time.perf_counter()
-        if not self._limits.admit(text):
+        # The answer to a command of ours is never a flood: one call waits at a time.
+        if not self._calls.awaited(text) and not self._limits.admit(text):
             await self._over_limits(text)
             return
         try:

@@ -10,6 +10,7 @@ and waits on a future, which the reply `handle_frame` reads resolves.
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 
 from stations.ocpp.framing import CALL_ERROR, Reply
@@ -96,6 +97,10 @@ class Disconnected(Exception):
     """The station's socket closed before it answered."""
 
 
+#: A CallResult's or CallError's head: `[3, "unique id"` or `[4, "unique id"`.
+_REPLY_HEAD = re.compile(r'\s*\[\s*[34]\s*,\s*"([^"\\]+)"')
+
+
 class OutgoingCalls:
     """The calls one adapter has sent, and the futures waiting for their answers."""
 
@@ -127,6 +132,14 @@ class OutgoingCalls:
     def forget(self, unique_id: str) -> None:
         """Stop waiting for `unique_id` (answered, timed out or cancelled)."""
         self._waiting.pop(unique_id, None)
+
+    def awaited(self, text: str) -> bool:
+        """Whether the frame `text` is a reply to a call still waiting for its answer,
+        read from its head without parsing it (only while a call waits)."""
+        if not self._waiting:
+            return False
+        head = _REPLY_HEAD.match(text)
+        return head is not None and head[1] in self._waiting
 
     def answered(self, reply: Reply) -> str | None:
         """Hand `reply` to the call waiting for it; the action it answers, or None."""

@@ -2,6 +2,9 @@
 
 Calls, replies and frames that are not OCPP at all are counted alike, so a station
 cannot flood the server (or its message log) with what it never asked to be answered.
+The one exception is the answer to a command of ours that is still waiting for it
+(stations/ocpp/base.py): commands go one at a time, so their answers cannot flood,
+and dropping one would end a command the station carried out as a timeout.
 A frame past a limit is refused; a station refused `OCPP_RATE_REFUSALS` times without
 a pause of `REFUSAL_PAUSE` seconds between refusals has stayed over its limits and is
 disconnected (stations/ocpp/base.py tells the socket).

@@ -167,6 +167,32 @@ async def test_commands_go_one_at_a_time_each_answered_by_its_id(logged):
     assert [row["action"] for row in replies] == ["", "ClearCache", "Reset"]
 
 
+async def test_the_answer_to_a_command_passes_a_station_over_its_limits(logged, settings):
+    """Stations answering many commands in a row were over their 20 frames a second, and
+    the answers were dropped: the commands ended as timeouts."""
+    settings.OCPP_RATE_LIMIT, settings.OCPP_RATE_BURST = 0.001, 3
+    adapter, connection = adapter_16()
+    for number in range(3):
+        await adapter.handle_frame(json.dumps([3, f"stray-{number}", {}]))
+    command = asyncio.create_task(adapter.perform("clear_cache", {}, timeout=5))
+    call = await connection.call(1)
+    await adapter.handle_frame(json.dumps([3, "stray-3", {}]))  # not awaited: dropped
+    await adapter.handle_frame(f'[ 3 ,"{call[1]}", {{"status": "Accepted"}}]')
+    assert (await command).status == "accepted"
+    # Only the answer passed: a Call is still refused, the same answer again dropped.
+    await adapter.handle_frame(json.dumps([2, "hb", "Heartbeat", {}]))
+    await adapter.handle_frame(json.dumps([3, call[1], {"status": "Accepted"}]))
+    assert connection.sent[1][:3] == [4, "hb", "GenericError"]
+    assert adapter._limits.dropped == 2
+    assert [row["unique_id"] for row in logged if row["direction"] == "in"] == [
+        "stray-0",
+        "stray-1",
+        "stray-2",
+        call[1],
+        "hb",
+    ]
+
+
 async def test_a_late_answer_is_logged_under_its_action_and_ignored(logged):
     adapter, connection = adapter_16()
     outcome = await adapter.perform("reset", {"type": "hard"}, timeout=0.05)
