@@ -6,7 +6,9 @@ connectors and the password STATION_PASSWORD.
 
 import pytest
 import yaml
+from asgiref.sync import SyncToAsync
 from channels.layers import channel_layers
+from django.db import connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -32,6 +34,15 @@ def no_refused_addresses():
     refused_addresses.clear()
     yield
     refused_addresses.clear()
+
+
+@pytest.fixture(autouse=True)
+def async_orm_connection_closed():
+    """Django's async ORM (`aget`, `acount`) runs on asgiref's one shared thread, whose
+    connection outlived the test: PostgreSQL then refused to drop the test database at
+    the end of the run ("being accessed by other users")."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture(autouse=True)
