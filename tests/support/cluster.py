@@ -96,7 +96,8 @@ class Cluster:
             # The script's own deadline comes first: it then says why and cleans up.
             result = self._run(*args, timeout=START_TIMEOUT + 60)
         except subprocess.TimeoutExpired:
-            self.stop()
+            with contextlib.suppress(Exception):  # the timeout is what to report
+                self.stop()
             raise
         if result.returncode != 0:
             raise RuntimeError(f"cluster start failed:\n{result.stdout}\n{result.stderr}")
