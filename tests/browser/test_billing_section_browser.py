@@ -118,6 +118,9 @@ def test_stop_asks_first_and_sends_only_when_confirmed(
     page.goto(STATION_URL)
     stop = page.locator("form[data-confirm] button:not([disabled])").first
     expect(stop).to_be_visible()
+    # The chart, drawn once its script has loaded, pushes the button down by its legend:
+    # a click during that shift lands on the chart.
+    expect(page.locator("[data-session-chart] .uplot")).to_be_visible()
     questions = []
 
     def answer(dialog, accept):
@@ -126,7 +129,10 @@ def test_stop_asks_first_and_sends_only_when_confirmed(
 
     page.once("dialog", lambda dialog: answer(dialog, False))
     stop.click()
-    page.wait_for_timeout(500)
+    for _ in range(50):  # the dialog reaches us with Playwright's next call
+        if questions:
+            break
+        page.wait_for_timeout(100)
     assert questions and questions[0].startswith(QUESTIONS[locale])
     expect(page.locator("#command-result")).to_be_hidden()  # nothing was sent
 
