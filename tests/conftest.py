@@ -42,7 +42,7 @@ def async_orm_connection_closed():
     connection outlived the test: PostgreSQL then refused to drop the test database at
     the end of the run ("being accessed by other users")."""
     yield
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
 
 
 @pytest.fixture(autouse=True)
